@@ -1,0 +1,17 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The one definition of diolock's shared maps and configuration: every other
+ * file sees them as externs (diolock.bpf.h), resolved by `bpftool gen object`.
+ * Configuration defaults are zero: no filter.
+ */
+#define DL_DEFINE_MAPS
+#include "diolock.bpf.h"
+
+/* Explicit initializers keep the configuration in .rodata, counters in .bss. */
+const volatile __u32 targ_tgid = 0;
+const volatile __u32 targ_dev = 0;
+const volatile __u64 targ_ino = 0;
+const volatile char targ_fs[DL_FS_LEN] = {};
+__u64 dl_counters[DL_MAX_CPUS][DL_CNT_MAX] = {};
+
+char LICENSE[] SEC("license") = "GPL";

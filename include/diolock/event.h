@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Every record that crosses the BPF/user-space boundary, defined once.
+ *
+ * Records hold fixed-width fields only: the same bytes are read by the
+ * live loader, written to record files and read back by replay, so no
+ * field may change size with the compiler or the architecture. Every
+ * record starts with struct dl_hdr; `size` lets a reader skip types it
+ * does not know.
+ */
+#ifndef DIOLOCK_EVENT_H
+#define DIOLOCK_EVENT_H
+
+#ifdef __BPF__
+/* vmlinux.h already defines the __u* types. */
+#else
+#include <linux/types.h>
+#endif
+
+#define DL_ABI_VERSION 1
+#define DL_COMM_LEN 16
+#define DL_FS_LEN 16
+#define DL_MAX_CPUS 256
+#define DL_STACK_DEPTH 32
+
+enum dl_event_type {
+	DL_EV_DIO_BEGIN = 1,	/* DIO submission entered iomap */
+	DL_EV_DIO_QUEUED,	/* async DIO: completion will run elsewhere */
+	DL_EV_DIO_COMPLETE,	/* iomap_dio_complete, after any sync it ran */
+	DL_EV_SYNC_BEGIN,	/* a filesystem's fsync entered */
+	DL_EV_SYNC_END,
+	DL_EV_WAIT_BEGIN,	/* a task starts to sleep on an i_rwsem */
+	DL_EV_WAIT_END,
+	DL_EV_DIRECT_WRITE,	/* an O_DIRECT write syscall returned */
+	DL_EV_TASK_EXIT,
+	DL_EV_TYPE_MAX,
+};
+
+/* Lock mode, as read from the rwsem at the moment of the event. */
+enum dl_lock_mode {
+	DL_LOCK_NONE = 0,
+	DL_LOCK_READ = 1,
+	DL_LOCK_WRITE = 2,
+	DL_LOCK_UNKNOWN = 3,	/* PREEMPT_RT rwsem: no count/owner to read */
+};
+
+/* Does the current task hold the lock? */
+enum dl_hold {
+	DL_HOLD_NO = 0,
+	DL_HOLD_WRITE = 1,	/* exact: writer bit set and owner == current */
+	DL_HOLD_READ_HINT = 2,	/* read-held and the reader hint names current */
+};
+
+/* dl_event.flags */
+#define DL_F_DIRECT	(1u << 0)	/* IOCB_DIRECT / O_DIRECT */
+#define DL_F_DSYNC	(1u << 1)	/* IOCB_DSYNC: completion will sync */
+#define DL_F_SYNC	(1u << 2)	/* IOCB_SYNC (O_SYNC) */
+#define DL_F_WRITE	(1u << 3)
+#define DL_F_AIO	(1u << 4)	/* not a synchronous kiocb */
+#define DL_F_IOMAP	(1u << 5)	/* DIRECT_WRITE: the syscall reached iomap */
+#define DL_F_NODATASUM	(1u << 6)	/* btrfs inode without data checksums */
+#define DL_F_FS_FLAGS	(1u << 7)	/* NODATASUM bit above is meaningful */
+#define DL_F_UNALIGNED	(1u << 8)	/* DIRECT_WRITE: pos or length not 4 KiB aligned */
+#define DL_F_WAIT_READ	(1u << 9)	/* WAIT_BEGIN: waits to read-acquire */
+#define DL_F_WAIT_WRITE	(1u << 10)	/* WAIT_BEGIN: waits to write-acquire */
+
+/* What the rwsem looked like when the event fired. */
+struct dl_rwsem_state {
+	__u64 count;		/* raw sem->count */
+	__u64 owner;		/* raw sem->owner: task pointer | flag bits */
+	__u32 holder_tid;	/* writer, or the last reader (a hint); 0 unknown */
+	__u32 readers;		/* count >> 8 */
+	__u8 mode;		/* enum dl_lock_mode */
+	__u8 cur_holds;		/* enum dl_hold */
+	__u8 pad[6];
+};
+
+struct dl_hdr {
+	__u16 type;		/* enum dl_event_type */
+	__u16 size;		/* bytes in this record, header included */
+	__u32 cpu;
+	__u64 ts_ns;		/* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+	__u32 tgid;
+	__u32 tid;
+};
+
+struct dl_event {
+	struct dl_hdr hdr;
+	char comm[DL_COMM_LEN];
+	char fs[DL_FS_LEN];	/* super_block->s_type->name */
+	__u32 dev;		/* kernel dev_t: major << 20 | minor */
+	__s32 stack_id;		/* kernel stack in the stacks map, -1 none */
+	__u64 ino;
+	__u64 lock_addr;	/* &inode->i_rwsem: the lock's identity */
+	struct dl_rwsem_state lock;
+	__u64 ki_flags;		/* raw iocb->ki_flags */
+	__s64 pos;		/* bytes */
+	__u64 len;		/* bytes */
+	__s64 ret;		/* return value or error, by type */
+	__u32 flags;		/* DL_F_* */
+	__u32 arg;		/* WAIT_BEGIN: lock:contention_begin flags;
+				 * SYNC_*: datasync; DIRECT_WRITE: syscall nr */
+};
+
+/* Which program fed which hook: index into the lost/hit counters. */
+enum dl_counter {
+	DL_CNT_RINGBUF_LOST = 0,
+	DL_CNT_MAP_FULL,
+	DL_CNT_MAX,
+};
+
+#endif /* DIOLOCK_EVENT_H */

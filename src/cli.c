@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include "cli.h"
+
+int dl_parse_seconds(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !isfinite(v) || v <= 0 || v > 1e6)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+error_t dl_run_opt_parse(int key, char *arg, struct argp_state *state, struct dl_run_opts *o)
+{
+	char err[160];
+	__u64 kb;
+
+	if (DL_IS_FILTER_KEY(key)) {
+		if (dl_filter_parse(&o->filter, key, arg, err, sizeof(err)))
+			argp_error(state, "%s", err);
+		return 0;
+	}
+	switch (key) {
+	case DL_OPT_TIMEOUT:
+		if (dl_parse_seconds(arg, &o->timeout_s))
+			argp_error(state, "invalid --timeout '%s': expected seconds, > 0 and <= 1000000", arg);
+		return 0;
+	case DL_OPT_RINGBUF:
+		if (dl_parse_u64(arg, 1 << 20, &kb) || kb < 4 || (kb & (kb - 1)))
+			argp_error(state, "invalid --ringbuf '%s': a power of two from 4 to 1048576 KiB", arg);
+		o->ringbuf_bytes = kb << 10;
+		return 0;
+	case ARGP_KEY_ARG:
+		/* parsed with ARGP_IN_ORDER: the first non-option starts CMD, and
+		 * everything after it belongs to CMD, options included */
+		o->cmd = state->argv + state->next - 1;
+		state->next = state->argc;
+		return 0;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+}

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Options shared by the live subcommands: filters, --timeout, --ringbuf, -- CMD. */
+#ifndef DIOLOCK_CLI_H
+#define DIOLOCK_CLI_H
+
+#include <argp.h>
+#include "filter.h"
+
+struct dl_run_opts {
+	struct dl_filter filter;
+	double timeout_s;
+	size_t ringbuf_bytes;
+	char **cmd;		/* NULL-terminated; NULL: none */
+};
+
+enum {
+	DL_OPT_TIMEOUT = 0x200,
+	DL_OPT_RINGBUF,
+};
+
+#define DL_RUN_ARGP_OPTIONS						\
+	DL_FILTER_ARGP_OPTIONS,						\
+	{ "timeout", DL_OPT_TIMEOUT, "SEC", 0, "Stop after SEC seconds (default: when CMD exits, or on a signal)", 2 }, \
+	{ "ringbuf", DL_OPT_RINGBUF, "KB", 0, "Ring buffer size in KiB, a power of two, 4 to 1048576 (default 4096)", 2 }
+
+/* Subcommands taking a CMD parse with these argp flags. */
+#define DL_RUN_ARGP_FLAGS ARGP_IN_ORDER
+
+/* Handles the shared keys; ARGP_ERR_UNKNOWN for the rest. */
+error_t dl_run_opt_parse(int key, char *arg, struct argp_state *state, struct dl_run_opts *o);
+int dl_parse_seconds(const char *s, double *out);
+
+#endif

@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: GPL-2.0
+/* `diolock probe`: which tier each hook point gets here, and why not better. */
+#include <argp.h>
+#include <stdio.h>
+#include <string.h>
+#include "commands.h"
+#include "json.h"
+#include "live.h"
+#include "log.h"
+#include "probe.h"
+
+struct probe_opts {
+	bool json;
+};
+
+static const struct argp_option options[] = {
+	{ "json", 'j', NULL, 0, "One JSON object instead of the table", 0 },
+	{ 0 },
+};
+
+static const char doc[] =
+	"Show which tier each hook point gets on this kernel, and why better tiers were refused.\n"
+	"\n"
+	"Tiers, best first: fentry/fexit (BPF trampolines), kprobe/kretprobe, tp_btf, raw_tp.\n"
+	"Each is decided by loading (and attaching) an empty program at the real target.\n"
+	"\n"
+	"Examples:\n"
+	"  diolock probe\n"
+	"  diolock probe --json | jq .hooks.dio_complete\n";
+
+static error_t parse(int key, char *arg, struct argp_state *state)
+{
+	struct probe_opts *o = state->input;
+
+	(void)arg;
+	switch (key) {
+	case 'j':
+		o->json = true;
+		return 0;
+	case ARGP_KEY_ARG:
+		argp_error(state, "unexpected argument '%s'", arg);
+		return EINVAL;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+}
+
+/* diolock's programs exist for the tracepoint tiers; fentry/kprobe are probed only. */
+static bool has_program(enum dl_hook_id h, enum dl_tier t)
+{
+	return (t == DL_TIER_TP_BTF || t == DL_TIER_RAW_TP) && dl_hooks[h].tp;
+}
+
+struct hook_probe {
+	struct dl_tier_result res[DL_TIER_MAX];
+	enum dl_tier chosen;
+};
+
+static void probe_hook(enum dl_hook_id h, struct hook_probe *hp)
+{
+	hp->chosen = DL_TIER_NONE;
+	for (int t = DL_TIER_FENTRY; t < DL_TIER_MAX; t++) {
+		dl_probe_tier(h, t, &hp->res[t]);
+		if (!hp->res[t].err && hp->chosen == DL_TIER_NONE && has_program(h, t))
+			hp->chosen = t;
+	}
+}
+
+static const char *target_of(enum dl_hook_id h, enum dl_tier t, char *buf, size_t len)
+{
+	const struct dl_hook *hk = &dl_hooks[h];
+
+	if (t == DL_TIER_FENTRY || t == DL_TIER_KPROBE)
+		snprintf(buf, len, "%s%s%s", hk->func ? hk->func : "-", hk->module ? " " : "",
+			 hk->module ? "[module]" : "");
+	else if (t == DL_TIER_TP_BTF || t == DL_TIER_RAW_TP)
+		snprintf(buf, len, "%s:%s", hk->tp_system, hk->tp);
+	else
+		snprintf(buf, len, "-");
+	return buf;
+}
+
+static const char *tier_note(enum dl_hook_id h, enum dl_tier t, const struct hook_probe *hp)
+{
+	if (hp->res[t].err)
+		return hp->res[t].why;
+	if (!has_program(h, t))
+		return "available, but diolock has no program for this tier yet";
+	return t == hp->chosen ? "used" : "available";
+}
+
+static void print_table(const struct hook_probe *hps)
+{
+	char target[96];
+
+	printf("diolock probe on Linux %s\n\n", dl_kernel_release());
+	printf("%-20s %-8s %s\n", "HOOK POINT", "TIER", "TARGET");
+	for (int h = 0; h < DL_HOOK_MAX; h++) {
+		const struct hook_probe *hp = &hps[h];
+
+		printf("%-20s %-8s %s\n", dl_hooks[h].name,
+		       hp->chosen ? dl_tier_name(hp->chosen) : "none",
+		       hp->chosen ? target_of(h, hp->chosen, target, sizeof(target)) : "unavailable");
+		for (int t = DL_TIER_FENTRY; t < DL_TIER_MAX; t++)
+			printf("    %-8s %s\n", dl_tier_name(t), tier_note(h, t, hp));
+	}
+}
+
+static void print_json(const struct hook_probe *hps)
+{
+	char target[96];
+	struct json j;
+
+	json_init(&j, stdout);
+	json_begin_object(&j);
+	json_kv_str(&j, "kernel", dl_kernel_release());
+	json_key(&j, "hooks");
+	json_begin_object(&j);
+	for (int h = 0; h < DL_HOOK_MAX; h++) {
+		const struct hook_probe *hp = &hps[h];
+
+		json_key(&j, dl_hooks[h].name);
+		json_begin_object(&j);
+		json_kv_str(&j, "tier", hp->chosen ? dl_tier_name(hp->chosen) : "unavailable");
+		json_kv_str(&j, "target", target_of(h, hp->chosen, target, sizeof(target)));
+		json_key(&j, "tiers");
+		json_begin_object(&j);
+		for (int t = DL_TIER_FENTRY; t < DL_TIER_MAX; t++) {
+			json_key(&j, dl_tier_name(t));
+			json_begin_object(&j);
+			json_kv_str(&j, "target", target_of(h, t, target, sizeof(target)));
+			json_kv_bool(&j, "kernel_allows", !hp->res[t].err);
+			json_kv_bool(&j, "diolock_program", has_program(h, t));
+			json_kv_str(&j, "note", tier_note(h, t, hp));
+			json_end_object(&j);
+		}
+		json_end_object(&j);
+		json_end_object(&j);
+	}
+	json_end_object(&j);
+	json_end_object(&j);
+	putchar('\n');
+}
+
+int cmd_probe(int argc, char **argv)
+{
+	static const struct argp argp = { options, parse, NULL, doc, NULL, NULL, NULL };
+	struct hook_probe hps[DL_HOOK_MAX];
+	struct probe_opts o = {};
+	char why[256];
+
+	if (argp_parse(&argp, argc, argv, 0, NULL, &o))
+		return DL_EXIT_USAGE;
+	if (dl_env_check(why, sizeof(why))) {
+		dl_err("%s", why);
+		return DL_EXIT_USAGE;
+	}
+	for (int h = 0; h < DL_HOOK_MAX; h++)
+		probe_hook(h, &hps[h]);
+	if (o.json)
+		print_json(hps);
+	else
+		print_table(hps);
+	return DL_EXIT_OK;
+}

@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef DIOLOCK_COMMANDS_H
+#define DIOLOCK_COMMANDS_H
+
+/* Exit codes shared by every subcommand. */
+#define DL_EXIT_OK 0
+#define DL_EXIT_VIOLATION 1
+#define DL_EXIT_USAGE 2
+
+int cmd_probe(int argc, char **argv);
+int cmd_trace(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+
+#endif

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* How `trace` shows one record: a text line or a JSON object per line. */
+#ifndef DIOLOCK_EVENT_FMT_H
+#define DIOLOCK_EVENT_FMT_H
+
+#include <stdio.h>
+#include "diolock/event.h"
+#include "json.h"
+
+/* Resolves a record's stack to symbol strings; NULL resolver: no stacks. */
+struct dl_stack_resolver {
+	int (*frames)(void *ctx, __s32 stack_id, char frames[][128], int max);
+	void *ctx;
+};
+
+const char *dl_event_type_name(__u16 type);
+void dl_fmt_dev(__u32 dev, char *buf, size_t len);
+void dl_event_text_header(FILE *f);
+void dl_event_text(FILE *f, const struct dl_event *e, __u64 t0_ns);
+void dl_event_json(FILE *f, const struct dl_event *e, const struct dl_stack_resolver *sr);
+/* The "stack" array of a record, for any JSON object being written. */
+void dl_json_stack(struct json *j, __s32 stack_id, const struct dl_stack_resolver *sr);
+
+#endif

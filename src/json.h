@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* A small streaming JSON writer: it tracks commas so callers need not. */
+#ifndef DIOLOCK_JSON_H
+#define DIOLOCK_JSON_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <linux/types.h>
+
+#define JSON_MAX_DEPTH 16
+
+struct json {
+	FILE *f;
+	int depth;
+	bool first[JSON_MAX_DEPTH];	/* nothing written yet at this level */
+	bool after_key;
+};
+
+void json_init(struct json *j, FILE *f);
+void json_begin_object(struct json *j);
+void json_end_object(struct json *j);
+void json_begin_array(struct json *j);
+void json_end_array(struct json *j);
+void json_key(struct json *j, const char *key);
+void json_string(struct json *j, const char *s);
+void json_stringn(struct json *j, const char *s, size_t maxlen);
+void json_u64(struct json *j, __u64 v);
+void json_s64(struct json *j, __s64 v);
+void json_bool(struct json *j, bool v);
+void json_double(struct json *j, double v);
+void json_null(struct json *j);
+
+/* key + value shorthands */
+void json_kv_str(struct json *j, const char *key, const char *s);
+void json_kv_u64(struct json *j, const char *key, __u64 v);
+void json_kv_s64(struct json *j, const char *key, __s64 v);
+void json_kv_bool(struct json *j, const char *key, bool v);
+
+#endif

@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+#include <sys/utsname.h>
+#include "live.h"
+#include "ksyms.h"
+#include "log.h"
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+const char *dl_kernel_release(void)
+{
+	static struct utsname u;
+
+	if (!u.release[0] && uname(&u))
+		return "unknown";
+	return u.release;
+}
+
+int dl_live_start(struct dl_live *l, const struct dl_session_opts *o, char *const *argv,
+		  char *err, size_t errlen)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	int ret;
+
+	l->argv = argv;
+	l->cmd.pid = -1;
+	l->cmd.status = -1;
+	/* no SA_RESTART: the ring-buffer poll must return on a signal */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (argv) {
+		ret = dl_cmd_fork(&l->cmd, argv, err, errlen);
+		if (ret)
+			return ret;
+	}
+	ret = dl_session_open(&l->s, o, err, errlen);
+	if (ret) {
+		dl_cmd_abort(&l->cmd);
+		return ret;
+	}
+	if (argv) {
+		ret = dl_cmd_release(&l->cmd, argv, err, errlen);
+		if (ret) {
+			dl_session_close(&l->s);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+void dl_live_run(struct dl_live *l)
+{
+	double start = now_s();
+	int err;
+
+	for (;;) {
+		err = dl_session_poll(&l->s, 100);
+		if (err < 0 && err != -EINTR) {
+			dl_warn("polling the ring buffer failed: %s", strerror(-err));
+			break;
+		}
+		if (stop_signal) {
+			l->interrupted = true;
+			break;
+		}
+		if (l->argv && dl_cmd_reaped(&l->cmd))
+			break;
+		if (l->timeout_s > 0 && now_s() - start >= l->timeout_s) {
+			l->timed_out = true;
+			break;
+		}
+	}
+	/* what the kernel produced before we stopped still counts */
+	dl_session_poll(&l->s, 0);
+	l->duration_s = now_s() - start;
+	if (l->argv && l->interrupted && !dl_cmd_reaped(&l->cmd))
+		kill(l->cmd.pid, SIGTERM);
+}
+
+void dl_live_stop(struct dl_live *l)
+{
+	dl_session_close(&l->s);
+	ksyms_free(l->ksyms);
+	l->ksyms = NULL;
+}
+
+int dl_live_frames(void *live, __s32 stack_id, char frames[][128], int max)
+{
+	struct dl_live *l = live;
+	__u64 ips[DL_STACK_DEPTH];
+	int n;
+
+	n = dl_session_stack(&l->s, stack_id, ips, max < DL_STACK_DEPTH ? max : DL_STACK_DEPTH);
+	if (n && !l->ksyms)
+		l->ksyms = ksyms_load(NULL);
+	for (int i = 0; i < n; i++)
+		ksyms_format(l->ksyms, ips[i], frames[i], 128);
+	return n;
+}

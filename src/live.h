@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A live run shared by trace and check: start CMD held, attach, release it,
+ * then poll until CMD exits, the timeout passes or a signal arrives.
+ */
+#ifndef DIOLOCK_LIVE_H
+#define DIOLOCK_LIVE_H
+
+#include "loader.h"
+#include "runcmd.h"
+
+struct dl_live {
+	struct dl_session s;
+	struct dl_cmd cmd;
+	char *const *argv;		/* CMD, or NULL to watch */
+	double timeout_s;		/* 0: until CMD exits or a signal */
+	bool interrupted, timed_out;
+	double duration_s;
+	struct ksyms *ksyms;		/* loaded on first stack */
+};
+
+int dl_live_start(struct dl_live *l, const struct dl_session_opts *o, char *const *argv,
+		  char *err, size_t errlen);
+void dl_live_run(struct dl_live *l);
+void dl_live_stop(struct dl_live *l);
+/* A dl_stack_resolver over this run's stack map and /proc/kallsyms. */
+int dl_live_frames(void *live, __s32 stack_id, char frames[][128], int max);
+/* Kernel release, for reports. */
+const char *dl_kernel_release(void);
+
+#endif

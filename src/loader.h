@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The only user of the BPF skeleton: open -> configure -> choose tiers ->
+ * load -> attach, then poll the ring buffer into a callback.
+ */
+#ifndef DIOLOCK_LOADER_H
+#define DIOLOCK_LOADER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+#include "diolock/event.h"
+#include "filter.h"
+#include "hooks.h"
+
+typedef void (*dl_event_fn)(void *ctx, const struct dl_event *e);
+
+struct dl_session_opts {
+	const struct dl_filter *filter;
+	size_t ringbuf_bytes;		/* 0: default (4 MiB) */
+	dl_event_fn cb;
+	void *ctx;
+};
+
+struct diolock_bpf;
+struct ring_buffer;
+struct bpf_link;
+
+struct dl_session {
+	struct diolock_bpf *skel;
+	struct ring_buffer *rb;
+	struct bpf_link *links[DL_HOOK_MAX];
+	struct dl_hook_state hooks[DL_HOOK_MAX];
+	dl_event_fn cb;
+	void *ctx;
+	__u64 events;
+	__u64 truncated;		/* records shorter than struct dl_event */
+};
+
+/* 0 or -errno with a one-line reason in err. */
+int dl_session_open(struct dl_session *s, const struct dl_session_opts *o, char *err, size_t errlen);
+/* Deliver what is ready, waiting up to timeout_ms. >= 0, or -errno (-EINTR on a signal). */
+int dl_session_poll(struct dl_session *s, int timeout_ms);
+/* Events the kernel side could not deliver, by reason. */
+__u64 dl_session_lost(const struct dl_session *s, enum dl_counter c);
+/* Kernel stack of a record: number of frames written to ips. */
+int dl_session_stack(const struct dl_session *s, __s32 stack_id, __u64 *ips, int max);
+void dl_session_close(struct dl_session *s);
+
+#endif

@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: GPL-2.0
+/* diolock: see README.md. This file only dispatches subcommands. */
+#include <argp.h>
+#include <stdio.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+#include "commands.h"
+#include "log.h"
+
+#define DIOLOCK_VERSION "0.1.0"
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *help;
+} commands[] = {
+	{ "probe", cmd_probe, "show which hook tier each hook point gets on this kernel, and why" },
+	{ "trace", cmd_trace, "stream i_rwsem waits, DIO and fsync events live" },
+	{ "check", cmd_check, "run CMD and report DIO completion under i_rwsem and self-deadlocks" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: diolock [-v] COMMAND [OPTIONS] [-- CMD [ARG...]]\n\n"
+		   "Observe inode i_rwsem and direct-I/O completion with eBPF.\n\nCommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].help);
+	fprintf(f, "\nOptions:\n  -v, --verbose  show libbpf's messages\n"
+		   "  -V, --version  print the version\n  -h, --help     this text\n\n"
+		   "Run 'diolock COMMAND --help' for a command's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+	int i = 1;
+	char prog[64];
+
+	argp_err_exit_status = DL_EXIT_USAGE;
+	libbpf_set_print(dl_libbpf_print);
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
+			dl_verbose = true;
+		} else if (!strcmp(argv[i], "-V") || !strcmp(argv[i], "--version")) {
+			printf("diolock %s (libbpf %s)\n", DIOLOCK_VERSION, libbpf_version_string());
+			return DL_EXIT_OK;
+		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			usage(stdout);
+			return DL_EXIT_OK;
+		} else {
+			dl_err("unknown option '%s' (try 'diolock --help')", argv[i]);
+			return DL_EXIT_USAGE;
+		}
+	}
+	if (i == argc) {
+		usage(stderr);
+		return DL_EXIT_USAGE;
+	}
+	for (size_t c = 0; c < sizeof(commands) / sizeof(commands[0]); c++) {
+		if (strcmp(argv[i], commands[c].name))
+			continue;
+		/* argp names the program after argv[0]: "diolock check" */
+		snprintf(prog, sizeof(prog), "diolock %s", commands[c].name);
+		argv[i] = prog;
+		return commands[c].fn(argc - i, argv + i);
+	}
+	dl_err("unknown command '%s' (try 'diolock --help')", argv[i]);
+	return DL_EXIT_USAGE;
+}

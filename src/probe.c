@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include "probe.h"
+#include "probe.skel.h"
+
+#define KPROBE_PMU "/sys/bus/event_source/devices/kprobe/type"
+#define CAP_SYS_ADMIN_BIT 21
+#define CAP_PERFMON_BIT 38
+#define CAP_BPF_BIT 39
+
+static unsigned long long cap_effective(void)
+{
+	unsigned long long caps = 0;
+	char line[256];
+	FILE *f = fopen("/proc/self/status", "re");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapEff: %llx", &caps) == 1)
+			break;
+	fclose(f);
+	return caps;
+}
+
+int dl_env_check(char *why, size_t len)
+{
+	unsigned long long caps = cap_effective();
+	bool admin = caps & (1ULL << CAP_SYS_ADMIN_BIT);
+	bool bpf = caps & (1ULL << CAP_BPF_BIT), perfmon = caps & (1ULL << CAP_PERFMON_BIT);
+
+	if (!admin && !(bpf && perfmon)) {
+		snprintf(why, len, "missing privileges: diolock needs root, or CAP_BPF and CAP_PERFMON");
+		return -EPERM;
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		snprintf(why, len, "this kernel has no BTF (/sys/kernel/btf/vmlinux missing): "
+			 "diolock needs a kernel built with CONFIG_DEBUG_INFO_BTF=y");
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static void explain(enum dl_hook_id hook, enum dl_tier tier, int err, struct dl_tier_result *res)
+{
+	const struct dl_hook *h = &dl_hooks[hook];
+	const char *what = (tier == DL_TIER_FENTRY || tier == DL_TIER_KPROBE) ? h->func : h->tp;
+
+	res->err = err;
+	if (tier == DL_TIER_KPROBE && access(KPROBE_PMU, F_OK)) {
+		snprintf(res->why, sizeof(res->why), "kprobes not configured (no kprobe PMU: CONFIG_KPROBES is off)");
+		return;
+	}
+	switch (-err) {
+	case EPERM:
+	case EACCES:
+		snprintf(res->why, sizeof(res->why), "%s %s: permission denied by the kernel",
+			 dl_tier_name(tier), what);
+		break;
+	case ENOENT:
+	case ESRCH:
+		if (tier == DL_TIER_FENTRY || tier == DL_TIER_TP_BTF)
+			snprintf(res->why, sizeof(res->why), "%s%s%s not in kernel BTF%s",
+				 tier == DL_TIER_TP_BTF ? h->tp_system : "", tier == DL_TIER_TP_BTF ? ":" : "",
+				 what, h->module ? " (module not loaded, or loaded without BTF)" : "");
+		else
+			snprintf(res->why, sizeof(res->why), "%s%s%s does not exist on this kernel%s",
+				 tier == DL_TIER_RAW_TP ? h->tp_system : "", tier == DL_TIER_RAW_TP ? ":" : "",
+				 what, h->module ? " (module not loaded?)" : "");
+		break;
+	case EOPNOTSUPP:
+		snprintf(res->why, sizeof(res->why), "%s not supported by this kernel", dl_tier_name(tier));
+		break;
+	default:
+		snprintf(res->why, sizeof(res->why), "%s %s: %s", dl_tier_name(tier), what, strerror(-err));
+	}
+}
+
+static struct bpf_program *tier_prog(struct probe_bpf *skel, enum dl_tier tier)
+{
+	switch (tier) {
+	case DL_TIER_FENTRY: return skel->progs.probe_fentry;
+	case DL_TIER_KPROBE: return skel->progs.probe_kprobe;
+	case DL_TIER_TP_BTF: return skel->progs.probe_tp_btf;
+	default: return skel->progs.probe_raw_tp;
+	}
+}
+
+int dl_probe_tier(enum dl_hook_id hook, enum dl_tier tier, struct dl_tier_result *res)
+{
+	const struct dl_hook *h = &dl_hooks[hook];
+	bool func_tier = tier == DL_TIER_FENTRY || tier == DL_TIER_KPROBE;
+	const char *target = func_tier ? h->func : h->tp;
+	struct bpf_link *link = NULL;
+	struct probe_bpf *skel;
+	struct bpf_program *prog;
+	int err;
+
+	memset(res, 0, sizeof(*res));
+	if (!target) {
+		res->err = -ENOENT;
+		snprintf(res->why, sizeof(res->why), "%s", func_tier ? "no function to attach to" :
+			 (h->no_tp_why ? h->no_tp_why : "no tracepoint"));
+		return res->err;
+	}
+	skel = probe_bpf__open();
+	if (!skel) {
+		explain(hook, tier, -errno, res);
+		return res->err;
+	}
+	prog = tier_prog(skel, tier);
+	bpf_program__set_autoload(prog, true);
+	if (tier == DL_TIER_FENTRY || tier == DL_TIER_TP_BTF) {
+		err = bpf_program__set_attach_target(prog, 0, target);
+		if (err)
+			goto out;
+	}
+	err = probe_bpf__load(skel);
+	if (err)
+		goto out;
+	if (tier == DL_TIER_KPROBE)
+		link = bpf_program__attach_kprobe(prog, false, target);
+	else if (tier == DL_TIER_RAW_TP)
+		link = bpf_program__attach_raw_tracepoint(prog, target);
+	else
+		link = bpf_program__attach(prog);
+	err = libbpf_get_error(link);
+	if (err)
+		link = NULL;
+out:
+	bpf_link__destroy(link);
+	probe_bpf__destroy(skel);
+	if (err)
+		explain(hook, tier, err < 0 ? err : -err, res);
+	return res->err;
+}

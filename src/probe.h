@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Decide tiers by trying them: load (and attach) an empty program per hook. */
+#ifndef DIOLOCK_PROBE_H
+#define DIOLOCK_PROBE_H
+
+#include "hooks.h"
+
+struct dl_tier_result {
+	int err;		/* 0: works; -errno otherwise */
+	char why[200];		/* for err != 0: why the tier was refused */
+};
+
+/* Try one tier for one hook. Returns 0 or -errno, with the reason in res. */
+int dl_probe_tier(enum dl_hook_id hook, enum dl_tier tier, struct dl_tier_result *res);
+
+/*
+ * Checks that hold before any BPF is attempted: privileges and kernel BTF.
+ * Returns 0, or -errno with a one-line reason.
+ */
+int dl_env_check(char *why, size_t len);
+
+#endif

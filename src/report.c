@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <inttypes.h>
+#include <string.h>
+#include <sys/wait.h>
+#include "report.h"
+
+enum dl_verdict dl_report_verdict(const struct dl_report *r)
+{
+	if (an_count_severity(r->an, AN_ERROR))
+		return DL_VERDICT_FAIL;
+	if (r->lost_ringbuf || r->lost_map_full || r->an->oom)
+		return DL_VERDICT_INCOMPLETE;
+	return DL_VERDICT_CLEAN;
+}
+
+const char *dl_verdict_name(enum dl_verdict v)
+{
+	return v == DL_VERDICT_FAIL ? "fail" : v == DL_VERDICT_INCOMPLETE ? "incomplete" : "clean";
+}
+
+void dl_violation_line(FILE *f, const struct an_violation *v)
+{
+	char dev[16];
+
+	dl_fmt_dev(v->dev, dev, sizeof(dev));
+	fprintf(f, "[%s] %s: pid %u tid %u (%.16s) %s %s ino %" PRIu64 ", i_rwsem %s%s",
+		an_severity_name(v->severity), an_kind_name(v->kind), v->pid, v->tid, v->comm,
+		v->fs, dev, (uint64_t)v->ino, an_lock_mode_name(v->lock_mode), v->dsync ? ", dsync" : "");
+	if (v->holder_tid && v->kind == AN_SELF_DEADLOCK)
+		fprintf(f, ", holder tid %u", v->holder_tid);
+	fprintf(f, "%s\n", v->exact ? "" : " (inferred)");
+}
+
+static void text_stack(FILE *f, const struct dl_report *r, __s32 stack_id)
+{
+	char frames[DL_STACK_DEPTH][128];
+	int n = 0;
+
+	if (r->sr && r->sr->frames && stack_id >= 0)
+		n = r->sr->frames(r->sr->ctx, stack_id, frames, DL_STACK_DEPTH);
+	for (int i = 0; i < n; i++)
+		fprintf(f, "        %s\n", frames[i]);
+}
+
+static void text_cmd(FILE *f, const struct dl_report *r)
+{
+	if (!r->cmd_argv)
+		return;
+	fprintf(f, "command: %s", r->cmd_argv[0]);
+	if (r->cmd_status < 0)
+		fprintf(f, " (still running)\n");
+	else if (WIFEXITED(r->cmd_status))
+		fprintf(f, " (exit %d)\n", WEXITSTATUS(r->cmd_status));
+	else
+		fprintf(f, " (killed by signal %d)\n", WTERMSIG(r->cmd_status));
+}
+
+void dl_report_text(FILE *f, const struct dl_report *r)
+{
+	const struct analyzer *an = r->an;
+	enum dl_verdict verdict = dl_report_verdict(r);
+
+	fprintf(f, "diolock check on Linux %s, %.1f s%s\n", r->kernel, r->duration_s,
+		r->interrupted ? " (interrupted)" : r->timed_out ? " (timeout)" : "");
+	text_cmd(f, r);
+	for (int h = 0; h < DL_HOOK_MAX; h++)
+		if (dl_hooks[h].check_needs && r->hooks[h].tier == DL_TIER_NONE)
+			fprintf(f, "unavailable: %s: %s\n", dl_hooks[h].name, r->hooks[h].why);
+	fprintf(f, "\nfindings:%s\n", an->nviol ? "" : " none");
+	for (size_t i = 0; i < an->nviol; i++) {
+		const struct an_violation *v = &an->viol[i];
+
+		fprintf(f, "  ");
+		dl_violation_line(f, v);
+		fprintf(f, "      x%" PRIu64 ": %s\n", (uint64_t)v->count, v->note);
+		if (v->severity == AN_ERROR)
+			text_stack(f, r, v->stack_id);
+	}
+	if (an->ncont)
+		fprintf(f, "\ni_rwsem contention:\n");
+	for (size_t i = 0; i < an->ncont; i++) {
+		const struct an_contention *c = &an->cont[i];
+		char dev[16];
+
+		dl_fmt_dev(c->dev, dev, sizeof(dev));
+		fprintf(f, "  %s %s ino %" PRIu64 ": %" PRIu64 " waits (%" PRIu64 " read, %" PRIu64
+			" write), total %.3f ms, max %.3f ms, holders",
+			c->fs, dev, (uint64_t)c->ino, (uint64_t)c->waits, (uint64_t)c->read_waits,
+			(uint64_t)c->write_waits, c->wait_ns_total / 1e6, c->wait_ns_max / 1e6);
+		for (int k = 0; k < c->nholders; k++)
+			fprintf(f, " %u", c->holders[k]);
+		fputc('\n', f);
+	}
+	fprintf(f, "\nsummary:");
+	for (int k = 0; k < AN_KIND_MAX; k++)
+		fprintf(f, " %s=%" PRIu64, an_kind_name(k), (uint64_t)an->summary[k]);
+	fprintf(f, "\nevents %" PRIu64 ", lost %" PRIu64 " (ring buffer %" PRIu64 ", map full %" PRIu64 ")\n",
+		(uint64_t)an->events, (uint64_t)(r->lost_ringbuf + r->lost_map_full),
+		(uint64_t)r->lost_ringbuf, (uint64_t)r->lost_map_full);
+	fprintf(f, "verdict: %s (%" PRIu64 " error, %" PRIu64 " warning, %" PRIu64 " info findings)\n",
+		dl_verdict_name(verdict), (uint64_t)an_count_severity(an, AN_ERROR),
+		(uint64_t)(an_count_severity(an, AN_WARNING) - an_count_severity(an, AN_ERROR)),
+		(uint64_t)(an->nviol - an_count_severity(an, AN_WARNING)));
+	if (verdict == DL_VERDICT_INCOMPLETE)
+		fprintf(f, "warning: events were lost, so a clean result is not proof of absence\n");
+}
+
+static void json_violation(struct json *j, const struct dl_report *r, const struct an_violation *v)
+{
+	char dev[16];
+
+	dl_fmt_dev(v->dev, dev, sizeof(dev));
+	json_begin_object(j);
+	json_kv_str(j, "kind", an_kind_name(v->kind));
+	json_kv_str(j, "severity", an_severity_name(v->severity));
+	json_kv_str(j, "confidence", v->exact ? "exact" : "inferred");
+	json_kv_str(j, "fs", v->fs);
+	json_kv_str(j, "dev", dev);
+	json_kv_u64(j, "ino", v->ino);
+	json_kv_u64(j, "pid", v->pid);
+	json_kv_u64(j, "tid", v->tid);
+	json_kv_str(j, "comm", v->comm);
+	json_kv_str(j, "lock_mode", an_lock_mode_name(v->lock_mode));
+	json_kv_bool(j, "dsync", v->dsync);
+	json_kv_u64(j, "holder_tid", v->holder_tid);
+	json_kv_u64(j, "count", v->count);
+	json_kv_u64(j, "first_ts_ns", v->first_ts);
+	json_kv_u64(j, "last_ts_ns", v->last_ts);
+	json_kv_str(j, "note", v->note);
+	dl_json_stack(j, v->stack_id, r->sr);
+	json_end_object(j);
+}
+
+static void json_contention(struct json *j, const struct an_contention *c)
+{
+	char dev[16];
+
+	dl_fmt_dev(c->dev, dev, sizeof(dev));
+	json_begin_object(j);
+	json_kv_str(j, "fs", c->fs);
+	json_kv_str(j, "dev", dev);
+	json_kv_u64(j, "ino", c->ino);
+	json_kv_u64(j, "waits", c->waits);
+	json_kv_u64(j, "read_waits", c->read_waits);
+	json_kv_u64(j, "write_waits", c->write_waits);
+	json_kv_u64(j, "wait_ns_total", c->wait_ns_total);
+	json_kv_u64(j, "wait_ns_max", c->wait_ns_max);
+	json_key(j, "holders");
+	json_begin_array(j);
+	for (int k = 0; k < c->nholders; k++)
+		json_u64(j, c->holders[k]);
+	json_end_array(j);
+	json_key(j, "waiters");
+	json_begin_array(j);
+	for (int k = 0; k < c->nwaiters; k++)
+		json_u64(j, c->waiters[k]);
+	json_end_array(j);
+	json_end_object(j);
+}
+
+static void json_cmd(struct json *j, const struct dl_report *r)
+{
+	json_key(j, "command");
+	if (!r->cmd_argv) {
+		json_null(j);
+		return;
+	}
+	json_begin_object(j);
+	json_key(j, "argv");
+	json_begin_array(j);
+	for (char *const *a = r->cmd_argv; *a; a++)
+		json_string(j, *a);
+	json_end_array(j);
+	json_key(j, "exit_status");
+	if (r->cmd_status >= 0 && WIFEXITED(r->cmd_status))
+		json_s64(j, WEXITSTATUS(r->cmd_status));
+	else
+		json_null(j);
+	json_key(j, "signal");
+	if (r->cmd_status >= 0 && WIFSIGNALED(r->cmd_status))
+		json_s64(j, WTERMSIG(r->cmd_status));
+	else
+		json_null(j);
+	json_kv_bool(j, "running", r->cmd_status < 0);
+	json_end_object(j);
+}
+
+void dl_report_json(FILE *f, const struct dl_report *r)
+{
+	const struct analyzer *an = r->an;
+	struct json j;
+
+	json_init(&j, f);
+	json_begin_object(&j);
+	json_kv_u64(&j, "schema_version", 1);
+	json_kv_str(&j, "kernel", r->kernel);
+	json_key(&j, "attach");
+	json_begin_object(&j);
+	for (int h = 0; h < DL_HOOK_MAX; h++)
+		json_kv_str(&j, dl_hooks[h].name, r->hooks[h].tier == DL_TIER_NONE ? "unavailable" :
+			    dl_tier_name(r->hooks[h].tier));
+	json_end_object(&j);
+	json_key(&j, "unavailable");
+	json_begin_object(&j);
+	for (int h = 0; h < DL_HOOK_MAX; h++)
+		if (r->hooks[h].tier == DL_TIER_NONE)
+			json_kv_str(&j, dl_hooks[h].name, r->hooks[h].why);
+	json_end_object(&j);
+	json_kv_u64(&j, "events", an->events);
+	json_key(&j, "events_by_type");
+	json_begin_object(&j);
+	for (int t = 1; t < DL_EV_TYPE_MAX; t++)
+		json_kv_u64(&j, dl_event_type_name(t), an->by_type[t]);
+	json_end_object(&j);
+	json_kv_u64(&j, "lost_events", r->lost_ringbuf + r->lost_map_full);
+	json_key(&j, "lost_by_reason");
+	json_begin_object(&j);
+	json_kv_u64(&j, "ringbuf_full", r->lost_ringbuf);
+	json_kv_u64(&j, "map_full", r->lost_map_full);
+	json_end_object(&j);
+	json_key(&j, "violations");
+	json_begin_array(&j);
+	for (size_t i = 0; i < an->nviol; i++)
+		json_violation(&j, r, &an->viol[i]);
+	json_end_array(&j);
+	json_key(&j, "summary");
+	json_begin_object(&j);
+	for (int k = 0; k < AN_KIND_MAX; k++)
+		json_kv_u64(&j, an_kind_name(k), an->summary[k]);
+	json_end_object(&j);
+	json_key(&j, "fallbacks_by_fs");
+	json_begin_object(&j);
+	for (size_t i = 0; i < an->nfallbacks; i++)
+		json_kv_u64(&j, an->fallbacks[i].fs, an->fallbacks[i].count);
+	json_end_object(&j);
+	json_key(&j, "contention");
+	json_begin_array(&j);
+	for (size_t i = 0; i < an->ncont; i++)
+		json_contention(&j, &an->cont[i]);
+	json_end_array(&j);
+	json_cmd(&j, r);
+	json_key(&j, "duration_s");
+	json_double(&j, r->duration_s);
+	json_kv_bool(&j, "interrupted", r->interrupted);
+	json_kv_bool(&j, "timed_out", r->timed_out);
+	json_kv_str(&j, "verdict", dl_verdict_name(dl_report_verdict(r)));
+	json_end_object(&j);
+	fputc('\n', f);
+}
