@@ -37,11 +37,11 @@ BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
 LIB_SRCS  := $(filter-out src/main.c,$(wildcard src/*.c))
 LIB_OBJS  := $(patsubst src/%.c,$(OUTPUT)/src/%.o,$(LIB_SRCS))
 # Parts the unit tests use: pure user space, no libbpf.
-PURE_OBJS := $(addprefix $(OUTPUT)/src/,analyzer.o json.o filter.o ksyms.o event_fmt.o)
+PURE_OBJS := $(addprefix $(OUTPUT)/src/,analyzer.o json.o filter.o ksyms.o event_fmt.o report.o hooks.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 
-.PHONY: all clean deps test unit integ install vmlinux
+.PHONY: all clean deps test demo install vmlinux
 all: $(OUTPUT)/diolock $(OUTPUT)/diowork
 
 $(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/src $(OUTPUT)/tests:
@@ -87,7 +87,7 @@ $(OUTPUT)/tests/%: tests/unit/%.c $(PURE_OBJS) | $(OUTPUT)/tests
 	$(Q)$(CC) $(CFLAGS) -Isrc $(LDFLAGS) $^ -o $@
 
 # Installs every package the build and the tests need; safe to run again.
-DEPS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev pkg-config make gcc \
+DEPS := clang libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev pkg-config make gcc \
 	btrfs-progs xfsprogs e2fsprogs util-linux jq fio
 deps:
 	$(Q)missing=$$(for p in $(DEPS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
@@ -97,11 +97,13 @@ deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-unit: $(UNIT_BINS)
-	$(Q)tests/run-unit $(UNIT_BINS)
-
+# Unit tests, then integration tests (root: real BPF, loop-mounted filesystems).
 test: all $(UNIT_BINS)
 	$(Q)tests/run $(OUTPUT)
+
+# The README's first command: check a DSYNC DIO workload on loop-mounted images.
+demo: all
+	$(Q)BUILD=$(OUTPUT) scripts/demo
 
 install: $(OUTPUT)/diolock
 	install -D -m 0755 $(OUTPUT)/diolock $(DESTDIR)$(PREFIX)/sbin/diolock

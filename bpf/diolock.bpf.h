@@ -24,7 +24,9 @@
 #define IOCB_DSYNC		(1 << 1)
 #define IOCB_SYNC		(1 << 2)
 #define IOCB_DIRECT		(1 << 17)
+/* include/uapi/asm-generic/fcntl.h (x86) */
 #define O_DIRECT_FLAG		00040000
+#define O_DSYNC_FLAG		00010000
 
 /* include/trace/events/lock.h */
 #define LCB_F_READ		(1U << 1)
@@ -79,7 +81,8 @@ struct dl_dwrite {
 	__s64 pos;
 	__u64 len;
 	__u32 nr;		/* syscall number */
-	__u32 iomap_seen;	/* the write entered iomap's DIO path */
+	__u16 iomap_seen;	/* the write entered iomap's DIO path */
+	__u16 dsync;		/* opened O_DSYNC or O_SYNC */
 };
 
 struct dl_dwrites_map {
@@ -165,18 +168,45 @@ static __always_inline bool dl_fs_matches(const char *fs)
  * Fill the inode part of a record; false when the filters reject it.
  * The caller then discards the record.
  */
+static __always_inline bool dl_is_btrfs(const char *fs)
+{
+	return fs[0] == 'b' && fs[1] == 't' && fs[2] == 'r' && fs[3] == 'f' && fs[4] == 's' && !fs[5];
+}
+
+/*
+ * The device users see in stat(2). btrfs gives each subvolume its own
+ * anonymous device (btrfs_getattr), which is not the superblock's s_dev.
+ */
+static __always_inline __u32 dl_inode_dev(struct inode *inode, struct super_block *sb, const char *fs)
+{
+	struct btrfs_inode *bi;
+	__u32 dev;
+
+	if (bpf_core_type_exists(struct btrfs_inode) && dl_is_btrfs(fs)) {
+		bi = (void *)((char *)inode - bpf_core_field_offset(struct btrfs_inode, vfs_inode));
+		dev = BPF_CORE_READ(bi, root, anon_dev);
+		if (dev)
+			return dev;
+	}
+	return BPF_CORE_READ(sb, s_dev);
+}
+
+/*
+ * Fill the inode part of a record; false when the filters reject it.
+ * The caller then discards the record.
+ */
 static __always_inline bool dl_fill_inode(struct dl_event *e, struct inode *inode)
 {
 	struct super_block *sb = BPF_CORE_READ(inode, i_sb);
 
-	e->dev = BPF_CORE_READ(sb, s_dev);
 	e->ino = BPF_CORE_READ(inode, i_ino);
-	if (targ_dev && e->dev != targ_dev)
-		return false;
 	if (targ_ino && e->ino != targ_ino)
 		return false;
 	bpf_probe_read_kernel_str(e->fs, sizeof(e->fs), BPF_CORE_READ(sb, s_type, name));
 	if (!dl_fs_matches(e->fs))
+		return false;
+	e->dev = dl_inode_dev(inode, sb, e->fs);
+	if (targ_dev && e->dev != targ_dev)
 		return false;
 	e->lock_addr = (__u64)&inode->i_rwsem;
 	dl_read_rwsem(inode, &e->lock);

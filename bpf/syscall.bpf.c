@@ -38,12 +38,18 @@ static __always_inline int on_sys_enter(void *ctx, struct pt_regs *regs, long nr
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct dl_dwrite dw = {};
 	struct file *file;
+	__u32 f_flags;
 
 	if (!is_write_nr(nr) || dl_task_filtered())
 		return 0;
 	file = fd_to_file(BPF_CORE_READ(regs, di));
-	if (!file || !(BPF_CORE_READ(file, f_flags) & O_DIRECT_FLAG))
+	if (!file)
 		return 0;
+	f_flags = BPF_CORE_READ(file, f_flags);
+	if (!(f_flags & O_DIRECT_FLAG))
+		return 0;
+	/* O_SYNC includes the O_DSYNC bit */
+	dw.dsync = !!(f_flags & O_DSYNC_FLAG);
 	dw.inode = (__u64)BPF_CORE_READ(file, f_inode);
 	dw.nr = nr;
 	if (nr == NR_pwrite64 || nr == NR_pwritev || nr == NR_pwritev2)
@@ -61,8 +67,7 @@ static __always_inline void note_btrfs_flags(struct dl_event *e, struct inode *i
 {
 	struct btrfs_inode *bi;
 
-	if (!bpf_core_type_exists(struct btrfs_inode) || e->fs[0] != 'b' || e->fs[1] != 't' ||
-	    e->fs[2] != 'r' || e->fs[3] != 'f' || e->fs[4] != 's' || e->fs[5])
+	if (!bpf_core_type_exists(struct btrfs_inode) || !dl_is_btrfs(e->fs))
 		return;
 	bi = (void *)((char *)inode - bpf_core_field_offset(struct btrfs_inode, vfs_inode));
 	e->flags |= DL_F_FS_FLAGS;
@@ -94,6 +99,8 @@ static __always_inline int on_sys_exit(void *ctx, struct pt_regs *regs, long ret
 		e->flags |= DL_F_DIRECT | DL_F_WRITE;
 		if (dw->iomap_seen)
 			e->flags |= DL_F_IOMAP;
+		if (dw->dsync)
+			e->flags |= DL_F_DSYNC;
 		if ((dw->pos | dw->len) & 4095)
 			e->flags |= DL_F_UNALIGNED;
 		note_btrfs_flags(e, inode);

@@ -156,6 +156,18 @@ static bool is_fs(const struct dl_event *e, const char *name)
 	return !strncmp(e->fs, name, DL_FS_LEN);
 }
 
+/*
+ * ext4, xfs and btrfs hold i_rwsem (shared or exclusive) around every
+ * iomap_dio_rw/__iomap_dio_rw call, reads and writes alike (ext4_dio_*_iter,
+ * xfs_file_dio_*, btrfs_direct_*). When the lock is read-held at submission
+ * and the reader hint names another task, this task is still one of the
+ * readers: the hint only remembers the last one.
+ */
+static bool holds_across_dio(const struct dl_event *e)
+{
+	return is_fs(e, "ext4") || is_fs(e, "xfs") || is_fs(e, "btrfs");
+}
+
 static void on_dio_begin(struct analyzer *an, const struct dl_event *e)
 {
 	struct an_task *t = task_find(an, e->hdr.tid, true);
@@ -166,6 +178,8 @@ static void on_dio_begin(struct analyzer *an, const struct dl_event *e)
 	t->dio_dev = e->dev;
 	t->dio_ino = e->ino;
 	t->dio_hold = e->lock.cur_holds;
+	if (t->dio_hold == DL_HOLD_NO && e->lock.mode == DL_LOCK_READ && holds_across_dio(e))
+		t->dio_hold = DL_HOLD_READ_HINT;
 	t->dio_mode = e->lock.mode;
 	t->sync_under_lock = false;
 }

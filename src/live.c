@@ -101,16 +101,27 @@ void dl_live_stop(struct dl_live *l)
 	l->ksyms = NULL;
 }
 
+/* Frames of diolock's own program and of the tracepoint dispatch. */
+static bool tracer_frame(const char *sym)
+{
+	return strstr(sym, " [bpf]") || !strncmp(sym, "bpf_trace_run", 13) ||
+	       !strncmp(sym, "__bpf_trace_", 12) || !strncmp(sym, "__traceiter_", 12);
+}
+
 int dl_live_frames(void *live, __s32 stack_id, char frames[][128], int max)
 {
 	struct dl_live *l = live;
 	__u64 ips[DL_STACK_DEPTH];
-	int n;
+	int n, out = 0;
 
 	n = dl_session_stack(&l->s, stack_id, ips, max < DL_STACK_DEPTH ? max : DL_STACK_DEPTH);
 	if (n && !l->ksyms)
 		l->ksyms = ksyms_load(NULL);
-	for (int i = 0; i < n; i++)
-		ksyms_format(l->ksyms, ips[i], frames[i], 128);
-	return n;
+	for (int i = 0; i < n; i++) {
+		ksyms_format(l->ksyms, ips[i], frames[out], 128);
+		if (!out && tracer_frame(frames[out]))
+			continue;
+		out++;
+	}
+	return out;
 }

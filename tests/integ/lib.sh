@@ -1,0 +1,84 @@
+# shellcheck shell=bash
+# Shared by the integration tests: real BPF, real filesystems on loop devices.
+# Each test file sources this, defines test functions and calls run_test.
+# Every mount and loop device made here is undone on exit, even on failure.
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BUILD=${BUILD:-$ROOT/build}
+DIOLOCK=$BUILD/diolock
+DIOWORK=$BUILD/diowork
+T=$(mktemp -d /tmp/diolock-test.XXXXXX)
+
+cleanup() {
+	local m img
+	# deepest first
+	for m in $(findmnt -rn -o TARGET | grep "^$T/" | sort -r); do
+		umount "$m" 2>/dev/null || umount -l "$m"
+	done
+	for img in "$T"/*.img; do
+		[ -e "$img" ] || continue
+		losetup -j "$img" -n -O NAME | xargs -r -n1 losetup -d
+	done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+# mkfs_mount FS NAME [mkfs args...] -> prints the mount point
+mkfs_mount() {
+	local fs=$1 name=$2 img=$T/$2.img mnt=$T/$2
+	shift 2
+	truncate -s 512M "$img"
+	case $fs in
+	ext4) mkfs.ext4 -q -F "$@" "$img" ;;
+	xfs) mkfs.xfs -q -f "$@" "$img" ;;
+	btrfs) mkfs.btrfs -q -f "$@" "$img" >/dev/null ;;
+	esac || return 1
+	mkdir -p "$mnt"
+	mount -o loop "$img" "$mnt" || return 1
+	echo "$mnt"
+}
+
+# The device number a file reports in stat(2), as MAJ:MIN.
+stat_dev() {
+	local d
+	d=$(stat -c %d "$1")
+	echo "$((d >> 8 & 0xfff)):$(((d & 0xff) | (d >> 12 & 0xfff00)))"
+}
+
+_failed=0
+fail() {
+	echo "    assertion failed: $*"
+	_failed=1
+}
+
+# expect_jq FILE EXPR MESSAGE: EXPR must be true on FILE
+expect_jq() {
+	jq -e "$2" "$1" >/dev/null 2>&1 || fail "$3 [jq '$2' on $(basename "$1")]"
+}
+
+expect_eq() {
+	[ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"
+}
+
+# The first JSON line diowork printed for a role: its pid.
+role_pid() {
+	grep "^{\"role\":\"$2\"" "$1" | head -1 | jq -r .pid
+}
+
+# run_test NAME: runs function NAME in a subshell and prints PASS/FAIL.
+run_test() {
+	local name=$1
+	if ( _failed=0; "$name"; exit $_failed ); then
+		echo "PASS $name"
+	else
+		echo "FAIL $name"
+	fi
+}
+
+require_root() {
+	if [ "$(id -u)" != 0 ]; then
+		echo "SKIP $(basename "$0"): needs root (BPF and loop mounts)"
+		[ "${CI:-}" = true ] && echo "FAIL $(basename "$0"): skipped under CI"
+		exit 0
+	fi
+}

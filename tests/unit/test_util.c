@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Filters, the JSON writer and kallsyms symbolization. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "unit.h"
+#include "filter.h"
+#include "json.h"
+#include "ksyms.h"
+
+static void filter_parsing(void)
+{
+	struct dl_filter f = {};
+	char err[160];
+
+	CHECK(!dl_filter_parse(&f, DL_OPT_PID, "1234", err, sizeof(err)) && f.tgid == 1234);
+	CHECK(dl_filter_parse(&f, DL_OPT_PID, "0", err, sizeof(err)));
+	CHECK(dl_filter_parse(&f, DL_OPT_PID, "-1", err, sizeof(err)));
+	CHECK(dl_filter_parse(&f, DL_OPT_PID, "12x", err, sizeof(err)));
+	CHECK(strstr(err, "PID") != NULL);
+	CHECK(!dl_filter_parse(&f, DL_OPT_DEV, "7:3", err, sizeof(err)) && f.dev == ((7u << 20) | 3));
+	CHECK(dl_filter_parse(&f, DL_OPT_DEV, "7", err, sizeof(err)));
+	CHECK(dl_filter_parse(&f, DL_OPT_DEV, "4096:1", err, sizeof(err)));
+	CHECK(dl_filter_parse(&f, DL_OPT_DEV, "0:0", err, sizeof(err)));
+	CHECK(!dl_filter_parse(&f, DL_OPT_INO, "18446744073709551615", err, sizeof(err)));
+	CHECK(dl_filter_parse(&f, DL_OPT_INO, "18446744073709551616", err, sizeof(err)));
+	CHECK(!dl_filter_parse(&f, DL_OPT_FS, "btrfs", err, sizeof(err)) && !strcmp(f.fs, "btrfs"));
+	CHECK(dl_filter_parse(&f, DL_OPT_FS, "a-very-long-fs-name", err, sizeof(err)));
+	CHECK(dl_filter_match_comm(&f, "anything"));
+	CHECK(!dl_filter_parse(&f, DL_OPT_COMM, "fio", err, sizeof(err)));
+	CHECK(dl_filter_match_comm(&f, "fio") && !dl_filter_match_comm(&f, "dd"));
+}
+
+static void json_writer(void)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct json j;
+
+	json_init(&j, f);
+	json_begin_object(&j);
+	json_kv_str(&j, "s", "a\"b\\c\n\x01\xff");
+	json_key(&j, "arr");
+	json_begin_array(&j);
+	json_u64(&j, 1);
+	json_s64(&j, -2);
+	json_begin_object(&j);
+	json_end_object(&j);
+	json_end_array(&j);
+	json_kv_bool(&j, "t", true);
+	json_key(&j, "d");
+	json_double(&j, 1.5);
+	json_kv_u64(&j, "after", 3);
+	json_end_object(&j);
+	fclose(f);
+	CHECK(!strcmp(buf, "{\"s\":\"a\\\"b\\\\c\\n\\u0001\\u00ff\",\"arr\":[1,-2,{}],\"t\":true,"
+			   "\"d\":1.5,\"after\":3}"));
+	free(buf);
+}
+
+static void ksyms_symbolize(void)
+{
+	char path[] = "/tmp/diolock-kallsyms.XXXXXX", out[128];
+	int fd = mkstemp(path);
+	FILE *f = fdopen(fd, "w");
+	struct ksyms *ks;
+
+	fputs("ffffffff81000000 T _stext\n"
+	      "ffffffff81000100 t down_write\n"
+	      "ffffffff81000200 D some_data\n"
+	      "ffffffffc0000000 t btrfs_sync_file\t[btrfs]\n", f);
+	fclose(f);
+	ks = ksyms_load(path);
+	unlink(path);
+	CHECK(ks != NULL);
+	ksyms_format(ks, 0xffffffff81000123, out, sizeof(out));
+	CHECK(!strcmp(out, "down_write+0x23"));
+	ksyms_format(ks, 0xffffffff81000250, out, sizeof(out));
+	CHECK(!strcmp(out, "down_write+0x150"));	/* data symbols are skipped */
+	ksyms_format(ks, 0xffffffffc0000010, out, sizeof(out));
+	CHECK(!strcmp(out, "btrfs_sync_file+0x10 [btrfs]"));
+	ksyms_format(ks, 0x1000, out, sizeof(out));
+	CHECK(!strcmp(out, "0x1000"));
+	ksyms_free(ks);
+}
+
+int main(void)
+{
+	RUN(filter_parsing);
+	RUN(json_writer);
+	RUN(ksyms_symbolize);
+	UNIT_EXIT();
+}

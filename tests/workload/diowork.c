@@ -1,0 +1,769 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * diowork - drive real i_rwsem and direct-I/O paths for diolock's tests.
+ *
+ * The tracer is only worth testing against the kernel's own code paths, so
+ * the integration tests need a workload that makes those paths happen on
+ * demand: direct writes that extend or overwrite, racing truncates, and -
+ * hardest of all - an i_rwsem that is held exclusively for a known time.
+ *
+ * Nothing in userspace can hold i_rwsem directly.  The "hold" cases get a
+ * deterministic holder anyway: a buffered write() takes inode_lock() and
+ * only then copies from the user buffer.  If that buffer is a missing page
+ * registered with userfaultfd, the copy faults and the writer sleeps in the
+ * fault handler *with the lock held* until our handler thread resolves the
+ * fault.  Sleeping before resolving therefore holds i_rwsem for exactly as
+ * long as we like, and the fault message tells us when the lock is held.
+ *
+ * Every participating process prints one JSON line on stdout when done.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <linux/fs.h>
+#include <linux/userfaultfd.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define EXIT_IO		1
+#define EXIT_USAGE	2
+#define EXIT_NOUFFD	3
+#define MAX_JOBS	256
+
+enum wcase {
+	C_DIO_WRITE, C_DIO_DSYNC_WRITE, C_DIO_READ, C_BUFFERED_WRITE,
+	C_EXTEND_CONTEND, C_TRUNCATE_RACE, C_HOLD, C_HOLD_CONTEND,
+	C_HOLD_READ_CONTEND, C_NR,
+};
+
+static const char *const case_names[C_NR] = {
+	"dio-write", "dio-dsync-write", "dio-read", "buffered-write",
+	"extend-contend", "truncate-race", "hold", "hold-contend",
+	"hold-read-contend",
+};
+
+struct opts {
+	enum wcase wcase;
+	const char *name, *path;
+	unsigned long count, jobs, hold_ms;
+	size_t bs;
+	off_t offset;
+	bool dsync, nocow, prefill;
+};
+
+/* What one process did; becomes its JSON line. */
+struct tally {
+	const char *role, *ms_key;
+	pid_t tid;
+	struct stat st;
+	unsigned long ops, errors;
+	unsigned long long bytes;
+	double ms;
+};
+
+/* Children rendezvous here so that they all start their I/O together. */
+struct gate {
+	int ready[2], go[2];
+};
+
+typedef int (*child_fn)(const struct opts *o, struct gate *g, unsigned long j);
+
+/* One write(2) per message, so concurrent children do not interleave. */
+static void fail(const struct opts *o, int err, const char *fmt, ...)
+{
+	char msg[512];
+	size_t len;
+	va_list ap;
+
+	len = snprintf(msg, sizeof(msg), "diowork: %s: ", o->name);
+	va_start(ap, fmt);
+	len += vsnprintf(msg + len, sizeof(msg) - len, fmt, ap);
+	va_end(ap);
+	if (len < sizeof(msg))
+		snprintf(msg + len, sizeof(msg) - len, "%s%s\n",
+			 err ? ": " : "", err ? strerror(err) : "");
+	fputs(msg, stderr);
+}
+
+static void usage_error(const char *what, const char *arg)
+{
+	fprintf(stderr, "diowork: %s%s%s; usage: diowork [-n N] [-b BYTES] "
+		"[-j N] [-s] [-o BYTES] [--hold-ms MS] [--nocow] [--prefill] "
+		"CASE PATH\n", what, arg ? ": " : "", arg ? arg : "");
+	exit(EXIT_USAGE);
+}
+
+static unsigned long long parse_num(const char *s, unsigned long long max)
+{
+	unsigned long long v;
+	char *end;
+
+	/* strtoull would silently wrap "-1" around. */
+	if (*s == '-' || *s == '\0')
+		usage_error("bad number", s);
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v > max)
+		usage_error("bad or out-of-range number", s);
+	return v;
+}
+
+static void parse_opts(int argc, char **argv, struct opts *o)
+{
+	enum { OPT_HOLD_MS = 256, OPT_NOCOW, OPT_PREFILL };
+	static const struct option lopts[] = {
+		{ "count", required_argument, NULL, 'n' },
+		{ "bs", required_argument, NULL, 'b' },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "dsync", no_argument, NULL, 's' },
+		{ "offset", required_argument, NULL, 'o' },
+		{ "hold-ms", required_argument, NULL, OPT_HOLD_MS },
+		{ "nocow", no_argument, NULL, OPT_NOCOW },
+		{ "prefill", no_argument, NULL, OPT_PREFILL },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c, i;
+
+	*o = (struct opts){ .count = 16, .bs = 4096, .jobs = 4, .hold_ms = 300 };
+	opterr = 0;	/* getopt's own message would be a second line */
+	while ((c = getopt_long(argc, argv, "n:b:j:so:", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'n': o->count = parse_num(optarg, 1UL << 20); break;
+		case 'b': o->bs = parse_num(optarg, 64UL << 20); break;
+		case 'j': o->jobs = parse_num(optarg, MAX_JOBS); break;
+		case 's': o->dsync = true; break;
+		case 'o': o->offset = parse_num(optarg, 1ULL << 62); break;
+		case OPT_HOLD_MS: o->hold_ms = parse_num(optarg, 3600000); break;
+		case OPT_NOCOW: o->nocow = true; break;
+		case OPT_PREFILL: o->prefill = true; break;
+		default: usage_error("bad option", argv[optind - 1]);
+		}
+	}
+	if (!o->count || !o->jobs)
+		usage_error("--count and --jobs must be at least 1", NULL);
+	if (!o->bs || o->bs % 512)
+		usage_error("--bs must be a non-zero multiple of 512", NULL);
+	if (argc - optind != 2)
+		usage_error("need exactly CASE and PATH", NULL);
+	o->name = argv[optind];
+	o->path = argv[optind + 1];
+	for (i = 0; i < C_NR && strcmp(o->name, case_names[i]); i++)
+		;
+	if (i == C_NR)
+		usage_error("unknown case", o->name);
+	o->wcase = i;
+	if (o->wcase == C_DIO_DSYNC_WRITE)
+		o->dsync = true;
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	/* CLOCK_MONOTONIC cannot fail given a valid pointer. */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static bool is_hold_case(const struct opts *o)
+{
+	return o->wcase == C_HOLD_CONTEND || o->wcase == C_HOLD_READ_CONTEND;
+}
+
+/* Bytes from 0 the case touches: --prefill must cover all of them. */
+static off_t case_span(const struct opts *o)
+{
+	off_t span = o->offset + (off_t)(o->count * o->bs);
+
+	if (o->wcase == C_EXTEND_CONTEND)
+		span = o->offset + (off_t)(o->count * o->jobs * o->bs);
+	else if (o->wcase == C_TRUNCATE_RACE)
+		span = 16 * (off_t)o->bs;
+	else if (o->wcase == C_HOLD || is_hold_case(o))
+		span = o->offset + (off_t)o->bs;
+	return span > (off_t)(o->count * o->bs) ? span : (off_t)(o->count * o->bs);
+}
+
+/* O_DIRECT needs an aligned buffer; buffered I/O just does not mind. */
+static void *alloc_buf(const struct opts *o, size_t len)
+{
+	void *buf;
+	int err = posix_memalign(&buf, 4096, len);
+
+	if (err) {
+		fail(o, err, "posix_memalign");
+		return NULL;
+	}
+	memset(buf, 'd', len);
+	return buf;
+}
+
+static int open_target(const struct opts *o, int flags, struct tally *t)
+{
+	int fd = open(o->path, flags | O_CLOEXEC, 0644);
+
+	if (fd < 0) {
+		fail(o, errno, "open %s", o->path);
+		return -1;
+	}
+	if (fstat(fd, &t->st)) {
+		fail(o, errno, "fstat %s", o->path);
+		close(fd);
+		return -1;
+	}
+	t->tid = gettid();
+	return fd;
+}
+
+/* @started: the holder's early line, printed while it still holds i_rwsem. */
+static int report(const struct opts *o, const struct tally *t, bool started)
+{
+	printf("{\"role\":\"%s%s\",\"pid\":%d,\"tid\":%d,\"ino\":%llu,"
+	       "\"dev\":\"%u:%u\"", t->role, started ? "-started" : "", getpid(),
+	       t->tid, (unsigned long long)t->st.st_ino, major(t->st.st_dev),
+	       minor(t->st.st_dev));
+	if (!started)
+		printf(",\"ops\":%lu,\"bytes\":%llu,\"errors\":%lu", t->ops,
+		       t->bytes, t->errors);
+	if (!started && t->ms_key)
+		printf(",\"%s\":%.3f", t->ms_key, t->ms);
+	printf("}\n");
+	if (fflush(stdout)) {
+		fail(o, errno, "writing report");
+		return -1;
+	}
+	return 0;
+}
+
+/* Common tail of every worker: release, report, turn the tally into a status. */
+static int finish(const struct opts *o, struct tally *t, int fd, void *buf)
+{
+	free(buf);
+	if (close(fd)) {
+		fail(o, errno, "close");
+		t->errors++;
+	}
+	if (report(o, t, false))
+		return EXIT_IO;
+	return t->errors ? EXIT_IO : 0;
+}
+
+/*
+ * Account one transfer's result (errno still set): a short write is an
+ * error, a short read is EOF.  Only the first error is printed, the rest
+ * are counted, so a misconfigured run does not flood the test log.
+ */
+static void account(const struct opts *o, struct tally *t, ssize_t n,
+		    off_t off, bool rd)
+{
+	const char *op = rd ? "pread" : "pwrite";
+
+	if (n >= 0) {
+		t->ops++;
+		t->bytes += n;
+		if (rd || (size_t)n == o->bs)
+			return;
+	}
+	if (!t->errors) {
+		if (n < 0)
+			fail(o, errno, "%s at %lld", op, (long long)off);
+		else
+			fail(o, 0, "%s at %lld: short write (%zd of %zu)", op,
+			     (long long)off, n, o->bs);
+	}
+	t->errors++;
+}
+
+/* Buffered fill plus fsync, so later direct I/O finds allocated, written blocks. */
+static int fill_file(const struct opts *o, int fd, off_t len)
+{
+	void *buf = alloc_buf(o, o->bs);
+	ssize_t n;
+	off_t off;
+
+	if (!buf)
+		return -1;
+	for (off = 0; off < len; off += n) {
+		n = pwrite(fd, buf, len - off < (off_t)o->bs ? len - off : (off_t)o->bs, off);
+		if (n <= 0) {
+			fail(o, n < 0 ? errno : EIO, "prefill pwrite at %lld", (long long)off);
+			free(buf);
+			return -1;
+		}
+	}
+	free(buf);
+	if (fsync(fd)) {
+		fail(o, errno, "prefill fsync");
+		return -1;
+	}
+	return 0;
+}
+
+/* btrfs silently ignores NOCOW on a non-empty file, so read the flag back. */
+static int set_nocow(const struct opts *o, int fd)
+{
+	int flags;
+
+	errno = 0;
+	if (ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0 &&
+	    ioctl(fd, FS_IOC_SETFLAGS, &(int){ flags | FS_NOCOW_FL }) == 0 &&
+	    ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0 && (flags & FS_NOCOW_FL))
+		return 0;
+	fail(o, errno, "setting FS_NOCOW_FL%s",
+	     errno ? "" : " had no effect (file not empty?)");
+	return -1;
+}
+
+/* Done once, in the parent, so every process sees the same inode. */
+static int setup_file(const struct opts *o)
+{
+	struct tally t;
+	int fd = open_target(o, O_RDWR | O_CREAT, &t);
+	int ret = -1;
+	bool fill;
+
+	if (fd < 0)
+		return -1;
+	/* dio-read has nothing to read from a short file: fill it regardless. */
+	fill = o->prefill || (o->wcase == C_DIO_READ && t.st.st_size < case_span(o));
+	if (o->nocow && set_nocow(o, fd))
+		goto out;
+	if (fill && fill_file(o, fd, case_span(o)))
+		goto out;
+	ret = 0;
+out:
+	if (close(fd) && !ret) {
+		fail(o, errno, "close");
+		ret = -1;
+	}
+	return ret;
+}
+
+static void close_fd(int *fd)
+{
+	/* Pipe ends only: nothing useful can be done about a failed close. */
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+static int read_byte(int fd)
+{
+	ssize_t n;
+	char c;
+
+	do
+		n = read(fd, &c, 1);
+	while (n < 0 && errno == EINTR);
+	return n == 1 ? 0 : -1;
+}
+
+static void gate_close(struct gate *g)
+{
+	close_fd(&g->ready[0]);
+	close_fd(&g->ready[1]);
+	close_fd(&g->go[0]);
+	close_fd(&g->go[1]);
+}
+
+/*
+ * Child side: say we are ready, then block until the parent opens the gate.
+ * Dropping our copy of the go end first is what lets an abort reach us as EOF.
+ */
+static int gate_pass(const struct opts *o, struct gate *g)
+{
+	int ret = 0;
+
+	close_fd(&g->ready[0]);
+	close_fd(&g->go[1]);
+	if (write(g->ready[1], "r", 1) != 1) {
+		fail(o, errno, "gate write");
+		ret = -1;
+	} else if (read_byte(g->go[0])) {
+		fail(o, 0, "aborted before start (another process failed)");
+		ret = -1;
+	}
+	gate_close(g);
+	return ret;
+}
+
+/* A child that died before getting ready shows up as early EOF here. */
+static int gate_wait_ready(struct gate *g, unsigned long n)
+{
+	unsigned long i;
+
+	close_fd(&g->ready[1]);
+	close_fd(&g->go[0]);
+	for (i = 0; i < n && !read_byte(g->ready[0]); i++)
+		;
+	return i == n ? 0 : -1;
+}
+
+/* One byte per child in a single write (n <= MAX_JOBS < PIPE_BUF). */
+static int gate_release(const struct opts *o, struct gate *g, unsigned long n)
+{
+	char buf[MAX_JOBS];
+	int ret = 0;
+
+	memset(buf, 'g', n);
+	if (write(g->go[1], buf, n) != (ssize_t)n) {
+		fail(o, errno, "gate release");
+		ret = -1;
+	}
+	gate_close(g);
+	return ret;
+}
+
+static off_t io_offset(const struct opts *o, unsigned long i, unsigned long j)
+{
+	if (o->wcase == C_EXTEND_CONTEND)	/* interleaved, all extending */
+		return o->offset + (off_t)((i * o->jobs + j) * o->bs);
+	if (o->wcase == C_TRUNCATE_RACE)	/* keep landing around the truncate point */
+		return (off_t)(i % 8 * o->bs);
+	return o->offset + (off_t)(i * o->bs);
+}
+
+/*
+ * The one reader/writer behind every case but the mutator and the holder.
+ * Waiters do a single transfer, timed so the test can see it was blocked.
+ */
+static int io_worker(const struct opts *o, struct gate *g, unsigned long j)
+{
+	bool rd = o->wcase == C_DIO_READ || o->wcase == C_HOLD_READ_CONTEND;
+	bool waiter = is_hold_case(o);
+	struct tally t = {
+		.role = waiter ? "waiter" : rd ? "reader" : "writer",
+		.ms_key = waiter ? "wait_ms" : NULL,
+	};
+	unsigned long n = waiter ? 1 : o->count;
+	int flags = rd ? O_RDONLY : O_WRONLY;
+	void *buf;
+	double t0;
+	int fd;
+
+	if (o->wcase != C_BUFFERED_WRITE && o->wcase != C_HOLD_READ_CONTEND)
+		flags |= O_DIRECT | (!rd && o->dsync ? O_DSYNC : 0);
+	fd = open_target(o, flags, &t);
+	if (fd < 0)
+		return EXIT_IO;
+	buf = alloc_buf(o, o->bs);
+	if (!buf || (g && gate_pass(o, g))) {
+		free(buf);
+		close(fd);
+		return EXIT_IO;
+	}
+	t0 = now_ms();
+	for (unsigned long i = 0; i < n; i++) {
+		off_t off = io_offset(o, i, j);
+
+		account(o, &t, rd ? pread(fd, buf, o->bs, off) :
+			pwrite(fd, buf, o->bs, off), off, rd);
+	}
+	t.ms = now_ms() - t0;
+	return finish(o, &t, fd, buf);
+}
+
+static void mutate(const struct opts *o, struct tally *t, int ret,
+		   const char *what)
+{
+	if (!ret)
+		t->ops++;
+	else if (errno != EOPNOTSUPP) {
+		if (!t->errors)
+			fail(o, errno, "%s", what);
+		t->errors++;
+	}
+}
+
+/* Shrinks and regrows the file under the DIO writer's feet. */
+static int mutator(const struct opts *o, struct gate *g)
+{
+	struct tally t = { .role = "mutator" };
+	off_t bs = o->bs;
+	int fd;
+
+	fd = open_target(o, O_RDWR, &t);
+	if (fd < 0)
+		return EXIT_IO;
+	if (gate_pass(o, g)) {
+		close(fd);
+		return EXIT_IO;
+	}
+	for (unsigned long i = 0; i < o->count; i++) {
+		mutate(o, &t, ftruncate(fd, 4 * bs), "ftruncate");
+		mutate(o, &t, fallocate(fd, 0, 0, 16 * bs), "fallocate");
+		mutate(o, &t, ftruncate(fd, 16 * bs), "ftruncate");
+	}
+	return finish(o, &t, fd, NULL);
+}
+
+static int truncate_child(const struct opts *o, struct gate *g, unsigned long j)
+{
+	return j ? mutator(o, g) : io_worker(o, g, 0);
+}
+
+/* Shared between the holder's writing thread and its fault handler thread. */
+struct hold {
+	const struct opts *o;
+	const struct tally *t;
+	int uffd, notify_fd;
+	char *area, *src;
+	size_t len;
+	double fault_ms;
+	bool faulted;
+	int err;
+};
+
+/*
+ * Fill the whole area at once so the rest of the write cannot fault again.
+ * If that fails, unregistering still wakes the writer, or it would hang.
+ */
+static void resolve_fault(struct hold *h)
+{
+	struct uffdio_range range = { .start = (uintptr_t)h->area, .len = h->len };
+	struct uffdio_copy copy = {
+		.dst = (uintptr_t)h->area, .src = (uintptr_t)h->src, .len = h->len,
+	};
+
+	if (!ioctl(h->uffd, UFFDIO_COPY, &copy))
+		return;
+	h->err = errno;
+	if (ioctl(h->uffd, UFFDIO_UNREGISTER, &range))
+		fail(h->o, errno, "UFFDIO_UNREGISTER");
+}
+
+/*
+ * With no features requested, page faults are the only events, and only the
+ * write touches the area, so the first message is the write's own fault.
+ */
+static void *fault_handler(void *arg)
+{
+	struct hold *h = arg;
+	struct uffd_msg msg;
+	struct timespec ts;
+	ssize_t n;
+
+	do
+		n = read(h->uffd, &msg, sizeof(msg));
+	while (n < 0 && errno == EINTR);
+	if (n != sizeof(msg)) {
+		h->err = n < 0 ? errno : EIO;
+		/* Releasing the userfaultfd lets a fault we missed go through. */
+		close(h->uffd);
+		return NULL;
+	}
+	h->fault_ms = now_ms();
+	__atomic_store_n(&h->faulted, true, __ATOMIC_RELEASE);
+	/* The writer is asleep inside write() with i_rwsem held: say so now. */
+	report(h->o, h->t, true);
+	if (h->notify_fd >= 0 && write(h->notify_fd, "f", 1) != 1)
+		fail(h->o, errno, "notify write");
+	ts = (struct timespec){ h->o->hold_ms / 1000, h->o->hold_ms % 1000 * 1000000 };
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+	resolve_fault(h);
+	return NULL;
+}
+
+/*
+ * Page-aligned and never touched by us, so the kernel's first access to the
+ * write's source must fault.  Any failure to get there means "no userfaultfd".
+ */
+static int arm_uffd(struct hold *h)
+{
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	struct uffdio_api api = { .api = UFFD_API };
+	long page = sysconf(_SC_PAGESIZE);
+
+	h->len = (h->o->bs + page - 1) / page * page;
+	h->area = mmap(NULL, h->len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (h->area == MAP_FAILED) {
+		fail(h->o, errno, "mmap");
+		return EXIT_IO;
+	}
+	h->src = alloc_buf(h->o, h->len);
+	if (!h->src)
+		return EXIT_IO;
+	reg.range.start = (uintptr_t)h->area;
+	reg.range.len = h->len;
+	h->uffd = syscall(SYS_userfaultfd, O_CLOEXEC);
+	if (h->uffd < 0 || ioctl(h->uffd, UFFDIO_API, &api) ||
+	    ioctl(h->uffd, UFFDIO_REGISTER, &reg)) {
+		fail(h->o, errno, "userfaultfd unavailable (needs CAP_SYS_PTRACE "
+		     "or vm.unprivileged_userfaultfd=1)");
+		return EXIT_NOUFFD;
+	}
+	return 0;
+}
+
+static int holder_run(const struct opts *o, int notify_fd)
+{
+	struct tally t = { .role = "holder", .ms_key = "hold_ms" };
+	struct hold h = { .o = o, .t = &t, .notify_fd = notify_fd };
+	int fd, ret, err;
+	pthread_t thr;
+	bool faulted;
+	ssize_t n;
+
+	fd = open_target(o, O_RDWR, &t);
+	if (fd < 0)
+		return EXIT_IO;
+	ret = arm_uffd(&h);
+	if (ret)
+		return ret;
+	err = pthread_create(&thr, NULL, fault_handler, &h);
+	if (err) {
+		fail(o, err, "pthread_create");
+		return EXIT_IO;
+	}
+	n = pwrite(fd, h.area, o->bs, o->offset);
+	err = errno;
+	t.ms = now_ms();
+	/*
+	 * No fault means the write failed before touching its source, and
+	 * the handler is still waiting: leave it to die with the process.
+	 */
+	faulted = __atomic_load_n(&h.faulted, __ATOMIC_ACQUIRE);
+	if (faulted)
+		pthread_join(thr, NULL);
+	t.ms = faulted ? t.ms - h.fault_ms : 0;
+	errno = err;
+	account(o, &t, n, o->offset, false);
+	if (!faulted || h.err) {
+		fail(o, faulted ? h.err : 0, faulted ? "UFFDIO_COPY" :
+		     "write never faulted on the userfaultfd page, i_rwsem was not held");
+		t.errors++;
+	}
+	free(h.src);
+	if (munmap(h.area, h.len)) {
+		fail(o, errno, "munmap");
+		t.errors++;
+	}
+	return finish(o, &t, fd, NULL);
+}
+
+static pid_t spawn(const struct opts *o, struct gate *g, child_fn fn,
+		   unsigned long j)
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		fail(o, errno, "fork");
+	else if (!pid)
+		_exit(fn(o, g, j));
+	return pid;
+}
+
+/* The holder must not keep the gate open, or an abort would never be seen. */
+static int holder_child(const struct opts *o, struct gate *g, unsigned long fd)
+{
+	gate_close(g);
+	return holder_run(o, fd);
+}
+
+/* Fork the holder and return once its writer is asleep holding i_rwsem. */
+static int start_holder(const struct opts *o, struct gate *g, pid_t *pid)
+{
+	int fault[2], ret;
+
+	if (pipe2(fault, O_CLOEXEC)) {
+		fail(o, errno, "pipe2");
+		return -1;
+	}
+	*pid = spawn(o, g, holder_child, fault[1]);
+	close_fd(&fault[1]);
+	/* EOF here means the holder exited without ever holding the lock. */
+	ret = *pid < 0 ? -1 : read_byte(fault[0]);
+	close_fd(&fault[0]);
+	return ret;
+}
+
+/* The worst child status wins, so one failing child fails the run. */
+static int reap(const struct opts *o, const pid_t *pids, unsigned long n)
+{
+	int worst = 0, st, rc;
+
+	for (unsigned long i = 0; i < n; i++) {
+		if (pids[i] <= 0)
+			continue;
+		while (waitpid(pids[i], &st, 0) < 0) {
+			if (errno != EINTR) {
+				fail(o, errno, "waitpid");
+				return EXIT_IO;
+			}
+		}
+		rc = WIFEXITED(st) ? WEXITSTATUS(st) : EXIT_IO;
+		if (WIFSIGNALED(st))
+			fail(o, 0, "child %d killed by signal %d", pids[i], WTERMSIG(st));
+		if (rc > worst)
+			worst = rc;
+	}
+	return worst;
+}
+
+/*
+ * Fork n workers, let them all get ready, for the hold cases wait until the
+ * holder owns i_rwsem, then release everyone at once.  Any failure on the
+ * way releases nobody: the workers see EOF on the gate and give up.
+ */
+static int run_group(const struct opts *o, child_fn fn, unsigned long n)
+{
+	pid_t pids[MAX_JOBS + 1] = { 0 };
+	struct gate g;
+	unsigned long j;
+	bool go;
+	int rc;
+
+	if (pipe2(g.ready, O_CLOEXEC) || pipe2(g.go, O_CLOEXEC)) {
+		fail(o, errno, "pipe2");
+		return EXIT_IO;
+	}
+	for (j = 0; j < n && (pids[j] = spawn(o, &g, fn, j)) > 0; j++)
+		;
+	go = j == n && !gate_wait_ready(&g, n);
+	if (go && is_hold_case(o))
+		go = !start_holder(o, &g, &pids[n]);
+	if (go)
+		go = !gate_release(o, &g, n);
+	gate_close(&g);
+	rc = reap(o, pids, n + 1);
+	return go || rc ? rc : EXIT_IO;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o;
+
+	parse_opts(argc, argv, &o);
+	if (setup_file(&o))
+		return EXIT_IO;
+	switch (o.wcase) {
+	case C_EXTEND_CONTEND:
+	case C_HOLD_CONTEND:
+	case C_HOLD_READ_CONTEND:
+		return run_group(&o, io_worker, o.jobs);
+	case C_TRUNCATE_RACE:
+		return run_group(&o, truncate_child, 2);
+	case C_HOLD:
+		return holder_run(&o, -1);
+	default:
+		return io_worker(&o, NULL, 0);
+	}
+}
