@@ -47,6 +47,18 @@ test_nocow_overwrite_takes_lock_shared() {
 	expect_jq "$T/ow.json" "$v[0].severity == \"info\"" "info"
 }
 
+# Mounted nodatasum, new files skip checksums: real DIO, like NOCOW.
+test_nodatasum_mount_does_real_dio() {
+	local img=$T/nds.img mnt=$T/nds
+	truncate -s 512M "$img" && mkfs.btrfs -q -f "$img" >/dev/null && mkdir -p "$mnt" &&
+		mount -o loop,nodatasum "$img" "$mnt" || { fail "mount nodatasum"; return; }
+	"$DIOLOCK" check -q --json "$T/nds.json" -- "$DIOWORK" -n 3 dio-dsync-write "$mnt/f" >/dev/null
+	expect_eq "$?" 0 "check exit status"
+	expect_jq "$T/nds.json" '.summary.dio_fallback_buffered == 0' "no fallback"
+	expect_jq "$T/nds.json" '[.violations[] | select(.kind == "dio_complete_under_i_rwsem")][0] | .count == 3 and .severity == "info" and (.note | test("stub"))' \
+		"completions under i_rwsem, protected by the stub"
+}
+
 test_direct_read() {
 	"$DIOLOCK" check -q --json "$T/rd.json" -- "$DIOWORK" -n 3 dio-read "$MNT/rd" >/dev/null
 	expect_jq "$T/rd.json" '[.violations[] | select(.kind == "dio_complete_under_i_rwsem")][0] | .lock_mode == "read" and .dsync == false and .count == 3' \
@@ -66,5 +78,6 @@ test_fallback_seen_in_trace() {
 run_test test_datasum_dio_write_falls_back
 run_test test_nocow_extending_dsync_is_protected
 run_test test_nocow_overwrite_takes_lock_shared
+run_test test_nodatasum_mount_does_real_dio
 run_test test_direct_read
 run_test test_fallback_seen_in_trace
