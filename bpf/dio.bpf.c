@@ -1,6 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Direct I/O through iomap: submission, queueing and completion. */
+/*
+ * Direct I/O through iomap: submission, queueing, completion, and the
+ * inode_dio_wait() drain that truncate/fallocate do under i_rwsem.
+ */
 #include "diolock.bpf.h"
+
+/* fs/iomap/direct-io.c, private dio->flags; unchanged from v5.10 to v6.18. */
+#define IOMAP_DIO_NEED_SYNC	(1U << 29)
+#define EIOCBQUEUED		529
+
+struct dl_entry_map submit_iocb SEC(".maps");	/* __iomap_dio_rw entry -> return */
+struct dl_entry_map complete_iocb SEC(".maps");	/* iomap_dio_complete entry -> return */
+struct dl_entry_map drain_inode SEC(".maps");	/* inode_dio_wait entry -> return */
 
 static __always_inline int on_dio_begin(void *ctx, struct kiocb *iocb, struct iov_iter *iter)
 {
@@ -35,7 +46,7 @@ static __always_inline int on_dio_complete(void *ctx, struct kiocb *iocb, int er
 	struct inode *inode = BPF_CORE_READ(iocb, ki_filp, f_inode);
 	struct dl_event *e;
 
-	if (dl_task_filtered())
+	if (!iocb || dl_task_filtered())
 		return 0;
 	e = dl_reserve(DL_EV_DIO_COMPLETE);
 	if (!e)
@@ -73,9 +84,90 @@ static __always_inline int on_dio_queued(void *ctx, struct inode *inode, loff_t 
 	return 0;
 }
 
+/* __iomap_dio_rw returned: ERR_PTR(-EIOCBQUEUED) means completion runs elsewhere. */
+static __always_inline int on_submit_return(void *ctx, struct kiocb *iocb, long ret)
+{
+	if (!iocb || ret != -EIOCBQUEUED)
+		return 0;
+	return on_dio_queued(ctx, BPF_CORE_READ(iocb, ki_filp, f_inode), BPF_CORE_READ(iocb, ki_pos), 0);
+}
+
+/*
+ * iomap_dio_complete() entered: the fsync it may run has not started yet,
+ * and btrfs's DIO-write stub is still in journal_info (btrfs_sync_file
+ * clears it before its own tracepoint).
+ */
+static __always_inline int on_dio_complete_begin(void *ctx, struct iomap_dio *dio)
+{
+	struct kiocb *iocb = BPF_CORE_READ(dio, iocb);
+	struct dl_event *e;
+
+	dl_stash(&complete_iocb, (__u64)iocb);
+	if (dl_task_filtered())
+		return 0;
+	e = dl_reserve(DL_EV_DIO_COMPLETE_BEGIN);
+	if (!e)
+		return 0;
+	if (!dl_fill_inode(e, BPF_CORE_READ(iocb, ki_filp, f_inode))) {
+		bpf_ringbuf_discard(e, 0);
+		return 0;
+	}
+	dl_iocb_flags(e, iocb);
+	if (BPF_CORE_READ(dio, flags) & IOMAP_DIO_NEED_SYNC)
+		e->flags |= DL_F_NEED_SYNC;
+	dl_note_journal_info(e);
+	if (e->lock.cur_holds != DL_HOLD_NO)
+		dl_stack(ctx, e);
+	dl_submit(e);
+	return 0;
+}
+
+static __always_inline int on_drain(void *ctx, __u16 type, struct inode *inode)
+{
+	struct dl_event *e;
+
+	if (!inode || dl_task_filtered())
+		return 0;
+	e = dl_reserve(type);
+	if (!e)
+		return 0;
+	if (!dl_fill_inode(e, inode)) {
+		bpf_ringbuf_discard(e, 0);
+		return 0;
+	}
+	e->arg = BPF_CORE_READ(inode, i_dio_count.counter);
+	if (type == DL_EV_DRAIN_WAIT_BEGIN)
+		dl_stack(ctx, e);
+	dl_submit(e);
+	return 0;
+}
+
 DL_TRACEPOINT(iomap_dio_rw_begin, on_dio_begin(ctx, iocb, iter),
 	      struct kiocb *iocb, struct iov_iter *iter, unsigned int dio_flags, size_t done_before)
 DL_TRACEPOINT(iomap_dio_complete, on_dio_complete(ctx, iocb, error, ret),
 	      struct kiocb *iocb, int error, ssize_t ret)
 DL_TRACEPOINT(iomap_dio_rw_queued, on_dio_queued(ctx, inode, off, len),
 	      struct inode *inode, loff_t off, u64 len)
+
+DL_FENTRY(__iomap_dio_rw, on_dio_begin(ctx, iocb, iter),
+	  struct kiocb *iocb, struct iov_iter *iter)
+DL_FEXIT(__iomap_dio_rw, on_submit_return(ctx, iocb, (long)ret),
+	 struct kiocb *iocb, struct iov_iter *iter, void *ops, void *dops, unsigned int dio_flags,
+	 void *private, size_t done_before, void *ret)
+DL_KPROBE(__iomap_dio_rw, (dl_stash(&submit_iocb, (__u64)iocb), on_dio_begin(ctx, iocb, iter)),
+	  struct kiocb *iocb, struct iov_iter *iter)
+DL_KRETPROBE(__iomap_dio_rw, on_submit_return(ctx, (void *)dl_unstash(&submit_iocb), (long)ret),
+	     void *ret)
+
+DL_FENTRY(iomap_dio_complete, on_dio_complete_begin(ctx, dio), struct iomap_dio *dio)
+DL_FEXIT(iomap_dio_complete, on_dio_complete(ctx, (void *)dl_unstash(&complete_iocb), 0, ret),
+	 struct iomap_dio *dio, ssize_t ret)
+DL_KPROBE(iomap_dio_complete, on_dio_complete_begin(ctx, dio), struct iomap_dio *dio)
+DL_KRETPROBE(iomap_dio_complete, on_dio_complete(ctx, (void *)dl_unstash(&complete_iocb), 0, ret),
+	     ssize_t ret)
+
+DL_FENTRY(inode_dio_wait, on_drain(ctx, DL_EV_DRAIN_WAIT_BEGIN, inode), struct inode *inode)
+DL_FEXIT(inode_dio_wait, on_drain(ctx, DL_EV_DRAIN_WAIT_END, inode), struct inode *inode)
+DL_KPROBE(inode_dio_wait, (dl_stash(&drain_inode, (__u64)inode),
+			   on_drain(ctx, DL_EV_DRAIN_WAIT_BEGIN, inode)), struct inode *inode)
+DL_KRETPROBE(inode_dio_wait, on_drain(ctx, DL_EV_DRAIN_WAIT_END, (void *)dl_unstash(&drain_inode)))

@@ -49,6 +49,12 @@ DL_EXTERN const volatile __u32 targ_dev;
 DL_EXTERN const volatile __u64 targ_ino;
 DL_EXTERN const volatile char targ_fs[DL_FS_LEN];
 
+/*
+ * Set once both acquisition and release hooks are attached: holds are then
+ * exact. In .bss, not .rodata: it is known only after attaching.
+ */
+DL_EXTERN __u8 track_acquire;
+
 /* Per-CPU loss counters: every output mode reports them. */
 DL_EXTERN __u64 dl_counters[DL_MAX_CPUS][DL_CNT_MAX];
 
@@ -92,6 +98,35 @@ struct dl_dwrites_map {
 	__type(value, struct dl_dwrite);
 };
 DL_EXTERN struct dl_dwrites_map dwrites SEC(".maps");
+
+/* Who holds an i_rwsem, kept by the acquisition hooks (acquire.bpf.c). */
+struct dl_lock_holders {
+	__u32 writer;
+	__u32 nreaders;
+	__u32 readers[DL_MAX_HOLDERS];
+};
+
+struct dl_holders_map {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct dl_lock_holders);
+};
+DL_EXTERN struct dl_holders_map holders SEC(".maps");
+
+/* The i_rwsems one task holds. */
+struct dl_task_held {
+	__u64 lock[DL_MAX_HELD];
+	__u8 mode[DL_MAX_HELD];
+};
+
+struct dl_task_held_map {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct dl_task_held);
+};
+DL_EXTERN struct dl_task_held_map task_held SEC(".maps");
 
 static __always_inline void dl_count(enum dl_counter c)
 {
@@ -164,10 +199,6 @@ static __always_inline bool dl_fs_matches(const char *fs)
 	return true;
 }
 
-/*
- * Fill the inode part of a record; false when the filters reject it.
- * The caller then discards the record.
- */
 static __always_inline bool dl_is_btrfs(const char *fs)
 {
 	return fs[0] == 'b' && fs[1] == 't' && fs[2] == 'r' && fs[3] == 'f' && fs[4] == 's' && !fs[5];
@@ -192,6 +223,37 @@ static __always_inline __u32 dl_inode_dev(struct inode *inode, struct super_bloc
 }
 
 /*
+ * With acquisition tracking, who holds the lock and what this task holds
+ * are known, not guessed from the owner hint.
+ */
+static __always_inline void dl_exact_holds(struct dl_event *e)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct dl_lock_holders *lh;
+	struct dl_task_held *th;
+
+	e->flags |= DL_F_EXACT;
+	lh = bpf_map_lookup_elem(&holders, &e->lock_addr);
+	if (lh) {
+		if (lh->writer) {
+			e->holders[0] = lh->writer;
+		} else {
+			for (int i = 0; i < DL_MAX_HOLDERS; i++)
+				e->holders[i] = lh->readers[i];
+		}
+	}
+	th = bpf_map_lookup_elem(&task_held, &tid);
+	if (!th)
+		return;
+	for (int i = 0; i < DL_MAX_HELD; i++) {
+		e->held[i] = th->lock[i];
+		e->held_mode[i] = th->mode[i];
+		if (th->lock[i] == e->lock_addr)
+			e->lock.cur_holds = th->mode[i] == DL_LOCK_WRITE ? DL_HOLD_WRITE : DL_HOLD_READ;
+	}
+}
+
+/*
  * Fill the inode part of a record; false when the filters reject it.
  * The caller then discards the record.
  */
@@ -210,6 +272,8 @@ static __always_inline bool dl_fill_inode(struct dl_event *e, struct inode *inod
 		return false;
 	e->lock_addr = (__u64)&inode->i_rwsem;
 	dl_read_rwsem(inode, &e->lock);
+	if (track_acquire)
+		dl_exact_holds(e);
 	return true;
 }
 
@@ -276,5 +340,59 @@ static __always_inline void dl_iocb_flags(struct dl_event *e, struct kiocb *iocb
 	int BPF_PROG(tp_btf__##tp, ##__VA_ARGS__) { return call; }	\
 	SEC("?raw_tp/" #tp)						\
 	int BPF_PROG(raw_tp__##tp, ##__VA_ARGS__) { return call; }
+
+/* The same hook point at the function tiers (see DL_TRACEPOINT). */
+#define DL_FENTRY(func, call, ...)					\
+	SEC("?fentry/" #func)						\
+	int BPF_PROG(fentry__##func, ##__VA_ARGS__) { return call; }
+#define DL_FEXIT(func, call, ...)					\
+	SEC("?fexit/" #func)						\
+	int BPF_PROG(fexit__##func, ##__VA_ARGS__) { return call; }
+#define DL_KPROBE(func, call, ...)					\
+	SEC("?kprobe/" #func)						\
+	int BPF_KPROBE(kprobe__##func, ##__VA_ARGS__) { return call; }
+#define DL_KRETPROBE(func, call, ...)					\
+	SEC("?kretprobe/" #func)					\
+	int BPF_KRETPROBE(kretprobe__##func, ##__VA_ARGS__) { return call; }
+
+/* btrfs's DIO-write stub: fs/btrfs/transaction.h, BTRFS_TRANS_DIO_WRITE_STUB (v6.11, 6.1.110). */
+#define BTRFS_TRANS_DIO_WRITE_STUB 1
+
+static __always_inline void dl_note_journal_info(struct dl_event *e)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+
+	e->flags |= DL_F_JINFO;
+	if ((__u64)BPF_CORE_READ(task, journal_info) == BTRFS_TRANS_DIO_WRITE_STUB)
+		e->flags |= DL_F_STUB;
+}
+
+/* Per-task scratch for return probes, which do not see the arguments. */
+struct dl_entry_map {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32);
+	__type(value, __u64);
+};
+
+static __always_inline void dl_stash(void *map, __u64 v)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+	if (bpf_map_update_elem(map, &tid, &v, BPF_ANY))
+		dl_count(DL_CNT_MAP_FULL);
+}
+
+static __always_inline __u64 dl_unstash(void *map)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u64 *v = bpf_map_lookup_elem(map, &tid), r;
+
+	if (!v)
+		return 0;
+	r = *v;
+	bpf_map_delete_elem(map, &tid);
+	return r;
+}
 
 #endif /* DIOLOCK_BPF_H */

@@ -12,6 +12,7 @@ const volatile __u32 targ_tgid = 0;
 const volatile __u32 targ_dev = 0;
 const volatile __u64 targ_ino = 0;
 const volatile char targ_fs[DL_FS_LEN] = {};
+__u8 track_acquire = 0;
 __u64 dl_counters[DL_MAX_CPUS][DL_CNT_MAX] = {};
 
 char LICENSE[] SEC("license") = "GPL";

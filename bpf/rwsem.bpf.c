@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * i_rwsem waits, seen through lock:contention_begin/end (v5.19+). These fire
- * only in the rwsem slow path after the task queued itself; optimistic
- * spinning and reader lock stealing are invisible here.
+ * i_rwsem waits. lock:contention_begin/end (v5.19+) fire only in the rwsem
+ * slow path after the task queued itself: optimistic spinning and reader
+ * lock stealing are invisible there. The function tiers hook the slow paths
+ * themselves, so they also see waits that end by spinning.
  */
 #include "diolock.bpf.h"
 
@@ -59,8 +60,10 @@ static __always_inline int on_wait_end(void *ctx, void *lock, int ret)
 	struct inode *inode;
 
 	ws = bpf_map_lookup_elem(&waits, &tid);
-	if (!ws || ws->lock != (__u64)lock)
+	/* a return probe does not know the lock: the task waits on one at a time */
+	if (!ws || (lock && ws->lock != (__u64)lock))
 		return 0;
+	lock = (void *)ws->lock;
 	inode = dl_inode_of_rwsem(lock);
 	e = inode ? dl_reserve(DL_EV_WAIT_END) : NULL;
 	if (e) {
@@ -75,3 +78,19 @@ static __always_inline int on_wait_end(void *ctx, void *lock, int ret)
 
 DL_TRACEPOINT(contention_begin, on_wait_begin(ctx, lock, flags), void *lock, unsigned int flags)
 DL_TRACEPOINT(contention_end, on_wait_end(ctx, lock, ret), void *lock, int ret)
+
+/* The slow paths return the semaphore, or ERR_PTR(-EINTR) for killable waits. */
+#define SLOWPATH_RET(r) ((long)(r) < 0 && (long)(r) >= -4095 ? (int)(long)(r) : 0)
+
+DL_FENTRY(rwsem_down_write_slowpath, on_wait_begin(ctx, sem, LCB_F_WRITE),
+	  struct rw_semaphore *sem)
+DL_FEXIT(rwsem_down_write_slowpath, on_wait_end(ctx, sem, SLOWPATH_RET(ret)),
+	 struct rw_semaphore *sem, int state, void *ret)
+DL_FENTRY(rwsem_down_read_slowpath, on_wait_begin(ctx, sem, LCB_F_READ),
+	  struct rw_semaphore *sem)
+DL_FEXIT(rwsem_down_read_slowpath, on_wait_end(ctx, sem, SLOWPATH_RET(ret)),
+	 struct rw_semaphore *sem, long count, unsigned int state, void *ret)
+DL_KPROBE(rwsem_down_write_slowpath, on_wait_begin(ctx, sem, LCB_F_WRITE), struct rw_semaphore *sem)
+DL_KRETPROBE(rwsem_down_write_slowpath, on_wait_end(ctx, NULL, SLOWPATH_RET(ret)), void *ret)
+DL_KPROBE(rwsem_down_read_slowpath, on_wait_begin(ctx, sem, LCB_F_READ), struct rw_semaphore *sem)
+DL_KRETPROBE(rwsem_down_read_slowpath, on_wait_end(ctx, NULL, SLOWPATH_RET(ret)), void *ret)

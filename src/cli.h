@@ -5,22 +5,26 @@
 
 #include <argp.h>
 #include "filter.h"
+#include "hooks.h"
 
 struct dl_run_opts {
 	struct dl_filter filter;
 	double timeout_s;
 	size_t ringbuf_bytes;
 	char **cmd;		/* NULL-terminated; NULL: none */
+	enum dl_tier forced;	/* --attach; DL_TIER_NONE: best per hook */
 };
 
 enum {
 	DL_OPT_TIMEOUT = 0x200,
 	DL_OPT_RINGBUF,
+	DL_OPT_ATTACH,
 };
 
 #define DL_RUN_ARGP_OPTIONS						\
 	DL_FILTER_ARGP_OPTIONS,						\
 	{ "timeout", DL_OPT_TIMEOUT, "SEC", 0, "Stop after SEC seconds (default: when CMD exits, or on a signal)", 2 }, \
+	{ "attach", DL_OPT_ATTACH, "TIER", 0, "Force a tier: fentry, kprobe or tracepoint (default: the best each hook point allows)", 2 }, \
 	{ "ringbuf", DL_OPT_RINGBUF, "KB", 0, "Ring buffer size in KiB, a power of two, 4 to 1048576 (default 4096)", 2 }
 
 /* Subcommands taking a CMD parse with these argp flags. */

@@ -189,6 +189,7 @@ int cmd_check(int argc, char **argv)
 	cc.sr.ctx = &live;
 	so.filter = &o.run.filter;
 	so.ringbuf_bytes = o.run.ringbuf_bytes;
+	so.forced = o.run.forced;
 	so.cb = on_event;
 	so.ctx = &cc;
 	live.timeout_s = o.run.timeout_s;

@@ -45,12 +45,6 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 	}
 }
 
-/* diolock's programs exist for the tracepoint tiers; fentry/kprobe are probed only. */
-static bool has_program(enum dl_hook_id h, enum dl_tier t)
-{
-	return (t == DL_TIER_TP_BTF || t == DL_TIER_RAW_TP) && dl_hooks[h].tp;
-}
-
 struct hook_probe {
 	struct dl_tier_result res[DL_TIER_MAX];
 	enum dl_tier chosen;
@@ -61,7 +55,7 @@ static void probe_hook(enum dl_hook_id h, struct hook_probe *hp)
 	hp->chosen = DL_TIER_NONE;
 	for (int t = DL_TIER_FENTRY; t < DL_TIER_MAX; t++) {
 		dl_probe_tier(h, t, &hp->res[t]);
-		if (!hp->res[t].err && hp->chosen == DL_TIER_NONE && has_program(h, t))
+		if (!hp->res[t].err && hp->chosen == DL_TIER_NONE && dl_hook_has_tier(h, t))
 			hp->chosen = t;
 	}
 }
@@ -84,8 +78,8 @@ static const char *tier_note(enum dl_hook_id h, enum dl_tier t, const struct hoo
 {
 	if (hp->res[t].err)
 		return hp->res[t].why;
-	if (!has_program(h, t))
-		return "available, but diolock has no program for this tier yet";
+	if (!dl_hook_has_tier(h, t))
+		return "available, but diolock has no program for this tier";
 	return t == hp->chosen ? "used" : "available";
 }
 
@@ -130,7 +124,7 @@ static void print_json(const struct hook_probe *hps)
 			json_begin_object(&j);
 			json_kv_str(&j, "target", target_of(h, t, target, sizeof(target)));
 			json_kv_bool(&j, "kernel_allows", !hp->res[t].err);
-			json_kv_bool(&j, "diolock_program", has_program(h, t));
+			json_kv_bool(&j, "diolock_program", dl_hook_has_tier(h, t));
 			json_kv_str(&j, "note", tier_note(h, t, hp));
 			json_end_object(&j);
 		}

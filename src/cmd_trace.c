@@ -80,6 +80,7 @@ int cmd_trace(int argc, char **argv)
 	tc.sr.ctx = &live;
 	so.filter = &o.run.filter;
 	so.ringbuf_bytes = o.run.ringbuf_bytes;
+	so.forced = o.run.forced;
 	so.cb = on_event;
 	so.ctx = &tc;
 	live.timeout_s = o.run.timeout_s;

@@ -1,31 +1,29 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * diolock's hook points and the tiers that can feed each. One table, read
- * by the probe (what the kernel allows), the loader (what to enable) and
- * the reports (what each hook got).
+ * diolock's hook points and the programs that feed each, per tier. One
+ * table, read by the probe (what the kernel allows), the loader (what to
+ * enable) and the reports (what each hook got).
  */
 #ifndef DIOLOCK_HOOKS_H
 #define DIOLOCK_HOOKS_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include "diolock/event.h"
 
-enum dl_tier {
-	DL_TIER_NONE = 0,
-	DL_TIER_FENTRY,
-	DL_TIER_KPROBE,
-	DL_TIER_TP_BTF,
-	DL_TIER_RAW_TP,
-	DL_TIER_MAX,
-};
+#define DL_HOOK_MAX_PROGS 12
 
 struct dl_hook {
 	const char *name;	/* hook point, as users see it */
-	const char *func;	/* fentry/kprobe target; NULL: none */
+	const char *func;	/* main fentry/kprobe target, for messages; NULL: none */
 	const char *module;	/* module owning func/tracepoint; NULL: vmlinux */
 	const char *tp;		/* tracepoint; NULL: none */
 	const char *tp_system;	/* its trace system, for messages */
 	bool check_needs;	/* `check` depends on it */
 	const char *no_tp_why;	/* why there is no tracepoint tier */
+	int leader;		/* -1, or the hook whose tier this one must share */
+	/* programs per function tier, NULL-terminated; "<tier>__<function>" */
+	const char *progs[DL_TIER_MAX][DL_HOOK_MAX_PROGS];
 };
 
 enum dl_hook_id {
@@ -55,5 +53,16 @@ struct dl_hook_state {
 extern const struct dl_hook dl_hooks[DL_HOOK_MAX];
 
 const char *dl_tier_name(enum dl_tier t);
+/* Does diolock have programs for this hook at this tier? */
+bool dl_hook_has_tier(enum dl_hook_id h, enum dl_tier t);
+/*
+ * The i-th program name of a hook at a tier into buf (tracepoint tiers are
+ * named after the tracepoint); false past the last.
+ */
+bool dl_hook_prog(enum dl_hook_id h, enum dl_tier t, int i, char *buf, size_t len);
+/* The kernel function or tracepoint a program attaches to. */
+const char *dl_prog_target(const char *prog);
+/* "fentry", "kprobe", "tracepoint": the tiers --attach can force. */
+int dl_parse_tier(const char *s, enum dl_tier *t);
 
 #endif

@@ -11,44 +11,129 @@
 
 #define DEFAULT_RINGBUF (4u << 20)
 
-static struct bpf_program *find_prog(struct dl_session *s, enum dl_tier tier, const char *tp)
-{
-	char name[128];
+static const enum dl_tier tier_order[] = {
+	DL_TIER_FENTRY, DL_TIER_KPROBE, DL_TIER_TP_BTF, DL_TIER_RAW_TP,
+};
 
-	snprintf(name, sizeof(name), "%s__%s", tier == DL_TIER_TP_BTF ? "tp_btf" : "raw_tp", tp);
-	return bpf_object__find_program_by_name(s->skel->obj, name);
+static bool is_tp_tier(enum dl_tier t)
+{
+	return t == DL_TIER_TP_BTF || t == DL_TIER_RAW_TP;
 }
 
 /*
- * Pick each hook's tier by probing: tp_btf first (typed arguments, cheaper
- * to call), raw_tp where the tracepoint exists without BTF. fentry and
- * kprobe programs do not exist yet; their refusals still show in `probe`.
+ * --attach TIER applies to the hooks that have that tier; hooks that exist
+ * only as tracepoints (task exit, syscalls) keep theirs.
  */
-static void choose_tiers(struct dl_session *s)
+static bool tier_allowed(enum dl_hook_id h, enum dl_tier t, enum dl_tier forced)
 {
-	static const enum dl_tier order[] = { DL_TIER_TP_BTF, DL_TIER_RAW_TP };
+	bool has_func = dl_hook_has_tier(h, DL_TIER_FENTRY) || dl_hook_has_tier(h, DL_TIER_KPROBE);
 
-	for (int h = 0; h < DL_HOOK_MAX; h++) {
-		struct dl_hook_state *hs = &s->hooks[h];
-		struct dl_tier_result res = { .err = -ENOENT, .why = "diolock has no program for this hook" };
+	if (forced == DL_TIER_NONE)
+		return true;
+	if (is_tp_tier(forced))
+		return is_tp_tier(t);
+	return t == forced || (!has_func && is_tp_tier(t));
+}
 
-		hs->tier = DL_TIER_NONE;
-		if (!dl_hooks[h].tp) {
-			snprintf(hs->why, sizeof(hs->why), "%s", dl_hooks[h].no_tp_why);
-			continue;
-		}
-		for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
-			struct bpf_program *prog = find_prog(s, order[i], dl_hooks[h].tp);
+static void add_why(struct dl_hook_state *hs, const char *why)
+{
+	size_t n = strlen(hs->why);
 
-			if (!prog || dl_probe_tier(h, order[i], &res))
-				continue;
-			bpf_program__set_autoload(prog, true);
-			hs->tier = order[i];
-			break;
-		}
-		if (hs->tier == DL_TIER_NONE)
-			snprintf(hs->why, sizeof(hs->why), "%s", res.why);
+	snprintf(hs->why + n, sizeof(hs->why) - n, "%s%s", n ? "; " : "", why);
+}
+
+static void choose_tier(struct dl_session *s, enum dl_hook_id h, enum dl_tier forced)
+{
+	struct dl_hook_state *hs = &s->hooks[h];
+	int leader = dl_hooks[h].leader;
+	struct dl_tier_result res;
+
+	hs->tier = DL_TIER_NONE;
+	hs->why[0] = '\0';
+	if (leader >= 0) {
+		/* the return half of a pair rides on its entry half's tier */
+		enum dl_tier t = s->hooks[leader].tier;
+
+		if (t == DL_TIER_NONE)
+			add_why(hs, s->hooks[leader].why[0] ? s->hooks[leader].why : "its entry hook is unavailable");
+		else if (!dl_hook_has_tier(h, t))
+			add_why(hs, "no program at its entry hook's tier");
+		else if (dl_probe_tier(h, t, &res))
+			add_why(hs, res.why);
+		else
+			hs->tier = t;
+		return;
 	}
+	for (size_t i = 0; i < sizeof(tier_order) / sizeof(tier_order[0]); i++) {
+		enum dl_tier t = tier_order[i];
+
+		if (!dl_hook_has_tier(h, t) || !tier_allowed(h, t, forced))
+			continue;
+		if (!dl_probe_tier(h, t, &res)) {
+			hs->tier = t;
+			return;
+		}
+		add_why(hs, res.why);
+	}
+	if (!hs->why[0])
+		add_why(hs, forced ? "no program at the forced tier" :
+			(dl_hooks[h].no_tp_why ? dl_hooks[h].no_tp_why : "no program"));
+}
+
+static void hook_off(struct dl_session *s, enum dl_hook_id h, const char *reason)
+{
+	char why[sizeof(s->hooks[h].why)];
+
+	/* reason may be this hook's own why[] */
+	snprintf(why, sizeof(why), "%s", reason);
+	for (int i = 0; i < DL_HOOK_MAX_PROGS; i++) {
+		bpf_link__destroy(s->links[h][i]);
+		s->links[h][i] = NULL;
+	}
+	s->hooks[h].tier = DL_TIER_NONE;
+	snprintf(s->hooks[h].why, sizeof(s->hooks[h].why), "%s", why);
+}
+
+/* Enable the programs of every hook's chosen tier. */
+static void choose_tiers(struct dl_session *s, enum dl_tier forced)
+{
+	char name[96];
+
+	for (int h = 0; h < DL_HOOK_MAX; h++)
+		choose_tier(s, h, forced);
+	/* holds are tracked from both halves or not at all */
+	if (!s->hooks[DL_HOOK_RWSEM_RELEASE].tier)
+		hook_off(s, DL_HOOK_RWSEM_ACQUIRE, s->hooks[DL_HOOK_RWSEM_RELEASE].why);
+	for (int h = 0; h < DL_HOOK_MAX; h++) {
+		for (int i = 0; s->hooks[h].tier && dl_hook_prog(h, s->hooks[h].tier, i, name, sizeof(name)); i++) {
+			struct bpf_program *prog = bpf_object__find_program_by_name(s->skel->obj, name);
+
+			if (prog)
+				bpf_program__set_autoload(prog, true);
+			else
+				hook_off(s, h, "diolock's BPF object lacks this hook's program");
+		}
+	}
+}
+
+static int attach_hook(struct dl_session *s, enum dl_hook_id h)
+{
+	char name[96], why[200];
+	int err;
+
+	for (int i = 0; dl_hook_prog(h, s->hooks[h].tier, i, name, sizeof(name)); i++) {
+		struct bpf_program *prog = bpf_object__find_program_by_name(s->skel->obj, name);
+
+		s->links[h][i] = bpf_program__attach(prog);
+		err = libbpf_get_error(s->links[h][i]);
+		if (err) {
+			s->links[h][i] = NULL;
+			snprintf(why, sizeof(why), "attaching %s failed: %s", name, strerror(-err));
+			hook_off(s, h, why);
+			return err;
+		}
+	}
+	return 0;
 }
 
 static void configure(struct dl_session *s, const struct dl_session_opts *o)
@@ -104,28 +189,21 @@ int dl_session_open(struct dl_session *s, const struct dl_session_opts *o, char 
 	if (!s->skel)
 		return load_error(-errno, msg, len);
 	configure(s, o);
-	choose_tiers(s);
+	choose_tiers(s, o->forced);
 	err = diolock_bpf__load(s->skel);
 	if (err) {
 		load_error(err, msg, len);
 		goto fail;
 	}
-	for (int h = 0; h < DL_HOOK_MAX; h++) {
-		struct bpf_program *prog;
-
-		if (s->hooks[h].tier == DL_TIER_NONE)
-			continue;
-		prog = find_prog(s, s->hooks[h].tier, dl_hooks[h].tp);
-		s->links[h] = bpf_program__attach(prog);
-		err = libbpf_get_error(s->links[h]);
-		if (err) {
-			s->links[h] = NULL;
-			s->hooks[h].tier = DL_TIER_NONE;
-			snprintf(s->hooks[h].why, sizeof(s->hooks[h].why), "attach failed: %s", strerror(-err));
-			continue;
-		}
-		attached++;
-	}
+	for (int h = 0; h < DL_HOOK_MAX; h++)
+		if (s->hooks[h].tier && !attach_hook(s, h))
+			attached++;
+	if (s->hooks[DL_HOOK_RWSEM_ACQUIRE].tier && !s->hooks[DL_HOOK_RWSEM_RELEASE].tier)
+		hook_off(s, DL_HOOK_RWSEM_ACQUIRE, s->hooks[DL_HOOK_RWSEM_RELEASE].why);
+	if (!s->hooks[DL_HOOK_RWSEM_ACQUIRE].tier)
+		hook_off(s, DL_HOOK_RWSEM_RELEASE, s->hooks[DL_HOOK_RWSEM_RELEASE].why[0] ?
+			 s->hooks[DL_HOOK_RWSEM_RELEASE].why : s->hooks[DL_HOOK_RWSEM_ACQUIRE].why);
+	s->skel->bss->track_acquire = s->hooks[DL_HOOK_RWSEM_ACQUIRE].tier != DL_TIER_NONE;
 	if (!attached) {
 		err = -ENOENT;
 		snprintf(msg, len, "no hook point could be attached on this kernel (see `diolock probe`)");
@@ -177,10 +255,11 @@ void dl_session_close(struct dl_session *s)
 {
 	ring_buffer__free(s->rb);
 	s->rb = NULL;
-	for (int h = 0; h < DL_HOOK_MAX; h++) {
-		bpf_link__destroy(s->links[h]);
-		s->links[h] = NULL;
-	}
+	for (int h = 0; h < DL_HOOK_MAX; h++)
+		for (int i = 0; i < DL_HOOK_MAX_PROGS; i++) {
+			bpf_link__destroy(s->links[h][i]);
+			s->links[h][i] = NULL;
+		}
 	diolock_bpf__destroy(s->skel);
 	s->skel = NULL;
 }

@@ -18,6 +18,7 @@ typedef void (*dl_event_fn)(void *ctx, const struct dl_event *e);
 struct dl_session_opts {
 	const struct dl_filter *filter;
 	size_t ringbuf_bytes;		/* 0: default (4 MiB) */
+	enum dl_tier forced;		/* --attach: DL_TIER_NONE picks the best */
 	dl_event_fn cb;
 	void *ctx;
 };
@@ -29,7 +30,7 @@ struct bpf_link;
 struct dl_session {
 	struct diolock_bpf *skel;
 	struct ring_buffer *rb;
-	struct bpf_link *links[DL_HOOK_MAX];
+	struct bpf_link *links[DL_HOOK_MAX][DL_HOOK_MAX_PROGS];
 	struct dl_hook_state hooks[DL_HOOK_MAX];
 	dl_event_fn cb;
 	void *ctx;

@@ -45,10 +45,11 @@ int dl_env_check(char *why, size_t len)
 	return 0;
 }
 
-static void explain(enum dl_hook_id hook, enum dl_tier tier, int err, struct dl_tier_result *res)
+static void explain(enum dl_hook_id hook, enum dl_tier tier, const char *what, int err,
+		    struct dl_tier_result *res)
 {
 	const struct dl_hook *h = &dl_hooks[hook];
-	const char *what = (tier == DL_TIER_FENTRY || tier == DL_TIER_KPROBE) ? h->func : h->tp;
+	bool tp = tier == DL_TIER_TP_BTF || tier == DL_TIER_RAW_TP;
 
 	res->err = err;
 	if (tier == DL_TIER_KPROBE && access(KPROBE_PMU, F_OK)) {
@@ -65,12 +66,12 @@ static void explain(enum dl_hook_id hook, enum dl_tier tier, int err, struct dl_
 	case ESRCH:
 		if (tier == DL_TIER_FENTRY || tier == DL_TIER_TP_BTF)
 			snprintf(res->why, sizeof(res->why), "%s%s%s not in kernel BTF%s",
-				 tier == DL_TIER_TP_BTF ? h->tp_system : "", tier == DL_TIER_TP_BTF ? ":" : "",
-				 what, h->module ? " (module not loaded, or loaded without BTF)" : "");
+				 tp ? h->tp_system : "", tp ? ":" : "", what,
+				 h->module ? " (module not loaded, or loaded without BTF)" : " (inlined?)");
 		else
 			snprintf(res->why, sizeof(res->why), "%s%s%s does not exist on this kernel%s",
-				 tier == DL_TIER_RAW_TP ? h->tp_system : "", tier == DL_TIER_RAW_TP ? ":" : "",
-				 what, h->module ? " (module not loaded?)" : "");
+				 tp ? h->tp_system : "", tp ? ":" : "", what,
+				 h->module ? " (module not loaded?)" : "");
 		break;
 	case EOPNOTSUPP:
 		snprintf(res->why, sizeof(res->why), "%s not supported by this kernel", dl_tier_name(tier));
@@ -90,28 +91,17 @@ static struct bpf_program *tier_prog(struct probe_bpf *skel, enum dl_tier tier)
 	}
 }
 
-int dl_probe_tier(enum dl_hook_id hook, enum dl_tier tier, struct dl_tier_result *res)
+/* Load, and attach, an empty program of this tier at target. 0 or -errno. */
+static int try_target(enum dl_tier tier, const char *target)
 {
-	const struct dl_hook *h = &dl_hooks[hook];
-	bool func_tier = tier == DL_TIER_FENTRY || tier == DL_TIER_KPROBE;
-	const char *target = func_tier ? h->func : h->tp;
 	struct bpf_link *link = NULL;
 	struct probe_bpf *skel;
 	struct bpf_program *prog;
 	int err;
 
-	memset(res, 0, sizeof(*res));
-	if (!target) {
-		res->err = -ENOENT;
-		snprintf(res->why, sizeof(res->why), "%s", func_tier ? "no function to attach to" :
-			 (h->no_tp_why ? h->no_tp_why : "no tracepoint"));
-		return res->err;
-	}
 	skel = probe_bpf__open();
-	if (!skel) {
-		explain(hook, tier, -errno, res);
-		return res->err;
-	}
+	if (!skel)
+		return -errno;
 	prog = tier_prog(skel, tier);
 	bpf_program__set_autoload(prog, true);
 	if (tier == DL_TIER_FENTRY || tier == DL_TIER_TP_BTF) {
@@ -134,7 +124,56 @@ int dl_probe_tier(enum dl_hook_id hook, enum dl_tier tier, struct dl_tier_result
 out:
 	bpf_link__destroy(link);
 	probe_bpf__destroy(skel);
-	if (err)
-		explain(hook, tier, err < 0 ? err : -err, res);
-	return res->err;
+	return err < 0 ? err : -err;
+}
+
+/* fexit shares fentry's verdict and kretprobe kprobe's: one probe per function. */
+#define CACHE_MAX 64
+static struct {
+	enum dl_tier tier;
+	char target[64];
+	int err;
+} cache[CACHE_MAX];
+static int ncache;
+
+static int try_cached(enum dl_tier tier, const char *target)
+{
+	int err;
+
+	for (int i = 0; i < ncache; i++)
+		if (cache[i].tier == tier && !strcmp(cache[i].target, target))
+			return cache[i].err;
+	err = try_target(tier, target);
+	if (ncache < CACHE_MAX) {
+		cache[ncache].tier = tier;
+		snprintf(cache[ncache].target, sizeof(cache[ncache].target), "%s", target);
+		cache[ncache++].err = err;
+	}
+	return err;
+}
+
+int dl_probe_tier(enum dl_hook_id hook, enum dl_tier tier, struct dl_tier_result *res)
+{
+	const struct dl_hook *h = &dl_hooks[hook];
+	char prog[96];
+	int err;
+
+	memset(res, 0, sizeof(*res));
+	if (!dl_hook_has_tier(hook, tier)) {
+		res->err = -ENOENT;
+		snprintf(res->why, sizeof(res->why), "%s",
+			 tier == DL_TIER_TP_BTF || tier == DL_TIER_RAW_TP ?
+			 (h->no_tp_why ? h->no_tp_why : "no tracepoint") : "no function to attach to");
+		return res->err;
+	}
+	for (int i = 0; dl_hook_prog(hook, tier, i, prog, sizeof(prog)); i++) {
+		const char *target = dl_prog_target(prog);
+
+		err = try_cached(tier, target);
+		if (err) {
+			explain(hook, tier, target, err, res);
+			return err;
+		}
+	}
+	return 0;
 }

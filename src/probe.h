@@ -10,7 +10,11 @@ struct dl_tier_result {
 	char why[200];		/* for err != 0: why the tier was refused */
 };
 
-/* Try one tier for one hook. Returns 0 or -errno, with the reason in res. */
+/*
+ * Try one tier for one hook: every function or tracepoint its programs at
+ * that tier attach to. Returns 0 or -errno, with the reason in res. Results
+ * are cached per target for the life of the process.
+ */
 int dl_probe_tier(enum dl_hook_id hook, enum dl_tier tier, struct dl_tier_result *res);
 
 /*

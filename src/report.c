@@ -4,11 +4,20 @@
 #include <sys/wait.h>
 #include "report.h"
 
+/* A hook point `check` relies on could not be attached. */
+static bool blind_spot(const struct dl_report *r)
+{
+	for (int h = 0; h < DL_HOOK_MAX; h++)
+		if (dl_hooks[h].check_needs && r->hooks[h].tier == DL_TIER_NONE)
+			return true;
+	return false;
+}
+
 enum dl_verdict dl_report_verdict(const struct dl_report *r)
 {
 	if (an_count_severity(r->an, AN_ERROR))
 		return DL_VERDICT_FAIL;
-	if (r->lost_ringbuf || r->lost_map_full || r->an->oom)
+	if (r->lost_ringbuf || r->lost_map_full || r->an->oom || blind_spot(r))
 		return DL_VERDICT_INCOMPLETE;
 	return DL_VERDICT_CLEAN;
 }
@@ -102,7 +111,8 @@ void dl_report_text(FILE *f, const struct dl_report *r)
 		(uint64_t)(an_count_severity(an, AN_WARNING) - an_count_severity(an, AN_ERROR)),
 		(uint64_t)(an->nviol - an_count_severity(an, AN_WARNING)));
 	if (verdict == DL_VERDICT_INCOMPLETE)
-		fprintf(f, "warning: events were lost, so a clean result is not proof of absence\n");
+		fprintf(f, "warning: %s, so no error found is not proof of absence\n",
+			blind_spot(r) ? "some hook points are unavailable (listed above)" : "events were lost");
 }
 
 static void json_violation(struct json *j, const struct dl_report *r, const struct an_violation *v)

@@ -22,6 +22,8 @@
 #define DL_FS_LEN 16
 #define DL_MAX_CPUS 256
 #define DL_STACK_DEPTH 32
+#define DL_MAX_HOLDERS 4	/* holder tids carried per record */
+#define DL_MAX_HELD 4		/* i_rwsems a task is tracked holding */
 
 enum dl_event_type {
 	DL_EV_DIO_BEGIN = 1,	/* DIO submission entered iomap */
@@ -33,7 +35,21 @@ enum dl_event_type {
 	DL_EV_WAIT_END,
 	DL_EV_DIRECT_WRITE,	/* an O_DIRECT write syscall returned */
 	DL_EV_TASK_EXIT,
+	DL_EV_DIO_COMPLETE_BEGIN,	/* iomap_dio_complete entered (fentry/kprobe) */
+	DL_EV_DRAIN_WAIT_BEGIN,	/* inode_dio_wait: waits for in-flight DIO */
+	DL_EV_DRAIN_WAIT_END,
+	DL_EV_RECURSIVE_ACQUIRE,	/* down_*() on an i_rwsem the task holds */
 	DL_EV_TYPE_MAX,
+};
+
+/* How a hook point is attached, best first. */
+enum dl_tier {
+	DL_TIER_NONE = 0,
+	DL_TIER_FENTRY,
+	DL_TIER_KPROBE,
+	DL_TIER_TP_BTF,
+	DL_TIER_RAW_TP,
+	DL_TIER_MAX,
 };
 
 /* Lock mode, as read from the rwsem at the moment of the event. */
@@ -49,6 +65,7 @@ enum dl_hold {
 	DL_HOLD_NO = 0,
 	DL_HOLD_WRITE = 1,	/* exact: writer bit set and owner == current */
 	DL_HOLD_READ_HINT = 2,	/* read-held and the reader hint names current */
+	DL_HOLD_READ = 3,	/* exact: acquisition tracking saw the read lock */
 };
 
 /* dl_event.flags */
@@ -63,6 +80,10 @@ enum dl_hold {
 #define DL_F_UNALIGNED	(1u << 8)	/* DIRECT_WRITE: pos or length not 4 KiB aligned */
 #define DL_F_WAIT_READ	(1u << 9)	/* WAIT_BEGIN: waits to read-acquire */
 #define DL_F_WAIT_WRITE	(1u << 10)	/* WAIT_BEGIN: waits to write-acquire */
+#define DL_F_STUB	(1u << 11)	/* current->journal_info is btrfs's DIO-write stub */
+#define DL_F_NEED_SYNC	(1u << 12)	/* DIO_COMPLETE_BEGIN: completion will fsync */
+#define DL_F_EXACT	(1u << 13)	/* holders/held come from acquisition tracking */
+#define DL_F_JINFO	(1u << 14)	/* journal_info was read: DL_F_STUB is meaningful */
 
 /* What the rwsem looked like when the event fired. */
 struct dl_rwsem_state {
@@ -99,7 +120,14 @@ struct dl_event {
 	__s64 ret;		/* return value or error, by type */
 	__u32 flags;		/* DL_F_* */
 	__u32 arg;		/* WAIT_BEGIN: lock:contention_begin flags;
-				 * SYNC_*: datasync; DIRECT_WRITE: syscall nr */
+				 * SYNC_*: datasync; DIRECT_WRITE: syscall nr;
+				 * DRAIN_WAIT_*: inode->i_dio_count */
+	/* With DL_F_EXACT: who holds the lock (writer, or readers), 0-terminated */
+	__u32 holders[DL_MAX_HOLDERS];
+	/* With DL_F_EXACT: the i_rwsems this task holds, and how */
+	__u64 held[DL_MAX_HELD];
+	__u8 held_mode[DL_MAX_HELD];	/* enum dl_lock_mode */
+	__u8 pad2[4];
 };
 
 /* Which program fed which hook: index into the lost/hit counters. */

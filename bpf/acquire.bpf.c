@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * i_rwsem acquisition and release (function tiers only: no tracepoint sees
+ * an uncontended acquire). Nothing is streamed per acquisition: the state is
+ * folded into two maps, who holds each lock and what each task holds, that
+ * every other record reads (dl_exact_holds). Only a second acquisition of a
+ * lock by its holder, the self-deadlock one step early, is reported.
+ */
+#include "diolock.bpf.h"
+
+struct dl_entry_map acquire_sem SEC(".maps");	/* down_*() entry -> return */
+
+static __always_inline int held_slot(struct dl_task_held *th, __u64 lock)
+{
+	for (int i = 0; i < DL_MAX_HELD; i++)
+		if (th->lock[i] == lock)
+			return i;
+	return -1;
+}
+
+static __always_inline void report_recursion(void *ctx, struct inode *inode, __u8 mode)
+{
+	struct dl_event *e;
+
+	if (dl_task_filtered())
+		return;
+	e = dl_reserve(DL_EV_RECURSIVE_ACQUIRE);
+	if (!e)
+		return;
+	if (!dl_fill_inode(e, inode)) {
+		bpf_ringbuf_discard(e, 0);
+		return;
+	}
+	e->flags |= mode == DL_LOCK_WRITE ? DL_F_WAIT_WRITE : DL_F_WAIT_READ;
+	dl_stack(ctx, e);
+	dl_submit(e);
+}
+
+static __always_inline int on_acquire_begin(void *ctx, struct rw_semaphore *sem, __u8 mode)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct dl_task_held *th;
+	struct inode *inode;
+
+	dl_stash(&acquire_sem, (__u64)sem);
+	th = bpf_map_lookup_elem(&task_held, &tid);
+	if (!th || held_slot(th, (__u64)sem) < 0)
+		return 0;
+	/* held already: this down_*() can only wait for itself (or nest a reader) */
+	inode = dl_inode_of_rwsem(sem);
+	if (inode)
+		report_recursion(ctx, inode, mode);
+	return 0;
+}
+
+static __always_inline void holders_add(__u64 lock, __u32 tid, __u8 mode)
+{
+	struct dl_lock_holders zero = {}, *lh;
+
+	lh = bpf_map_lookup_elem(&holders, &lock);
+	if (!lh) {
+		if (bpf_map_update_elem(&holders, &lock, &zero, BPF_NOEXIST) &&
+		    bpf_map_lookup_elem(&holders, &lock) == NULL) {
+			dl_count(DL_CNT_MAP_FULL);
+			return;
+		}
+		lh = bpf_map_lookup_elem(&holders, &lock);
+		if (!lh)
+			return;
+	}
+	if (mode == DL_LOCK_WRITE) {
+		lh->writer = tid;
+		return;
+	}
+	__sync_fetch_and_add(&lh->nreaders, 1);
+	for (int i = 0; i < DL_MAX_HOLDERS; i++) {
+		if (!lh->readers[i]) {
+			lh->readers[i] = tid;
+			break;
+		}
+	}
+}
+
+static __always_inline void holders_del(__u64 lock, __u32 tid, __u8 mode)
+{
+	struct dl_lock_holders *lh = bpf_map_lookup_elem(&holders, &lock);
+
+	if (!lh)
+		return;
+	if (mode == DL_LOCK_WRITE) {
+		lh->writer = 0;
+	} else {
+		for (int i = 0; i < DL_MAX_HOLDERS; i++)
+			if (lh->readers[i] == tid)
+				lh->readers[i] = 0;
+		if (lh->nreaders)
+			__sync_fetch_and_add(&lh->nreaders, -1);
+	}
+	if (!lh->writer && !lh->nreaders)
+		bpf_map_delete_elem(&holders, &lock);
+}
+
+static __always_inline int on_acquired(void *ctx, struct rw_semaphore *sem, __u8 mode, bool ok)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct dl_task_held zero = {}, *th;
+	__u64 lock = (__u64)sem;
+	int slot;
+
+	if (!sem || !ok || !dl_inode_of_rwsem(sem))
+		return 0;
+	th = bpf_map_lookup_elem(&task_held, &tid);
+	if (!th) {
+		if (bpf_map_update_elem(&task_held, &tid, &zero, BPF_ANY)) {
+			dl_count(DL_CNT_MAP_FULL);
+			return 0;
+		}
+		th = bpf_map_lookup_elem(&task_held, &tid);
+		if (!th)
+			return 0;
+	}
+	slot = held_slot(th, 0);
+	if (slot < 0 || slot >= DL_MAX_HELD) {
+		/* more i_rwsems at once than we track (rename holds four) */
+		dl_count(DL_CNT_MAP_FULL);
+		return 0;
+	}
+	th->lock[slot] = lock;
+	th->mode[slot] = mode;
+	holders_add(lock, tid, mode);
+	return 0;
+}
+
+static __always_inline int on_release(void *ctx, struct rw_semaphore *sem, bool downgrade)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct dl_task_held *th = bpf_map_lookup_elem(&task_held, &tid);
+	__u64 lock = (__u64)sem;
+	int slot;
+
+	if (!th)
+		return 0;
+	slot = held_slot(th, lock);
+	if (slot < 0 || slot >= DL_MAX_HELD)
+		return 0;
+	holders_del(lock, tid, th->mode[slot]);
+	if (downgrade) {
+		th->mode[slot] = DL_LOCK_READ;
+		holders_add(lock, tid, DL_LOCK_READ);
+		return 0;
+	}
+	th->lock[slot] = 0;
+	th->mode[slot] = 0;
+	return 0;
+}
+
+#define SEM_BACK() ((struct rw_semaphore *)dl_unstash(&acquire_sem))
+
+/* void down_*(): returning means acquired. int *_killable(): 0. *_trylock(): 1. */
+#define ACQUIRE_VOID(fn, mode)								\
+	DL_FENTRY(fn, on_acquire_begin(ctx, sem, mode), struct rw_semaphore *sem)	\
+	DL_FEXIT(fn, (dl_unstash(&acquire_sem), on_acquired(ctx, sem, mode, true)),	\
+		 struct rw_semaphore *sem)						\
+	DL_KPROBE(fn, on_acquire_begin(ctx, sem, mode), struct rw_semaphore *sem)	\
+	DL_KRETPROBE(fn, on_acquired(ctx, SEM_BACK(), mode, true))
+#define ACQUIRE_RET(fn, mode, success)							\
+	DL_FENTRY(fn, on_acquire_begin(ctx, sem, mode), struct rw_semaphore *sem)	\
+	DL_FEXIT(fn, (dl_unstash(&acquire_sem), on_acquired(ctx, sem, mode, ret == success)), \
+		 struct rw_semaphore *sem, int ret)					\
+	DL_KPROBE(fn, on_acquire_begin(ctx, sem, mode), struct rw_semaphore *sem)	\
+	DL_KRETPROBE(fn, on_acquired(ctx, SEM_BACK(), mode, ret == success), int ret)
+#define RELEASE(fn, downgrade)								\
+	DL_FENTRY(fn, on_release(ctx, sem, downgrade), struct rw_semaphore *sem)	\
+	DL_KPROBE(fn, on_release(ctx, sem, downgrade), struct rw_semaphore *sem)
+
+ACQUIRE_VOID(down_write, DL_LOCK_WRITE)
+ACQUIRE_VOID(down_read, DL_LOCK_READ)
+ACQUIRE_RET(down_write_killable, DL_LOCK_WRITE, 0)
+ACQUIRE_RET(down_read_killable, DL_LOCK_READ, 0)
+ACQUIRE_RET(down_write_trylock, DL_LOCK_WRITE, 1)
+ACQUIRE_RET(down_read_trylock, DL_LOCK_READ, 1)
+RELEASE(up_write, false)
+RELEASE(up_read, false)
+RELEASE(downgrade_write, true)

@@ -1,0 +1,321 @@
+# shellcheck shell=bash
+# Host side of the VM harness, part 1: everything the guest needs, installed
+# from Debian packages and kept in a cache outside the repository:
+#
+#   $VM_CACHE/debs/PKG/VERSION/*.deb       downloaded, never installed
+#   $VM_CACHE/kernel/KVER/                 vmlinuz, module tree (depmod'ed), vmlinux
+#   $VM_CACHE/busybox/VERSION/busybox      from busybox-static
+#   $VM_CACHE/btrfs-faulty/KVER-HASH/      btrfs.ko with patches/0001-*.patch applied
+#   $VM_CACHE/abba/KVER-HASH/              the ABBA test module
+#
+# HASH covers the inputs (patch or module source, kernel package version), so
+# editing the patch rebuilds the module and nothing stale is ever used.
+# Host packages (qemu, headers, linux-source, compilers) are apt-get installed.
+
+VM_CACHE=${DIOLOCK_VM_CACHE:-/var/cache/diolock-vm}
+VM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+REPO=$(cd "$VM_DIR/../.." && pwd)
+
+vm_log() { printf 'vm: %s\n' "$*" >&2; }
+vm_die() {
+	printf 'vm: error: %s\n' "$*" >&2
+	exit 2
+}
+
+_vm_apt_updated=
+vm_apt_update() {
+	[ -n "$_vm_apt_updated" ] && return 0
+	_vm_apt_updated=1
+	vm_log "apt-get update"
+	apt-get update -qq >/dev/null 2>&1 || vm_log "apt-get update failed (continuing with the old lists)"
+}
+
+# The version apt would install, empty if apt does not know the package.
+vm_apt_candidate() {
+	apt-cache policy "$1" 2>/dev/null | awk '/Candidate:/ { if ($2 != "(none)") print $2 }'
+}
+
+vm_pkg_version() {
+	dpkg-query -W -f='${Status} ${Version}\n' "$1" 2>/dev/null |
+		awk '$1 == "install" && $3 == "installed" { print $4 }'
+}
+
+# vm_apt_install PKG[=VERSION]...: installs what is missing or at another version.
+vm_apt_install() {
+	local want=() spec name ver
+	for spec in "$@"; do
+		name=${spec%%=*}
+		ver=
+		[ "$name" != "$spec" ] && ver=${spec#*=}
+		if [ -n "$ver" ]; then
+			[ "$(vm_pkg_version "$name")" = "$ver" ] && continue
+		else
+			[ -n "$(vm_pkg_version "$name")" ] && continue
+		fi
+		want+=("$spec")
+	done
+	[ ${#want[@]} -eq 0 ] && return 0
+	[ "$(id -u)" = 0 ] || vm_die "need root to apt-get install ${want[*]}"
+	vm_log "apt-get install ${want[*]}"
+	if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		"${want[@]}" >/dev/null 2>&1; then
+		vm_apt_update
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			"${want[@]}" >/dev/null || vm_die "apt-get install ${want[*]} failed"
+	fi
+}
+
+# vm_apt_fetch PKG VERSION: prints the path of the cached .deb, downloading it once.
+vm_apt_fetch() {
+	local pkg=$1 ver=$2 dir deb
+	dir=$VM_CACHE/debs/$pkg/$ver
+	deb=$(find "$dir" -maxdepth 1 -name '*.deb' 2>/dev/null | head -1)
+	if [ -z "$deb" ]; then
+		mkdir -p "$dir.tmp"
+		vm_log "apt-get download $pkg=$ver"
+		# apt's sandbox user cannot write into root's cache: let it warn and go on
+		if ! (cd "$dir.tmp" && apt-get download -qq "$pkg=$ver" >/dev/null 2>&1); then
+			vm_apt_update
+			(cd "$dir.tmp" && apt-get download -qq "$pkg=$ver" >/dev/null 2>&1) ||
+				vm_die "apt-get download $pkg=$ver failed"
+		fi
+		rm -rf "$dir"
+		mv "$dir.tmp" "$dir"
+		deb=$(find "$dir" -maxdepth 1 -name '*.deb' | head -1)
+	fi
+	[ -n "$deb" ] || vm_die "no .deb for $pkg=$ver"
+	echo "$deb"
+}
+
+# Sets KVER (e.g. 6.1.0-56-amd64) and KPKGVER (e.g. 6.1.192-2): the newest
+# 6.1 ABI whose image, headers and linux-source-6.1 apt offers at one version,
+# so the out-of-tree modules are built from exactly the running kernel's source.
+# DIOLOCK_VM_KVER=6.1.0-NN-amd64 pins an ABI.
+vm_detect_kernel() {
+	[ -n "${KVER:-}" ] && [ -n "${KPKGVER:-}" ] && return 0
+	local try pkg abi src_versions
+	for try in 1 2; do
+		[ $try = 2 ] && vm_apt_update
+		src_versions=$(apt-cache madison linux-source-6.1 2>/dev/null | awk -F'|' '{ gsub(/ /, "", $2); print $2 }')
+		[ -n "$src_versions" ] || continue
+		if [ -n "${DIOLOCK_VM_KVER:-}" ]; then
+			abi=$DIOLOCK_VM_KVER
+		else
+			abi=$(apt-cache search --names-only '^linux-headers-6\.1\.0-[0-9]+-amd64$' 2>/dev/null |
+				awk '{ print $1 }' | sed 's/^linux-headers-//' | sort -t- -k2,2nr)
+		fi
+		for KVER in $abi; do
+			for KPKGVER in $(apt-cache madison "linux-headers-$KVER" 2>/dev/null |
+				awk -F'|' '{ gsub(/ /, "", $2); print $2 }'); do
+				grep -qxF "$KPKGVER" <<<"$src_versions" || continue
+				apt-cache madison "linux-image-$KVER-unsigned" 2>/dev/null |
+					awk -F'|' '{ gsub(/ /, "", $2); print $2 }' | grep -qxF "$KPKGVER" || continue
+				return 0
+			done
+		done
+	done
+	KVER= KPKGVER=
+	vm_die "apt offers no linux-headers-6.1.0-NN-amd64 + linux-image-...-unsigned + linux-source-6.1 of one version${DIOLOCK_VM_KVER:+ for $DIOLOCK_VM_KVER}"
+}
+
+# Runs a step under the cache lock so that parallel runs do not build twice.
+vm_locked() {
+	mkdir -p "$VM_CACHE"
+	(
+		flock 9 || exit 2
+		"$@"
+	) 9>"$VM_CACHE/.lock" || exit 2
+}
+
+vm_host_packages() {
+	# qemu, the module tool-chain (the headers depend on gcc-12 and kbuild),
+	# depmod/modprobe for the module tree, cpio for the initramfs
+	vm_apt_install qemu-system-x86 kmod cpio xz-utils patch gcc make bc dwarves \
+		btrfs-progs e2fsprogs xfsprogs jq \
+		"linux-headers-$KVER=$KPKGVER" "linux-source-6.1=$KPKGVER"
+}
+
+# The ELF inside a bzImage (what scripts/extract-vmlinux does; Debian's kbuild
+# package does not ship that script). Debian 6.1 compresses with xz.
+_vm_extract_vmlinux() {
+	local off
+	for off in $(LC_ALL=C grep -aboF $'\3757zXZ' "$1" | cut -d: -f1); do
+		tail -c +$((off + 1)) "$1" | xz -dcq 2>/dev/null >"$1.elf"
+		if [ "$(head -c 4 "$1.elf" | od -An -c | tr -d ' ')" = '177ELF' ]; then
+			cat "$1.elf"
+			rm -f "$1.elf"
+			return 0
+		fi
+	done
+	rm -f "$1.elf"
+	return 1
+}
+
+_vm_kernel_extract() {
+	local dir=$VM_CACHE/kernel/$KVER deb
+	[ -f "$dir/.done-$KPKGVER" ] && return 0
+	deb=$(vm_apt_fetch "linux-image-$KVER-unsigned" "$KPKGVER")
+	vm_log "extracting $(basename "$deb")"
+	rm -rf "$dir" "$dir.tmp"
+	mkdir -p "$dir.tmp"
+	dpkg-deb -x "$deb" "$dir.tmp/root" || vm_die "dpkg-deb -x $deb"
+	depmod -b "$dir.tmp/root" "$KVER" || vm_die "depmod for $KVER"
+	cp "$dir.tmp/root/boot/vmlinuz-$KVER" "$dir.tmp/vmlinuz"
+	# the uncompressed vmlinux is the BTF base for the modules built here
+	_vm_extract_vmlinux "$dir.tmp/vmlinuz" >"$dir.tmp/vmlinux" || rm -f "$dir.tmp/vmlinux"
+	touch "$dir.tmp/.done-$KPKGVER"
+	mv "$dir.tmp" "$dir"
+}
+vm_kernel() { vm_locked _vm_kernel_extract; }
+
+_vm_busybox() {
+	local ver deb dir
+	ver=$(vm_apt_candidate busybox-static)
+	[ -n "$ver" ] || {
+		vm_apt_update
+		ver=$(vm_apt_candidate busybox-static)
+	}
+	[ -n "$ver" ] || vm_die "apt offers no busybox-static"
+	dir=$VM_CACHE/busybox/$ver
+	if [ ! -x "$dir/busybox" ]; then
+		deb=$(vm_apt_fetch busybox-static "$ver")
+		rm -rf "$dir.tmp"
+		mkdir -p "$dir.tmp"
+		dpkg-deb -x "$deb" "$dir.tmp/x" || vm_die "dpkg-deb -x $deb"
+		cp "$dir.tmp/x/bin/busybox" "$dir.tmp/busybox"
+		rm -rf "$dir.tmp/x" "$dir"
+		mv "$dir.tmp" "$dir"
+	fi
+	ln -sfn "$dir/busybox" "$VM_CACHE/busybox/current"
+}
+vm_busybox() { vm_locked _vm_busybox; }
+
+# Adds split BTF to an out-of-tree module, as a full kernel build would (kbuild
+# skips it when the headers tree has no vmlinux). Without it fentry cannot
+# attach to the module's functions. Best effort: a module without BTF still loads.
+_vm_module_btf() {
+	local ko=$1 vmlinux=$VM_CACHE/kernel/$KVER/vmlinux hdr=/usr/src/linux-headers-$KVER
+	local flags
+	[ -s "$vmlinux" ] || {
+		vm_log "no vmlinux for $KVER: $(basename "$ko") gets no BTF"
+		return 0
+	}
+	flags=$(PAHOLE=pahole "$hdr/scripts/pahole-flags.sh" 2>/dev/null)
+	if ! LLVM_OBJCOPY=objcopy pahole -J $flags --btf_base "$vmlinux" "$ko" >/dev/null 2>&1; then
+		vm_log "pahole failed: $(basename "$ko") gets no BTF"
+		return 0
+	fi
+	if [ -x "$hdr/tools/bpf/resolve_btfids/resolve_btfids" ]; then
+		"$hdr/tools/bpf/resolve_btfids/resolve_btfids" -b "$vmlinux" "$ko" >/dev/null 2>&1 ||
+			vm_log "resolve_btfids failed on $(basename "$ko")"
+	fi
+}
+
+# vm_kbuild SRCDIR: builds the modules in SRCDIR against the Debian headers.
+_vm_kbuild() {
+	local log=$1/.kbuild.log
+	if ! make -C "/usr/src/linux-headers-$KVER" M="$1" -j"$(nproc)" modules >"$log" 2>&1; then
+		tail -30 "$log" >&2
+		vm_die "module build in $1 failed"
+	fi
+}
+
+vm_patch_file() {
+	local p
+	p=$(ls "$REPO"/patches/0001-*.patch 2>/dev/null | head -1)
+	[ -n "$p" ] || vm_die "no patches/0001-*.patch"
+	echo "$p"
+}
+
+vm_faulty_btrfs_dir() {
+	local h
+	h=$({
+		cat "$(vm_patch_file)"
+		echo "$KVER $KPKGVER"
+	} | sha256sum | cut -c1-16)
+	echo "$VM_CACHE/btrfs-faulty/$KVER-$h"
+}
+
+# btrfs.ko from Debian's linux-source-6.1 with the seed-bug patch, built out of tree.
+_vm_faulty_btrfs() {
+	local out tmp patch t0
+	out=$(vm_faulty_btrfs_dir)
+	[ -f "$out/btrfs.ko" ] && return 0
+	patch=$(vm_patch_file)
+	tmp=$(mktemp -d /tmp/diolock-vm-btrfs.XXXXXX)
+	t0=$SECONDS
+	vm_log "building faulty btrfs.ko ($(basename "$patch")) against linux-headers-$KVER"
+	tar -xJf /usr/src/linux-source-6.1.tar.xz -C "$tmp" linux-source-6.1/fs/btrfs ||
+		{ rm -rf "$tmp"; vm_die "cannot extract fs/btrfs from /usr/src/linux-source-6.1.tar.xz"; }
+	if ! (cd "$tmp/linux-source-6.1" && patch -p1 --forward --batch --quiet <"$patch"); then
+		rm -rf "$tmp"
+		vm_die "$(basename "$patch") does not apply to linux-source-6.1 $KPKGVER"
+	fi
+	(_vm_kbuild "$tmp/linux-source-6.1/fs/btrfs") || { rm -rf "$tmp"; exit 2; }
+	_vm_module_btf "$tmp/linux-source-6.1/fs/btrfs/btrfs.ko"
+	mkdir -p "$out.tmp"
+	cp "$tmp/linux-source-6.1/fs/btrfs/btrfs.ko" "$patch" "$out.tmp/"
+	rm -rf "$out" "$tmp"
+	mv "$out.tmp" "$out"
+	vm_log "faulty btrfs.ko built in $((SECONDS - t0)) s"
+}
+vm_faulty_btrfs() { vm_locked _vm_faulty_btrfs; }
+
+vm_abba_dir() {
+	local h
+	h=$({
+		cat "$VM_DIR"/modules/abba/*
+		echo "$KVER $KPKGVER"
+	} | sha256sum | cut -c1-16)
+	echo "$VM_CACHE/abba/$KVER-$h"
+}
+
+_vm_abba() {
+	local out tmp
+	out=$(vm_abba_dir)
+	[ -f "$out/abba.ko" ] && return 0
+	tmp=$(mktemp -d /tmp/diolock-vm-abba.XXXXXX)
+	vm_log "building abba.ko against linux-headers-$KVER"
+	cp "$VM_DIR"/modules/abba/* "$tmp/"
+	(_vm_kbuild "$tmp") || { rm -rf "$tmp"; exit 2; }
+	_vm_module_btf "$tmp/abba.ko"
+	mkdir -p "$out.tmp"
+	cp "$tmp/abba.ko" "$out.tmp/"
+	rm -rf "$out" "$tmp"
+	mv "$out.tmp" "$out"
+}
+vm_abba() { vm_locked _vm_abba; }
+
+# The modules the guest loads, dependencies first, one path a line.
+vm_module_list() {
+	local root=$VM_CACHE/kernel/$KVER/root
+	# crc32c_generic first: btrfs/ext4/xfs find crc32c through the crypto API,
+	# which is not a symbol dependency modprobe could see
+	modprobe -d "$root" -S "$KVER" --show-depends -a \
+		virtio_pci virtio_blk crc32c_generic btrfs ext4 xfs 2>/dev/null |
+		awk '$1 == "insmod" && !seen[$2]++ { print $2 }'
+}
+
+# Static diolock and diowork, built by the project's own Makefile into build/.
+vm_build_static() {
+	local out=$REPO/build/vm-static
+	vm_log "make STATIC=1 OUTPUT=build/vm-static"
+	if ! make -C "$REPO" STATIC=1 OUTPUT=build/vm-static "build/vm-static/diolock" \
+		"build/vm-static/diowork" >"$REPO/build/vm-static.log" 2>&1; then
+		tail -20 "$REPO/build/vm-static.log" >&2
+		vm_die "static build failed (log: build/vm-static.log)"
+	fi
+	STATIC_DIR=$out
+}
+
+# Everything above, in order; safe to run again (all cached).
+vm_prepare() {
+	vm_detect_kernel
+	vm_log "kernel $KVER (Debian $KPKGVER), cache $VM_CACHE"
+	vm_host_packages
+	vm_kernel
+	vm_busybox
+	vm_faulty_btrfs
+	vm_abba
+	[ -n "${DIOLOCK_VM_BIN:-}" ] && STATIC_DIR=$DIOLOCK_VM_BIN || vm_build_static
+}

@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * abba - lets user tasks take real inode i_rwsem locks in a chosen order, so
+ * that diolock's VM tests can create genuine lock-order deadlocks.
+ *
+ * Writing "PATH_A PATH_B ..." (up to 8 paths) to /proc/diolock_abba makes the
+ * writing task do inode_lock(A), msleep(hold_ms), inode_lock(B), ... and then
+ * unlock them all in reverse order. A path written as "r:PATH" is taken with
+ * inode_lock_shared(). So two tasks writing "a b" and "b a" at about the same
+ * time end in a real ABBA deadlock: both sleep in D state forever, in
+ * down_write() on i_rwsem, exactly as a filesystem bug would leave them.
+ * "a a" is a self-deadlock. Only for throw-away VMs.
+ */
+#include <linux/delay.h>
+#include <linux/fs.h>
+#include <linux/module.h>
+#include <linux/namei.h>
+#include <linux/proc_fs.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+
+#define ABBA_MAX_PATHS	8
+
+static unsigned int hold_ms = 300;
+module_param(hold_ms, uint, 0644);
+MODULE_PARM_DESC(hold_ms, "How long to hold each lock before taking the next (ms, default 300)");
+
+struct abba_lock {
+	struct path path;
+	bool shared;
+};
+
+static void abba_lock_inode(const struct abba_lock *l)
+{
+	struct inode *inode = d_inode(l->path.dentry);
+
+	if (l->shared)
+		inode_lock_shared(inode);
+	else
+		inode_lock(inode);
+}
+
+static void abba_unlock_inode(const struct abba_lock *l)
+{
+	struct inode *inode = d_inode(l->path.dentry);
+
+	if (l->shared)
+		inode_unlock_shared(inode);
+	else
+		inode_unlock(inode);
+}
+
+static ssize_t abba_write(struct file *file, const char __user *ubuf, size_t len, loff_t *ppos)
+{
+	struct abba_lock locks[ABBA_MAX_PATHS];
+	char *buf, *cur, *tok;
+	int n = 0, i, err = 0;
+
+	if (!len || len >= PATH_MAX)
+		return -EINVAL;
+	buf = memdup_user_nul(ubuf, len);
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+	/* resolve every path first: a bad one fails the write with nothing locked */
+	cur = buf;
+	while ((tok = strsep(&cur, " \t\n"))) {
+		bool shared = false;
+
+		if (!*tok)
+			continue;
+		if (n == ABBA_MAX_PATHS) {
+			err = -E2BIG;
+			goto out;
+		}
+		if (!strncmp(tok, "r:", 2)) {
+			shared = true;
+			tok += 2;
+		}
+		/* the path reference pins the inode while we sleep holding its lock */
+		err = kern_path(tok, LOOKUP_FOLLOW, &locks[n].path);
+		if (err)
+			goto out;
+		locks[n++].shared = shared;
+	}
+	if (!n) {
+		err = -EINVAL;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (i)
+			msleep(hold_ms);
+		abba_lock_inode(&locks[i]);
+	}
+	for (i = n - 1; i >= 0; i--)
+		abba_unlock_inode(&locks[i]);
+out:
+	while (n--)
+		path_put(&locks[n].path);
+	kfree(buf);
+	return err ? err : len;
+}
+
+static const struct proc_ops abba_proc_ops = {
+	.proc_write = abba_write,
+	.proc_lseek = noop_llseek,
+};
+
+static struct proc_dir_entry *abba_entry;
+
+static int __init abba_init(void)
+{
+	abba_entry = proc_create("diolock_abba", 0200, NULL, &abba_proc_ops);
+	return abba_entry ? 0 : -ENOMEM;
+}
+
+static void __exit abba_exit(void)
+{
+	/* waits for writers still inside abba_write(): never returns after a deadlock */
+	proc_remove(abba_entry);
+}
+
+module_init(abba_init);
+module_exit(abba_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("diolock VM tests: take inode i_rwsem locks in a chosen order to make real deadlocks");
