@@ -37,11 +37,11 @@ BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
 LIB_SRCS  := $(filter-out src/main.c,$(wildcard src/*.c))
 LIB_OBJS  := $(patsubst src/%.c,$(OUTPUT)/src/%.o,$(LIB_SRCS))
 # Parts the unit tests use: pure user space, no libbpf.
-PURE_OBJS := $(addprefix $(OUTPUT)/src/,analyzer.o json.o filter.o ksyms.o event_fmt.o report.o hooks.o)
+PURE_OBJS := $(addprefix $(OUTPUT)/src/,analyzer.o table.o json.o filter.o ksyms.o event_fmt.o report.o hooks.o evfile.o check.o replay.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 
-.PHONY: all clean deps test demo install vmlinux
+.PHONY: all clean deps test demo install vmlinux golden
 all: $(OUTPUT)/diolock $(OUTPUT)/diowork
 
 $(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/src $(OUTPUT)/tests:
@@ -86,6 +86,14 @@ $(OUTPUT)/tests/%: tests/unit/%.c $(PURE_OBJS) | $(OUTPUT)/tests
 	$(MSG) CC $@
 	$(Q)$(CC) $(CFLAGS) -Isrc $(LDFLAGS) $^ -o $@
 
+# libFuzzer target for the recording reader, built with clang from the pure sources.
+FUZZ_SRCS := $(patsubst $(OUTPUT)/src/%.o,src/%.c,$(PURE_OBJS))
+$(OUTPUT)/fuzz/fuzz_replay: tests/fuzz/fuzz_replay.c $(FUZZ_SRCS) src/*.h include/diolock/*.h
+	$(Q)mkdir -p $(dir $@)
+	$(MSG) FUZZ $@
+	$(Q)$(CLANG) -g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -Isrc \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $< $(FUZZ_SRCS) -o $@
+
 # Installs every package the build and the tests need; safe to run again.
 DEPS := clang libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev pkg-config make gcc \
 	btrfs-progs xfsprogs e2fsprogs util-linux jq fio
@@ -98,8 +106,12 @@ deps:
 	fi
 
 # Unit tests, then integration tests (root: real BPF, loop-mounted filesystems).
-test: all $(UNIT_BINS)
+test: all $(UNIT_BINS) $(OUTPUT)/fuzz/fuzz_replay
 	$(Q)tests/run $(OUTPUT)
+
+# Re-record the golden recordings and their expected reports (root, this kernel).
+golden: all
+	$(Q)BUILD=$(OUTPUT) tests/data/regen
 
 # The README's first command: check a DSYNC DIO workload on loop-mounted images.
 demo: all

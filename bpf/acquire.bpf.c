@@ -36,13 +36,16 @@ static __always_inline void report_recursion(void *ctx, struct inode *inode, __u
 	dl_submit(e);
 }
 
-static __always_inline int on_acquire_begin(void *ctx, struct rw_semaphore *sem, __u8 mode)
+static __always_inline int on_acquire_begin(void *ctx, struct rw_semaphore *sem, __u8 mode, bool trylock)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct dl_task_held *th;
 	struct inode *inode;
 
 	dl_stash(&acquire_sem, (__u64)sem);
+	/* a trylock on a held lock just fails: it never waits */
+	if (trylock)
+		return 0;
 	th = bpf_map_lookup_elem(&task_held, &tid);
 	if (!th || held_slot(th, (__u64)sem) < 0)
 		return 0;
@@ -156,18 +159,21 @@ static __always_inline int on_release(void *ctx, struct rw_semaphore *sem, bool 
 
 #define SEM_BACK() ((struct rw_semaphore *)dl_unstash(&acquire_sem))
 
-/* void down_*(): returning means acquired. int *_killable(): 0. *_trylock(): 1. */
+/*
+ * void down_*(): returning means acquired. int *_killable(): 0 means
+ * acquired; *_trylock(): 1 (so `success` doubles as "is a trylock").
+ */
 #define ACQUIRE_VOID(fn, mode)								\
-	DL_FENTRY(fn, on_acquire_begin(ctx, sem, mode), struct rw_semaphore *sem)	\
+	DL_FENTRY(fn, on_acquire_begin(ctx, sem, mode, false), struct rw_semaphore *sem)	\
 	DL_FEXIT(fn, (dl_unstash(&acquire_sem), on_acquired(ctx, sem, mode, true)),	\
 		 struct rw_semaphore *sem)						\
-	DL_KPROBE(fn, on_acquire_begin(ctx, sem, mode), struct rw_semaphore *sem)	\
+	DL_KPROBE(fn, on_acquire_begin(ctx, sem, mode, false), struct rw_semaphore *sem)	\
 	DL_KRETPROBE(fn, on_acquired(ctx, SEM_BACK(), mode, true))
 #define ACQUIRE_RET(fn, mode, success)							\
-	DL_FENTRY(fn, on_acquire_begin(ctx, sem, mode), struct rw_semaphore *sem)	\
+	DL_FENTRY(fn, on_acquire_begin(ctx, sem, mode, success), struct rw_semaphore *sem)	\
 	DL_FEXIT(fn, (dl_unstash(&acquire_sem), on_acquired(ctx, sem, mode, ret == success)), \
 		 struct rw_semaphore *sem, int ret)					\
-	DL_KPROBE(fn, on_acquire_begin(ctx, sem, mode), struct rw_semaphore *sem)	\
+	DL_KPROBE(fn, on_acquire_begin(ctx, sem, mode, success), struct rw_semaphore *sem)	\
 	DL_KRETPROBE(fn, on_acquired(ctx, SEM_BACK(), mode, ret == success), int ret)
 #define RELEASE(fn, downgrade)								\
 	DL_FENTRY(fn, on_release(ctx, sem, downgrade), struct rw_semaphore *sem)	\

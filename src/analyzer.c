@@ -1,27 +1,62 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "analyzer.h"
 
-/* What one task is doing, as far as the events tell. */
+#define MAX_REG 8		/* registered holders per lock */
+#define MAX_LOCKS 65536		/* locks remembered before idle ones are forgotten */
+#define WAIT_CHECK_NS 100000000ULL
+
+/* A lock as far as the records tell: an inode's i_rwsem, or its DIO drain. */
+struct an_lock {
+	__u64 id;		/* &inode->i_rwsem; the drain resource: id | 1 */
+	__u8 kind;		/* enum an_lock_kind */
+	char fs[DL_FS_LEN];
+	__u32 dev;
+	__u64 ino;
+	/* holders as last read from the lock itself */
+	__u8 mode;
+	__u32 snap[DL_MAX_HOLDERS];
+	bool snap_exact;
+	/* holders known from task state: DIO submitters, exact holds */
+	__u32 reg[MAX_REG];
+	__u8 reg_mode[MAX_REG];
+	int waiters;
+};
+
+/* What one task is doing, as far as the records tell. */
 struct an_task {
-	__u32 tid;
-	/* a DIO this task submitted and has not completed */
-	bool dio_active;
-	__u32 dio_dev;
-	__u64 dio_ino;
-	__u8 dio_hold;		/* enum dl_hold at submission */
-	__u8 dio_mode;		/* enum dl_lock_mode at submission */
+	__u32 tid, pid;
+	char comm[DL_COMM_LEN];
+	/* a DIO this task submitted (or is completing) and has not completed */
+	bool dio_active, dio_synced, complete_classified;
+	__u64 dio_lock;
+	__u8 dio_hold;		/* enum dl_lock_mode held across the DIO */
 	/* a fsync this task began while holding that inode's i_rwsem */
 	bool sync_under_lock;
-	__u32 sync_dev;
-	__u64 sync_ino;
+	__u64 sync_lock;
+	/* the lock it sleeps on */
+	__u64 waiting_on;
+	__u8 wait_mode;
+	__u64 wait_since;
+	__s32 wait_stack;
+	bool wait_reported;
+	/* exact holds, from acquisition tracking */
+	__u64 held[DL_MAX_HELD];
+	__u8 held_mode[DL_MAX_HELD];
+	__u8 last_type;		/* what it did last: for wait-chain roots */
 };
 
 static const char *const kind_names[AN_KIND_MAX] = {
 	[AN_DIO_COMPLETE_UNDER_LOCK] = "dio_complete_under_i_rwsem",
 	[AN_SELF_DEADLOCK] = "self_deadlock",
 	[AN_DIO_FALLBACK] = "dio_fallback_buffered",
+	[AN_DEADLOCK_CYCLE] = "deadlock_cycle",
+	[AN_LONG_WAIT] = "long_wait_chain",
+	[AN_LOCK_ORDER] = "lock_order_inversion",
+	[AN_RECURSIVE_ACQUIRE] = "recursive_acquire",
+	[AN_SYNC_SKIPS_UNHELD] = "sync_skips_unheld_lock",
 };
 
 const char *an_kind_name(enum an_kind k)
@@ -44,19 +79,45 @@ const char *an_lock_mode_name(__u8 mode)
 	}
 }
 
+const char *an_lock_kind_name(__u8 kind)
+{
+	return kind == AN_LOCK_DRAIN ? "dio_drain" : "i_rwsem";
+}
+
 void an_init(struct analyzer *an, const struct dl_filter *filter)
 {
 	memset(an, 0, sizeof(*an));
 	if (filter)
 		an->filter = *filter;
+	an->long_wait_ns = AN_DEFAULT_LONG_WAIT_NS;
+}
+
+static void free_all(struct table *t)
+{
+	void *v;
+
+	for (size_t i = 0; table_next(t, &i, &v);)
+		free(v);
+	table_free(t);
 }
 
 void an_fini(struct analyzer *an)
 {
 	free(an->viol);
 	free(an->cont);
-	free(an->tasks);
+	free_all(&an->tasks);
+	free_all(&an->locks);
 	memset(an, 0, sizeof(*an));
+}
+
+size_t an_live_tasks(const struct analyzer *an)
+{
+	return an->tasks.n;
+}
+
+size_t an_live_locks(const struct analyzer *an)
+{
+	return an->locks.n;
 }
 
 static void *grow(void *arr, size_t *cap, size_t n, size_t elem, bool *oom)
@@ -76,32 +137,156 @@ static void *grow(void *arr, size_t *cap, size_t n, size_t elem, bool *oom)
 	return p;
 }
 
-static struct an_task *task_find(struct analyzer *an, __u32 tid, bool create)
+static bool is_fs(const char *fs, const char *name)
 {
-	struct an_task *t;
+	return !strncmp(fs, name, DL_FS_LEN);
+}
 
-	for (size_t i = 0; i < an->ntasks; i++)
-		if (an->tasks[i].tid == tid)
-			return &an->tasks[i];
-	if (!create)
+/* ---- tasks and locks ---- */
+
+static struct an_task *task_get(struct analyzer *an, __u32 tid, bool create)
+{
+	struct an_task *t = table_get(&an->tasks, tid ? tid : ~0ULL);
+
+	if (t || !create)
+		return t;
+	t = calloc(1, sizeof(*t));
+	if (!t || table_put(&an->tasks, tid ? tid : ~0ULL, t)) {
+		free(t);
+		an->oom = true;
 		return NULL;
-	t = grow(an->tasks, &an->captasks, an->ntasks, sizeof(*t), &an->oom);
-	if (!t)
-		return NULL;
-	an->tasks = t;
-	t = &an->tasks[an->ntasks++];
-	memset(t, 0, sizeof(*t));
+	}
 	t->tid = tid;
+	t->wait_stack = -1;
 	return t;
 }
 
-static void task_drop(struct analyzer *an, __u32 tid)
+static void task_note(struct an_task *t, const struct dl_event *e)
 {
-	struct an_task *t = task_find(an, tid, false);
-
-	if (t)
-		*t = an->tasks[--an->ntasks];
+	t->pid = e->hdr.tgid;
+	memcpy(t->comm, e->comm, DL_COMM_LEN);
+	t->comm[DL_COMM_LEN - 1] = '\0';
+	t->last_type = (__u8)e->hdr.type;
 }
+
+static bool lock_idle(const struct an_lock *l)
+{
+	for (int i = 0; i < MAX_REG; i++)
+		if (l->reg[i])
+			return false;
+	return !l->waiters;
+}
+
+/* Forget locks nobody is known to hold or wait for, once there are many. */
+static void locks_trim(struct analyzer *an)
+{
+	__u64 idle[256];
+	size_t n = 0;
+	void *v;
+
+	for (size_t i = 0; n < 256 && table_next(&an->locks, &i, &v);)
+		if (lock_idle(v))
+			idle[n++] = ((struct an_lock *)v)->id;
+	for (size_t i = 0; i < n; i++)
+		free(table_del(&an->locks, idle[i]));
+}
+
+static struct an_lock *lock_get(struct analyzer *an, __u64 id, bool create)
+{
+	struct an_lock *l = table_get(&an->locks, id);
+
+	if (l || !create || !id)
+		return l;
+	if (an->locks.n >= MAX_LOCKS)
+		locks_trim(an);
+	l = calloc(1, sizeof(*l));
+	if (!l || table_put(&an->locks, id, l)) {
+		free(l);
+		an->oom = true;
+		return NULL;
+	}
+	l->id = id;
+	l->kind = (id & 1) ? AN_LOCK_DRAIN : AN_LOCK_RWSEM;
+	return l;
+}
+
+static __u64 drain_id(__u64 rwsem)
+{
+	return rwsem | 1;	/* i_rwsem is 8-byte aligned: bit 0 is free */
+}
+
+/* The lock a record names, with its holders as the record saw them. */
+static struct an_lock *lock_seen(struct analyzer *an, const struct dl_event *e)
+{
+	struct an_lock *l = lock_get(an, e->lock_addr, true);
+
+	if (!l)
+		return NULL;
+	memcpy(l->fs, e->fs, DL_FS_LEN);
+	l->fs[DL_FS_LEN - 1] = '\0';
+	l->dev = e->dev;
+	l->ino = e->ino;
+	l->mode = e->lock.mode;
+	memset(l->snap, 0, sizeof(l->snap));
+	if (e->flags & DL_F_EXACT) {
+		memcpy(l->snap, e->holders, sizeof(l->snap));
+		l->snap_exact = true;
+	} else {
+		/* the owner field names the writer exactly, a reader only as a hint */
+		if (e->lock.mode != DL_LOCK_NONE)
+			l->snap[0] = e->lock.holder_tid;
+		l->snap_exact = e->lock.mode != DL_LOCK_READ;
+	}
+	if (!l->snap[0] && e->lock.mode == DL_LOCK_WRITE)
+		l->snap[0] = e->lock.holder_tid;
+	return l;
+}
+
+static void reg_add(struct an_lock *l, __u32 tid, __u8 mode)
+{
+	int free_slot = -1;
+
+	for (int i = 0; i < MAX_REG; i++) {
+		if (l->reg[i] == tid) {
+			l->reg_mode[i] = mode;
+			return;
+		}
+		if (!l->reg[i] && free_slot < 0)
+			free_slot = i;
+	}
+	if (free_slot >= 0) {
+		l->reg[free_slot] = tid;
+		l->reg_mode[free_slot] = mode;
+	}
+}
+
+static void reg_del(struct an_lock *l, __u32 tid)
+{
+	for (int i = 0; l && i < MAX_REG; i++)
+		if (l->reg[i] == tid)
+			l->reg[i] = 0;
+}
+
+/* Exact tiers list what the task holds: keep it. */
+static void note_exact_holds(struct analyzer *an, struct an_task *t, const struct dl_event *e)
+{
+	if (!(e->flags & DL_F_EXACT))
+		return;
+	for (int i = 0; i < DL_MAX_HELD; i++) {
+		if (t->held[i] && t->held[i] != e->held[i])
+			reg_del(lock_get(an, t->held[i], false), t->tid);
+		t->held[i] = e->held[i];
+		t->held_mode[i] = e->held_mode[i];
+		if (e->held[i]) {
+			struct an_lock *l = lock_get(an, e->held[i], true);
+
+			if (l)
+				reg_add(l, t->tid, e->held_mode[i]);
+		}
+	}
+}
+
+/* ---- findings ---- */
 
 static bool same_key(const struct an_violation *v, enum an_kind kind, enum an_severity sev,
 		     const struct dl_event *e, __u8 mode, const char *note)
@@ -111,8 +296,8 @@ static bool same_key(const struct an_violation *v, enum an_kind kind, enum an_se
 	       v->dsync == !!(e->flags & DL_F_DSYNC) && v->note == note;
 }
 
-static void report(struct analyzer *an, enum an_kind kind, enum an_severity sev, bool exact,
-		   const struct dl_event *e, __u8 mode, const char *note)
+static struct an_violation *report(struct analyzer *an, enum an_kind kind, enum an_severity sev,
+				   bool exact, const struct dl_event *e, __u8 mode, const char *note)
 {
 	struct an_violation *v;
 
@@ -123,12 +308,12 @@ static void report(struct analyzer *an, enum an_kind kind, enum an_severity sev,
 			v->count++;
 			v->last_ts = e->hdr.ts_ns;
 			v->exact = v->exact && exact;
-			return;
+			return NULL;
 		}
 	}
 	v = grow(an->viol, &an->capviol, an->nviol, sizeof(*v), &an->oom);
 	if (!v)
-		return;
+		return NULL;
 	an->viol = v;
 	v = &an->viol[an->nviol++];
 	memset(v, 0, sizeof(*v));
@@ -149,12 +334,10 @@ static void report(struct analyzer *an, enum an_kind kind, enum an_severity sev,
 	v->first_ts = v->last_ts = e->hdr.ts_ns;
 	v->count = 1;
 	v->note = note;
+	return v;
 }
 
-static bool is_fs(const struct dl_event *e, const char *name)
-{
-	return !strncmp(e->fs, name, DL_FS_LEN);
-}
+/* ---- holds ---- */
 
 /*
  * ext4, xfs and btrfs hold i_rwsem (shared or exclusive) around every
@@ -165,60 +348,363 @@ static bool is_fs(const struct dl_event *e, const char *name)
  */
 static bool holds_across_dio(const struct dl_event *e)
 {
-	return is_fs(e, "ext4") || is_fs(e, "xfs") || is_fs(e, "btrfs");
+	return is_fs(e->fs, "ext4") || is_fs(e->fs, "xfs") || is_fs(e->fs, "btrfs");
 }
 
-static void on_dio_begin(struct analyzer *an, const struct dl_event *e)
+/* Does the event's task hold the event's i_rwsem, and in which mode? */
+static __u8 held_mode(const struct an_task *t, const struct dl_event *e, bool *exact)
 {
-	struct an_task *t = task_find(an, e->hdr.tid, true);
-
-	if (!t)
-		return;
-	t->dio_active = true;
-	t->dio_dev = e->dev;
-	t->dio_ino = e->ino;
-	t->dio_hold = e->lock.cur_holds;
-	if (t->dio_hold == DL_HOLD_NO && e->lock.mode == DL_LOCK_READ && holds_across_dio(e))
-		t->dio_hold = DL_HOLD_READ_HINT;
-	t->dio_mode = e->lock.mode;
-	t->sync_under_lock = false;
-}
-
-/* Does the event's task hold this inode's i_rwsem, and in which mode? */
-static __u8 held_mode(const struct an_task *t, const struct dl_event *e)
-{
+	*exact = true;
 	if (e->lock.cur_holds == DL_HOLD_WRITE)
 		return DL_LOCK_WRITE;
+	if (e->lock.cur_holds == DL_HOLD_READ)
+		return DL_LOCK_READ;
+	*exact = false;
 	if (e->lock.cur_holds == DL_HOLD_READ_HINT)
 		return DL_LOCK_READ;
-	/*
-	 * The reader hint names only the last reader. A task that held the
-	 * lock shared when it submitted a synchronous DIO still holds it while
-	 * completing, as long as the lock is still read-held.
-	 */
-	if (t && t->dio_active && t->dio_dev == e->dev && t->dio_ino == e->ino &&
-	    t->dio_hold == DL_HOLD_READ_HINT && e->lock.mode == DL_LOCK_READ)
+	/* a shared holder stays one while its synchronous DIO runs */
+	if (t && t->dio_active && t->dio_lock == e->lock_addr && t->dio_hold == DL_LOCK_READ &&
+	    e->lock.mode == DL_LOCK_READ)
 		return DL_LOCK_READ;
 	return DL_LOCK_NONE;
 }
 
-static void on_sync_begin(struct analyzer *an, const struct dl_event *e)
-{
-	struct an_task *t = task_find(an, e->hdr.tid, false);
+/* ---- the wait-for graph ---- */
 
-	if (held_mode(t, e) == DL_LOCK_NONE)
-		return;
-	t = t ? t : task_find(an, e->hdr.tid, true);
-	if (!t)
-		return;
-	t->sync_under_lock = true;
-	t->sync_dev = e->dev;
-	t->sync_ino = e->ino;
+/* Holders of a lock: its last snapshot and what task state registered. */
+static int holders_of(struct analyzer *an, struct an_lock *l, __u32 *out, bool *exact)
+{
+	int n = 0;
+
+	*exact = l->kind == AN_LOCK_RWSEM && l->snap_exact;
+	if (l->kind == AN_LOCK_RWSEM)
+		for (int i = 0; i < DL_MAX_HOLDERS; i++)
+			if (l->snap[i])
+				out[n++] = l->snap[i];
+	for (int i = 0; i < MAX_REG; i++) {
+		bool dup = false;
+
+		if (!l->reg[i])
+			continue;
+		for (int k = 0; k < n; k++)
+			dup |= out[k] == l->reg[i];
+		if (!dup)
+			out[n++] = l->reg[i];
+	}
+	(void)an;
+	return n;
 }
+
+static void member_of(struct an_member *m, const struct an_task *t, const struct an_lock *l,
+		      __u64 now, bool exact)
+{
+	memset(m, 0, sizeof(*m));
+	m->pid = t->pid;
+	m->tid = t->tid;
+	memcpy(m->comm, t->comm, DL_COMM_LEN);
+	if (l) {
+		m->lock_kind = l->kind;
+		memcpy(m->fs, l->fs, DL_FS_LEN);
+		m->dev = l->dev;
+		m->ino = l->ino;
+	}
+	m->mode = t->wait_mode;
+	m->wait_ns = now > t->wait_since ? now - t->wait_since : 0;
+	m->stack_id = t->wait_stack;
+	m->exact = exact;
+}
+
+/*
+ * Depth-first from the lock `start` waits on: a path of holder -> its lock
+ * -> holder ... back to `start` is a deadlock. path[] collects the tasks.
+ */
+static bool find_cycle(struct analyzer *an, struct an_task *start, struct an_lock *l,
+		       struct an_task **path, bool *exact, int depth)
+{
+	__u32 h[DL_MAX_HOLDERS + MAX_REG];
+	bool lexact;
+	int n = holders_of(an, l, h, &lexact);
+
+	if (depth >= AN_MAX_MEMBERS)
+		return false;
+	for (int i = 0; i < n; i++) {
+		struct an_task *t;
+		struct an_lock *next;
+		bool seen = false;
+
+		if (h[i] == start->tid) {
+			if (!depth)
+				continue;	/* waiting on itself: self_deadlock's business */
+			exact[depth] = lexact;
+			return true;
+		}
+		t = task_get(an, h[i], false);
+		if (!t || !t->waiting_on)
+			continue;
+		for (int k = 0; k <= depth; k++)
+			seen |= path[k] == t;
+		if (seen)
+			continue;
+		next = lock_get(an, t->waiting_on, false);
+		if (!next)
+			continue;
+		path[depth + 1] = t;
+		exact[depth] = lexact;
+		if (find_cycle(an, start, next, path, exact, depth + 1))
+			return true;
+	}
+	return false;
+}
+
+static const char NOTE_CYCLE[] = "each task waits for a lock the next one holds";
+
+static void check_cycle(struct analyzer *an, struct an_task *t, struct an_lock *l, const struct dl_event *e)
+{
+	struct an_task *path[AN_MAX_MEMBERS + 1] = { t };
+	bool exact[AN_MAX_MEMBERS + 1] = {};
+	struct an_violation *v;
+	bool all_exact = true;
+	int n;
+
+	if (!find_cycle(an, t, l, path, exact, 0))
+		return;
+	for (n = 1; n <= AN_MAX_MEMBERS && path[n]; n++)
+		;
+	for (int i = 0; i < n; i++)
+		all_exact &= exact[i];
+	v = report(an, AN_DEADLOCK_CYCLE, AN_ERROR, all_exact, e, t->wait_mode, NOTE_CYCLE);
+	if (!v)
+		return;
+	v->nmembers = n;
+	for (int i = 0; i < n; i++)
+		member_of(&v->members[i], path[i], lock_get(an, path[i]->waiting_on, false),
+			  e->hdr.ts_ns, exact[i]);
+}
+
+/* ---- predictive lock order ---- */
+
+static int class_of(struct analyzer *an, const struct an_lock *l)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "%s[%.16s]", an_lock_kind_name(l->kind), l->fs);
+	for (int i = 0; i < an->nclasses; i++)
+		if (!strcmp(an->classes[i], name))
+			return i;
+	if (an->nclasses == AN_MAX_CLASSES)
+		return -1;
+	snprintf(an->classes[an->nclasses], sizeof(an->classes[0]), "%s", name);
+	return an->nclasses++;
+}
+
+/* Is there a path from class a to class b? Fills via[] with the classes on it. */
+static bool class_path(struct analyzer *an, int a, int b, int *via, int *nvia, bool *visited)
+{
+	if (a == b)
+		return true;
+	visited[a] = true;
+	for (int c = 0; c < an->nclasses; c++) {
+		if (!an->order[a][c].seen || visited[c])
+			continue;
+		via[(*nvia)++] = c;
+		if (class_path(an, c, b, via, nvia, visited))
+			return true;
+		(*nvia)--;
+	}
+	return false;
+}
+
+static const char NOTE_ORDER[] =
+	"these lock classes are taken in opposite orders by different code paths: a deadlock "
+	"waits for the wrong interleaving";
+
+/* The task, holding `held`, waits for `wanted`: remember class order held -> wanted. */
+static void order_edge(struct analyzer *an, struct an_task *t, const struct an_lock *held,
+		       const struct an_lock *wanted, const struct dl_event *e, bool exact)
+{
+	int a = class_of(an, held), b = class_of(an, wanted), via[AN_MAX_CLASSES], nvia = 0;
+	bool visited[AN_MAX_CLASSES] = {};
+	struct an_class_edge *edge;
+	struct an_violation *v;
+	size_t n;
+
+	/* same class (two i_rwsem[ext4]): lockdep needs subclasses for those */
+	if (a < 0 || b < 0 || a == b || an->order[a][b].seen)
+		return;
+	edge = &an->order[a][b];
+	edge->seen = true;
+	edge->stack_id = e->stack_id;
+	edge->tid = t->tid;
+	edge->pid = t->pid;
+	memcpy(edge->comm, t->comm, DL_COMM_LEN);
+	if (!class_path(an, b, a, via, &nvia, visited))
+		return;
+	v = report(an, AN_LOCK_ORDER, exact ? AN_ERROR : AN_WARNING, exact, e, t->wait_mode, NOTE_ORDER);
+	if (!v)
+		return;
+	n = snprintf(v->detail, sizeof(v->detail), "%s -> %s", an->classes[a], an->classes[b]);
+	for (int i = 0; i < nvia && n < sizeof(v->detail); i++)
+		n += snprintf(v->detail + n, sizeof(v->detail) - n, " -> %s", an->classes[via[i]]);
+	/* one member per edge of the class cycle: who created it first, and where */
+	int prev = a, cls[AN_MAX_CLASSES + 1];
+
+	cls[0] = b;
+	for (int i = 0; i < nvia; i++)
+		cls[i + 1] = via[i];
+	for (int i = 0; i <= nvia && v->nmembers < AN_MAX_MEMBERS; i++) {
+		const struct an_class_edge *ce = &an->order[prev][cls[i]];
+		struct an_member *m = &v->members[v->nmembers++];
+
+		memset(m, 0, sizeof(*m));
+		m->pid = ce->pid;
+		m->tid = ce->tid;
+		memcpy(m->comm, ce->comm, DL_COMM_LEN);
+		m->stack_id = ce->stack_id;
+		m->exact = exact;
+		snprintf(m->fs, sizeof(m->fs), "%s", an->classes[cls[i]]);
+		prev = cls[i];
+	}
+}
+
+/* Edges from everything the task holds to the lock it now waits for. */
+static void order_edges(struct analyzer *an, struct an_task *t, const struct an_lock *wanted,
+			const struct dl_event *e)
+{
+	for (int i = 0; i < DL_MAX_HELD; i++) {
+		struct an_lock *h = t->held[i] ? lock_get(an, t->held[i], false) : NULL;
+
+		if (h && h != wanted)
+			order_edge(an, t, h, wanted, e, true);
+	}
+	if (!t->dio_active)
+		return;
+	/* a DIO in flight: it holds its inode's drain until the completion syncs */
+	struct an_lock *drain = lock_get(an, drain_id(t->dio_lock), false);
+	struct an_lock *rw = lock_get(an, t->dio_lock, false);
+
+	if (drain && !t->dio_synced && drain != wanted)
+		order_edge(an, t, drain, wanted, e, false);
+	if (rw && t->dio_hold != DL_LOCK_NONE && rw != wanted)
+		order_edge(an, t, rw, wanted, e, false);
+}
+
+/* ---- long waits ---- */
+
+static const char NOTE_LONG_WAIT[] = "waited longer than the threshold; the chain ends at the root holder";
+
+static void check_long_waits(struct analyzer *an, __u64 now)
+{
+	void *v;
+
+	for (size_t i = 0; table_next(&an->tasks, &i, &v);) {
+		struct an_task *t = v, *cur = t;
+		struct an_violation *viol;
+		struct dl_event e = {};
+		struct an_lock *l;
+
+		if (!t->waiting_on || t->wait_reported || now < t->wait_since + an->long_wait_ns)
+			continue;
+		t->wait_reported = true;
+		l = lock_get(an, t->waiting_on, false);
+		e.hdr.ts_ns = now;
+		e.hdr.tgid = t->pid;
+		e.hdr.tid = t->tid;
+		memcpy(e.comm, t->comm, DL_COMM_LEN);
+		if (l) {
+			memcpy(e.fs, l->fs, DL_FS_LEN);
+			e.dev = l->dev;
+			e.ino = l->ino;
+		}
+		e.stack_id = t->wait_stack;
+		viol = report(an, AN_LONG_WAIT, AN_WARNING, true, &e, t->wait_mode, NOTE_LONG_WAIT);
+		if (!viol)
+			continue;
+		/* follow the first holder of each lock to the task that is not waiting */
+		while (cur && viol->nmembers < AN_MAX_MEMBERS) {
+			__u32 h[DL_MAX_HOLDERS + MAX_REG];
+			struct an_lock *cl = cur->waiting_on ? lock_get(an, cur->waiting_on, false) : NULL;
+			bool exact = true;
+			int n = cl ? holders_of(an, cl, h, &exact) : 0;
+
+			member_of(&viol->members[viol->nmembers++], cur, cl, now, exact);
+			viol->exact &= exact;
+			if (!n)
+				break;
+			cur = task_get(an, h[0], false);
+			if (cur == t)
+				break;
+			if (cur && !cur->waiting_on) {
+				/* the root holder: say what it last did */
+				if (viol->nmembers < AN_MAX_MEMBERS)
+					member_of(&viol->members[viol->nmembers++], cur, NULL, now, true);
+				snprintf(viol->detail, sizeof(viol->detail), "root holder tid %u last seen in %s",
+					 cur->tid, cur->last_type == DL_EV_DIO_COMPLETE_BEGIN ? "DIO completion" :
+					 cur->last_type == DL_EV_SYNC_BEGIN ? "fsync" :
+					 cur->last_type == DL_EV_DIO_BEGIN ? "DIO submission" : "other work");
+				break;
+			}
+		}
+	}
+}
+
+void an_tick(struct analyzer *an, __u64 now_ns)
+{
+	struct dl_event e = {};
+
+	e.hdr.type = DL_EV_TICK;
+	e.hdr.size = sizeof(e);
+	e.hdr.ts_ns = now_ns;
+	an_feed(an, &e);
+}
+
+/* ---- per record ---- */
+
+static void on_dio_begin(struct analyzer *an, struct an_task *t, const struct dl_event *e)
+{
+	bool exact;
+	struct an_lock *drain;
+
+	t->dio_active = true;
+	t->dio_synced = false;
+	t->complete_classified = false;
+	t->sync_under_lock = false;
+	t->dio_lock = e->lock_addr;
+	t->dio_hold = held_mode(NULL, e, &exact);
+	if (t->dio_hold == DL_LOCK_NONE && e->lock.mode == DL_LOCK_READ && holds_across_dio(e))
+		t->dio_hold = DL_LOCK_READ;
+	if (t->dio_hold != DL_LOCK_NONE) {
+		struct an_lock *l = lock_get(an, e->lock_addr, false);
+
+		if (l)
+			reg_add(l, t->tid, t->dio_hold);
+	}
+	drain = lock_get(an, drain_id(e->lock_addr), true);
+	if (drain) {
+		memcpy(drain->fs, e->fs, DL_FS_LEN);
+		drain->dev = e->dev;
+		drain->ino = e->ino;
+		reg_add(drain, t->tid, DL_LOCK_READ);
+	}
+}
+
+static void dio_end(struct analyzer *an, struct an_task *t)
+{
+	if (!t->dio_active)
+		return;
+	t->dio_active = false;
+	reg_del(lock_get(an, t->dio_lock, false), t->tid);
+	reg_del(lock_get(an, drain_id(t->dio_lock), false), t->tid);
+}
+
+static void on_sync_begin(struct analyzer *an, struct an_task *t, const struct dl_event *e);
 
 static const char NOTE_BTRFS_STUB[] =
 	"btrfs_sync_file ran under this task's i_rwsem without taking it (DIO-write stub); "
 	"inferred from the completion finishing";
+static const char NOTE_BTRFS_STUB_SEEN[] =
+	"journal_info holds btrfs's DIO-write stub: btrfs_sync_file will skip i_rwsem";
+static const char NOTE_BTRFS_NO_STUB[] =
+	"no DIO-write stub in journal_info: btrfs_sync_file will take the i_rwsem this task holds";
 static const char NOTE_BTRFS_NOSYNC[] = "no fsync ran in this completion";
 static const char NOTE_SYNC_NO_RWSEM[] = "this filesystem's fsync does not take i_rwsem";
 static const char NOTE_NOT_DSYNC[] = "not a DSYNC write: completion runs no fsync";
@@ -226,32 +712,85 @@ static const char NOTE_UNKNOWN_FS[] = "unknown whether this filesystem's fsync t
 static const char NOTE_BTRFS_DEADLOCK[] =
 	"btrfs_sync_file in this completion takes the i_rwsem its own task holds: deadlock";
 
-static void on_dio_complete(struct analyzer *an, const struct dl_event *e)
+/* Severity and reason of a completion under i_rwsem that is not btrfs's. */
+static const char *benign_note(const struct dl_event *e, enum an_severity *sev)
 {
-	struct an_task *t = task_find(an, e->hdr.tid, false);
-	__u8 mode = held_mode(t, e);
-	bool dsync = e->flags & DL_F_DSYNC;
-	bool synced = t && t->sync_under_lock && t->sync_dev == e->dev && t->sync_ino == e->ino;
+	*sev = AN_INFO;
+	if (!(e->flags & DL_F_DSYNC))
+		return NOTE_NOT_DSYNC;
+	if (is_fs(e->fs, "ext4") || is_fs(e->fs, "xfs"))
+		return NOTE_SYNC_NO_RWSEM;
+	*sev = AN_WARNING;
+	return NOTE_UNKNOWN_FS;
+}
+
+/* Function tiers: the completion has not synced yet and the stub is visible. */
+static void on_complete_begin(struct analyzer *an, struct an_task *t, const struct dl_event *e)
+{
+	bool exact;
+	__u8 mode = held_mode(t, e, &exact);
 	enum an_severity sev = AN_INFO;
 	const char *note;
 
-	if (t) {
-		t->dio_active = false;
-		t->sync_under_lock = false;
-	}
 	if (mode == DL_LOCK_NONE)
 		return;
-	if (is_fs(e, "btrfs"))
-		note = synced ? NOTE_BTRFS_STUB : NOTE_BTRFS_NOSYNC;
-	else if (!dsync)
-		note = NOTE_NOT_DSYNC;
-	else if (is_fs(e, "ext4") || is_fs(e, "xfs"))
-		note = NOTE_SYNC_NO_RWSEM;
-	else {
-		note = NOTE_UNKNOWN_FS;
-		sev = AN_WARNING;
+	t->complete_classified = true;
+	if (is_fs(e->fs, "btrfs")) {
+		if (!(e->flags & DL_F_NEED_SYNC))
+			note = NOTE_BTRFS_NOSYNC;
+		else if (e->flags & DL_F_STUB)
+			note = NOTE_BTRFS_STUB_SEEN;
+		else {
+			note = NOTE_BTRFS_NO_STUB;
+			sev = AN_ERROR;
+		}
+	} else {
+		note = benign_note(e, &sev);
 	}
-	report(an, AN_DIO_COMPLETE_UNDER_LOCK, sev, mode == DL_LOCK_WRITE, e, mode, note);
+	report(an, AN_DIO_COMPLETE_UNDER_LOCK, sev, exact, e, mode, note);
+}
+
+static void on_dio_complete(struct analyzer *an, struct an_task *t, const struct dl_event *e)
+{
+	bool exact;
+	__u8 mode = held_mode(t, e, &exact);
+	bool synced = t->sync_under_lock && t->sync_lock == e->lock_addr;
+	enum an_severity sev = AN_INFO;
+	const char *note;
+	bool classified = t->complete_classified;
+
+	dio_end(an, t);
+	t->sync_under_lock = false;
+	t->complete_classified = false;
+	if (mode == DL_LOCK_NONE || classified)
+		return;
+	if (is_fs(e->fs, "btrfs"))
+		note = synced ? NOTE_BTRFS_STUB : NOTE_BTRFS_NOSYNC;
+	else
+		note = benign_note(e, &sev);
+	report(an, AN_DIO_COMPLETE_UNDER_LOCK, sev, exact, e, mode, note);
+}
+
+static const char NOTE_SKIPS_UNHELD[] =
+	"btrfs_sync_file sees the DIO-write stub but this task does not hold the inode's i_rwsem "
+	"(the race cd9253c23aed fixed)";
+
+static void on_sync_begin(struct analyzer *an, struct an_task *t, const struct dl_event *e)
+{
+	bool exact;
+	__u8 mode = held_mode(t, e, &exact);
+
+	(void)an;
+	if (t->dio_active && t->dio_lock == e->lock_addr)
+		t->dio_synced = true;	/* iomap ended the DIO (inode_dio_end) before syncing */
+	/* exact holds, or nobody holds it at all: then "not held by us" is certain */
+	if (is_fs(e->fs, "btrfs") && (e->flags & DL_F_STUB) && mode == DL_LOCK_NONE &&
+	    ((e->flags & DL_F_EXACT) || e->lock.mode == DL_LOCK_NONE))
+		report(an, AN_SYNC_SKIPS_UNHELD, AN_ERROR, true, e, DL_LOCK_NONE, NOTE_SKIPS_UNHELD);
+	if (mode == DL_LOCK_NONE)
+		return;
+	t->sync_under_lock = true;
+	t->sync_lock = e->lock_addr;
 }
 
 static void note_contention(struct analyzer *an, const struct dl_event *e)
@@ -284,7 +823,7 @@ static void note_contention(struct analyzer *an, const struct dl_event *e)
 		c->read_waits++;
 	else
 		c->write_waits++;
-	for (int i = 0; e->lock.holder_tid; i++) {
+	for (int i = 0; e->lock.holder_tid && e->lock.holder_tid != e->hdr.tid; i++) {
 		if (i == c->nholders) {
 			if (c->nholders < AN_MAX_HOLDERS)
 				c->holders[c->nholders++] = e->lock.holder_tid;
@@ -305,26 +844,72 @@ static void note_contention(struct analyzer *an, const struct dl_event *e)
 }
 
 static const char NOTE_SELF_WRITE[] = "waits for an i_rwsem it holds for write";
-static const char NOTE_SELF_READ[] =
+static const char NOTE_SELF_READ[] = "waits to write-lock an i_rwsem it holds shared";
+static const char NOTE_SELF_READ_HINT[] =
 	"waits to write-lock an i_rwsem it holds shared (reader owner is a hint)";
 
-static void on_wait_begin(struct analyzer *an, const struct dl_event *e)
+static void start_wait(struct analyzer *an, struct an_task *t, struct an_lock *l, const struct dl_event *e,
+		       __u8 mode)
 {
-	struct an_task *t = task_find(an, e->hdr.tid, false);
-	__u8 mode = held_mode(t, e);
+	if (t->waiting_on) {
+		struct an_lock *old = lock_get(an, t->waiting_on, false);
+
+		if (old && old->waiters)
+			old->waiters--;
+	}
+	t->waiting_on = l->id;
+	t->wait_mode = mode;
+	t->wait_since = e->hdr.ts_ns;
+	t->wait_stack = e->stack_id;
+	t->wait_reported = false;
+	l->waiters++;
+	order_edges(an, t, l, e);
+	check_cycle(an, t, l, e);
+}
+
+static void end_wait(struct analyzer *an, struct an_task *t)
+{
+	struct an_lock *l = t->waiting_on ? lock_get(an, t->waiting_on, false) : NULL;
+
+	if (l && l->waiters)
+		l->waiters--;
+	t->waiting_on = 0;
+}
+
+static void on_wait_begin(struct analyzer *an, struct an_task *t, struct an_lock *l, const struct dl_event *e)
+{
+	bool exact;
+	__u8 mode = held_mode(t, e, &exact);
 	bool wants_write = e->flags & DL_F_WAIT_WRITE;
 
 	note_contention(an, e);
 	/* Waiting to read-lock what we hold shared is not a self-deadlock. */
-	if (mode == DL_LOCK_NONE || (mode == DL_LOCK_READ && !wants_write))
+	if (mode == DL_LOCK_WRITE || (mode == DL_LOCK_READ && wants_write)) {
+		report(an, AN_SELF_DEADLOCK, AN_ERROR, exact, e, mode,
+		       mode == DL_LOCK_WRITE ? NOTE_SELF_WRITE : exact ? NOTE_SELF_READ : NOTE_SELF_READ_HINT);
+		/* The seed bug's shape: the wait comes from the completion's own fsync. */
+		if (t->dio_active && t->sync_under_lock && t->sync_lock == e->lock_addr)
+			report(an, AN_DIO_COMPLETE_UNDER_LOCK, AN_ERROR, exact, e, mode, NOTE_BTRFS_DEADLOCK);
+	}
+	if (l)
+		start_wait(an, t, l, e, wants_write ? DL_LOCK_WRITE : DL_LOCK_READ);
+}
+
+/* inode_dio_wait: waits until no DIO is in flight on the inode. */
+static void on_drain_begin(struct analyzer *an, struct an_task *t, const struct dl_event *e)
+{
+	struct an_lock *drain;
+
+	/* i_dio_count already 0: inode_dio_wait returns at once */
+	if (!e->arg)
 		return;
-	report(an, AN_SELF_DEADLOCK, AN_ERROR, mode == DL_LOCK_WRITE, e, mode,
-	       mode == DL_LOCK_WRITE ? NOTE_SELF_WRITE : NOTE_SELF_READ);
-	/* The seed bug's shape: the wait comes from the completion's own fsync. */
-	if (t && t->dio_active && t->sync_under_lock && t->sync_dev == e->dev &&
-	    t->sync_ino == e->ino)
-		report(an, AN_DIO_COMPLETE_UNDER_LOCK, AN_ERROR, mode == DL_LOCK_WRITE, e, mode,
-		       NOTE_BTRFS_DEADLOCK);
+	drain = lock_get(an, drain_id(e->lock_addr), true);
+	if (!drain)
+		return;
+	memcpy(drain->fs, e->fs, DL_FS_LEN);
+	drain->dev = e->dev;
+	drain->ino = e->ino;
+	start_wait(an, t, drain, e, DL_LOCK_WRITE);
 }
 
 static const char NOTE_FB_BTRFS_CSUM[] =
@@ -358,35 +943,100 @@ static void on_direct_write(struct analyzer *an, const struct dl_event *e)
 	an->fallbacks[i].count++;
 }
 
+static const char NOTE_RECURSIVE_WRITE[] = "acquires an i_rwsem it already holds: it will wait for itself";
+static const char NOTE_RECURSIVE_READ[] =
+	"read-acquires an i_rwsem it already holds shared: deadlocks if a writer queues in between";
+
+static void on_recursive(struct analyzer *an, struct an_task *t, const struct dl_event *e)
+{
+	bool exact;
+	__u8 mode = held_mode(t, e, &exact);
+	bool read_read = mode == DL_LOCK_READ && (e->flags & DL_F_WAIT_READ);
+
+	report(an, AN_RECURSIVE_ACQUIRE, read_read ? AN_WARNING : AN_ERROR, exact, e,
+	       (e->flags & DL_F_WAIT_WRITE) ? DL_LOCK_WRITE : DL_LOCK_READ,
+	       read_read ? NOTE_RECURSIVE_READ : NOTE_RECURSIVE_WRITE);
+}
+
+static void task_exit(struct analyzer *an, __u32 tid)
+{
+	struct an_task *t = task_get(an, tid, false);
+
+	if (!t)
+		return;
+	end_wait(an, t);
+	dio_end(an, t);
+	for (int i = 0; i < DL_MAX_HELD; i++)
+		if (t->held[i])
+			reg_del(lock_get(an, t->held[i], false), tid);
+	free(table_del(&an->tasks, tid ? tid : ~0ULL));
+}
+
+static bool names_inode(__u16 type)
+{
+	return type != DL_EV_TASK_EXIT && type != DL_EV_TICK;
+}
+
 void an_feed(struct analyzer *an, const struct dl_event *e)
 {
-	if (e->hdr.type == DL_EV_TASK_EXIT) {
-		task_drop(an, e->hdr.tid);
+	struct an_task *t;
+	struct an_lock *l = NULL;
+	__u16 type = e->hdr.type;
+
+	if (e->hdr.ts_ns > an->last_ts) {
+		/* wait chains are checked as time passes, in record time: replay agrees */
+		if (e->hdr.ts_ns / WAIT_CHECK_NS != an->last_ts / WAIT_CHECK_NS)
+			check_long_waits(an, e->hdr.ts_ns);
+		an->last_ts = e->hdr.ts_ns;
+	}
+	if (type == DL_EV_TICK)
+		return;
+	if (type == DL_EV_TASK_EXIT) {
+		task_exit(an, e->hdr.tid);
 		return;
 	}
 	if (!dl_filter_match_comm(&an->filter, e->comm))
 		return;
 	an->events++;
-	if (e->hdr.type < DL_EV_TYPE_MAX)
-		an->by_type[e->hdr.type]++;
-	switch (e->hdr.type) {
+	if (type < DL_EV_TYPE_MAX)
+		an->by_type[type]++;
+	t = task_get(an, e->hdr.tid, true);
+	if (!t)
+		return;
+	task_note(t, e);
+	if (names_inode(type) && e->lock_addr)
+		l = lock_seen(an, e);
+	note_exact_holds(an, t, e);
+	switch (type) {
 	case DL_EV_DIO_BEGIN:
-		on_dio_begin(an, e);
+		on_dio_begin(an, t, e);
+		break;
+	case DL_EV_DIO_COMPLETE_BEGIN:
+		on_complete_begin(an, t, e);
 		break;
 	case DL_EV_DIO_COMPLETE:
-		on_dio_complete(an, e);
+		on_dio_complete(an, t, e);
 		break;
 	case DL_EV_SYNC_BEGIN:
-		on_sync_begin(an, e);
+		on_sync_begin(an, t, e);
 		break;
 	case DL_EV_WAIT_BEGIN:
-		on_wait_begin(an, e);
+		on_wait_begin(an, t, l, e);
 		break;
 	case DL_EV_WAIT_END:
-		note_contention(an, e);
+	case DL_EV_DRAIN_WAIT_END:
+		if (type == DL_EV_WAIT_END)
+			note_contention(an, e);
+		end_wait(an, t);
+		break;
+	case DL_EV_DRAIN_WAIT_BEGIN:
+		on_drain_begin(an, t, e);
 		break;
 	case DL_EV_DIRECT_WRITE:
 		on_direct_write(an, e);
+		break;
+	case DL_EV_RECURSIVE_ACQUIRE:
+		on_recursive(an, t, e);
 		break;
 	default:
 		break;

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The analyzer owns what diolock's events mean. It is fed records one at a
- * time (live from the ring buffer, later from a file), keeps per-task state
- * bounded by the tasks alive, and turns patterns into findings. It never
- * touches libbpf, so unit tests feed it synthetic records.
+ * time (live from the ring buffer, or from a recording) and keeps a
+ * wait-for graph: tasks, locks (each inode's i_rwsem, and each inode's
+ * in-flight DIO as a resource inode_dio_wait() waits on), "task waits for
+ * lock" and "lock is held by task" edges. Its memory is bounded by the live
+ * tasks and locks, not by the number of records. It never touches libbpf,
+ * so unit tests feed it synthetic records.
  */
 #ifndef DIOLOCK_ANALYZER_H
 #define DIOLOCK_ANALYZER_H
@@ -13,11 +16,17 @@
 #include <linux/types.h>
 #include "diolock/event.h"
 #include "filter.h"
+#include "table.h"
 
 enum an_kind {
 	AN_DIO_COMPLETE_UNDER_LOCK,	/* dio_complete_under_i_rwsem */
 	AN_SELF_DEADLOCK,		/* self_deadlock */
 	AN_DIO_FALLBACK,		/* dio_fallback_buffered */
+	AN_DEADLOCK_CYCLE,		/* deadlock_cycle */
+	AN_LONG_WAIT,			/* long_wait_chain */
+	AN_LOCK_ORDER,			/* lock_order_inversion */
+	AN_RECURSIVE_ACQUIRE,		/* recursive_acquire */
+	AN_SYNC_SKIPS_UNHELD,		/* sync_skips_unheld_lock */
 	AN_KIND_MAX,
 };
 
@@ -26,6 +35,28 @@ enum an_severity {
 	AN_WARNING,
 	AN_ERROR,
 };
+
+/* The two kinds of lock in the graph. */
+enum an_lock_kind {
+	AN_LOCK_RWSEM,		/* inode->i_rwsem */
+	AN_LOCK_DRAIN,		/* the inode's in-flight DIO, drained by inode_dio_wait */
+};
+
+/* One task of a cycle or a wait chain, and the lock it waits for. */
+struct an_member {
+	__u32 pid, tid;
+	char comm[DL_COMM_LEN];
+	__u8 lock_kind;		/* enum an_lock_kind */
+	char fs[DL_FS_LEN];
+	__u32 dev;
+	__u64 ino;
+	__u8 mode;		/* enum dl_lock_mode waited for */
+	__u64 wait_ns;		/* how long it had waited at the report */
+	__s32 stack_id;
+	bool exact;		/* the holder edge out of this lock is exact */
+};
+
+#define AN_MAX_MEMBERS 8
 
 /* Findings with the same key are folded into one, with a count. */
 struct an_violation {
@@ -42,7 +73,11 @@ struct an_violation {
 	__u32 holder_tid;
 	__s32 stack_id;
 	__u64 first_ts, last_ts, count;
-	const char *note;	/* why this severity; static string */
+	const char *note;	/* why this kind and severity; static string */
+	/* deadlock_cycle, long_wait_chain, lock_order_inversion */
+	struct an_member members[AN_MAX_MEMBERS];
+	int nmembers;
+	char detail[160];	/* e.g. the lock classes of an inversion */
 };
 
 /* Waits on one inode's i_rwsem. */
@@ -63,10 +98,18 @@ struct an_fs_count {
 	__u64 count;
 };
 
-struct an_task;
+/* Lock classes for predictive lock-order checks: "i_rwsem[btrfs]". */
+#define AN_MAX_CLASSES 32
+struct an_class_edge {
+	bool seen;
+	__s32 stack_id;		/* the first stack that created the edge */
+	__u32 tid, pid;
+	char comm[DL_COMM_LEN];
+};
 
 struct analyzer {
 	struct dl_filter filter;
+	__u64 long_wait_ns;		/* long_wait_chain threshold */
 	__u64 events;
 	__u64 by_type[DL_EV_TYPE_MAX];
 	__u64 summary[AN_KIND_MAX];	/* occurrences, not folded entries */
@@ -76,19 +119,30 @@ struct analyzer {
 	size_t ncont, capcont;
 	struct an_fs_count fallbacks[16];
 	size_t nfallbacks;
-	struct an_task *tasks;
-	size_t ntasks, captasks;
+	struct table tasks;		/* tid -> struct an_task */
+	struct table locks;		/* lock id -> struct an_lock */
+	char classes[AN_MAX_CLASSES][32];
+	int nclasses;
+	struct an_class_edge order[AN_MAX_CLASSES][AN_MAX_CLASSES];
+	__u64 last_ts;
 	bool oom;
 };
 
+#define AN_DEFAULT_LONG_WAIT_NS (5ULL * 1000000000ULL)
+
 void an_init(struct analyzer *an, const struct dl_filter *filter);
 void an_feed(struct analyzer *an, const struct dl_event *e);
+/* Time passes without records (live mode): checks long waits up to now_ns. */
+void an_tick(struct analyzer *an, __u64 now_ns);
 void an_fini(struct analyzer *an);
 
 const char *an_kind_name(enum an_kind k);
 const char *an_severity_name(enum an_severity s);
 const char *an_lock_mode_name(__u8 mode);
-/* Number of findings at or above sev. */
+const char *an_lock_kind_name(__u8 kind);
+/* Number of folded findings at or above sev. */
 __u64 an_count_severity(const struct analyzer *an, enum an_severity sev);
+size_t an_live_tasks(const struct analyzer *an);
+size_t an_live_locks(const struct analyzer *an);
 
 #endif

@@ -52,7 +52,7 @@ static void on_event(void *ctx, const struct dl_event *e)
 {
 	struct trace_ctx *tc = ctx;
 
-	if (!dl_filter_match_comm(&tc->o->run.filter, e->comm))
+	if (e->hdr.type == DL_EV_TICK || !dl_filter_match_comm(&tc->o->run.filter, e->comm))
 		return;
 	if (!tc->t0)
 		tc->t0 = e->hdr.ts_ns;

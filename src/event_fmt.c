@@ -14,6 +14,11 @@ static const char *const type_names[DL_EV_TYPE_MAX] = {
 	[DL_EV_WAIT_END] = "wait_end",
 	[DL_EV_DIRECT_WRITE] = "direct_write",
 	[DL_EV_TASK_EXIT] = "task_exit",
+	[DL_EV_DIO_COMPLETE_BEGIN] = "dio_complete_begin",
+	[DL_EV_DRAIN_WAIT_BEGIN] = "drain_wait_begin",
+	[DL_EV_DRAIN_WAIT_END] = "drain_wait_end",
+	[DL_EV_RECURSIVE_ACQUIRE] = "recursive_acquire",
+	[DL_EV_TICK] = "tick",
 };
 
 static const struct {
@@ -24,6 +29,7 @@ static const struct {
 	{ DL_F_WRITE, "write" }, { DL_F_AIO, "aio" }, { DL_F_IOMAP, "iomap" },
 	{ DL_F_NODATASUM, "nodatasum" }, { DL_F_UNALIGNED, "unaligned" },
 	{ DL_F_WAIT_READ, "wait_read" }, { DL_F_WAIT_WRITE, "wait_write" },
+	{ DL_F_STUB, "dio_write_stub" }, { DL_F_NEED_SYNC, "need_sync" }, { DL_F_EXACT, "exact" },
 };
 
 const char *dl_event_type_name(__u16 type)
@@ -38,7 +44,8 @@ void dl_fmt_dev(__u32 dev, char *buf, size_t len)
 
 static const char *hold_name(__u8 h)
 {
-	return h == DL_HOLD_WRITE ? "write" : h == DL_HOLD_READ_HINT ? "read_hint" : "no";
+	return h == DL_HOLD_WRITE ? "write" : h == DL_HOLD_READ_HINT ? "read_hint" :
+	       h == DL_HOLD_READ ? "read" : "no";
 }
 
 static const char *mode_name(__u8 m)
@@ -53,6 +60,8 @@ static void lock_text(const struct dl_rwsem_state *l, char *buf, size_t len)
 	if (l->mode == DL_LOCK_WRITE)
 		snprintf(buf, len, "W:%s%.0u", l->cur_holds == DL_HOLD_WRITE ? "me" : "",
 			 l->cur_holds == DL_HOLD_WRITE ? 0 : l->holder_tid);
+	else if (l->mode == DL_LOCK_READ && l->cur_holds == DL_HOLD_READ)
+		snprintf(buf, len, "R%u:me", l->readers);
 	else if (l->mode == DL_LOCK_READ && l->cur_holds == DL_HOLD_READ_HINT)
 		snprintf(buf, len, "R%u:me?", l->readers);
 	else if (l->mode == DL_LOCK_READ)
@@ -85,6 +94,10 @@ void dl_event_text(FILE *f, const struct dl_event *e, __u64 t0_ns)
 			      (int64_t)e->pos, (uint64_t)e->len);
 		if (e->hdr.type == DL_EV_DIRECT_WRITE)
 			n += snprintf(detail + n, sizeof(detail) - n, " ret=%" PRId64, (int64_t)e->ret);
+		break;
+	case DL_EV_DRAIN_WAIT_BEGIN:
+	case DL_EV_DRAIN_WAIT_END:
+		n += snprintf(detail + n, sizeof(detail) - n, "dio_in_flight=%u", e->arg);
 		break;
 	case DL_EV_DIO_COMPLETE:
 	case DL_EV_SYNC_END:
@@ -161,6 +174,26 @@ void dl_event_json(FILE *f, const struct dl_event *e, const struct dl_stack_reso
 		json_kv_s64(&j, "pos", e->pos);
 		json_kv_u64(&j, "len", e->len);
 		json_kv_u64(&j, "arg", e->arg);
+		if (e->flags & DL_F_EXACT) {
+			json_key(&j, "holders");
+			json_begin_array(&j);
+			for (int i = 0; i < DL_MAX_HOLDERS; i++)
+				if (e->holders[i])
+					json_u64(&j, e->holders[i]);
+			json_end_array(&j);
+			json_key(&j, "held");
+			json_begin_array(&j);
+			for (int i = 0; i < DL_MAX_HELD; i++) {
+				if (!e->held[i])
+					continue;
+				json_begin_object(&j);
+				json_kv_u64(&j, "lock", e->held[i]);
+				json_kv_str(&j, "mode", mode_name(e->held_mode[i]));
+				json_end_object(&j);
+			}
+			json_end_array(&j);
+		}
+		json_kv_u64(&j, "lock_addr", e->lock_addr);
 	}
 	json_kv_s64(&j, "ret", e->ret);
 	if (e->stack_id >= 0)

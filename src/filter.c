@@ -96,3 +96,16 @@ bool dl_filter_match_comm(const struct dl_filter *f, const char *comm)
 {
 	return !f->comm[0] || !strncmp(f->comm, comm, DL_COMM_LEN);
 }
+
+bool dl_filter_match_event(const struct dl_filter *f, const struct dl_event *e)
+{
+	if (f->tgid && e->hdr.tgid != f->tgid)
+		return false;
+	if (e->hdr.type == DL_EV_TASK_EXIT || e->hdr.type == DL_EV_TICK)
+		return true;
+	if ((f->dev && e->dev != f->dev) || (f->ino && e->ino != f->ino))
+		return false;
+	if (f->fs[0] && strncmp(f->fs, e->fs, DL_FS_LEN))
+		return false;
+	return dl_filter_match_comm(f, e->comm);
+}

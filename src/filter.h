@@ -27,6 +27,8 @@ struct dl_filter {
 int dl_filter_parse(struct dl_filter *f, int key, const char *arg, char *err, size_t errlen);
 int dl_parse_u64(const char *s, __u64 max, __u64 *out);
 bool dl_filter_match_comm(const struct dl_filter *f, const char *comm);
+/* The whole filter in user space (replay): what BPF checks live, plus comm. */
+bool dl_filter_match_event(const struct dl_filter *f, const struct dl_event *e);
 
 /* argp keys shared by the subcommands that take filters. */
 enum {

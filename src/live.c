@@ -15,6 +15,27 @@ static void on_signal(int sig)
 	stop_signal = sig;
 }
 
+static __u64 now_ns(void)
+{
+	struct timespec ts;
+
+	/* the clock bpf_ktime_get_ns() reads */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* Time passing is a record too, so a replay sees the same long waits. */
+static void tick(struct dl_live *l)
+{
+	struct dl_event e = {};
+
+	e.hdr.type = DL_EV_TICK;
+	e.hdr.size = sizeof(e);
+	e.hdr.ts_ns = now_ns();
+	e.stack_id = -1;
+	l->s.cb(l->s.ctx, &e);
+}
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -76,6 +97,8 @@ void dl_live_run(struct dl_live *l)
 			dl_warn("polling the ring buffer failed: %s", strerror(-err));
 			break;
 		}
+		if (l->tick)
+			tick(l);
 		if (stop_signal) {
 			l->interrupted = true;
 			break;

@@ -17,6 +17,7 @@ struct dl_live {
 	bool interrupted, timed_out;
 	double duration_s;
 	struct ksyms *ksyms;		/* loaded on first stack */
+	bool tick;			/* feed DL_EV_TICK records as time passes */
 };
 
 int dl_live_start(struct dl_live *l, const struct dl_session_opts *o, char *const *argv,

@@ -16,7 +16,9 @@ static const struct {
 } commands[] = {
 	{ "probe", cmd_probe, "show which hook tier each hook point gets on this kernel, and why" },
 	{ "trace", cmd_trace, "stream i_rwsem waits, DIO and fsync events live" },
-	{ "check", cmd_check, "run CMD and report DIO completion under i_rwsem and self-deadlocks" },
+	{ "check", cmd_check, "run CMD, report deadlocks and DIO completion under i_rwsem; exit 1 on errors" },
+	{ "record", cmd_record, "record every event of a run to a file" },
+	{ "replay", cmd_replay, "analyse a recording offline, without privileges" },
 };
 
 static void usage(FILE *f)

@@ -51,6 +51,24 @@ static void text_stack(FILE *f, const struct dl_report *r, __s32 stack_id)
 		fprintf(f, "        %s\n", frames[i]);
 }
 
+static void text_member(FILE *f, const struct dl_report *r, const struct an_violation *v,
+			const struct an_member *m)
+{
+	char dev[16];
+
+	dl_fmt_dev(m->dev, dev, sizeof(dev));
+	if (v->kind == AN_LOCK_ORDER)
+		fprintf(f, "      -> %s first by pid %u tid %u (%.16s) at:\n", m->fs, m->pid, m->tid, m->comm);
+	else if (m->ino)
+		fprintf(f, "      pid %u tid %u (%.16s) waits %.3f ms to %s %s of %s %s ino %" PRIu64 "%s\n",
+			m->pid, m->tid, m->comm, m->wait_ns / 1e6, an_lock_mode_name(m->mode),
+			an_lock_kind_name(m->lock_kind), m->fs, dev, (uint64_t)m->ino,
+			m->exact ? "" : " (holder inferred)");
+	else
+		fprintf(f, "      pid %u tid %u (%.16s) holds it and is not waiting\n", m->pid, m->tid, m->comm);
+	text_stack(f, r, m->stack_id);
+}
+
 static void text_cmd(FILE *f, const struct dl_report *r)
 {
 	if (!r->cmd_argv)
@@ -82,7 +100,11 @@ void dl_report_text(FILE *f, const struct dl_report *r)
 		fprintf(f, "  ");
 		dl_violation_line(f, v);
 		fprintf(f, "      x%" PRIu64 ": %s\n", (uint64_t)v->count, v->note);
-		if (v->severity == AN_ERROR)
+		if (v->detail[0])
+			fprintf(f, "      %s\n", v->detail);
+		for (int m = 0; m < v->nmembers; m++)
+			text_member(f, r, v, &v->members[m]);
+		if (v->severity == AN_ERROR && !v->nmembers)
 			text_stack(f, r, v->stack_id);
 	}
 	if (an->ncont)
@@ -115,6 +137,34 @@ void dl_report_text(FILE *f, const struct dl_report *r)
 			blind_spot(r) ? "some hook points are unavailable (listed above)" : "events were lost");
 }
 
+static void json_member(struct json *j, const struct dl_report *r, const struct an_violation *v,
+			const struct an_member *m)
+{
+	char dev[16];
+
+	json_begin_object(j);
+	json_kv_u64(j, "pid", m->pid);
+	json_kv_u64(j, "tid", m->tid);
+	json_kv_str(j, "comm", m->comm);
+	if (v->kind == AN_LOCK_ORDER) {
+		json_kv_str(j, "to_class", m->fs);
+	} else if (m->ino) {
+		dl_fmt_dev(m->dev, dev, sizeof(dev));
+		json_key(j, "waits_for");
+		json_begin_object(j);
+		json_kv_str(j, "lock", an_lock_kind_name(m->lock_kind));
+		json_kv_str(j, "fs", m->fs);
+		json_kv_str(j, "dev", dev);
+		json_kv_u64(j, "ino", m->ino);
+		json_kv_str(j, "mode", an_lock_mode_name(m->mode));
+		json_kv_u64(j, "wait_ns", m->wait_ns);
+		json_kv_str(j, "holder", m->exact ? "exact" : "inferred");
+		json_end_object(j);
+	}
+	dl_json_stack(j, m->stack_id, r->sr);
+	json_end_object(j);
+}
+
 static void json_violation(struct json *j, const struct dl_report *r, const struct an_violation *v)
 {
 	char dev[16];
@@ -137,7 +187,16 @@ static void json_violation(struct json *j, const struct dl_report *r, const stru
 	json_kv_u64(j, "first_ts_ns", v->first_ts);
 	json_kv_u64(j, "last_ts_ns", v->last_ts);
 	json_kv_str(j, "note", v->note);
+	if (v->detail[0])
+		json_kv_str(j, "detail", v->detail);
 	dl_json_stack(j, v->stack_id, r->sr);
+	if (v->nmembers) {
+		json_key(j, v->kind == AN_LOCK_ORDER ? "edges" : v->kind == AN_DEADLOCK_CYCLE ? "cycle" : "chain");
+		json_begin_array(j);
+		for (int i = 0; i < v->nmembers; i++)
+			json_member(j, r, v, &v->members[i]);
+		json_end_array(j);
+	}
 	json_end_object(j);
 }
 
@@ -256,4 +315,66 @@ void dl_report_json(FILE *f, const struct dl_report *r)
 	json_kv_str(&j, "verdict", dl_verdict_name(dl_report_verdict(r)));
 	json_end_object(&j);
 	fputc('\n', f);
+}
+
+static void dot_lock_node(FILE *f, int cluster, const struct an_member *m, char *id, size_t len)
+{
+	char dev[16];
+
+	dl_fmt_dev(m->dev, dev, sizeof(dev));
+	snprintf(id, len, "c%d_%s_%u_%llu", cluster, an_lock_kind_name(m->lock_kind), m->dev,
+		 (unsigned long long)m->ino);
+	fprintf(f, "    %s [shape=ellipse, label=\"%s\\n%s %s ino %llu\"];\n", id,
+		an_lock_kind_name(m->lock_kind), m->fs, dev, (unsigned long long)m->ino);
+}
+
+/* One cluster per finding: tasks are boxes, locks ellipses, the cycle red. */
+static void dot_violation(FILE *f, int cluster, const struct an_violation *v)
+{
+	bool cycle = v->kind == AN_DEADLOCK_CYCLE;
+	char lock[96];
+
+	fprintf(f, "  subgraph cluster_%d {\n    label=\"%s (%s)\";\n", cluster, an_kind_name(v->kind),
+		v->exact ? "exact" : "inferred");
+	for (int i = 0; i < v->nmembers; i++) {
+		const struct an_member *m = &v->members[i];
+
+		fprintf(f, "    c%d_t%u [shape=box, label=\"%.16s\\npid %u tid %u\"];\n", cluster, m->tid,
+			m->comm, m->pid, m->tid);
+		if (!m->ino)
+			continue;
+		dot_lock_node(f, cluster, m, lock, sizeof(lock));
+		fprintf(f, "    c%d_t%u -> %s [label=\"waits %s %.1f ms\"%s];\n", cluster, m->tid, lock,
+			an_lock_mode_name(m->mode), m->wait_ns / 1e6, cycle ? ", color=red" : "");
+		/* held by the next member: the one it waits for */
+		if (i + 1 < v->nmembers || cycle)
+			fprintf(f, "    %s -> c%d_t%u [label=\"held by\"%s];\n", lock, cluster,
+				v->members[(i + 1) % v->nmembers].tid, cycle ? ", color=red" : "");
+	}
+	if (v->kind == AN_SELF_DEADLOCK) {
+		struct an_member m = { .pid = v->pid, .tid = v->tid, .dev = v->dev, .ino = v->ino };
+
+		memcpy(m.fs, v->fs, DL_FS_LEN);
+		fprintf(f, "    c%d_t%u [shape=box, label=\"%.16s\\npid %u tid %u\"];\n", cluster, v->tid,
+			v->comm, v->pid, v->tid);
+		dot_lock_node(f, cluster, &m, lock, sizeof(lock));
+		fprintf(f, "    c%d_t%u -> %s [label=\"waits %s\", color=red];\n", cluster, v->tid, lock,
+			an_lock_mode_name(v->lock_mode));
+		fprintf(f, "    %s -> c%d_t%u [label=\"held by\", color=red];\n", lock, cluster, v->tid);
+	}
+	fprintf(f, "  }\n");
+}
+
+void dl_report_dot(FILE *f, const struct dl_report *r)
+{
+	int cluster = 0;
+
+	fprintf(f, "digraph diolock {\n  rankdir=LR;\n  node [fontname=\"monospace\"];\n");
+	for (size_t i = 0; i < r->an->nviol; i++) {
+		const struct an_violation *v = &r->an->viol[i];
+
+		if (v->kind == AN_DEADLOCK_CYCLE || v->kind == AN_SELF_DEADLOCK || v->kind == AN_LONG_WAIT)
+			dot_violation(f, cluster++, v);
+	}
+	fprintf(f, "}\n");
 }

@@ -30,6 +30,8 @@ enum dl_verdict dl_report_verdict(const struct dl_report *r);
 const char *dl_verdict_name(enum dl_verdict v);
 void dl_report_text(FILE *f, const struct dl_report *r);
 void dl_report_json(FILE *f, const struct dl_report *r);
+/* Graphviz: the wait-for graph of each deadlock, cycle and long wait as found. */
+void dl_report_dot(FILE *f, const struct dl_report *r);
 /* One line for a finding, as printed live the moment it is detected. */
 void dl_violation_line(FILE *f, const struct an_violation *v);
 

@@ -39,6 +39,7 @@ enum dl_event_type {
 	DL_EV_DRAIN_WAIT_BEGIN,	/* inode_dio_wait: waits for in-flight DIO */
 	DL_EV_DRAIN_WAIT_END,
 	DL_EV_RECURSIVE_ACQUIRE,	/* down_*() on an i_rwsem the task holds */
+	DL_EV_TICK,		/* user space: time passed (ts_ns), no event */
 	DL_EV_TYPE_MAX,
 };
 

@@ -3,6 +3,8 @@
 #include <string.h>
 #include "unit.h"
 #include "analyzer.h"
+#include "report.h"
+#include <stdlib.h>
 
 static __u64 clock_ns = 1000;
 
@@ -27,6 +29,23 @@ static struct dl_event ev(__u16 type, __u32 tid, const char *fs, __u64 ino, __u8
 	e.lock.holder_tid = mode ? tid : 0;
 	e.flags = flags;
 	e.stack_id = 7;
+	e.lock_addr = 0xffff888000000000ULL + ino * 0x1000;
+	return e;
+}
+
+/* Records about inode `ino` name the lock at a made-up address derived from it. */
+static __u64 lock_of(__u64 ino)
+{
+	return 0xffff888000000000ULL + ino * 0x1000;
+}
+
+static struct dl_event evl(__u16 type, __u32 tid, const char *fs, __u64 ino, __u8 mode, __u32 holder,
+			   __u32 flags)
+{
+	struct dl_event e = ev(type, tid, fs, ino, mode, DL_HOLD_NO, flags);
+
+	e.lock_addr = lock_of(ino);
+	e.lock.holder_tid = holder;
 	return e;
 }
 
@@ -209,9 +228,9 @@ static void exit_drops_task_state(void)
 
 	an_init(&an, NULL);
 	feed(&an, ev(DL_EV_DIO_BEGIN, 18, "btrfs", 100, DL_LOCK_READ, DL_HOLD_READ_HINT, f));
-	CHECK(an.ntasks == 1);
+	CHECK(an_live_tasks(&an) == 1);
 	feed(&an, ev(DL_EV_TASK_EXIT, 18, "", 0, 0, 0, 0));
-	CHECK(an.ntasks == 0);
+	CHECK(an_live_tasks(&an) == 0);
 	feed(&an, ev(DL_EV_DIO_COMPLETE, 18, "btrfs", 100, DL_LOCK_READ, DL_HOLD_NO, f));
 	CHECK(an.nviol == 0);
 	an_fini(&an);
@@ -241,9 +260,331 @@ static void unknown_fs_dsync_is_warning(void)
 	an_fini(&an);
 }
 
+
+static const struct an_violation *find(const struct analyzer *an, enum an_kind kind)
+{
+	for (size_t i = 0; i < an->nviol; i++)
+		if (an->viol[i].kind == kind)
+			return &an->viol[i];
+	return NULL;
+}
+
+/* Task 30 holds inode 1 and waits for 2; task 31 holds 2 and waits for 1. */
+static void abba_two_inodes(void)
+{
+	struct analyzer an;
+	const struct an_violation *v;
+
+	an_init(&an, NULL);
+	feed(&an, evl(DL_EV_WAIT_BEGIN, 30, "ext4", 2, DL_LOCK_WRITE, 31, DL_F_WAIT_WRITE));
+	CHECK(!find(&an, AN_DEADLOCK_CYCLE));
+	feed(&an, evl(DL_EV_WAIT_BEGIN, 31, "ext4", 1, DL_LOCK_WRITE, 30, DL_F_WAIT_WRITE));
+	v = find(&an, AN_DEADLOCK_CYCLE);
+	CHECK(v != NULL);
+	if (!v)
+		goto out;
+	CHECK(v->severity == AN_ERROR && v->exact);
+	CHECK(v->nmembers == 2);
+	/* reported by the task that closed the cycle, then the task it waits for */
+	CHECK(v->members[0].tid == 31 && v->members[0].ino == 1);
+	CHECK(v->members[1].tid == 30 && v->members[1].ino == 2);
+	CHECK(v->members[0].mode == DL_LOCK_WRITE && v->members[0].stack_id == 7);
+	CHECK(!find(&an, AN_SELF_DEADLOCK));
+out:
+	an_fini(&an);
+}
+
+static void three_task_cycle(void)
+{
+	struct analyzer an;
+	const struct an_violation *v;
+
+	an_init(&an, NULL);
+	feed(&an, evl(DL_EV_WAIT_BEGIN, 40, "xfs", 2, DL_LOCK_WRITE, 41, DL_F_WAIT_WRITE));
+	feed(&an, evl(DL_EV_WAIT_BEGIN, 41, "xfs", 3, DL_LOCK_WRITE, 42, DL_F_WAIT_WRITE));
+	CHECK(!find(&an, AN_DEADLOCK_CYCLE));
+	feed(&an, evl(DL_EV_WAIT_BEGIN, 42, "xfs", 1, DL_LOCK_WRITE, 40, DL_F_WAIT_WRITE));
+	v = find(&an, AN_DEADLOCK_CYCLE);
+	CHECK(v && v->nmembers == 3);
+	if (v) {
+		CHECK(v->members[0].tid == 42 && v->members[0].ino == 1);
+		CHECK(v->members[1].tid == 40 && v->members[1].ino == 2);
+		CHECK(v->members[2].tid == 41 && v->members[2].ino == 3);
+	}
+	an_fini(&an);
+}
+
+/*
+ * The seed's second shape: A's DSYNC completion waits for i_rwsem held by
+ * B; B, in fallocate, waits in inode_dio_wait for A's DIO to drain.
+ */
+static void dio_completion_vs_fallocate(void)
+{
+	struct analyzer an;
+	const struct an_violation *v;
+	__u32 f = DL_F_DIRECT | DL_F_DSYNC | DL_F_WRITE;
+	struct dl_event drain;
+
+	an_init(&an, NULL);
+	feed(&an, evl(DL_EV_DIO_BEGIN, 50, "btrfs", 9, DL_LOCK_NONE, 0, f | DL_F_AIO));
+	feed(&an, evl(DL_EV_DIO_COMPLETE_BEGIN, 50, "btrfs", 9, DL_LOCK_WRITE, 51, f | DL_F_NEED_SYNC));
+	feed(&an, evl(DL_EV_WAIT_BEGIN, 50, "btrfs", 9, DL_LOCK_WRITE, 51, DL_F_WAIT_WRITE));
+	CHECK(!find(&an, AN_DEADLOCK_CYCLE));
+	drain = evl(DL_EV_DRAIN_WAIT_BEGIN, 51, "btrfs", 9, DL_LOCK_WRITE, 51, 0);
+	drain.lock.cur_holds = DL_HOLD_WRITE;
+	drain.arg = 1;		/* one DIO in flight */
+	an_feed(&an, &drain);
+	v = find(&an, AN_DEADLOCK_CYCLE);
+	CHECK(v && v->nmembers == 2);
+	if (v) {
+		CHECK(v->members[0].tid == 51 && v->members[0].lock_kind == AN_LOCK_DRAIN);
+		CHECK(v->members[1].tid == 50 && v->members[1].lock_kind == AN_LOCK_RWSEM);
+		CHECK(v->members[0].ino == 9 && v->members[1].ino == 9);
+		CHECK(!v->exact);	/* who holds a DIO in flight is inferred */
+	}
+	an_fini(&an);
+}
+
+/* inode_dio_wait with nothing in flight returns at once: no edge. */
+static void drain_with_nothing_in_flight(void)
+{
+	struct analyzer an;
+	struct dl_event drain = evl(DL_EV_DRAIN_WAIT_BEGIN, 52, "ext4", 9, DL_LOCK_WRITE, 52, 0);
+
+	an_init(&an, NULL);
+	feed(&an, evl(DL_EV_DIO_BEGIN, 53, "ext4", 9, DL_LOCK_NONE, 0, DL_F_DIRECT | DL_F_AIO));
+	feed(&an, evl(DL_EV_WAIT_BEGIN, 53, "ext4", 9, DL_LOCK_WRITE, 52, DL_F_WAIT_WRITE));
+	drain.arg = 0;
+	an_feed(&an, &drain);
+	CHECK(!find(&an, AN_DEADLOCK_CYCLE));
+	an_fini(&an);
+}
+
+/* Readers share: two readers and a queued reader are no deadlock. */
+static void readers_share(void)
+{
+	struct analyzer an;
+	struct dl_event w = evl(DL_EV_WAIT_BEGIN, 61, "xfs", 5, DL_LOCK_READ, 60, DL_F_WAIT_READ);
+
+	an_init(&an, NULL);
+	feed(&an, evl(DL_EV_DIO_BEGIN, 60, "xfs", 5, DL_LOCK_READ, 60, DL_F_DIRECT));
+	an_feed(&an, &w);
+	feed(&an, evl(DL_EV_WAIT_BEGIN, 62, "xfs", 5, DL_LOCK_READ, 60, DL_F_WAIT_READ));
+	CHECK(an.nviol == 0);
+	CHECK(an.ncont == 1 && an.cont[0].read_waits == 2);
+	an_fini(&an);
+}
+
+/* A writer queued behind readers waits; nobody waits for it: no finding. */
+static void writer_behind_readers(void)
+{
+	struct analyzer an;
+
+	an_init(&an, NULL);
+	feed(&an, evl(DL_EV_DIO_BEGIN, 70, "ext4", 6, DL_LOCK_READ, 70, DL_F_DIRECT));
+	feed(&an, evl(DL_EV_WAIT_BEGIN, 71, "ext4", 6, DL_LOCK_READ, 70, DL_F_WAIT_WRITE));
+	feed(&an, evl(DL_EV_DIO_COMPLETE, 70, "ext4", 6, DL_LOCK_READ, 70, DL_F_DIRECT));
+	feed(&an, evl(DL_EV_WAIT_END, 71, "ext4", 6, DL_LOCK_WRITE, 71, 0));
+	CHECK(!find(&an, AN_DEADLOCK_CYCLE) && !find(&an, AN_SELF_DEADLOCK));
+	CHECK(an.ncont == 1 && an.cont[0].write_waits == 1);
+	an_fini(&an);
+}
+
+/* A failed trylock emits no record at all: nothing to wait on, nothing reported. */
+static void trylock_failure_has_no_edge(void)
+{
+	struct analyzer an;
+
+	an_init(&an, NULL);
+	feed(&an, evl(DL_EV_WAIT_BEGIN, 80, "ext4", 7, DL_LOCK_WRITE, 81, DL_F_WAIT_WRITE));
+	/* 81 only tried lock 8 held by 80 (trylock, failed): no wait record */
+	feed(&an, evl(DL_EV_DIO_BEGIN, 81, "ext4", 8, DL_LOCK_WRITE, 80, DL_F_DIRECT));
+	CHECK(!find(&an, AN_DEADLOCK_CYCLE));
+	an_fini(&an);
+}
+
+/* Exact tiers: after downgrade_write the holder is a reader. */
+static void downgrade_then_readers(void)
+{
+	struct analyzer an;
+	struct dl_event e = evl(DL_EV_SYNC_BEGIN, 90, "ext4", 4, DL_LOCK_READ, 90, DL_F_EXACT);
+
+	an_init(&an, NULL);
+	e.held[0] = lock_of(4);
+	e.held_mode[0] = DL_LOCK_READ;	/* was write, downgraded */
+	e.holders[0] = 90;
+	e.lock.cur_holds = DL_HOLD_READ;
+	an_feed(&an, &e);
+	e = evl(DL_EV_WAIT_BEGIN, 91, "ext4", 4, DL_LOCK_READ, 90, DL_F_EXACT | DL_F_WAIT_READ);
+	e.holders[0] = 90;
+	an_feed(&an, &e);
+	CHECK(an.nviol == 0);
+	/* the downgraded holder wanting write again waits for itself */
+	e = evl(DL_EV_WAIT_BEGIN, 90, "ext4", 4, DL_LOCK_READ, 90, DL_F_EXACT | DL_F_WAIT_WRITE);
+	e.held[0] = lock_of(4);
+	e.held_mode[0] = DL_LOCK_READ;
+	e.holders[0] = 90;
+	e.lock.cur_holds = DL_HOLD_READ;
+	an_feed(&an, &e);
+	CHECK(find(&an, AN_SELF_DEADLOCK) && find(&an, AN_SELF_DEADLOCK)->exact);
+	an_fini(&an);
+}
+
+/* A holder that exits drops out: its lock's waiters form no cycle through it. */
+static void exit_while_holding(void)
+{
+	struct analyzer an;
+	struct dl_event e = evl(DL_EV_SYNC_BEGIN, 100, "xfs", 3, DL_LOCK_WRITE, 100, DL_F_EXACT);
+
+	an_init(&an, NULL);
+	e.held[0] = lock_of(3);
+	e.held_mode[0] = DL_LOCK_WRITE;
+	e.holders[0] = 100;
+	e.lock.cur_holds = DL_HOLD_WRITE;
+	an_feed(&an, &e);
+	feed(&an, evl(DL_EV_WAIT_BEGIN, 100, "xfs", 4, DL_LOCK_WRITE, 101, DL_F_WAIT_WRITE));
+	feed(&an, ev(DL_EV_TASK_EXIT, 100, "", 0, 0, 0, 0));
+	feed(&an, evl(DL_EV_WAIT_BEGIN, 101, "xfs", 3, DL_LOCK_WRITE, 0, DL_F_WAIT_WRITE));
+	CHECK(!find(&an, AN_DEADLOCK_CYCLE));
+	CHECK(an_live_tasks(&an) == 1);
+	an_fini(&an);
+}
+
+static void long_wait_chain(void)
+{
+	struct analyzer an;
+	const struct an_violation *v;
+	struct dl_event e = evl(DL_EV_WAIT_BEGIN, 110, "ext4", 2, DL_LOCK_WRITE, 111, DL_F_WAIT_WRITE);
+
+	an_init(&an, NULL);
+	feed(&an, evl(DL_EV_DIO_BEGIN, 111, "ext4", 2, DL_LOCK_WRITE, 111, DL_F_DIRECT));
+	an_feed(&an, &e);
+	an_tick(&an, e.hdr.ts_ns + 4000000000ULL);
+	CHECK(!find(&an, AN_LONG_WAIT));
+	an_tick(&an, e.hdr.ts_ns + 6000000000ULL);
+	v = find(&an, AN_LONG_WAIT);
+	CHECK(v && v->severity == AN_WARNING && v->pid == 110);
+	if (v) {
+		CHECK(v->nmembers == 2 && v->members[0].tid == 110 && v->members[1].tid == 111);
+		CHECK(v->members[0].wait_ns >= 6000000000ULL);
+		CHECK(strstr(v->detail, "DIO submission") != NULL);
+	}
+	an_tick(&an, e.hdr.ts_ns + 9000000000ULL);
+	CHECK(an.summary[AN_LONG_WAIT] == 1);	/* once per wait */
+	an_fini(&an);
+}
+
+/*
+ * Predictive: fallocate (120) holds i_rwsem and waits on inode A's DIO
+ * drain; later a DIO in flight on inode B (121) waits for B's i_rwsem.
+ * Different inodes, no actual deadlock, but the classes form a cycle.
+ */
+static void lock_order_inversion(void)
+{
+	struct analyzer an;
+	const struct an_violation *v;
+	struct dl_event e = evl(DL_EV_DRAIN_WAIT_BEGIN, 120, "btrfs", 20, DL_LOCK_WRITE, 120, DL_F_EXACT);
+
+	an_init(&an, NULL);
+	e.held[0] = lock_of(20);
+	e.held_mode[0] = DL_LOCK_WRITE;
+	e.lock.cur_holds = DL_HOLD_WRITE;
+	e.arg = 1;
+	an_feed(&an, &e);
+	feed(&an, evl(DL_EV_DRAIN_WAIT_END, 120, "btrfs", 20, DL_LOCK_WRITE, 120, 0));
+	feed(&an, evl(DL_EV_DIO_BEGIN, 121, "btrfs", 21, DL_LOCK_NONE, 0, DL_F_DIRECT | DL_F_AIO));
+	CHECK(!find(&an, AN_LOCK_ORDER));
+	feed(&an, evl(DL_EV_WAIT_BEGIN, 121, "btrfs", 21, DL_LOCK_WRITE, 122, DL_F_WAIT_WRITE));
+	v = find(&an, AN_LOCK_ORDER);
+	CHECK(v != NULL && !find(&an, AN_DEADLOCK_CYCLE));
+	if (v) {
+		CHECK(strstr(v->detail, "dio_drain[btrfs] -> i_rwsem[btrfs] -> dio_drain[btrfs]") != NULL);
+		CHECK(v->nmembers == 2 && v->members[1].tid == 120);
+	}
+	an_fini(&an);
+}
+
+/* The stub visible at completion entry (fentry/kprobe tiers). */
+static void stub_seen_at_completion_entry(void)
+{
+	struct analyzer an;
+	__u32 f = DL_F_DIRECT | DL_F_DSYNC | DL_F_WRITE | DL_F_NEED_SYNC | DL_F_JINFO;
+
+	an_init(&an, NULL);
+	feed(&an, ev(DL_EV_DIO_BEGIN, 130, "btrfs", 5, DL_LOCK_WRITE, DL_HOLD_WRITE, f));
+	feed(&an, ev(DL_EV_DIO_COMPLETE_BEGIN, 130, "btrfs", 5, DL_LOCK_WRITE, DL_HOLD_WRITE, f | DL_F_STUB));
+	feed(&an, ev(DL_EV_SYNC_BEGIN, 130, "btrfs", 5, DL_LOCK_WRITE, DL_HOLD_WRITE, DL_F_JINFO | DL_F_STUB));
+	feed(&an, ev(DL_EV_DIO_COMPLETE, 130, "btrfs", 5, DL_LOCK_WRITE, DL_HOLD_WRITE, f));
+	CHECK(an.nviol == 1 && an.viol[0].severity == AN_INFO && an.viol[0].count == 1);
+	CHECK(strstr(an.viol[0].note, "journal_info") != NULL);
+	/* the faulty kernel: no stub, so the error comes before the fsync blocks */
+	feed(&an, ev(DL_EV_DIO_BEGIN, 131, "btrfs", 6, DL_LOCK_WRITE, DL_HOLD_WRITE, f));
+	feed(&an, ev(DL_EV_DIO_COMPLETE_BEGIN, 131, "btrfs", 6, DL_LOCK_WRITE, DL_HOLD_WRITE, f));
+	CHECK(an_count_severity(&an, AN_ERROR) == 1);
+	an_fini(&an);
+}
+
+static void sync_skips_unheld_lock(void)
+{
+	struct analyzer an;
+	struct dl_event e = ev(DL_EV_SYNC_BEGIN, 140, "btrfs", 7, DL_LOCK_NONE, DL_HOLD_NO,
+			       DL_F_JINFO | DL_F_STUB);
+
+	an_init(&an, NULL);
+	an_feed(&an, &e);
+	CHECK(find(&an, AN_SYNC_SKIPS_UNHELD) && find(&an, AN_SYNC_SKIPS_UNHELD)->severity == AN_ERROR);
+	an_fini(&an);
+}
+
+/* The DOT graph of a cycle: both tasks, both locks, red edges. */
+static void dot_of_cycle(void)
+{
+	struct analyzer an;
+	struct dl_hook_state hooks[DL_HOOK_MAX] = {};
+	struct dl_report r = {};
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	an_init(&an, NULL);
+	feed(&an, evl(DL_EV_WAIT_BEGIN, 30, "ext4", 2, DL_LOCK_WRITE, 31, DL_F_WAIT_WRITE));
+	feed(&an, evl(DL_EV_WAIT_BEGIN, 31, "ext4", 1, DL_LOCK_WRITE, 30, DL_F_WAIT_WRITE));
+	r.an = &an;
+	r.hooks = hooks;
+	dl_report_dot(f, &r);
+	fclose(f);
+	CHECK(strstr(buf, "subgraph cluster_0") && strstr(buf, "deadlock_cycle (exact)"));
+	CHECK(strstr(buf, "c0_t30 [shape=box") && strstr(buf, "c0_t31 [shape=box"));
+	CHECK(strstr(buf, "c0_t31 -> c0_i_rwsem_7340033_1 [label=\"waits write") != NULL);
+	CHECK(strstr(buf, "c0_i_rwsem_7340033_1 -> c0_t30 [label=\"held by\", color=red]") != NULL);
+	CHECK(strstr(buf, "c0_i_rwsem_7340033_2 -> c0_t31 [label=\"held by\", color=red]") != NULL);
+	free(buf);
+	an_fini(&an);
+}
+
+/* Memory follows live tasks and locks, not the number of records. */
+static void memory_bounded(void)
+{
+	struct analyzer an;
+	__u32 f = DL_F_DIRECT | DL_F_DSYNC | DL_F_WRITE;
+
+	an_init(&an, NULL);
+	for (__u32 i = 0; i < 200000; i++) {
+		__u32 tid = 1000 + i % 5000;
+
+		feed(&an, evl(DL_EV_DIO_BEGIN, tid, "ext4", i % 100000 + 1, DL_LOCK_WRITE, tid, f));
+		feed(&an, evl(DL_EV_DIO_COMPLETE, tid, "ext4", i % 100000 + 1, DL_LOCK_WRITE, tid, f));
+		if (i % 7 == 0)
+			feed(&an, ev(DL_EV_TASK_EXIT, tid, "", 0, 0, 0, 0));
+	}
+	CHECK(an_live_tasks(&an) <= 5000);
+	CHECK(an_live_locks(&an) <= 65536 + 256);
+	an_fini(&an);
+}
+
 int main(void)
 {
-	_Static_assert(sizeof(struct dl_event) == 152, "dl_event layout changed: bump DL_ABI_VERSION");
+	_Static_assert(sizeof(struct dl_event) == 208, "dl_event layout changed: bump DL_ABI_VERSION");
 	_Static_assert(sizeof(struct dl_hdr) == 24, "dl_hdr layout changed");
 	RUN(xfs_dsync_is_info);
 	RUN(shared_hold_tracked_from_submission);
@@ -257,5 +598,20 @@ int main(void)
 	RUN(exit_drops_task_state);
 	RUN(comm_filter);
 	RUN(unknown_fs_dsync_is_warning);
+	RUN(abba_two_inodes);
+	RUN(three_task_cycle);
+	RUN(dio_completion_vs_fallocate);
+	RUN(drain_with_nothing_in_flight);
+	RUN(readers_share);
+	RUN(writer_behind_readers);
+	RUN(trylock_failure_has_no_edge);
+	RUN(downgrade_then_readers);
+	RUN(exit_while_holding);
+	RUN(long_wait_chain);
+	RUN(lock_order_inversion);
+	RUN(stub_seen_at_completion_entry);
+	RUN(sync_skips_unheld_lock);
+	RUN(memory_bounded);
+	RUN(dot_of_cycle);
 	UNIT_EXIT();
 }

@@ -186,7 +186,7 @@ _vm_busybox() {
 		rm -rf "$dir.tmp/x" "$dir"
 		mv "$dir.tmp" "$dir"
 	fi
-	ln -sfn "$dir/busybox" "$VM_CACHE/busybox/current"
+	ln -sfn "$dir/busybox" "$VM_CACHE/busybox/busybox"
 }
 vm_busybox() { vm_locked _vm_busybox; }
 
@@ -205,10 +205,14 @@ _vm_module_btf() {
 		vm_log "pahole failed: $(basename "$ko") gets no BTF"
 		return 0
 	fi
-	if [ -x "$hdr/tools/bpf/resolve_btfids/resolve_btfids" ]; then
-		"$hdr/tools/bpf/resolve_btfids/resolve_btfids" -b "$vmlinux" "$ko" >/dev/null 2>&1 ||
-			vm_log "resolve_btfids failed on $(basename "$ko")"
-	fi
+	# (kbuild would also run resolve_btfids; these modules have no BTF_ID sets)
+}
+
+# vm_finish_module KO: BTF from the debug info, then drop the debug info
+# (35 MiB for btrfs.ko), as Debian's own modules are shipped.
+vm_finish_module() {
+	_vm_module_btf "$1"
+	strip --strip-debug "$1" || vm_die "strip --strip-debug $1"
 }
 
 # vm_kbuild SRCDIR: builds the modules in SRCDIR against the Debian headers.
@@ -252,7 +256,7 @@ _vm_faulty_btrfs() {
 		vm_die "$(basename "$patch") does not apply to linux-source-6.1 $KPKGVER"
 	fi
 	(_vm_kbuild "$tmp/linux-source-6.1/fs/btrfs") || { rm -rf "$tmp"; exit 2; }
-	_vm_module_btf "$tmp/linux-source-6.1/fs/btrfs/btrfs.ko"
+	vm_finish_module "$tmp/linux-source-6.1/fs/btrfs/btrfs.ko"
 	mkdir -p "$out.tmp"
 	cp "$tmp/linux-source-6.1/fs/btrfs/btrfs.ko" "$patch" "$out.tmp/"
 	rm -rf "$out" "$tmp"
@@ -278,7 +282,7 @@ _vm_abba() {
 	vm_log "building abba.ko against linux-headers-$KVER"
 	cp "$VM_DIR"/modules/abba/* "$tmp/"
 	(_vm_kbuild "$tmp") || { rm -rf "$tmp"; exit 2; }
-	_vm_module_btf "$tmp/abba.ko"
+	vm_finish_module "$tmp/abba.ko"
 	mkdir -p "$out.tmp"
 	cp "$tmp/abba.ko" "$out.tmp/"
 	rm -rf "$out" "$tmp"
@@ -300,6 +304,7 @@ vm_module_list() {
 vm_build_static() {
 	local out=$REPO/build/vm-static
 	vm_log "make STATIC=1 OUTPUT=build/vm-static"
+	make -C "$REPO" -s deps >/dev/null || vm_die "make deps failed"
 	if ! make -C "$REPO" STATIC=1 OUTPUT=build/vm-static "build/vm-static/diolock" \
 		"build/vm-static/diowork" >"$REPO/build/vm-static.log" 2>&1; then
 		tail -20 "$REPO/build/vm-static.log" >&2

@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <stdlib.h>
+#include <string.h>
+#include "check.h"
+#include "commands.h"
+
+void check_sink_init(struct check_sink *cs, const struct dl_filter *f)
+{
+	memset(cs, 0, sizeof(*cs));
+	an_init(&cs->an, f);
+	cs->analyze = true;
+}
+
+void check_sink_fini(struct check_sink *cs)
+{
+	an_fini(&cs->an);
+	table_free(&cs->stacks_written);
+}
+
+/* Recordings carry stacks symbolized, once each, before the first record using them. */
+static void record_stack(struct check_sink *cs, __s32 id)
+{
+	char frames[EVF_MAX_FRAMES][EVF_FRAME_LEN];
+	int n;
+
+	if (id < 0 || table_get(&cs->stacks_written, (__u64)id + 1))
+		return;
+	n = cs->sr.frames ? cs->sr.frames(cs->sr.ctx, id, frames, EVF_MAX_FRAMES) : 0;
+	evf_write_stack(cs->rec, id, frames, n);
+	table_put(&cs->stacks_written, (__u64)id + 1, cs);
+}
+
+static void announce(struct check_sink *cs)
+{
+	char frames[DL_STACK_DEPTH][128];
+
+	for (; cs->announced < cs->an.nviol; cs->announced++) {
+		const struct an_violation *v = &cs->an.viol[cs->announced];
+		int n;
+
+		if (!cs->announce || v->severity < AN_ERROR)
+			continue;
+		fprintf(stderr, "diolock: ");
+		dl_violation_line(stderr, v);
+		n = cs->sr.frames ? cs->sr.frames(cs->sr.ctx, v->stack_id, frames, DL_STACK_DEPTH) : 0;
+		for (int i = 0; i < n; i++)
+			fprintf(stderr, "        %s\n", frames[i]);
+		fflush(stderr);
+	}
+}
+
+void check_sink_event(struct check_sink *cs, const struct dl_event *e)
+{
+	cs->records++;
+	if (cs->rec) {
+		record_stack(cs, e->stack_id);
+		evf_write_event(cs->rec, e);
+	}
+	if (!cs->analyze)
+		return;
+	an_feed(&cs->an, e);
+	announce(cs);
+}
+
+void check_fill_report(struct dl_report *r, const struct check_sink *cs, const char *kernel,
+		       const struct dl_hook_state *hooks, const struct evf_trailer *t, char *const *argv)
+{
+	memset(r, 0, sizeof(*r));
+	r->an = &cs->an;
+	r->kernel = kernel;
+	r->hooks = hooks;
+	r->lost_ringbuf = t->lost_ringbuf;
+	r->lost_map_full = t->lost_map_full;
+	r->cmd_argv = t->has_cmd ? argv : NULL;
+	r->cmd_status = t->cmd_status;
+	r->duration_s = t->duration_us / 1e6;
+	r->interrupted = t->interrupted;
+	r->timed_out = t->timed_out;
+	r->sr = &cs->sr;
+}
+
+int check_emit(const struct dl_report *r, FILE *text_out, FILE *json_out)
+{
+	if (text_out)
+		dl_report_text(text_out, r);
+	if (json_out)
+		dl_report_json(json_out, r);
+	return dl_report_verdict(r) == DL_VERDICT_FAIL ? DL_EXIT_VIOLATION : DL_EXIT_OK;
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What `check`, `record` and `replay` share: one sink that every record goes
+ * through, live or from a file, so a replay reproduces the live report.
+ * No libbpf here: stacks come through a resolver.
+ */
+#ifndef DIOLOCK_CHECK_H
+#define DIOLOCK_CHECK_H
+
+#include "analyzer.h"
+#include "evfile.h"
+#include "event_fmt.h"
+#include "report.h"
+#include "table.h"
+
+struct check_sink {
+	struct analyzer an;
+	bool analyze;			/* feed the analyzer */
+	bool announce;			/* print error findings the moment they appear */
+	size_t announced;
+	struct dl_stack_resolver sr;	/* where stacks come from */
+	struct evf_writer *rec;		/* NULL: not recording */
+	struct table stacks_written;	/* stack ids already in the recording */
+	__u64 records;
+};
+
+void check_sink_init(struct check_sink *cs, const struct dl_filter *f);
+void check_sink_event(struct check_sink *cs, const struct dl_event *e);
+void check_sink_fini(struct check_sink *cs);
+
+/* Everything the report shows besides the analyzer, as recorded in a trailer. */
+void check_fill_report(struct dl_report *r, const struct check_sink *cs, const char *kernel,
+		       const struct dl_hook_state *hooks, const struct evf_trailer *t, char *const *argv);
+/* Writes the text report to text_out and the JSON report to json_out (may be NULL). */
+int check_emit(const struct dl_report *r, FILE *text_out, FILE *json_out);
+
+#endif

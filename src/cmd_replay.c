@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * `diolock replay FILE`: the analysis of a recording, offline and without
+ * root. The report is the one the live `check` of that run printed.
+ */
+#include <argp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "commands.h"
+#include "log.h"
+#include "outfile.h"
+#include "replay.h"
+struct replay_opts {
+	struct dl_filter filter;
+	const char *path;
+	const char *json_path;
+	const char *dot_path;
+	bool quiet;
+	int trace;		/* 0: report; 1: event lines; 2: JSON lines */
+};
+
+static const struct argp_option options[] = {
+	{ "json", 'J', "FILE", 0, "Write the JSON report to FILE ('-': stdout)", 0 },
+	{ "quiet", 'q', NULL, 0, "No finding lines as they are found; only the final report", 0 },
+	{ "dot", 'D', "FILE", 0, "Write the wait-for graph of each deadlock found to FILE (Graphviz)", 0 },
+	{ "trace", 't', NULL, 0, "Print the recorded events as `trace` does, instead of a report", 0 },
+	{ "trace-json", 'j', NULL, 0, "Print the recorded events as `trace --json` does", 0 },
+	DL_FILTER_ARGP_OPTIONS,
+	{ 0 },
+};
+
+static const char doc[] =
+	"Analyse a recording made by `diolock record` or `check --record`. Needs no privileges.\n"
+	"Filters narrow the analysis further. Exit status as `check`; 2 for an unusable file.\n"
+	"\n"
+	"Examples:\n"
+	"  diolock replay run.dlr\n"
+	"  diolock replay run.dlr --fs btrfs --json report.json\n"
+	"  diolock replay run.dlr --trace-json | jq 'select(.type == \"wait_begin\")'\n";
+
+static error_t parse(int key, char *arg, struct argp_state *state)
+{
+	struct replay_opts *o = state->input;
+	char err[160];
+
+	if (DL_IS_FILTER_KEY(key)) {
+		if (dl_filter_parse(&o->filter, key, arg, err, sizeof(err)))
+			argp_error(state, "%s", err);
+		return 0;
+	}
+	switch (key) {
+	case 'J':
+		o->json_path = arg;
+		return 0;
+	case 'q':
+		o->quiet = true;
+		return 0;
+	case 'D':
+		o->dot_path = arg;
+		return 0;
+	case 't':
+		o->trace = 1;
+		return 0;
+	case 'j':
+		o->trace = 2;
+		return 0;
+	case ARGP_KEY_ARG:
+		if (o->path)
+			argp_error(state, "one recording at a time ('%s' is extra)", arg);
+		o->path = arg;
+		return 0;
+	case ARGP_KEY_END:
+		if (!o->path)
+			argp_error(state, "which recording? diolock replay FILE");
+		return 0;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+}
+
+int cmd_replay(int argc, char **argv)
+{
+	static const struct argp argp = { options, parse, "FILE", doc, NULL, NULL, NULL };
+	static struct replay rp;	/* large buffers: not on the stack */
+	struct replay_opts o = {};
+	struct evf_reader *rd;
+	struct out_file json = {}, dot = {};
+	struct evf_meta meta;
+	struct dl_report r;
+	char err[512];
+	int ret = DL_EXIT_USAGE;
+
+	if (argp_parse(&argp, argc, argv, 0, NULL, &o))
+		return DL_EXIT_USAGE;
+	rd = calloc(1, sizeof(*rd));
+	if (!rd)
+		return DL_EXIT_USAGE;
+	replay_init(&rp, &o.filter);
+	rp.trace = o.trace;
+	rp.cs.announce = !o.quiet && !o.trace;
+	if (evf_open(rd, o.path, &meta, err, sizeof(err)) ||
+	    (o.json_path && out_open(&json, o.json_path, "JSON report", err, sizeof(err))) ||
+	    (o.dot_path && out_open(&dot, o.dot_path, "graph", err, sizeof(err)))) {
+		dl_err("%s", err);
+		goto out;
+	}
+	if (replay_read(&rp, rd, err, sizeof(err))) {
+		dl_err("%s", err);
+		goto out;
+	}
+	ret = DL_EXIT_OK;
+	if (!o.trace) {
+		check_fill_report(&r, &rp.cs, meta.kernel, meta.hooks, &rp.trailer, rp.argv);
+		ret = check_emit(&r, json.f == stdout ? stderr : stdout, NULL);
+		if (json.f) {
+			dl_report_json(json.f, &r);
+			if (out_commit(&json))
+				ret = DL_EXIT_USAGE;
+		}
+		if (dot.f) {
+			dl_report_dot(dot.f, &r);
+			if (out_commit(&dot))
+				ret = DL_EXIT_USAGE;
+		}
+	}
+out:
+	out_discard(&json);
+	out_discard(&dot);
+	replay_fini(&rp);
+	evf_close(rd);
+	free(rd);
+	return ret;
+}

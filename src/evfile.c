@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "evfile.h"
+
+/* x86-64 only (see vmlinux/x86): host order is the file's little-endian order. */
+
+static void put(struct evf_writer *w, const void *p, size_t n)
+{
+	if (!w->err && fwrite(p, 1, n, w->f) != n)
+		w->err = -(errno ? errno : EIO);
+}
+
+static void put_record(struct evf_writer *w, __u16 type, const void *p, __u32 len)
+{
+	__u16 flags = 0;
+
+	put(w, &len, sizeof(len));
+	put(w, &type, sizeof(type));
+	put(w, &flags, sizeof(flags));
+	put(w, p, len);
+}
+
+int evf_write_header(struct evf_writer *w, FILE *f, const struct evf_meta *meta)
+{
+	char text[EVF_MAX_META];
+	__u32 version = EVF_VERSION, len;
+	size_t n = 0;
+
+	w->f = f;
+	w->err = 0;
+	n += snprintf(text + n, sizeof(text) - n, "kernel=%s\nclock=CLOCK_MONOTONIC\nabi=%d\n",
+		      meta->kernel, DL_ABI_VERSION);
+	for (int h = 0; h < DL_HOOK_MAX && n < sizeof(text); h++)
+		n += snprintf(text + n, sizeof(text) - n, "attach.%s=%s\nwhy.%s=%s\n", dl_hooks[h].name,
+			      dl_tier_name(meta->hooks[h].tier), dl_hooks[h].name, meta->hooks[h].why);
+	if (n >= sizeof(text))
+		return -E2BIG;
+	len = n;
+	put(w, EVF_MAGIC, 8);
+	put(w, &version, sizeof(version));
+	put(w, &len, sizeof(len));
+	put(w, text, len);
+	return w->err;
+}
+
+void evf_write_event(struct evf_writer *w, const struct dl_event *e)
+{
+	put_record(w, EVF_EVENT, e, sizeof(*e));
+}
+
+void evf_write_stack(struct evf_writer *w, __s32 id, char frames[][EVF_FRAME_LEN], int n)
+{
+	unsigned char buf[8 + EVF_MAX_FRAMES * EVF_FRAME_LEN];
+	__u32 nf = n, len = 8;
+
+	memcpy(buf, &id, 4);
+	memcpy(buf + 4, &nf, 4);
+	for (int i = 0; i < n && i < EVF_MAX_FRAMES; i++) {
+		size_t l = strnlen(frames[i], EVF_FRAME_LEN - 1);
+
+		memcpy(buf + len, frames[i], l);
+		buf[len + l] = '\0';
+		len += l + 1;
+	}
+	put_record(w, EVF_STACK, buf, len);
+}
+
+void evf_write_trailer(struct evf_writer *w, const struct evf_trailer *t, char *const *argv)
+{
+	unsigned char buf[EVF_MAX_RECORD];
+	__u32 len = sizeof(*t);
+
+	memcpy(buf, t, sizeof(*t));
+	for (; argv && *argv; argv++) {
+		size_t l = strlen(*argv) + 1;
+
+		if (len + l > sizeof(buf))
+			break;
+		memcpy(buf + len, *argv, l);
+		len += l;
+	}
+	put_record(w, EVF_TRAILER, buf, len);
+}
+
+static int bad(struct evf_reader *r, char *err, size_t errlen, const char *what)
+{
+	snprintf(err, errlen, "%s: not a usable diolock recording: %s at byte %llu", r->path, what,
+		 (unsigned long long)r->offset);
+	return -EINVAL;
+}
+
+static void meta_line(struct evf_meta *m, char *line)
+{
+	char *eq = strchr(line, '=');
+
+	if (!eq)
+		return;
+	*eq++ = '\0';
+	if (!strcmp(line, "kernel")) {
+		snprintf(m->kernel, sizeof(m->kernel), "%s", eq);
+		return;
+	}
+	for (int h = 0; h < DL_HOOK_MAX; h++) {
+		if (!strncmp(line, "attach.", 7) && !strcmp(line + 7, dl_hooks[h].name)) {
+			for (int t = 0; t < DL_TIER_MAX; t++)
+				if (!strcmp(eq, dl_tier_name(t)))
+					m->hooks[h].tier = t;
+		} else if (!strncmp(line, "why.", 4) && !strcmp(line + 4, dl_hooks[h].name)) {
+			snprintf(m->hooks[h].why, sizeof(m->hooks[h].why), "%s", eq);
+		}
+	}
+}
+
+int evf_open(struct evf_reader *r, const char *path, struct evf_meta *meta, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "rbe");
+
+	if (!f) {
+		snprintf(err, errlen, "cannot open recording '%s': %s", path, strerror(errno));
+		return -errno;
+	}
+	return evf_open_stream(r, f, path, meta, err, errlen);
+}
+
+int evf_open_stream(struct evf_reader *r, FILE *f, const char *path, struct evf_meta *meta,
+		    char *err, size_t errlen)
+{
+	char magic[8], *text, *line, *save;
+	__u32 version, len;
+
+	memset(r, 0, sizeof(*r) - sizeof(r->buf));
+	memset(meta, 0, sizeof(*meta));
+	r->path = path;
+	r->f = f;
+	if (fread(magic, 1, 8, r->f) != 8 || memcmp(magic, EVF_MAGIC, 8))
+		return bad(r, err, errlen, "no DIOLOCK magic");
+	r->offset = 8;
+	if (fread(&version, 4, 1, r->f) != 1 || fread(&len, 4, 1, r->f) != 1)
+		return bad(r, err, errlen, "truncated header");
+	if (version != EVF_VERSION) {
+		snprintf(err, errlen, "%s: recording format version %u, this diolock reads version %d",
+			 path, version, EVF_VERSION);
+		return -EPROTONOSUPPORT;
+	}
+	r->offset = 16;
+	if (len > EVF_MAX_META)
+		return bad(r, err, errlen, "metadata too long");
+	text = malloc(len + 1);
+	if (!text)
+		return -ENOMEM;
+	if (fread(text, 1, len, r->f) != len) {
+		free(text);
+		return bad(r, err, errlen, "truncated metadata");
+	}
+	text[len] = '\0';
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		meta_line(meta, line);
+	free(text);
+	r->offset += len;
+	return 0;
+}
+
+int evf_next(struct evf_reader *r, char *err, size_t errlen)
+{
+	unsigned char hdr[8];
+	size_t n = fread(hdr, 1, sizeof(hdr), r->f);
+	__u16 type;
+
+	if (!n)
+		return ferror(r->f) ? bad(r, err, errlen, "read error") : 0;
+	if (n != sizeof(hdr))
+		return bad(r, err, errlen, "truncated record header");
+	memcpy(&r->len, hdr, 4);
+	memcpy(&type, hdr + 4, 2);
+	r->type = type;
+	if (r->len > EVF_MAX_RECORD)
+		return bad(r, err, errlen, "record length out of range");
+	if (fread(r->buf, 1, r->len, r->f) != r->len)
+		return bad(r, err, errlen, "truncated record");
+	r->offset += sizeof(hdr) + r->len;
+	return 1;
+}
+
+void evf_close(struct evf_reader *r)
+{
+	if (r->f)
+		fclose(r->f);
+	r->f = NULL;
+}
+
+int evf_parse_stack(const unsigned char *p, __u32 len, __s32 *id, char frames[][EVF_FRAME_LEN], int max)
+{
+	__u32 nf, off = 8;
+
+	if (len < 8)
+		return -1;
+	memcpy(id, p, 4);
+	memcpy(&nf, p + 4, 4);
+	if (nf > (__u32)max)
+		return -1;
+	for (__u32 i = 0; i < nf; i++) {
+		const unsigned char *end;
+		size_t l;
+
+		if (off >= len)
+			return -1;
+		end = memchr(p + off, '\0', len - off);
+		if (!end)
+			return -1;
+		l = end - (p + off);
+		if (l >= EVF_FRAME_LEN)
+			return -1;
+		memcpy(frames[i], p + off, l + 1);
+		off += l + 1;
+	}
+	return (int)nf;
+}
+
+int evf_parse_trailer(const unsigned char *p, __u32 len, struct evf_trailer *t, char *argbuf,
+		      size_t argbuf_len, char **argv, int max_args)
+{
+	__u32 off = sizeof(*t);
+	int n = 0;
+
+	if (len < sizeof(*t) || len - off > argbuf_len)
+		return -1;
+	memcpy(t, p, sizeof(*t));
+	memcpy(argbuf, p + off, len - off);
+	for (__u32 i = 0; i < len - off && n < max_args - 1;) {
+		const char *end = memchr(argbuf + i, '\0', len - off - i);
+
+		if (!end)
+			return -1;
+		argv[n++] = argbuf + i;
+		i = end - argbuf + 1;
+	}
+	argv[n] = NULL;
+	return n;
+}

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * diolock's recording format, so that any report can be reproduced offline.
+ *
+ *   header:  "DIOLOCK\0" magic, u32 format version, u32 metadata length,
+ *            metadata: "key=value\n" lines (kernel, clock, abi, attach.*)
+ *   records: u32 payload length, u16 type, u16 flags (0), payload
+ *
+ * All integers little-endian. Readers skip record types they do not know,
+ * and every length is checked against the file before it is trusted.
+ */
+#ifndef DIOLOCK_EVFILE_H
+#define DIOLOCK_EVFILE_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <linux/types.h>
+#include "diolock/event.h"
+#include "hooks.h"
+
+#define EVF_MAGIC "DIOLOCK"	/* 8 bytes with its NUL */
+#define EVF_VERSION 1
+#define EVF_MAX_META (64 << 10)
+#define EVF_MAX_RECORD (64 << 10)
+#define EVF_MAX_FRAMES DL_STACK_DEPTH
+#define EVF_FRAME_LEN 128
+
+enum evf_record_type {
+	EVF_EVENT = 1,		/* struct dl_event, hdr.size bytes */
+	EVF_STACK = 2,		/* s32 stack_id, u32 nframes, then NUL-terminated symbols */
+	EVF_TRAILER = 3,	/* struct evf_trailer, then the CMD argv as NUL-terminated strings */
+};
+
+/* How a recorded run ended: what the report needs besides the events. */
+struct evf_trailer {
+	__u64 lost_ringbuf;
+	__u64 lost_map_full;
+	__s32 cmd_status;	/* wait status, -1 still running */
+	__u32 has_cmd;
+	__u64 duration_us;
+	__u32 interrupted;
+	__u32 timed_out;
+};
+
+/* Run facts written into the metadata and read back. */
+struct evf_meta {
+	char kernel[65];
+	struct dl_hook_state hooks[DL_HOOK_MAX];
+};
+
+struct evf_writer {
+	FILE *f;
+	int err;		/* first write error, -errno */
+};
+
+int evf_write_header(struct evf_writer *w, FILE *f, const struct evf_meta *meta);
+void evf_write_event(struct evf_writer *w, const struct dl_event *e);
+void evf_write_stack(struct evf_writer *w, __s32 id, char frames[][EVF_FRAME_LEN], int n);
+void evf_write_trailer(struct evf_writer *w, const struct evf_trailer *t, char *const *argv);
+
+struct evf_reader {
+	FILE *f;
+	const char *path;
+	__u64 offset;
+	__u32 type;
+	__u32 len;
+	unsigned char buf[EVF_MAX_RECORD];
+};
+
+/* 0, or -errno with a one-line reason. */
+int evf_open_stream(struct evf_reader *r, FILE *f, const char *name, struct evf_meta *meta,
+		    char *err, size_t errlen);
+int evf_open(struct evf_reader *r, const char *path, struct evf_meta *meta, char *err, size_t errlen);
+/* 1: a record is in r->type/len/buf; 0: clean end; -errno with a reason for a bad file. */
+int evf_next(struct evf_reader *r, char *err, size_t errlen);
+void evf_close(struct evf_reader *r);
+
+/* Parse an EVF_STACK payload. Returns frames, or -1 if malformed. */
+int evf_parse_stack(const unsigned char *p, __u32 len, __s32 *id, char frames[][EVF_FRAME_LEN], int max);
+/* Parse an EVF_TRAILER payload; argv strings are copied into argbuf. -1 if malformed. */
+int evf_parse_trailer(const unsigned char *p, __u32 len, struct evf_trailer *t, char *argbuf,
+		      size_t argbuf_len, char **argv, int max_args);
+
+#endif

@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include "log.h"
+#include "outfile.h"
+
+int out_open(struct out_file *of, const char *path, const char *what, char *err, size_t len)
+{
+	char dir[4096];
+	struct stat st;
+	int fd, e;
+
+	of->path = path;
+	of->what = what;
+	if (!strcmp(path, "-")) {
+		of->f = stdout;
+		return 0;
+	}
+	if (!lstat(path, &st) && !S_ISREG(st.st_mode)) {
+		snprintf(err, len, "cannot write %s to '%s': not a regular file", what, path);
+		return -EINVAL;
+	}
+	snprintf(dir, sizeof(dir), "%s", path);
+	if (snprintf(of->tmp, sizeof(of->tmp), "%s/.diolock-out.XXXXXX", dirname(dir)) >=
+	    (int)sizeof(of->tmp)) {
+		snprintf(err, len, "cannot write %s to '%s': path too long", what, path);
+		return -ENAMETOOLONG;
+	}
+	fd = mkstemp(of->tmp);
+	if (fd < 0 || fchmod(fd, 0644) || !(of->f = fdopen(fd, "w"))) {
+		e = errno;
+		snprintf(err, len, "cannot write %s to '%s': %s", what, path, strerror(e));
+		if (fd >= 0) {
+			close(fd);
+			unlink(of->tmp);
+		}
+		of->f = NULL;
+		return -e;
+	}
+	return 0;
+}
+
+int out_commit(struct out_file *of)
+{
+	int err = 0;
+
+	if (of->f == stdout)
+		return fflush(stdout) ? -errno : 0;
+	if (fflush(of->f) || fsync(fileno(of->f)))
+		err = -errno;
+	fclose(of->f);
+	of->f = NULL;
+	if (!err && rename(of->tmp, of->path))
+		err = -errno;
+	if (err) {
+		unlink(of->tmp);
+		dl_err("cannot write %s to '%s': %s", of->what, of->path, strerror(-err));
+	}
+	return err;
+}
+
+void out_discard(struct out_file *of)
+{
+	if (!of->f || of->f == stdout)
+		return;
+	fclose(of->f);
+	of->f = NULL;
+	unlink(of->tmp);
+}

@@ -1,0 +1,173 @@
+# shellcheck shell=sh
+# Guest side of the VM harness (busybox ash). Sourced by /init; the scenario
+# scripts in /vm/scenarios run with these functions and variables:
+#   OUT     this run's result directory (becomes a slot of the results disk)
+#   SLOT    its slot number, unique within the boot (use it in file names)
+#   TIER    fentry, kprobe, tracepoint, or auto (diolock chooses)
+#   MNT_BTRFS MNT_EXT4 MNT_XFS   the mounted test file systems
+
+SLOT_MIB=16		# must match tests/vm/run
+MNT_BTRFS=/mnt/btrfs
+MNT_EXT4=/mnt/ext4
+MNT_XFS=/mnt/xfs
+BTRFS_LOADED=
+
+# CLOCK_MONOTONIC in ns: the clock of diolock's event timestamps (ktime_get_ns)
+now_ns() {
+	awk '/^now at/ { print $3; exit }' /proc/timer_list 2>/dev/null ||
+		awk '{ printf "%.0f\n", $1 * 1e9 }' /proc/uptime
+}
+
+# meta KEY VALUE: a fact the host-side expectation reads
+meta() {
+	echo "$1=$2" >>"$OUT/meta"
+}
+
+# The block device whose virtio serial is $1.
+disk_by_serial() {
+	local d
+	for d in /sys/block/vd*; do
+		[ "$(cat "$d/serial" 2>/dev/null)" = "$1" ] && { echo "/dev/${d##*/}"; return 0; }
+	done
+	return 1
+}
+
+vm_setup() {
+	local m d fs
+	echo "loading modules: $(tr '\n' ' ' </modules/load.list)"
+	while read -r m; do
+		insmod "/modules/$m" || { echo "insmod $m failed"; return 1; }
+	done </modules/load.list
+	BTRFS_LOADED=stock
+	# devtmpfs makes the nodes, but the disks appear asynchronously
+	for d in 1 2 3 4 5 6 7 8 9 10; do
+		disk_by_serial results >/dev/null && break
+		sleep 0.5
+	done
+	RESULTS_DEV=$(disk_by_serial results) || { echo "no results disk"; return 1; }
+	for fs in btrfs ext4 xfs; do
+		d=$(disk_by_serial "$fs") || continue
+		mkdir -p "/mnt/$fs"
+		mount -t "$fs" "$d" "/mnt/$fs" || { echo "mount -t $fs $d failed: $(dmesg | tail -3)"; return 1; }
+		echo "mounted $fs $d on /mnt/$fs"
+	done
+	[ -e /modules/abba.ko ] && { insmod /modules/abba.ko hold_ms=1000 || return 1; }
+	cat /sys/kernel/btf/vmlinux >/dev/null 2>&1 || echo "warning: no /sys/kernel/btf/vmlinux"
+	return 0
+}
+
+# ensure_btrfs stock|faulty|any: the btrfs.ko a scenario needs is loaded and mounted
+ensure_btrfs() {
+	local ko
+	[ "$1" = any ] || [ "$1" = "$BTRFS_LOADED" ] && return 0
+	case $1 in
+	stock) ko=/modules/btrfs.ko ;;
+	faulty) ko=/modules/faulty/btrfs.ko ;;
+	*) echo "unknown btrfs variant $1"; return 1 ;;
+	esac
+	echo "swapping btrfs.ko: $BTRFS_LOADED -> $1"
+	umount "$MNT_BTRFS" || return 1
+	rmmod btrfs || return 1
+	BTRFS_LOADED=
+	insmod "$ko" || return 1
+	mount -t btrfs "$(disk_by_serial btrfs)" "$MNT_BTRFS" || return 1
+	BTRFS_LOADED=$1
+	echo "btrfs.ko is now $1 ($(cat /sys/module/btrfs/srcversion 2>/dev/null))"
+}
+
+# Writes slot N of the results disk: a tar of /results/N.
+save_slot() {
+	tar -c -C "/results/$1" . | dd of="$RESULTS_DEV" bs=1M seek=$(($1 * SLOT_MIB)) conv=fsync 2>/dev/null
+}
+
+vm_save_boot() {
+	dmesg >/results/0/dmesg.txt
+	lsmod >/results/0/lsmod.txt 2>&1
+	[ -n "${RESULTS_DEV:-}" ] && save_slot 0
+}
+
+# Lines on stdin, each prefixed with now_ns (one awk, no fork per line: the
+# verifier log of a refused program is thousands of lines). diolock's own
+# lines (findings, errors) are echoed to the console as they come.
+stamp_lines() {
+	awk '{
+		t = ""; f = "/proc/timer_list"
+		while ((getline l < f) > 0) if (l ~ /^now at/) { split(l, a, " "); t = a[3]; break }
+		close(f)
+		print t, $0; fflush()
+		if ($0 ~ /^diolock:/) { print "  | " $0 > "/dev/console"; fflush("/dev/console") }
+	}'
+}
+
+# run_diolock TIMEOUT NAME CMD...: `diolock check` on CMD with the scenario's
+# tier. CMD runs through /vm/bin/workload, which records its pid and start
+# time as NAME.pid/NAME.t0 and its output as NAME.out/NAME.err. The report is
+# OUT/report.json (text: report.txt), live stderr with timestamps in
+# diolock.stderr, the exit status in diolock.rc.
+run_diolock() {
+	local timeout=$1 name=$2 rc reader
+	shift 2
+	set -- /vm/bin/workload "$OUT" "$name" "$@"
+	set -- --timeout "$timeout" --json "$OUT/report.json" -- "$@"
+	# --attach only when a tier was asked for: "auto" lets diolock choose
+	[ "$TIER" = auto ] || set -- --attach "$TIER" "$@"
+	echo "diolock -v check $*"
+	echo "diolock -v check $*" >"$OUT/diolock.cmd"
+	# the workload's own output goes to files: a hung task keeping this fifo
+	# open would keep the reader below from ever seeing EOF
+	mkfifo "$OUT/.stderr"
+	stamp_lines <"$OUT/.stderr" >"$OUT/diolock.stderr" &
+	reader=$!
+	now_ns >"$OUT/diolock.t0"
+	# -v: libbpf's warnings (CO-RE relocation failures, refused probes) too
+	# a diolock stuck in user space must not eat the whole boot's time
+	timeout -s KILL $((timeout + 20)) diolock -v check "$@" >"$OUT/report.txt" 2>"$OUT/.stderr"
+	rc=$?
+	now_ns >"$OUT/diolock.t1"
+	wait "$reader"
+	rm -f "$OUT/.stderr"
+	echo "$rc" >"$OUT/diolock.rc"
+	echo "diolock exit $rc"
+	return 0
+}
+
+# proc_state NAME: state and kernel stack of the task in OUT/NAME.pid, as
+# NAME.state (R, S, D, ... or gone) and NAME.stack
+proc_state() {
+	local pid
+	pid=$(cat "$OUT/$1.pid" 2>/dev/null) || return 0
+	if [ -r "/proc/$pid/stat" ]; then
+		sed 's/.*) //' "/proc/$pid/stat" | cut -d' ' -f1 >"$OUT/$1.state"
+		cat "/proc/$pid/stack" >"$OUT/$1.stack" 2>/dev/null
+	else
+		echo gone >"$OUT/$1.state"
+	fi
+	echo "$1 (pid $pid): state $(cat "$OUT/$1.state")"
+	[ -s "$OUT/$1.stack" ] && sed 's/^/    /' "$OUT/$1.stack"
+	return 0
+}
+
+# One line of /vm/plan per run: SLOT NAME TIER BTRFS.
+vm_run_plan() {
+	local slot name tier btrfs
+	while read -r slot name tier btrfs; do
+		[ -n "$slot" ] || continue
+		OUT=/results/$slot
+		mkdir -p "$OUT"
+		echo "$name $tier" >"$OUT/id"
+		echo "=== diolock-vm: begin $name [$tier] at $(cut -d' ' -f1 /proc/uptime) s"
+		if ensure_btrfs "$btrfs" >"$OUT/setup.log" 2>&1; then
+			(
+				SLOT=$slot TIER=$tier
+				set +e
+				. "/vm/scenarios/$name.guest"
+			) </dev/null >"$OUT/guest.log" 2>&1
+			echo "$?" >"$OUT/guest.rc"
+		else
+			echo "cannot load the $btrfs btrfs.ko: $(cat "$OUT/setup.log")" >"$OUT/setup.failed"
+		fi
+		cat "$OUT/setup.log" "$OUT/guest.log" 2>/dev/null | sed 's/^/  /'
+		echo "=== diolock-vm: end $name [$tier] at $(cut -d' ' -f1 /proc/uptime) s"
+		save_slot "$slot"
+	done
+}

@@ -1,0 +1,134 @@
+# shellcheck shell=bash
+# Host side of the VM harness, part 2: helpers for the scenarios' expectations
+# (tests/vm/scenarios/NAME.sh, function expect). An expectation runs with
+#   R     the scenario's report (diolock check --json)
+#   D     its result directory: meta (KEY=VALUE facts from the guest script),
+#         NAME.pid / NAME.t0 (CLOCK_MONOTONIC ns) / NAME.out / NAME.err /
+#         NAME.state / NAME.stack for each workload task, diolock.rc,
+#         diolock.stderr (each line prefixed with its CLOCK_MONOTONIC ns),
+#         report.txt
+#   TIER  the tier asked for: fentry, kprobe, tracepoint, or auto
+#   SEEN  the tier the report shows (TIER, or for auto what diolock chose)
+# It calls `fail MESSAGE` for each expectation that did not hold and
+# `note TEXT` for facts worth printing (timings). Everything is judged on the
+# host, from what the guest brought back.
+
+_vm_fail=()
+_vm_note=()
+fail() { _vm_fail+=("$*"); }
+note() { _vm_note+=("$*"); }
+
+# meta KEY: a value the guest script recorded with `meta KEY VALUE`
+meta() { sed -n "s/^$1=//p" "$D/meta" 2>/dev/null | head -1; }
+pid_of() { cat "$D/$1.pid" 2>/dev/null; }
+state_of() { cat "$D/$1.state" 2>/dev/null || echo unknown; }
+
+# jq_r EXPR [jq options...]: EXPR on the report, raw output
+jq_r() {
+	local e=$1
+	shift
+	jq -r "$@" "$e" "$R" 2>/dev/null
+}
+
+# expect_jq EXPR MESSAGE [jq options...]: EXPR must be true on the report
+expect_jq() {
+	local e=$1 msg=$2
+	shift 2
+	jq -e "$@" "$e" "$R" >/dev/null 2>&1 || fail "$msg"
+}
+
+# What diolock found, for failure messages: "kind/severity/fs/pid ..." or "none".
+findings() {
+	local f
+	f=$(jq_r '[.violations[] | "\(.kind)/\(.severity)/\(.fs)/pid \(.pid)"] | join(", ")')
+	echo "${f:-none}"
+}
+
+expect_exit() {
+	local rc
+	rc=$(cat "$D/diolock.rc" 2>/dev/null)
+	[ "$rc" = "$1" ] || fail "diolock exited $rc, expected $1 (verdict $(jq_r .verdict), findings: $(findings))"
+}
+
+expect_no_errors() {
+	expect_jq '[.violations[] | select(.severity == "error")] | length == 0' \
+		"error findings in a scenario that must be clean: $(findings)"
+}
+
+# expect_workload_ok NAME OPS: the task finished all OPS writes without error
+expect_workload_ok() {
+	local line
+	line=$(grep -m1 '^{' "$D/$1.out" 2>/dev/null)
+	if [ -z "$line" ]; then
+		fail "workload $1 printed no result (state $(state_of "$1"); stderr: $(head -c 300 "$D/$1.err" 2>/dev/null))"
+		return
+	fi
+	jq -e --argjson n "$2" '.ops == $n and .errors == 0' <<<"$line" >/dev/null ||
+		fail "workload $1 did not complete $2 writes cleanly: $line"
+	expect_jq '.command.exit_status == 0' "workload exit status $(jq_r .command.exit_status) in the report, expected 0"
+}
+
+# The tier the report shows: how the DIO completion hook was attached.
+report_tier() {
+	case $(jq_r .attach.dio_complete) in
+	fentry) echo fentry ;;
+	kprobe) echo kprobe ;;
+	*) echo tracepoint ;;
+	esac
+}
+
+# With --attach TIER, the hooks really are attached with TIER.
+expect_tier() {
+	case $TIER in
+	fentry | kprobe)
+		expect_jq '.attach.dio_complete == $t' \
+			"--attach $TIER, but dio_complete is attached as '$(jq_r .attach.dio_complete)'" --arg t "$TIER"
+		;;
+	tracepoint)
+		expect_jq '[.attach[]] | all(. != "fentry" and . != "kprobe")' \
+			"--attach tracepoint, but hooks are attached as: $(jq_r '.attach | to_entries | map(select(.value == "fentry" or .value == "kprobe")) | map("\(.key)=\(.value)") | join(" ")')"
+		;;
+	esac
+}
+
+# Debian 6.1 has no iomap_dio_* tracepoints (v6.5+): the tracepoint tier cannot
+# see DIO submission or completion, and the report must say so.
+expect_dio_unavailable() {
+	local h
+	for h in dio_submit dio_complete; do
+		expect_jq '.attach[$h] == "unavailable"' \
+			"tracepoint tier on 6.1: .attach.$h is '$(jq_r ".attach.$h")', expected unavailable (no iomap tracepoints before 6.5)" --arg h "$h"
+		expect_jq '.unavailable[$h] | type == "string" and length > 0' \
+			"tracepoint tier on 6.1: .unavailable.$h should say why $h cannot be seen" --arg h "$h"
+	done
+}
+
+# expect_hook_attached HOOK: a hook on a module (btrfs_sync, ext4_sync_enter)
+# attached: the modules were loaded before diolock started, as they must be.
+expect_hook_attached() {
+	expect_jq '.attach[$h] != null and .attach[$h] != "unavailable"' \
+		"hook $1 is '$(jq_r ".attach.$1")': $(jq_r ".unavailable.$1")" --arg h "$1"
+}
+
+# expect_dio_info FS PID: the benign completion under i_rwsem was seen and
+# classified as info, for the writer, on FS.
+expect_dio_info() {
+	expect_jq '[.violations[] | select(.kind == "dio_complete_under_i_rwsem" and .fs == $fs and .pid == $pid)] |
+		length >= 1 and all(.severity == "info")' \
+		"expected an info dio_complete_under_i_rwsem on $1 for pid $2, found: $(findings)" \
+		--arg fs "$1" --argjson pid "${2:-0}"
+}
+
+# Aligned O_DIRECT writes really reach iomap on 6.1: on ext4 and XFS always,
+# on btrfs also for checksummed inodes (the fallback to buffered writes is
+# v6.15+). A dio_fallback_buffered finding in these scenarios is false.
+expect_no_fallback() {
+	expect_jq '[.violations[] | select(.kind == "dio_fallback_buffered")] | length == 0' \
+		"dio_fallback_buffered reported, but these writes are real direct I/O on 6.1: $(jq_r '[.violations[] | select(.kind == "dio_fallback_buffered") | .note] | first')"
+}
+
+# seconds_between NS_FROM NS_TO: "1.234" (empty if either is missing)
+seconds_between() {
+	[ -n "$1" ] && [ -n "$2" ] || return 0
+	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b - a) / 1e9 }'
+}

@@ -1,0 +1,25 @@
+# shellcheck shell=bash
+# Stock btrfs, O_DIRECT|O_DSYNC writes: clean, no error; the completion under i_rwsem is protected by the DIO-write stub.
+SC_BTRFS=stock		# btrfs.ko: stock, faulty or any
+SC_DEADLOCKS=no		# leaves tasks in D state: runs last in its boot
+SC_BUDGET=40		# seconds the guest part may take under TCG (adds to the hard timeout)
+SC_TIERS="fentry kprobe tracepoint"
+
+expect() {
+	local pid
+	pid=$(pid_of writer)
+	expect_exit 0
+	expect_workload_ok writer 4
+	expect_no_errors
+	expect_no_fallback
+	expect_hook_attached btrfs_sync
+	case $SEEN in
+	fentry | kprobe)
+		expect_dio_info btrfs "$pid"
+		expect_jq '[.violations[] | select(.kind == "dio_complete_under_i_rwsem" and .fs == "btrfs")] |
+			all(.note | test("stub"; "i"))' \
+			"the btrfs completion under i_rwsem should be explained by the DIO-write stub: $(jq_r '[.violations[] | select(.kind == "dio_complete_under_i_rwsem") | .note] | first')"
+		;;
+	tracepoint) expect_dio_unavailable ;;
+	esac
+}
