@@ -36,6 +36,9 @@ error_t dl_run_opt_parse(int key, char *arg, struct argp_state *state, struct dl
 		if (dl_parse_tier(arg, &o->forced))
 			argp_error(state, "invalid --attach '%s': fentry, kprobe or tracepoint", arg);
 		return 0;
+	case DL_OPT_BTF:
+		o->btf_path = arg;
+		return 0;
 	case DL_OPT_RINGBUF:
 		if (dl_parse_u64(arg, 1 << 20, &kb) || kb < 4 || (kb & (kb - 1)))
 			argp_error(state, "invalid --ringbuf '%s': a power of two from 4 to 1048576 KiB", arg);

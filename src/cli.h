@@ -13,18 +13,21 @@ struct dl_run_opts {
 	size_t ringbuf_bytes;
 	char **cmd;		/* NULL-terminated; NULL: none */
 	enum dl_tier forced;	/* --attach; DL_TIER_NONE: best per hook */
+	const char *btf_path;	/* --btf */
 };
 
 enum {
 	DL_OPT_TIMEOUT = 0x200,
 	DL_OPT_RINGBUF,
 	DL_OPT_ATTACH,
+	DL_OPT_BTF,
 };
 
 #define DL_RUN_ARGP_OPTIONS						\
 	DL_FILTER_ARGP_OPTIONS,						\
 	{ "timeout", DL_OPT_TIMEOUT, "SEC", 0, "Stop after SEC seconds (default: when CMD exits, or on a signal)", 2 }, \
 	{ "attach", DL_OPT_ATTACH, "TIER", 0, "Force a tier: fentry, kprobe or tracepoint (default: the best each hook point allows)", 2 }, \
+	{ "btf", DL_OPT_BTF, "FILE", 0, "Kernel BTF to use for CO-RE, for kernels without /sys/kernel/btf/vmlinux", 2 }, \
 	{ "ringbuf", DL_OPT_RINGBUF, "KB", 0, "Ring buffer size in KiB, a power of two, 4 to 1048576 (default 4096)", 2 }
 
 /* Subcommands taking a CMD parse with these argp flags. */

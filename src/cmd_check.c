@@ -108,9 +108,9 @@ static int run(struct check_opts *o)
 	char err[256];
 	int ret;
 
-	if ((o->json_path && out_open(&json, o->json_path, "JSON report", err, sizeof(err))) ||
-	    (o->record_path && out_open(&recf, o->record_path, "recording", err, sizeof(err))) ||
-	    (o->dot_path && out_open(&dot, o->dot_path, "graph", err, sizeof(err)))) {
+	if ((o->json_path && out_open(&json, o->json_path, "JSON report", 0644, err, sizeof(err))) ||
+	    (o->record_path && out_open(&recf, o->record_path, "recording", 0600, err, sizeof(err))) ||
+	    (o->dot_path && out_open(&dot, o->dot_path, "graph", 0644, err, sizeof(err)))) {
 		dl_err("%s", err);
 		out_discard(&json);
 		out_discard(&recf);
@@ -124,6 +124,7 @@ static int run(struct check_opts *o)
 	so.filter = &o->run.filter;
 	so.ringbuf_bytes = o->run.ringbuf_bytes;
 	so.forced = o->run.forced;
+	so.btf_path = o->run.btf_path;
 	so.cb = on_event;
 	so.ctx = &ls;
 	live.tick = true;

@@ -145,7 +145,7 @@ int cmd_probe(int argc, char **argv)
 
 	if (argp_parse(&argp, argc, argv, 0, NULL, &o))
 		return DL_EXIT_USAGE;
-	if (dl_env_check(why, sizeof(why))) {
+	if (dl_env_check(NULL, why, sizeof(why))) {
 		dl_err("%s", why);
 		return DL_EXIT_USAGE;
 	}

@@ -100,8 +100,8 @@ int cmd_replay(int argc, char **argv)
 	rp.trace = o.trace;
 	rp.cs.announce = !o.quiet && !o.trace;
 	if (evf_open(rd, o.path, &meta, err, sizeof(err)) ||
-	    (o.json_path && out_open(&json, o.json_path, "JSON report", err, sizeof(err))) ||
-	    (o.dot_path && out_open(&dot, o.dot_path, "graph", err, sizeof(err)))) {
+	    (o.json_path && out_open(&json, o.json_path, "JSON report", 0644, err, sizeof(err))) ||
+	    (o.dot_path && out_open(&dot, o.dot_path, "graph", 0644, err, sizeof(err)))) {
 		dl_err("%s", err);
 		goto out;
 	}

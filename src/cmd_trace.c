@@ -81,6 +81,7 @@ int cmd_trace(int argc, char **argv)
 	so.filter = &o.run.filter;
 	so.ringbuf_bytes = o.run.ringbuf_bytes;
 	so.forced = o.run.forced;
+	so.btf_path = o.run.btf_path;
 	so.cb = on_event;
 	so.ctx = &tc;
 	live.timeout_s = o.run.timeout_s;

@@ -182,10 +182,12 @@ int dl_session_open(struct dl_session *s, const struct dl_session_opts *o, char 
 	memset(s, 0, sizeof(*s));
 	s->cb = o->cb;
 	s->ctx = o->ctx;
-	err = dl_env_check(msg, len);
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = o->btf_path);
+
+	err = dl_env_check(o->btf_path, msg, len);
 	if (err)
 		return err;
-	s->skel = diolock_bpf__open();
+	s->skel = diolock_bpf__open_opts(&open_opts);
 	if (!s->skel)
 		return load_error(-errno, msg, len);
 	configure(s, o);

@@ -19,6 +19,7 @@ struct dl_session_opts {
 	const struct dl_filter *filter;
 	size_t ringbuf_bytes;		/* 0: default (4 MiB) */
 	enum dl_tier forced;		/* --attach: DL_TIER_NONE picks the best */
+	const char *btf_path;		/* --btf: kernel BTF for CO-RE; NULL: the kernel's */
 	dl_event_fn cb;
 	void *ctx;
 };

@@ -8,7 +8,8 @@
 #include "log.h"
 #include "outfile.h"
 
-int out_open(struct out_file *of, const char *path, const char *what, char *err, size_t len)
+int out_open(struct out_file *of, const char *path, const char *what, unsigned int mode, char *err,
+	     size_t len)
 {
 	char dir[4096];
 	struct stat st;
@@ -31,7 +32,7 @@ int out_open(struct out_file *of, const char *path, const char *what, char *err,
 		return -ENAMETOOLONG;
 	}
 	fd = mkstemp(of->tmp);
-	if (fd < 0 || fchmod(fd, 0644) || !(of->f = fdopen(fd, "w"))) {
+	if (fd < 0 || fchmod(fd, mode) || !(of->f = fdopen(fd, "w"))) {
 		e = errno;
 		snprintf(err, len, "cannot write %s to '%s': %s", what, path, strerror(e));
 		if (fd >= 0) {

@@ -17,8 +17,9 @@ struct out_file {
 	const char *what;	/* "JSON report", "recording" */
 };
 
-/* "-" is stdout. 0, or -errno with a one-line reason. */
-int out_open(struct out_file *of, const char *path, const char *what, char *err, size_t len);
+/* "-" is stdout. mode: 0644 for reports, 0600 for recordings (kernel addresses). */
+int out_open(struct out_file *of, const char *path, const char *what, unsigned int mode, char *err,
+	     size_t len);
 /* Flush, sync and rename into place; prints the error itself. */
 int out_commit(struct out_file *of);
 void out_discard(struct out_file *of);

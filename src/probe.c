@@ -27,7 +27,7 @@ static unsigned long long cap_effective(void)
 	return caps;
 }
 
-int dl_env_check(char *why, size_t len)
+int dl_env_check(const char *btf_path, char *why, size_t len)
 {
 	unsigned long long caps = cap_effective();
 	bool admin = caps & (1ULL << CAP_SYS_ADMIN_BIT);
@@ -37,9 +37,13 @@ int dl_env_check(char *why, size_t len)
 		snprintf(why, len, "missing privileges: diolock needs root, or CAP_BPF and CAP_PERFMON");
 		return -EPERM;
 	}
-	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
-		snprintf(why, len, "this kernel has no BTF (/sys/kernel/btf/vmlinux missing): "
-			 "diolock needs a kernel built with CONFIG_DEBUG_INFO_BTF=y");
+	if (btf_path && access(btf_path, R_OK)) {
+		snprintf(why, len, "cannot read the BTF file '%s': %s", btf_path, strerror(errno));
+		return -ENOENT;
+	}
+	if (!btf_path && access("/sys/kernel/btf/vmlinux", R_OK)) {
+		snprintf(why, len, "this kernel has no BTF (/sys/kernel/btf/vmlinux missing): build it with "
+			 "CONFIG_DEBUG_INFO_BTF=y, or pass its BTF with --btf FILE");
 		return -ENOENT;
 	}
 	return 0;

@@ -18,9 +18,9 @@ struct dl_tier_result {
 int dl_probe_tier(enum dl_hook_id hook, enum dl_tier tier, struct dl_tier_result *res);
 
 /*
- * Checks that hold before any BPF is attempted: privileges and kernel BTF.
- * Returns 0, or -errno with a one-line reason.
+ * Checks that hold before any BPF is attempted: privileges, and kernel BTF
+ * or a BTF file given with --btf. Returns 0, or -errno with a one-line reason.
  */
-int dl_env_check(char *why, size_t len);
+int dl_env_check(const char *btf_path, char *why, size_t len);
 
 #endif
