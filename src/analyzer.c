@@ -439,7 +439,8 @@ static bool find_cycle(struct analyzer *an, struct an_task *start, struct an_loc
 			return true;
 		}
 		t = task_get(an, h[i], false);
-		if (!t || !t->waiting_on)
+		/* a holder queued on the very lock it holds waits for itself, not for us */
+		if (!t || !t->waiting_on || t->waiting_on == l->id)
 			continue;
 		for (int k = 0; k <= depth; k++)
 			seen |= path[k] == t;
@@ -1004,6 +1005,13 @@ void an_feed(struct analyzer *an, const struct dl_event *e)
 	if (!t)
 		return;
 	task_note(t, e);
+	/*
+	 * A sleeping task emits nothing: any other record from it means its wait
+	 * ended, even if the wait_end record was lost.
+	 */
+	if (t->waiting_on && type != DL_EV_WAIT_BEGIN && type != DL_EV_DRAIN_WAIT_BEGIN &&
+	    type != DL_EV_WAIT_END && type != DL_EV_DRAIN_WAIT_END)
+		end_wait(an, t);
 	if (names_inode(type) && e->lock_addr)
 		l = lock_seen(an, e);
 	note_exact_holds(an, t, e);

@@ -536,6 +536,23 @@ static void sync_skips_unheld_lock(void)
 	an_fini(&an);
 }
 
+/* A lost wait_end must not leave a stale edge: the task's next record ends the wait. */
+static void lost_wait_end_is_not_a_cycle(void)
+{
+	struct analyzer an;
+
+	an_init(&an, NULL);
+	feed(&an, evl(DL_EV_WAIT_BEGIN, 150, "ext4", 1, DL_LOCK_WRITE, 151, DL_F_WAIT_WRITE));
+	/* its wait_end was lost; it now holds inode 1 and submits DIO */
+	feed(&an, evl(DL_EV_DIO_BEGIN, 150, "ext4", 1, DL_LOCK_WRITE, 150, DL_F_DIRECT));
+	feed(&an, evl(DL_EV_WAIT_BEGIN, 151, "ext4", 1, DL_LOCK_WRITE, 150, DL_F_WAIT_WRITE));
+	CHECK(!find(&an, AN_DEADLOCK_CYCLE));
+	/* nor does a queue of waiters on one lock make a cycle */
+	feed(&an, evl(DL_EV_WAIT_BEGIN, 152, "ext4", 1, DL_LOCK_WRITE, 151, DL_F_WAIT_WRITE));
+	CHECK(!find(&an, AN_DEADLOCK_CYCLE));
+	an_fini(&an);
+}
+
 /* The DOT graph of a cycle: both tasks, both locks, red edges. */
 static void dot_of_cycle(void)
 {
@@ -613,5 +630,6 @@ int main(void)
 	RUN(sync_skips_unheld_lock);
 	RUN(memory_bounded);
 	RUN(dot_of_cycle);
+	RUN(lost_wait_end_is_not_a_cycle);
 	UNIT_EXIT();
 }

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Nothing lost silently, nothing that writes kernel memory, no output file
+# that lands half-written or in the wrong place.
+. "$(dirname "$0")/lib.sh"
+require_root
+
+# A 4 KiB ring buffer cannot keep up with a busy workload: the losses must be
+# counted, shown, and turn the verdict to incomplete.
+test_flood_is_counted() {
+	local mnt
+	mnt=$(mkfs_mount ext4 flood) || { fail mount; return; }
+	"$DIOLOCK" check --ringbuf 4 --json "$T/f.json" -- \
+		"$DIOWORK" -j 4 -n 3000 extend-contend "$mnt/f" >"$T/f.out" 2>&1
+	expect_eq "$?" 0 "exit status"
+	expect_jq "$T/f.json" '.lost_events > 0 and .lost_by_reason.ringbuf_full > 0' "losses counted"
+	expect_jq "$T/f.json" '.verdict == "incomplete"' "verdict incomplete, not clean"
+	grep -q "^events [0-9]*, lost [1-9]" "$T/f.out" || fail "text footer shows losses"
+	grep -q "not proof of absence" "$T/f.out" || fail "text says the result is incomplete"
+	"$DIOLOCK" trace --ringbuf 4 -- "$DIOWORK" -j 4 -n 2000 extend-contend "$mnt/g" >/dev/null 2>"$T/t.err"
+	grep -q "events shown, [1-9][0-9]* lost" "$T/t.err" || fail "trace footer shows losses: $(cat "$T/t.err")"
+}
+
+# Programs may read kernel memory, never write it or change control flow.
+test_programs_only_read() {
+	local pid ids id bad=0
+	"$DIOLOCK" check -q --timeout 3 >/dev/null 2>&1 &
+	pid=$!
+	sleep 1.5
+	ids=$(bpftool prog show --json 2>/dev/null | jq -r '.[] | select(.name | test("^(tp_btf|raw_tp|fentry|fexit|kprobe|kretprobe)__")) | .id')
+	[ -n "$ids" ] || fail "no diolock programs found loaded"
+	for id in $ids; do
+		if bpftool prog dump xlated id "$id" 2>/dev/null | grep -E -q 'bpf_probe_write_user|bpf_override_return|bpf_send_signal|bpf_sys_bpf|bpf_copy_from_user_task'; then
+			fail "program $id calls a helper that writes or interferes"
+			bad=1
+		fi
+	done
+	[ "$bad" = 0 ] && [ "$(echo "$ids" | wc -l)" -ge 8 ] || fail "expected at least 8 programs checked"
+	wait $pid
+}
+
+test_output_files() {
+	local mnt rc
+	mnt=$(mkfs_mount ext4 out) || { fail mount; return; }
+	"$DIOLOCK" check -q --json "$T/r.json" --record "$T/r.dlr" -- "$DIOWORK" -n 2 dio-write "$mnt/f" >/dev/null
+	expect_eq "$(stat -c %a "$T/r.json")" 644 "report mode"
+	expect_eq "$(stat -c %a "$T/r.dlr")" 600 "recording mode (holds kernel addresses)"
+	mkdir "$T/ro"
+	mount -t tmpfs -o ro,size=1m tmpfs "$T/ro"
+	"$DIOLOCK" check -q --json "$T/ro/r.json" -- true >/dev/null 2>"$T/err"
+	rc=$?
+	expect_eq "$rc" 2 "read-only place"
+	grep -q "Read-only file system" "$T/err" || fail "says why: $(cat "$T/err")"
+	[ -z "$(ls -A "$T/ro")" ] || fail "nothing written"
+	umount "$T/ro"
+	# an existing report is replaced whole, not appended to or truncated first
+	echo '{"old":true}' >"$T/keep.json"
+	"$DIOLOCK" check -q --json "$T/keep.json" -- false >/dev/null
+	expect_jq "$T/keep.json" '.command.exit_status == 1 and (has("old") | not)' "replaced atomically"
+	[ -z "$(ls -A "$T" | grep '^\.diolock-out')" ] || fail "temporary files left behind"
+}
+
+test_btf_option() {
+	cp /sys/kernel/btf/vmlinux "$T/vmlinux.btf"
+	"$DIOLOCK" check -q --btf "$T/vmlinux.btf" --timeout 0.5 --json "$T/b.json" >/dev/null
+	expect_eq "$?" 0 "--btf with the kernel's own BTF"
+	expect_jq "$T/b.json" '.attach.rwsem_wait_begin != "unavailable"' "programs attached"
+	"$DIOLOCK" check --btf "$T/nope.btf" --timeout 0.5 >/dev/null 2>"$T/err"
+	expect_eq "$?" 2 "missing BTF file"
+	grep -q "cannot read the BTF file" "$T/err" || fail "message: $(cat "$T/err")"
+}
+
+run_test test_flood_is_counted
+run_test test_programs_only_read
+run_test test_output_files
+run_test test_btf_option
