@@ -78,7 +78,8 @@ struct ksyms *ksyms_load(const char *path)
 			goto out;
 		}
 	}
-	qsort(ks->syms, ks->n, sizeof(*ks->syms), cmp_addr);
+	if (ks->n)
+		qsort(ks->syms, ks->n, sizeof(*ks->syms), cmp_addr);
 out:
 	fclose(f);
 	return ks;

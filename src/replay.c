@@ -30,11 +30,11 @@ static int on_stack(struct replay *rp, const unsigned char *p, __u32 len)
 		return -1;
 	if (rp->stacks.n >= REPLAY_MAX_STACKS || table_get(&rp->stacks, (__u64)id + 1))
 		return 0;
-	s = malloc(sizeof(*s) + n * EVF_FRAME_LEN);
+	s = malloc(sizeof(*s) + (size_t)n * EVF_FRAME_LEN);
 	if (!s)
 		return -1;
 	s->n = n;
-	memcpy(s->frames, frames, n * EVF_FRAME_LEN);
+	memcpy(s->frames, frames, (size_t)n * EVF_FRAME_LEN);
 	if (table_put(&rp->stacks, (__u64)id + 1, s))
 		free(s);
 	return 0;

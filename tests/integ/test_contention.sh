@@ -10,7 +10,7 @@ contend() {
 	mnt=$(mkfs_mount "$fs" "c$fs") || { fail mount; return; }
 	local extra=()
 	[ "$fs" = btrfs ] && extra=(--nocow)
-	"$DIOLOCK" check -q --json "$T/$fs.json" -- "$DIOWORK" -j 3 --hold-ms 300 "${extra[@]}" hold-contend "$mnt/h" >"$T/$fs.out"
+	"$DIOLOCK" check -q --dev "$(stat_dev "$mnt")" --json "$T/$fs.json" -- "$DIOWORK" -j 3 --hold-ms 300 "${extra[@]}" hold-contend "$mnt/h" >"$T/$fs.out"
 	expect_eq "$?" 0 "check exit status"
 	local holder ino
 	holder=$(role_pid "$T/$fs.out" holder)
@@ -38,7 +38,7 @@ test_contention_btrfs() { contend btrfs write; }
 test_trace_names_holder() {
 	local mnt
 	mnt=$(mkfs_mount ext4 tr) || { fail mount; return; }
-	"$DIOLOCK" trace --json -- "$DIOWORK" -j 2 --hold-ms 200 hold-contend "$mnt/h" >"$T/t.out" 2>/dev/null
+	"$DIOLOCK" trace --dev "$(stat_dev "$mnt")" --json -- "$DIOWORK" -j 2 --hold-ms 200 hold-contend "$mnt/h" >"$T/t.out" 2>/dev/null
 	local holder ino n
 	holder=$(role_pid "$T/t.out" holder)
 	ino=$(stat -c %i "$mnt/h")
@@ -58,7 +58,7 @@ test_trace_names_holder() {
 test_extending_writers() {
 	local mnt
 	mnt=$(mkfs_mount xfs ext) || { fail mount; return; }
-	"$DIOLOCK" check -q --json "$T/e.json" -- "$DIOWORK" -j 4 -n 200 -s extend-contend "$mnt/f" >"$T/e.out"
+	"$DIOLOCK" check -q --dev "$(stat_dev "$mnt")" --json "$T/e.json" -- "$DIOWORK" -j 4 -n 200 -s extend-contend "$mnt/f" >"$T/e.out"
 	expect_eq "$?" 0 "check exit status"
 	local ino
 	ino=$(stat -c %i "$mnt/f")
@@ -73,7 +73,7 @@ test_truncate_race() {
 	local fs mnt
 	for fs in ext4 xfs; do
 		mnt=$(mkfs_mount "$fs" "t$fs") || { fail mount; return; }
-		"$DIOLOCK" check -q --json "$T/t$fs.json" -- "$DIOWORK" -n 300 truncate-race "$mnt/f" >/dev/null
+		"$DIOLOCK" check -q --dev "$(stat_dev "$mnt")" --json "$T/t$fs.json" -- "$DIOWORK" -n 300 truncate-race "$mnt/f" >/dev/null
 		expect_eq "$?" 0 "$fs: check exit status"
 		expect_jq "$T/t$fs.json" '.summary.self_deadlock == 0 and .verdict == "clean"' "$fs: no deadlock reported"
 		expect_jq "$T/t$fs.json" '.events_by_type.dio_complete >= 300' "$fs: all DIO seen"

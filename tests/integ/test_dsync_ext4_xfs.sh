@@ -7,7 +7,7 @@ require_root
 dsync_info() {
 	local fs=$1 mnt rc
 	mnt=$(mkfs_mount "$fs" "$fs") || { fail "mkfs/mount $fs"; return; }
-	"$DIOLOCK" check -q --json "$T/$fs.json" -- "$DIOWORK" -n 8 dio-dsync-write "$mnt/f" >"$T/$fs.out"
+	"$DIOLOCK" check -q --dev "$(stat_dev "$mnt")" --json "$T/$fs.json" -- "$DIOWORK" -n 8 dio-dsync-write "$mnt/f" >"$T/$fs.out"
 	rc=$?
 	expect_eq "$rc" 0 "$fs: check exit status"
 	local pid ino dev
@@ -37,8 +37,8 @@ test_ext4_dsync_write_is_info() { dsync_info ext4; }
 test_lock_mode_follows_eof() {
 	local mnt
 	mnt=$(mkfs_mount ext4 modes) || { fail mount; return; }
-	"$DIOLOCK" check -q --json "$T/ext.json" -- "$DIOWORK" -n 4 dio-dsync-write "$mnt/ext" >/dev/null
-	"$DIOLOCK" check -q --json "$T/in.json" -- "$DIOWORK" -n 4 --prefill dio-dsync-write "$mnt/in" >/dev/null
+	"$DIOLOCK" check -q --dev "$(stat_dev "$mnt")" --json "$T/ext.json" -- "$DIOWORK" -n 4 dio-dsync-write "$mnt/ext" >/dev/null
+	"$DIOLOCK" check -q --dev "$(stat_dev "$mnt")" --json "$T/in.json" -- "$DIOWORK" -n 4 --prefill dio-dsync-write "$mnt/in" >/dev/null
 	expect_jq "$T/ext.json" '.violations[0].lock_mode == "write" and .violations[0].confidence == "exact"' \
 		"extending write holds i_rwsem exclusive"
 	expect_jq "$T/in.json" '[.violations[] | select(.kind == "dio_complete_under_i_rwsem")][0].lock_mode == "read"' \
@@ -49,7 +49,7 @@ test_lock_mode_follows_eof() {
 test_direct_read_completion() {
 	local mnt
 	mnt=$(mkfs_mount xfs reads) || { fail mount; return; }
-	"$DIOLOCK" check -q --json "$T/r.json" -- "$DIOWORK" -n 4 dio-read "$mnt/f" >"$T/r.out"
+	"$DIOLOCK" check -q --dev "$(stat_dev "$mnt")" --json "$T/r.json" -- "$DIOWORK" -n 4 dio-read "$mnt/f" >"$T/r.out"
 	expect_eq "$?" 0 "check exit status"
 	expect_jq "$T/r.json" '[.violations[] | select(.kind == "dio_complete_under_i_rwsem" and .dsync == false)] | length == 1' \
 		"read completion reported"

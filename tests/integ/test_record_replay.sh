@@ -7,7 +7,7 @@ require_root
 test_replay_reproduces_live_report() {
 	local mnt
 	mnt=$(mkfs_mount ext4 rr) || { fail mount; return; }
-	"$DIOLOCK" check --json "$T/live.json" --record "$T/run.dlr" -- \
+	"$DIOLOCK" check --dev "$(stat_dev "$mnt")" --json "$T/live.json" --record "$T/run.dlr" -- \
 		"$DIOWORK" -j 3 --hold-ms 150 hold-contend "$mnt/h" >"$T/live.out" 2>&1
 	expect_eq "$?" 0 "live check"
 	grep -v '^{"role"' "$T/live.out" >"$T/live.txt"
@@ -31,7 +31,7 @@ test_replay_reproduces_live_report() {
 test_record_command() {
 	local mnt
 	mnt=$(mkfs_mount xfs rc) || { fail mount; return; }
-	"$DIOLOCK" record -o "$T/x.dlr" -- "$DIOWORK" -n 4 dio-dsync-write "$mnt/f" >/dev/null 2>"$T/err"
+	"$DIOLOCK" record --dev "$(stat_dev "$mnt")" -o "$T/x.dlr" -- "$DIOWORK" -n 4 dio-dsync-write "$mnt/f" >/dev/null 2>"$T/err"
 	expect_eq "$?" 0 "record exit status"
 	grep -q "recorded [0-9]* records to" "$T/err" || fail "record summary: $(cat "$T/err")"
 	"$DIOLOCK" replay -q "$T/x.dlr" --json "$T/x.json" >/dev/null

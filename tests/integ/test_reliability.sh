@@ -9,14 +9,14 @@ require_root
 test_flood_is_counted() {
 	local mnt
 	mnt=$(mkfs_mount ext4 flood) || { fail mount; return; }
-	"$DIOLOCK" check --ringbuf 4 --json "$T/f.json" -- \
+	"$DIOLOCK" check --dev "$(stat_dev "$mnt")" --ringbuf 4 --json "$T/f.json" -- \
 		"$DIOWORK" -j 4 -n 3000 extend-contend "$mnt/f" >"$T/f.out" 2>&1
 	expect_eq "$?" 0 "exit status"
 	expect_jq "$T/f.json" '.lost_events > 0 and .lost_by_reason.ringbuf_full > 0' "losses counted"
 	expect_jq "$T/f.json" '.verdict == "incomplete"' "verdict incomplete, not clean"
 	grep -q "^events [0-9]*, lost [1-9]" "$T/f.out" || fail "text footer shows losses"
 	grep -q "not proof of absence" "$T/f.out" || fail "text says the result is incomplete"
-	"$DIOLOCK" trace --ringbuf 4 -- "$DIOWORK" -j 4 -n 2000 extend-contend "$mnt/g" >/dev/null 2>"$T/t.err"
+	"$DIOLOCK" trace --dev "$(stat_dev "$mnt")" --ringbuf 4 -- "$DIOWORK" -j 4 -n 2000 extend-contend "$mnt/g" >/dev/null 2>"$T/t.err"
 	grep -q "events shown, [1-9][0-9]* lost" "$T/t.err" || fail "trace footer shows losses: $(cat "$T/t.err")"
 }
 
@@ -41,7 +41,7 @@ test_programs_only_read() {
 test_output_files() {
 	local mnt rc
 	mnt=$(mkfs_mount ext4 out) || { fail mount; return; }
-	"$DIOLOCK" check -q --json "$T/r.json" --record "$T/r.dlr" -- "$DIOWORK" -n 2 dio-write "$mnt/f" >/dev/null
+	"$DIOLOCK" check -q --dev "$(stat_dev "$mnt")" --json "$T/r.json" --record "$T/r.dlr" -- "$DIOWORK" -n 2 dio-write "$mnt/f" >/dev/null
 	expect_eq "$(stat -c %a "$T/r.json")" 644 "report mode"
 	expect_eq "$(stat -c %a "$T/r.dlr")" 600 "recording mode (holds kernel addresses)"
 	mkdir "$T/ro"

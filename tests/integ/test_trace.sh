@@ -6,7 +6,7 @@ require_root
 test_trace_json_fields() {
 	local mnt pid ino
 	mnt=$(mkfs_mount ext4 tr) || { fail mount; return; }
-	"$DIOLOCK" trace --json -- "$DIOWORK" -n 3 -b 8192 dio-dsync-write "$mnt/f" >"$T/t.out" 2>"$T/t.err"
+	"$DIOLOCK" trace --dev "$(stat_dev "$mnt")" --json -- "$DIOWORK" -n 3 -b 8192 dio-dsync-write "$mnt/f" >"$T/t.out" 2>"$T/t.err"
 	expect_eq "$?" 0 "trace exit status"
 	pid=$(role_pid "$T/t.out" writer)
 	ino=$(stat -c %i "$mnt/f")
