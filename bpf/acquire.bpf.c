@@ -7,6 +7,7 @@
  * lock by its holder, the self-deadlock one step early, is reported.
  */
 #include "diolock.bpf.h"
+#include "stat.bpf.h"
 
 struct dl_entry_map acquire_sem SEC(".maps");	/* down_*() entry -> return */
 
@@ -130,8 +131,25 @@ static __always_inline int on_acquired(void *ctx, struct rw_semaphore *sem, __u8
 	}
 	th->lock[slot] = lock;
 	th->mode[slot] = mode;
+	if (stat_on) {
+		th->ts[slot] = bpf_ktime_get_ns();
+		th->stack[slot] = dl_stat_stack(ctx);
+	}
 	holders_add(lock, tid, mode);
 	return 0;
+}
+
+/* One hold ended (release, or the write half of a downgrade). */
+static __always_inline void stat_hold(struct rw_semaphore *sem, __u8 mode, __u64 since, __s32 stack_id)
+{
+	struct inode *inode = dl_inode_of_rwsem(sem);
+	__u64 now = bpf_ktime_get_ns();
+	struct dl_ident id = {};
+
+	if (!inode || !since || now < since || !dl_ident_of(inode, &id))
+		return;
+	dl_hist_add(mode == DL_LOCK_WRITE ? DL_HIST_HOLD_WRITE : DL_HIST_HOLD_READ, &id, stack_id, NULL,
+		    now - since);
 }
 
 static __always_inline int on_release(void *ctx, struct rw_semaphore *sem, bool downgrade)
@@ -147,6 +165,10 @@ static __always_inline int on_release(void *ctx, struct rw_semaphore *sem, bool 
 	if (slot < 0 || slot >= DL_MAX_HELD)
 		return 0;
 	holders_del(lock, tid, th->mode[slot]);
+	if (stat_on && !dl_task_filtered()) {
+		stat_hold(sem, th->mode[slot], th->ts[slot], th->stack[slot]);
+		th->ts[slot] = bpf_ktime_get_ns();
+	}
 	if (downgrade) {
 		th->mode[slot] = DL_LOCK_READ;
 		holders_add(lock, tid, DL_LOCK_READ);

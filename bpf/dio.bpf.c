@@ -4,6 +4,7 @@
  * inode_dio_wait() drain that truncate/fallocate do under i_rwsem.
  */
 #include "diolock.bpf.h"
+#include "stat.bpf.h"
 
 /* fs/iomap/direct-io.c, private dio->flags; unchanged from v5.10 to v6.18. */
 #define IOMAP_DIO_NEED_SYNC	(1U << 29)
@@ -12,6 +13,100 @@
 struct dl_entry_map submit_iocb SEC(".maps");	/* __iomap_dio_rw entry -> return */
 struct dl_entry_map complete_iocb SEC(".maps");	/* iomap_dio_complete entry -> return */
 struct dl_entry_map drain_inode SEC(".maps");	/* inode_dio_wait entry -> return */
+
+/* Submission time by iocb, for the submit -> complete histogram. */
+static __always_inline void stat_dio_begin(void *ctx, struct kiocb *iocb, struct inode *inode)
+{
+	__u64 key = (__u64)iocb;
+	struct dl_dio_start ds = {};
+	struct dl_rwsem_state st = {};
+
+	dl_read_rwsem(inode, &st);
+	ds.read_held = st.mode == DL_LOCK_READ;
+	ds.tid = (__u32)bpf_get_current_pid_tgid();
+	ds.ts = bpf_ktime_get_ns();
+	ds.stack_id = dl_stat_stack(ctx);
+	bpf_get_current_comm(ds.comm, sizeof(ds.comm));
+	/* an LRU map: a full one evicts, so no loss to count here */
+	bpf_map_update_elem(&dio_starts, &key, &ds, BPF_ANY);
+}
+
+/* Filesystems that hold i_rwsem across iomap_dio_rw() (see research/kernel-facts.md). */
+static __always_inline bool dl_holds_across_dio(const char *fs)
+{
+	return (fs[0] == 'e' && fs[1] == 'x' && fs[2] == 't' && fs[3] == '4' && !fs[4]) ||
+	       (fs[0] == 'x' && fs[1] == 'f' && fs[2] == 's' && !fs[3]) || dl_is_btrfs(fs);
+}
+
+/* Does the completing task hold the inode's i_rwsem, and how? */
+static __always_inline __u8 completion_lock_mode(struct inode *inode)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u64 lock = (__u64)&inode->i_rwsem;
+	struct dl_rwsem_state st = {};
+	struct dl_task_held *th;
+
+	if (track_acquire) {
+		th = bpf_map_lookup_elem(&task_held, &tid);
+		if (!th)
+			return DL_LOCK_NONE;
+		for (int i = 0; i < DL_MAX_HELD; i++)
+			if (th->lock[i] == lock)
+				return th->mode[i];
+		return DL_LOCK_NONE;
+	}
+	dl_read_rwsem(inode, &st);
+	if (st.cur_holds == DL_HOLD_WRITE)
+		return DL_LOCK_WRITE;
+	/* the tracepoint tier knows a reader only from the owner hint */
+	if (st.cur_holds == DL_HOLD_READ_HINT)
+		return DL_LOCK_READ;
+	return DL_LOCK_NONE;
+}
+
+static __always_inline void stat_dio_complete(struct kiocb *iocb, struct inode *inode)
+{
+	__u64 key = (__u64)iocb, now = bpf_ktime_get_ns();
+	struct dl_fs_dio zero = {}, *fd;
+	struct dl_ident id = {};
+	struct dl_dio_start *ds;
+	__u8 mode;
+
+	if (!dl_ident_of(inode, &id))
+		return;
+	mode = completion_lock_mode(inode);
+	ds = bpf_map_lookup_elem(&dio_starts, &key);
+	/*
+	 * Shared holders are invisible to the owner hint but for the last
+	 * reader. ext4, xfs and btrfs hold i_rwsem across iomap_dio_rw(), so a
+	 * completion in the submitting task, with the lock read-held at both
+	 * ends, ran under the submitter's shared hold (the analyzer's rule too).
+	 */
+	if (mode == DL_LOCK_NONE && !track_acquire && ds && ds->read_held &&
+	    ds->tid == (__u32)bpf_get_current_pid_tgid() && dl_holds_across_dio(id.fs) &&
+	    (BPF_CORE_READ(inode, i_rwsem.count.counter) >> RWSEM_READER_SHIFT))
+		mode = DL_LOCK_READ;
+	fd = bpf_map_lookup_elem(&fs_dio, id.fs);
+	if (!fd) {
+		bpf_map_update_elem(&fs_dio, id.fs, &zero, BPF_NOEXIST);
+		fd = bpf_map_lookup_elem(&fs_dio, id.fs);
+	}
+	if (fd) {
+		__sync_fetch_and_add(&fd->completions, 1);
+		if (mode == DL_LOCK_READ)
+			__sync_fetch_and_add(&fd->under_read, 1);
+		else if (mode == DL_LOCK_WRITE)
+			__sync_fetch_and_add(&fd->under_write, 1);
+	} else {
+		dl_count(DL_CNT_MAP_FULL);
+	}
+	if (!ds)
+		return;
+	if (now > ds->ts)
+		dl_hist_add(mode != DL_LOCK_NONE ? DL_HIST_DIO_LOCKED : DL_HIST_DIO_UNLOCKED, &id,
+			    ds->stack_id, ds->comm, now - ds->ts);
+	bpf_map_delete_elem(&dio_starts, &key);
+}
 
 static __always_inline int on_dio_begin(void *ctx, struct kiocb *iocb, struct iov_iter *iter)
 {
@@ -26,6 +121,8 @@ static __always_inline int on_dio_begin(void *ctx, struct kiocb *iocb, struct io
 		dw->iomap_seen = 1;
 	if (dl_task_filtered())
 		return 0;
+	if (stat_on)
+		stat_dio_begin(ctx, iocb, inode);
 	e = dl_reserve(DL_EV_DIO_BEGIN);
 	if (!e)
 		return 0;
@@ -48,6 +145,8 @@ static __always_inline int on_dio_complete(void *ctx, struct kiocb *iocb, int er
 
 	if (!iocb || dl_task_filtered())
 		return 0;
+	if (stat_on)
+		stat_dio_complete(iocb, inode);
 	e = dl_reserve(DL_EV_DIO_COMPLETE);
 	if (!e)
 		return 0;

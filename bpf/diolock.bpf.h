@@ -48,6 +48,8 @@ DL_EXTERN const volatile __u32 targ_tgid;
 DL_EXTERN const volatile __u32 targ_dev;
 DL_EXTERN const volatile __u64 targ_ino;
 DL_EXTERN const volatile char targ_fs[DL_FS_LEN];
+/* `stat`/`top`: no records at all; histograms are folded in maps instead (stat.bpf.h). */
+DL_EXTERN const volatile __u8 events_off;
 
 /*
  * Set once both acquisition and release hooks are attached: holds are then
@@ -118,6 +120,8 @@ DL_EXTERN struct dl_holders_map holders SEC(".maps");
 struct dl_task_held {
 	__u64 lock[DL_MAX_HELD];
 	__u8 mode[DL_MAX_HELD];
+	__s32 stack[DL_MAX_HELD];	/* acquisition stack, for `stat --by stack` */
+	__u64 ts[DL_MAX_HELD];		/* acquired at (ns), for hold-time histograms */
 };
 
 struct dl_task_held_map {
@@ -285,6 +289,9 @@ static __always_inline struct dl_event *dl_reserve(__u16 type)
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		dl_count(DL_CNT_RINGBUF_LOST);
+	/* records switched off is not a loss: nothing is counted */
+	if (events_off)
+		return NULL;
 		return NULL;
 	}
 	__builtin_memset(e, 0, sizeof(*e));

@@ -6,12 +6,17 @@
  */
 #define DL_DEFINE_MAPS
 #include "diolock.bpf.h"
+#include "stat.bpf.h"
 
 /* Explicit initializers keep the configuration in .rodata, counters in .bss. */
 const volatile __u32 targ_tgid = 0;
 const volatile __u32 targ_dev = 0;
 const volatile __u64 targ_ino = 0;
 const volatile char targ_fs[DL_FS_LEN] = {};
+const volatile __u8 events_off = 0;
+const volatile __u8 stat_on = 0;
+const volatile __u8 stat_by = 0;
+struct dl_hist dl_hist_zero = {};
 __u8 track_acquire = 0;
 __u64 dl_counters[DL_MAX_CPUS][DL_CNT_MAX] = {};
 

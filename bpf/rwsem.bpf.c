@@ -6,10 +6,18 @@
  * themselves, so they also see waits that end by spinning.
  */
 #include "diolock.bpf.h"
+#include "stat.bpf.h"
 
 struct wait_start {
 	__u64 lock;
 	__u64 ts;
+	/* for the stat histograms, folded at the wait's end */
+	__u32 flags;		/* lock:contention_begin flags */
+	__u32 holder;		/* holder tid at wait begin (for readers: the hint) */
+	__s32 stack_id;
+	__u8 holder_mode;	/* enum dl_lock_mode at wait begin */
+	__u8 pad[3];
+	char holder_comm[DL_COMM_LEN];
 };
 
 struct {
@@ -19,10 +27,25 @@ struct {
 	__type(value, struct wait_start);
 } waits SEC(".maps");
 
+/* Who makes this task wait: read at wait begin, charged at wait end. */
+static __always_inline void note_holder(struct inode *inode, struct wait_start *ws)
+{
+	struct dl_rwsem_state st = {};
+	struct task_struct *owner;
+
+	dl_read_rwsem(inode, &st);
+	ws->holder = st.holder_tid;
+	ws->holder_mode = st.mode;
+	owner = (void *)(st.owner & RWSEM_OWNER_MASK);
+	if (ws->holder && owner)
+		bpf_probe_read_kernel_str(ws->holder_comm, sizeof(ws->holder_comm), &owner->comm);
+}
+
 static __always_inline int on_wait_begin(void *ctx, void *lock, unsigned int flags)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct wait_start ws = {};
+	struct dl_ident id = {};
 	struct inode *inode;
 	struct dl_event *e;
 
@@ -34,22 +57,51 @@ static __always_inline int on_wait_begin(void *ctx, void *lock, unsigned int fla
 	inode = dl_inode_of_rwsem(lock);
 	if (!inode)
 		return 0;
-	e = dl_reserve(DL_EV_WAIT_BEGIN);
-	if (!e)
-		return 0;
-	if (!dl_fill_inode(e, inode)) {
-		bpf_ringbuf_discard(e, 0);
-		return 0;
-	}
-	e->arg = flags;
-	e->flags |= (flags & LCB_F_READ) ? DL_F_WAIT_READ : DL_F_WAIT_WRITE;
-	dl_stack(ctx, e);
 	ws.lock = (__u64)lock;
-	ws.ts = e->hdr.ts_ns;
+	ws.flags = flags;
+	e = dl_reserve(DL_EV_WAIT_BEGIN);
+	if (e) {
+		if (!dl_fill_inode(e, inode)) {
+			bpf_ringbuf_discard(e, 0);
+			return 0;
+		}
+		e->arg = flags;
+		e->flags |= (flags & LCB_F_READ) ? DL_F_WAIT_READ : DL_F_WAIT_WRITE;
+		dl_stack(ctx, e);
+		ws.ts = e->hdr.ts_ns;
+		ws.stack_id = e->stack_id;
+	} else if (events_off && stat_on) {
+		/* histograms only: the filters dl_fill_inode would have applied */
+		if (!dl_ident_of(inode, &id))
+			return 0;
+		ws.ts = bpf_ktime_get_ns();
+		ws.stack_id = dl_stat_stack(ctx);
+	} else {
+		return 0;	/* ring buffer full: counted by dl_reserve */
+	}
+	if (stat_on)
+		note_holder(inode, &ws);
 	if (bpf_map_update_elem(&waits, &tid, &ws, BPF_ANY))
 		dl_count(DL_CNT_MAP_FULL);
-	dl_submit(e);
+	if (e)
+		dl_submit(e);
 	return 0;
+}
+
+/* One wait ended: its histogram, and top's waiter and holder totals. */
+static __always_inline void stat_wait_end(struct inode *inode, struct wait_start *ws)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u8 mode = (ws->flags & LCB_F_READ) ? DL_LOCK_READ : DL_LOCK_WRITE;
+	__u64 ns = bpf_ktime_get_ns() - ws->ts;
+	struct dl_ident id = {};
+
+	if (!dl_ident_of(inode, &id))
+		return;
+	dl_hist_add(mode == DL_LOCK_READ ? DL_HIST_WAIT_READ : DL_HIST_WAIT_WRITE, &id, ws->stack_id, NULL, ns);
+	dl_lock_task_add(&id, tid, DL_ROLE_WAITER, NULL, mode, ns);
+	if (ws->holder && ws->holder != tid)
+		dl_lock_task_add(&id, ws->holder, DL_ROLE_HOLDER, ws->holder_comm, ws->holder_mode, ns);
 }
 
 static __always_inline int on_wait_end(void *ctx, void *lock, int ret)
@@ -65,6 +117,8 @@ static __always_inline int on_wait_end(void *ctx, void *lock, int ret)
 		return 0;
 	lock = (void *)ws->lock;
 	inode = dl_inode_of_rwsem(lock);
+	if (stat_on && inode)
+		stat_wait_end(inode, ws);
 	e = inode ? dl_reserve(DL_EV_WAIT_END) : NULL;
 	if (e) {
 		dl_fill_inode(e, inode);

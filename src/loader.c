@@ -141,7 +141,11 @@ static void configure(struct dl_session *s, const struct dl_session_opts *o)
 	const struct dl_filter *f = o->filter;
 	size_t rb = o->ringbuf_bytes ? o->ringbuf_bytes : DEFAULT_RINGBUF;
 
-	bpf_map__set_max_entries(s->skel->maps.events, rb);
+	/* with records off the ring buffer stays empty: one page will do */
+	bpf_map__set_max_entries(s->skel->maps.events, o->events_off ? 4096 : rb);
+	s->skel->rodata->events_off = o->events_off;
+	s->skel->rodata->stat_on = o->stat;
+	s->skel->rodata->stat_by = o->stat_by;
 	if (!f)
 		return;
 	s->skel->rodata->targ_tgid = f->tgid;
@@ -251,6 +255,13 @@ int dl_session_stack(const struct dl_session *s, __s32 stack_id, __u64 *ips, int
 	while (n < max && n < DL_STACK_DEPTH && buf[n])
 		ips[n] = buf[n], n++;
 	return n;
+}
+
+int dl_session_map_fd(const struct dl_session *s, const char *name)
+{
+	struct bpf_map *m = s->skel ? bpf_object__find_map_by_name(s->skel->obj, name) : NULL;
+
+	return m ? bpf_map__fd(m) : -ENOENT;
 }
 
 void dl_session_close(struct dl_session *s)

@@ -22,6 +22,9 @@ struct dl_session_opts {
 	const char *btf_path;		/* --btf: kernel BTF for CO-RE; NULL: the kernel's */
 	dl_event_fn cb;
 	void *ctx;
+	bool stat;			/* fold histograms into maps (enum dl_stat_by below) */
+	__u8 stat_by;			/* enum dl_stat_by */
+	bool events_off;		/* no records at all: stat and top */
 };
 
 struct diolock_bpf;
@@ -47,6 +50,8 @@ int dl_session_poll(struct dl_session *s, int timeout_ms);
 __u64 dl_session_lost(const struct dl_session *s, enum dl_counter c);
 /* Kernel stack of a record: number of frames written to ips. */
 int dl_session_stack(const struct dl_session *s, __s32 stack_id, __u64 *ips, int max);
+/* fd of one of the skeleton's maps by name ("hists", ...), or -ENOENT. */
+int dl_session_map_fd(const struct dl_session *s, const char *name);
 void dl_session_close(struct dl_session *s);
 
 #endif

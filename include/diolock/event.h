@@ -138,4 +138,92 @@ enum dl_counter {
 	DL_CNT_MAX,
 };
 
+/*
+ * `stat`, `top` and `serve`: histograms aggregated in BPF maps.
+ * Slot i counts durations of [2^i, 2^(i+1)) microseconds (slot 0: [0, 2)),
+ * bcc's log2 layout; the last slot also takes everything longer.
+ */
+#define DL_HIST_SLOTS 32	/* 2^32 us: 71 minutes */
+
+enum dl_hist_kind {
+	DL_HIST_WAIT_READ = 0,	/* i_rwsem wait, contention_begin -> end */
+	DL_HIST_WAIT_WRITE,
+	DL_HIST_HOLD_READ,	/* i_rwsem hold, acquire -> release (exact tiers) */
+	DL_HIST_HOLD_WRITE,
+	DL_HIST_DIO_LOCKED,	/* DIO submit -> complete, completion under i_rwsem */
+	DL_HIST_DIO_UNLOCKED,	/* the same, completion without it */
+	DL_HIST_KIND_MAX,
+};
+
+/* What a histogram is keyed by: `stat --by`. */
+enum dl_stat_by {
+	DL_BY_INODE = 0,	/* dev, ino (and fs) */
+	DL_BY_FS,		/* fs, dev */
+	DL_BY_COMM,		/* comm */
+	DL_BY_STACK,		/* stack_id (and fs) */
+	DL_BY_MAX,
+};
+
+/* Key of the `hists` map; the fields --by does not use stay zero. */
+struct dl_hist_key {
+	__u32 kind;		/* enum dl_hist_kind */
+	__u32 dev;		/* kernel dev_t, as in dl_event */
+	__u64 ino;
+	char fs[DL_FS_LEN];
+	char comm[DL_COMM_LEN];
+	__s32 stack_id;		/* in the stacks map, -1 none */
+	__u32 pad;
+};
+
+struct dl_hist {
+	__u64 slots[DL_HIST_SLOTS];
+	__u64 count;
+	__u64 sum_ns;
+	__u64 max_ns;		/* updated without a lock: may miss a concurrent larger value */
+};
+
+/* DIO completions per filesystem type (`fs_dio` map). */
+struct dl_fs_dio {
+	__u64 completions;
+	__u64 under_read;	/* completing task held the inode's i_rwsem shared */
+	__u64 under_write;	/* ... exclusive */
+};
+
+/* Who waited on, and who held, one inode's i_rwsem (`lock_tasks` map, for top). */
+enum dl_lock_role {
+	DL_ROLE_WAITER = 0,
+	DL_ROLE_HOLDER,		/* held it while others waited (holder at wait begin) */
+};
+
+struct dl_lock_task_key {
+	__u64 ino;
+	__u32 dev;
+	__u32 tid;
+	__u32 role;		/* enum dl_lock_role */
+	__u32 pad;
+};
+
+struct dl_lock_task {
+	__u64 wait_ns;		/* waited, or made others wait, in total */
+	__u64 waits;
+	char comm[DL_COMM_LEN];
+	__u32 modes;		/* 1 << enum dl_lock_mode: modes waited for or held in */
+	__u32 pad;
+};
+
+/* floor(log2(us)), capped: the same slot in BPF and in user space. */
+static inline __u32 dl_hist_slot(__u64 ns)
+{
+	__u64 v = ns / 1000;
+	__u32 s = 0;
+
+	if (v >= (1ULL << 32)) { v >>= 32; s += 32; }
+	if (v >= (1ULL << 16)) { v >>= 16; s += 16; }
+	if (v >= (1ULL << 8)) { v >>= 8; s += 8; }
+	if (v >= (1ULL << 4)) { v >>= 4; s += 4; }
+	if (v >= (1ULL << 2)) { v >>= 2; s += 2; }
+	if (v >= (1ULL << 1)) s += 1;
+	return s < DL_HIST_SLOTS ? s : DL_HIST_SLOTS - 1;
+}
+
 #endif /* DIOLOCK_EVENT_H */

@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * `stat`, `top` and `serve`: histograms folded into BPF maps inside the
+ * existing handlers, so that these modes stream nothing per event. The maps
+ * are defined in maps.bpf.c; the update helpers are inlined into the
+ * handlers of rwsem.bpf.c (waits), acquire.bpf.c (holds) and dio.bpf.c.
+ */
+#ifndef DIOLOCK_STAT_BPF_H
+#define DIOLOCK_STAT_BPF_H
+
+#include "diolock.bpf.h"
+
+/* Set by the loader: fold histograms, and how to key them (enum dl_stat_by). */
+DL_EXTERN const volatile __u8 stat_on;
+DL_EXTERN const volatile __u8 stat_by;
+
+/* The initial value of a new histogram: too large for the BPF stack. */
+DL_EXTERN struct dl_hist dl_hist_zero;
+
+struct dl_hists_map {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct dl_hist_key);
+	__type(value, struct dl_hist);
+};
+DL_EXTERN struct dl_hists_map hists SEC(".maps");
+
+/* Keyed by the fs type name (DL_FS_LEN bytes). */
+struct dl_fs_dio_map {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__uint(key_size, DL_FS_LEN);
+	__type(value, struct dl_fs_dio);
+};
+DL_EXTERN struct dl_fs_dio_map fs_dio SEC(".maps");
+
+struct dl_lock_tasks_map {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct dl_lock_task_key);
+	__type(value, struct dl_lock_task);
+};
+DL_EXTERN struct dl_lock_tasks_map lock_tasks SEC(".maps");
+
+/* A DIO submission by iocb, until its completion. LRU: failed submissions never complete. */
+struct dl_dio_start {
+	__u64 ts;
+	char comm[DL_COMM_LEN];	/* the submitter: AIO completes in a kworker */
+	__s32 stack_id;
+	__u32 tid;		/* the submitter */
+	__u8 read_held;		/* i_rwsem read-held at submission (see stat_dio_complete) */
+	__u8 pad[7];
+};
+
+struct dl_dio_starts_map {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct dl_dio_start);
+};
+DL_EXTERN struct dl_dio_starts_map dio_starts SEC(".maps");
+
+/* What a histogram key may name about an inode. */
+struct dl_ident {
+	__u64 ino;
+	__u32 dev;
+	__u32 pad;
+	char fs[DL_FS_LEN];
+};
+
+/* dl_fill_inode's filters without a record; false when they reject the inode. */
+static __always_inline bool dl_ident_of(struct inode *inode, struct dl_ident *id)
+{
+	struct super_block *sb = BPF_CORE_READ(inode, i_sb);
+
+	id->ino = BPF_CORE_READ(inode, i_ino);
+	if (targ_ino && id->ino != targ_ino)
+		return false;
+	bpf_probe_read_kernel_str(id->fs, sizeof(id->fs), BPF_CORE_READ(sb, s_type, name));
+	if (!dl_fs_matches(id->fs))
+		return false;
+	id->dev = dl_inode_dev(inode, sb, id->fs);
+	return !(targ_dev && id->dev != targ_dev);
+}
+
+/* The stack a --by stack key names; -1 in the other modes (no cost). */
+static __always_inline __s32 dl_stat_stack(void *ctx)
+{
+	return stat_by == DL_BY_STACK ? bpf_get_stackid(ctx, &stacks, 0) : -1;
+}
+
+/* comm: whose name a --by comm key carries; NULL: the current task. */
+static __always_inline void dl_hist_add(__u32 kind, const struct dl_ident *id, __s32 stack_id,
+					const char *comm, __u64 ns)
+{
+	struct dl_hist_key k = {};
+	struct dl_hist *h;
+
+	k.kind = kind;
+	k.stack_id = -1;
+	switch (stat_by) {
+	case DL_BY_INODE:
+		k.dev = id->dev;
+		k.ino = id->ino;
+		__builtin_memcpy(k.fs, id->fs, DL_FS_LEN);
+		break;
+	case DL_BY_FS:
+		k.dev = id->dev;
+		__builtin_memcpy(k.fs, id->fs, DL_FS_LEN);
+		break;
+	case DL_BY_COMM:
+		if (comm)
+			__builtin_memcpy(k.comm, comm, DL_COMM_LEN);
+		else
+			bpf_get_current_comm(k.comm, sizeof(k.comm));
+		break;
+	default:
+		k.stack_id = stack_id;
+		__builtin_memcpy(k.fs, id->fs, DL_FS_LEN);
+		break;
+	}
+	h = bpf_map_lookup_elem(&hists, &k);
+	if (!h) {
+		bpf_map_update_elem(&hists, &k, &dl_hist_zero, BPF_NOEXIST);
+		h = bpf_map_lookup_elem(&hists, &k);
+		if (!h) {
+			dl_count(DL_CNT_MAP_FULL);
+			return;
+		}
+	}
+	__sync_fetch_and_add(&h->slots[dl_hist_slot(ns) & (DL_HIST_SLOTS - 1)], 1);
+	__sync_fetch_and_add(&h->count, 1);
+	__sync_fetch_and_add(&h->sum_ns, ns);
+	if (ns > h->max_ns)
+		h->max_ns = ns;
+}
+
+/* top's waiters and holders: comm NULL is the current task's. */
+static __always_inline void dl_lock_task_add(const struct dl_ident *id, __u32 tid, __u32 role,
+					     const char *comm, __u8 mode, __u64 ns)
+{
+	struct dl_lock_task_key k = { .ino = id->ino, .dev = id->dev, .tid = tid, .role = role };
+	struct dl_lock_task nv = {}, *v;
+
+	v = bpf_map_lookup_elem(&lock_tasks, &k);
+	if (!v) {
+		if (comm)
+			__builtin_memcpy(nv.comm, comm, DL_COMM_LEN);
+		else
+			bpf_get_current_comm(nv.comm, sizeof(nv.comm));
+		bpf_map_update_elem(&lock_tasks, &k, &nv, BPF_NOEXIST);
+		v = bpf_map_lookup_elem(&lock_tasks, &k);
+		if (!v) {
+			dl_count(DL_CNT_MAP_FULL);
+			return;
+		}
+	}
+	__sync_fetch_and_add(&v->wait_ns, ns);
+	__sync_fetch_and_add(&v->waits, 1);
+	v->modes |= 1u << (mode & 3);
+}
+
+#endif /* DIOLOCK_STAT_BPF_H */
