@@ -37,7 +37,7 @@ BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
 LIB_SRCS  := $(filter-out src/main.c,$(wildcard src/*.c))
 LIB_OBJS  := $(patsubst src/%.c,$(OUTPUT)/src/%.o,$(LIB_SRCS))
 # Parts the unit tests use: pure user space, no libbpf.
-PURE_OBJS := $(addprefix $(OUTPUT)/src/,analyzer.o table.o json.o filter.o ksyms.o event_fmt.o report.o hooks.o evfile.o check.o replay.o)
+PURE_OBJS := $(addprefix $(OUTPUT)/src/,analyzer.o table.o json.o filter.o ksyms.o event_fmt.o report.o hooks.o evfile.o check.o replay.o hist.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 
