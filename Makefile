@@ -25,6 +25,8 @@ LDFLAGS   += -static
 else
 LDLIBS    := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz
 endif
+# serve: HTTP from libmicrohttpd
+LDLIBS    += $(shell pkg-config $(if $(filter 1,$(STATIC)),--static) --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd) -lpthread
 ifeq ($(SANITIZE),1)
 CFLAGS    += -fsanitize=address,undefined -fno-omit-frame-pointer
 LDFLAGS   += -fsanitize=address,undefined
@@ -96,7 +98,8 @@ $(OUTPUT)/fuzz/fuzz_replay: tests/fuzz/fuzz_replay.c $(FUZZ_SRCS) src/*.h includ
 
 # Installs every package the build and the tests need; safe to run again.
 DEPS := clang libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev pkg-config make gcc \
-	btrfs-progs xfsprogs e2fsprogs util-linux jq fio
+	btrfs-progs xfsprogs e2fsprogs util-linux jq fio \
+	libmicrohttpd-dev prometheus tmux curl
 deps:
 	$(Q)missing=$$(for p in $(DEPS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
 		grep -q '^install ok installed' || echo $$p; done); \

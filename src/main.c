@@ -19,6 +19,9 @@ static const struct {
 	{ "check", cmd_check, "run CMD, report deadlocks and DIO completion under i_rwsem; exit 1 on errors" },
 	{ "record", cmd_record, "record every event of a run to a file" },
 	{ "replay", cmd_replay, "analyse a recording offline, without privileges" },
+	{ "stat", cmd_stat, "log2 histograms of i_rwsem wait/hold times and DIO latency, folded in BPF" },
+	{ "top", cmd_top, "live view of the inodes with the most i_rwsem wait" },
+	{ "serve", cmd_serve, "Prometheus metrics of the same aggregates over HTTP" },
 };
 
 static void usage(FILE *f)

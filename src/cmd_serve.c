@@ -1,0 +1,390 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * `diolock serve`: the stat aggregates as Prometheus text exposition over
+ * HTTP (libmicrohttpd), for fleets.
+ *
+ * Histograms come from the BPF maps (stat.bpf.h). Violation counters come
+ * from the analyzer, fed from the ring buffer as in `check`: kind and
+ * severity depend on what the analyzer knows (fs sync rules, the btrfs
+ * DIO-write stub, wait-for cycles across tasks), and re-deciding that in BPF
+ * would give a second, diverging definition of every finding.
+ */
+#include <argp.h>
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <microhttpd.h>
+#include "check.h"
+#include "cli.h"
+#include "commands.h"
+#include "event_fmt.h"
+#include "live.h"
+#include "log.h"
+#include "stats.h"
+
+#define DEFAULT_LISTEN "127.0.0.1:9435"
+
+struct serve_opts {
+	struct dl_run_opts run;
+	const char *listen;
+	enum dl_stat_by by;
+};
+
+struct serve_ctx {
+	const struct serve_opts *o;
+	struct dl_live *live;
+	struct check_sink cs;
+	pthread_mutex_t lock;		/* cs: fed by the main thread, read by scrapes */
+	struct pathres *pr;		/* scrapes only (one HTTP thread) */
+	__u64 scrapes;
+};
+
+enum { OPT_LISTEN = 0x300, OPT_BY };
+
+static const struct argp_option options[] = {
+	{ "listen", OPT_LISTEN, "ADDR:PORT", 0, "Listen there (default " DEFAULT_LISTEN "; IPv6 as [::1]:PORT)", 0 },
+	{ "by", OPT_BY, "KEY", 0, "Label histograms by fs (default), inode or comm", 0 },
+	DL_RUN_ARGP_OPTIONS,
+	{ 0 },
+};
+
+static const char doc[] =
+	"Serve the stat histograms, DIO completion counts, violation counters (the analyzer of\n"
+	"`check`, fed live), lost events and attach tiers at http://ADDR:PORT/metrics in the\n"
+	"Prometheus text format. Binds to loopback unless --listen says otherwise.\n"
+	"\n"
+	"Examples:\n"
+	"  diolock serve\n"
+	"  diolock serve --listen 0.0.0.0:9435 --by inode --fs btrfs\n";
+
+static error_t parse(int key, char *arg, struct argp_state *state)
+{
+	struct serve_opts *o = state->input;
+
+	switch (key) {
+	case OPT_LISTEN:
+		o->listen = arg;
+		return 0;
+	case OPT_BY:
+		if (hist_parse_by(arg, &o->by) || o->by == DL_BY_STACK)
+			argp_error(state, "invalid --by '%s': fs, inode or comm", arg);
+		return 0;
+	default:
+		return dl_run_opt_parse(key, arg, state, &o->run);
+	}
+}
+
+/* Label values escape backslash, double quote and newline. */
+static void label(FILE *f, const char *name, const char *v, size_t max, bool comma)
+{
+	fprintf(f, "%s%s=\"", comma ? "," : "", name);
+	for (size_t i = 0; i < max && v[i]; i++) {
+		if (v[i] == '\\' || v[i] == '"')
+			fprintf(f, "\\%c", v[i]);
+		else if (v[i] == '\n')
+			fputs("\\n", f);
+		else
+			fputc(v[i], f);
+	}
+	fputc('"', f);
+}
+
+/* The labels a histogram key gives, after the family's own (which come first). */
+static void key_labels(struct serve_ctx *sc, FILE *f, const struct st_snap *s, const struct dl_hist_key *k)
+{
+	char dev[24], ino[24];
+
+	switch (sc->o->by) {
+	case DL_BY_INODE:
+		dl_fmt_dev(k->dev, dev, sizeof(dev));
+		snprintf(ino, sizeof(ino), "%llu", (unsigned long long)k->ino);
+		label(f, "fs", k->fs, DL_FS_LEN, true);
+		label(f, "dev", dev, sizeof(dev), true);
+		label(f, "ino", ino, sizeof(ino), true);
+		label(f, "path", pathres_inode(sc->pr, k->dev, k->ino, st_pid_hint(s, k->dev, k->ino)), 4096, true);
+		break;
+	case DL_BY_COMM:
+		label(f, "comm", k->comm, DL_COMM_LEN, true);
+		break;
+	default:
+		dl_fmt_dev(k->dev, dev, sizeof(dev));
+		label(f, "fs", k->fs, DL_FS_LEN, true);
+		label(f, "dev", dev, sizeof(dev), true);
+		label(f, "device", pathres_dev(sc->pr, k->dev), 4096, true);
+		break;
+	}
+}
+
+static void histogram(struct serve_ctx *sc, FILE *f, const struct st_snap *s, const struct st_hist *h,
+		      const char *family, const char *lname, const char *lval)
+{
+	__u64 cum = 0;
+
+	/* _count and +Inf from the buckets: the BPF side bumps count separately */
+	for (int i = 0; i < DL_HIST_SLOTS; i++) {
+		cum += h->h.slots[i];
+		if (i == DL_HIST_SLOTS - 1)
+			break;
+		fprintf(f, "%s_bucket{", family);
+		label(f, lname, lval, 64, false);
+		key_labels(sc, f, s, &h->key);
+		/* slot i holds [2^i, 2^(i+1)) microseconds */
+		fprintf(f, ",le=\"%.10g\"} %llu\n", (double)(1ULL << (i + 1)) * 1e-6, (unsigned long long)cum);
+	}
+	fprintf(f, "%s_bucket{", family);
+	label(f, lname, lval, 64, false);
+	key_labels(sc, f, s, &h->key);
+	fprintf(f, ",le=\"+Inf\"} %llu\n", (unsigned long long)cum);
+	fprintf(f, "%s_sum{", family);
+	label(f, lname, lval, 64, false);
+	key_labels(sc, f, s, &h->key);
+	fprintf(f, "} %.9f\n", h->h.sum_ns / 1e9);
+	fprintf(f, "%s_count{", family);
+	label(f, lname, lval, 64, false);
+	key_labels(sc, f, s, &h->key);
+	fprintf(f, "} %llu\n", (unsigned long long)cum);
+}
+
+static void family(struct serve_ctx *sc, FILE *f, const struct st_snap *s, const char *name, const char *help,
+		   enum dl_hist_kind k1, enum dl_hist_kind k2, const char *lname)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name);
+	for (size_t i = 0; i < s->nhists; i++)
+		if (s->hists[i].key.kind == k1 || s->hists[i].key.kind == k2)
+			histogram(sc, f, s, &s->hists[i], name, lname, hist_kind_mode(s->hists[i].key.kind));
+}
+
+static void metrics(struct serve_ctx *sc, FILE *f)
+{
+	__u64 viol[AN_KIND_MAX][AN_ERROR + 1] = {};
+	const struct dl_session *ds = &sc->live->s;
+	char why[320];
+	bool hold_ok = st_hold_available(ds, why, sizeof(why));
+	struct st_snap s;
+
+	if (st_snap_read(ds, &s)) {
+		fprintf(f, "# diolock: cannot read the histogram maps\n");
+		return;
+	}
+	family(sc, f, &s, "diolock_i_rwsem_wait_seconds",
+	       "Time tasks slept waiting for an inode's i_rwsem (lock:contention_begin to end), by requested mode.",
+	       DL_HIST_WAIT_READ, DL_HIST_WAIT_WRITE, "mode");
+	if (hold_ok)
+		family(sc, f, &s, "diolock_i_rwsem_hold_seconds",
+		       "Time an inode's i_rwsem was held, acquisition to release, by mode.",
+		       DL_HIST_HOLD_READ, DL_HIST_HOLD_WRITE, "mode");
+	family(sc, f, &s, "diolock_dio_latency_seconds",
+	       "Direct I/O submission (iomap) to completion; completion=locked when the completing task held the inode's i_rwsem.",
+	       DL_HIST_DIO_LOCKED, DL_HIST_DIO_UNLOCKED, "completion");
+	fprintf(f, "# HELP diolock_i_rwsem_hold_time_available 1 when hold-time histograms are collected. %s\n"
+		   "# TYPE diolock_i_rwsem_hold_time_available gauge\ndiolock_i_rwsem_hold_time_available %d\n",
+		hold_ok ? "" : "Here they are not: no acquire/release hooks (fentry or kprobe) in the tracepoint tier.",
+		hold_ok);
+	fprintf(f, "# HELP diolock_dio_completions_total Direct I/O completions seen, by filesystem type.\n"
+		   "# TYPE diolock_dio_completions_total counter\n");
+	for (size_t i = 0; i < s.nfsdio; i++) {
+		fputs("diolock_dio_completions_total{", f);
+		label(f, "fs", s.fsdio[i].fs, DL_FS_LEN, false);
+		fprintf(f, "} %llu\n", (unsigned long long)s.fsdio[i].v.completions);
+	}
+	fprintf(f, "# HELP diolock_dio_completions_under_i_rwsem_total Direct I/O completions that ran while the "
+		   "completing task held the inode's i_rwsem, by filesystem type and lock mode.\n"
+		   "# TYPE diolock_dio_completions_under_i_rwsem_total counter\n");
+	for (size_t i = 0; i < s.nfsdio; i++) {
+		fputs("diolock_dio_completions_under_i_rwsem_total{", f);
+		label(f, "fs", s.fsdio[i].fs, DL_FS_LEN, false);
+		fprintf(f, ",mode=\"read\"} %llu\n", (unsigned long long)s.fsdio[i].v.under_read);
+		fputs("diolock_dio_completions_under_i_rwsem_total{", f);
+		label(f, "fs", s.fsdio[i].fs, DL_FS_LEN, false);
+		fprintf(f, ",mode=\"write\"} %llu\n", (unsigned long long)s.fsdio[i].v.under_write);
+	}
+	pthread_mutex_lock(&sc->lock);
+	for (size_t i = 0; i < sc->cs.an.nviol; i++) {
+		const struct an_violation *v = &sc->cs.an.viol[i];
+
+		if (v->kind < AN_KIND_MAX && v->severity <= AN_ERROR)
+			viol[v->kind][v->severity] += v->count;
+	}
+	pthread_mutex_unlock(&sc->lock);
+	fprintf(f, "# HELP diolock_violations_total Findings of diolock's analyzer (as in `diolock check`), "
+		   "by kind and severity.\n# TYPE diolock_violations_total counter\n");
+	for (int k = 0; k < AN_KIND_MAX; k++)
+		for (int sev = AN_INFO; sev <= AN_ERROR; sev++)
+			fprintf(f, "diolock_violations_total{kind=\"%s\",severity=\"%s\"} %llu\n", an_kind_name(k),
+				an_severity_name(sev), (unsigned long long)viol[k][sev]);
+	fprintf(f, "# HELP diolock_lost_events_total Events the kernel side could not deliver or fold, by reason.\n"
+		   "# TYPE diolock_lost_events_total counter\n"
+		   "diolock_lost_events_total{reason=\"ringbuf_full\"} %llu\n"
+		   "diolock_lost_events_total{reason=\"map_full\"} %llu\n",
+		(unsigned long long)s.lost_ringbuf, (unsigned long long)s.lost_map_full);
+	fprintf(f, "# HELP diolock_attach_info The tier each hook point is attached with (unavailable: none).\n"
+		   "# TYPE diolock_attach_info gauge\n");
+	for (int h = 0; h < DL_HOOK_MAX; h++)
+		fprintf(f, "diolock_attach_info{hook=\"%s\",tier=\"%s\"} 1\n", dl_hooks[h].name,
+			ds->hooks[h].tier == DL_TIER_NONE ? "unavailable" : dl_tier_name(ds->hooks[h].tier));
+	st_snap_free(&s);
+}
+
+static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+			      const char *version, const char *upload, size_t *upload_size, void **req)
+{
+	struct serve_ctx *sc = cls;
+	struct MHD_Response *resp;
+	unsigned int status = MHD_HTTP_OK;
+	enum MHD_Result ret;
+	char *body = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)version;
+	(void)upload;
+	(void)upload_size;
+	(void)req;
+	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
+		return MHD_NO;
+	f = open_memstream(&body, &len);
+	if (!f)
+		return MHD_NO;
+	if (!strcmp(url, "/metrics")) {
+		metrics(sc, f);
+		sc->scrapes++;
+	} else if (!strcmp(url, "/")) {
+		fputs("diolock: metrics at /metrics\n", f);
+	} else {
+		fputs("not found: diolock serves /metrics\n", f);
+		status = MHD_HTTP_NOT_FOUND;
+	}
+	fclose(f);
+	resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+	ret = MHD_queue_response(conn, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+/* "HOST:PORT" or "[V6]:PORT" -> a numeric address. */
+static int parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *sl, char *err, size_t errlen)
+{
+	char host[256];
+	const char *colon = strrchr(s, ':');
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE };
+	struct addrinfo *ai;
+	size_t hl;
+	int rc;
+
+	if (!colon || !colon[1] || colon == s) {
+		snprintf(err, errlen, "invalid --listen '%s': expected ADDR:PORT, e.g. %s", s, DEFAULT_LISTEN);
+		return -1;
+	}
+	hl = colon - s;
+	if (s[0] == '[' && hl >= 2 && s[hl - 1] == ']') {
+		s++;
+		hl -= 2;
+	}
+	if (hl >= sizeof(host)) {
+		snprintf(err, errlen, "invalid --listen: address too long");
+		return -1;
+	}
+	memcpy(host, s, hl);
+	host[hl] = '\0';
+	rc = getaddrinfo(host, colon + 1, &hints, &ai);
+	if (rc) {
+		snprintf(err, errlen, "invalid --listen '%.64s': %s (a numeric address and port are needed)",
+			 s, gai_strerror(rc));
+		return -1;
+	}
+	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+	*sl = ai->ai_addrlen;
+	freeaddrinfo(ai);
+	return 0;
+}
+
+static bool is_loopback(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)ss)->sin_addr.s_addr) >> 24) == 127;
+	return IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)ss)->sin6_addr);
+}
+
+static void on_event(void *ctx, const struct dl_event *e)
+{
+	struct serve_ctx *sc = ctx;
+
+	pthread_mutex_lock(&sc->lock);
+	check_sink_event(&sc->cs, e);
+	pthread_mutex_unlock(&sc->lock);
+}
+
+int cmd_serve(int argc, char **argv)
+{
+	static const struct argp argp = { options, parse, "[-- CMD [ARG...]]", doc, NULL, NULL, NULL };
+	struct serve_opts o = { .listen = DEFAULT_LISTEN, .by = DL_BY_FS };
+	struct serve_ctx sc = { .o = &o, .lock = PTHREAD_MUTEX_INITIALIZER };
+	struct dl_session_opts so = {};
+	struct sockaddr_storage ss = {};
+	struct dl_live live = {};
+	struct MHD_Daemon *d;
+	socklen_t sl;
+	char err[256];
+
+	if (argp_parse(&argp, argc, argv, DL_RUN_ARGP_FLAGS, NULL, &o))
+		return DL_EXIT_USAGE;
+	if (parse_listen(o.listen, &ss, &sl, err, sizeof(err))) {
+		dl_err("%s", err);
+		return DL_EXIT_USAGE;
+	}
+	sc.live = &live;
+	sc.pr = pathres_new();
+	check_sink_init(&sc.cs, &o.run.filter);
+	sc.cs.analyze = true;
+	sc.cs.announce = true;
+	sc.cs.sr.frames = dl_live_frames;
+	sc.cs.sr.ctx = &live;
+	so.filter = &o.run.filter;
+	so.ringbuf_bytes = o.run.ringbuf_bytes;
+	so.forced = o.run.forced;
+	so.cb = on_event;
+	so.ctx = &sc;
+	so.stat = true;
+	so.stat_by = o.by;
+	live.tick = true;
+	live.timeout_s = o.run.timeout_s;
+	if (dl_live_start(&live, &so, o.run.cmd, err, sizeof(err))) {
+		dl_err("%s", err);
+		check_sink_fini(&sc.cs);
+		pathres_free(sc.pr);
+		return DL_EXIT_USAGE;
+	}
+	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
+			     (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0), 0, NULL, NULL, answer, &sc,
+			     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_END);
+	if (!d) {
+		dl_err("cannot listen on %s (address in use, or not an address of this host?)", o.listen);
+		dl_live_stop(&live);
+		check_sink_fini(&sc.cs);
+		pathres_free(sc.pr);
+		return DL_EXIT_USAGE;
+	}
+	if (is_loopback(&ss))
+		fprintf(stderr, "diolock: serving metrics on http://%s/metrics (loopback only; --listen ADDR:PORT "
+			"to serve other hosts)\n", o.listen);
+	else
+		fprintf(stderr, "diolock: serving metrics on http://%s/metrics: NOT loopback, anyone who can reach "
+			"this address can read them\n", o.listen);
+	dl_live_run(&live);
+	MHD_stop_daemon(d);
+	fprintf(stderr, "diolock: stopped after %.1f s, %llu scrapes\n", live.duration_s,
+		(unsigned long long)sc.scrapes);
+	dl_live_stop(&live);
+	check_sink_fini(&sc.cs);
+	pathres_free(sc.pr);
+	return DL_EXIT_OK;
+}

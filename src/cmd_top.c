@@ -1,0 +1,331 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * `diolock top`: the inodes whose i_rwsem made tasks wait longest, with who
+ * waited, who held it, and DIO completions under it. Plain ANSI (clear and
+ * home) on a terminal, plain periodic snapshots otherwise: a full-screen
+ * library would add a dependency for two escape sequences.
+ */
+#include <argp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include "cli.h"
+#include "commands.h"
+#include "event_fmt.h"
+#include "live.h"
+#include "log.h"
+#include "stats.h"
+
+#define TOP_MAX_ROWS 64
+#define TOP_MAX_TASKS 3		/* waiters and holders listed per inode */
+
+struct top_opts {
+	struct dl_run_opts run;
+	double interval_s;
+};
+
+struct top_row {
+	__u32 dev;
+	__u64 ino;
+	char fs[DL_FS_LEN];
+	__u64 waits, read_waits, write_waits, wait_ns, max_ns;
+	__u64 dio_locked;
+};
+
+struct top_ctx {
+	const struct top_opts *o;
+	struct dl_live *live;
+	struct pathres *pr;
+	bool tty;
+	__u64 next_ns, start_ns, drawn_ns;
+	unsigned frames;
+};
+
+static const struct argp_option options[] = {
+	{ "interval", 'i', "SEC", 0, "Refresh every SEC seconds (default 1)", 0 },
+	DL_RUN_ARGP_OPTIONS,
+	{ 0 },
+};
+
+static const char doc[] =
+	"A live table of the inodes with the most i_rwsem wait since start: waits by mode, total\n"
+	"and longest wait, DIO completions under the lock, the top waiters and holders (holder:\n"
+	"the task holding the lock when a wait began; for readers, the kernel's last-reader\n"
+	"hint). On a terminal the screen is redrawn; otherwise plain snapshots are printed.\n"
+	"Stop with Ctrl-C.\n"
+	"\n"
+	"Examples:\n"
+	"  diolock top\n"
+	"  diolock top -i 5 --fs btrfs\n";
+
+static error_t parse(int key, char *arg, struct argp_state *state)
+{
+	struct top_opts *o = state->input;
+
+	if (key == 'i') {
+		if (dl_parse_seconds(arg, &o->interval_s))
+			argp_error(state, "invalid --interval '%s': expected seconds, > 0", arg);
+		return 0;
+	}
+	return dl_run_opt_parse(key, arg, state, &o->run);
+}
+
+/* Compact durations for narrow columns: "806.9ms", "12us", "1.50s". */
+static void short_ns(char *buf, size_t len, __u64 ns)
+{
+	if (ns < 1000000)
+		snprintf(buf, len, "%lluus", (unsigned long long)(ns / 1000));
+	else if (ns < 1000000000)
+		snprintf(buf, len, "%.1fms", ns / 1e6);
+	else
+		snprintf(buf, len, "%.2fs", ns / 1e9);
+}
+
+static struct top_row *row_of(struct top_row *rows, int *n, const struct dl_hist_key *k)
+{
+	for (int i = 0; i < *n; i++)
+		if (rows[i].dev == k->dev && rows[i].ino == k->ino)
+			return &rows[i];
+	if (*n == TOP_MAX_ROWS)
+		return NULL;
+	memset(&rows[*n], 0, sizeof(rows[*n]));
+	rows[*n].dev = k->dev;
+	rows[*n].ino = k->ino;
+	memcpy(rows[*n].fs, k->fs, DL_FS_LEN);
+	return &rows[(*n)++];
+}
+
+static int cmp_row(const void *a, const void *b)
+{
+	const struct top_row *x = a, *y = b;
+
+	if (x->wait_ns != y->wait_ns)
+		return x->wait_ns > y->wait_ns ? -1 : 1;
+	return x->dio_locked > y->dio_locked ? -1 : x->dio_locked < y->dio_locked;
+}
+
+static int cmp_task(const void *a, const void *b)
+{
+	const struct st_task *x = a, *y = b;
+
+	return x->v.wait_ns > y->v.wait_ns ? -1 : x->v.wait_ns < y->v.wait_ns;
+}
+
+/* Print s cut to width columns (the terminal wraps long lines otherwise). */
+static void put_line(int width, const char *s)
+{
+	printf("%.*s\n", width, s);
+}
+
+/* "10935 diowork 605.2ms W, ..." for one inode and role, into buf. */
+static void task_list(char *buf, size_t len, int room, const struct st_snap *s, const struct top_row *r,
+		      __u32 role)
+{
+	struct st_task picked[TOP_MAX_TASKS + 1];
+	size_t n = 0, off = 0, total = 0, shown = 0;
+	char d[24];
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < s->ntasks; i++) {
+		const struct st_task *t = &s->tasks[i];
+
+		if (t->key.dev != r->dev || t->key.ino != r->ino || t->key.role != role)
+			continue;
+		total++;
+		/* keep the TOP_MAX_TASKS largest: the spare last slot takes the newcomer */
+		picked[n] = *t;
+		qsort(picked, n + 1, sizeof(picked[0]), cmp_task);
+		if (n < TOP_MAX_TASKS)
+			n++;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct st_task *t = &picked[i];
+		__u32 m = t->v.modes;
+		const char *mode = (m & (1u << DL_LOCK_WRITE)) ? ((m & (1u << DL_LOCK_READ)) ? "RW" : "W") :
+				   (m & (1u << DL_LOCK_READ)) ? "R" : "?";
+		char item[64];
+		int il;
+
+		short_ns(d, sizeof(d), t->v.wait_ns);
+		il = snprintf(item, sizeof(item), "%s%u %.16s %s %s", i ? ", " : "", t->key.tid, t->v.comm, mode, d);
+		/* whole entries only, with room left for " +N more" */
+		if (i && (int)(off + il) > room - 9)
+			break;
+		if (off + il >= len)
+			break;
+		memcpy(buf + off, item, il + 1);
+		off += il;
+		shown++;
+	}
+	if (total > shown)
+		snprintf(buf + off, len - off, " +%zu more", total - shown);
+}
+
+static void draw(struct top_ctx *tc, __u64 now_ns)
+{
+	struct top_row rows[TOP_MAX_ROWS];
+	struct st_snap s;
+	struct winsize ws;
+	int width = 80, height = 24, nrows = 0, used;
+	__u64 waits = 0, rw = 0, ww = 0, wns = 0, dio = 0, dio_locked = 0;
+	char line[512], list[400], a[24], b[24], dev[24], clock[16];
+	time_t t = time(NULL);
+
+	if (tc->tty && !ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) && ws.ws_col >= 40 && ws.ws_row >= 10) {
+		width = ws.ws_col;
+		height = ws.ws_row;
+	}
+	if (width > (int)sizeof(line) - 1)
+		width = sizeof(line) - 1;
+	if (st_snap_read(&tc->live->s, &s)) {
+		dl_warn("cannot read diolock's histogram maps");
+		return;
+	}
+	for (size_t i = 0; i < s.nhists; i++) {
+		const struct st_hist *h = &s.hists[i];
+		struct top_row *r;
+
+		if (h->key.kind != DL_HIST_WAIT_READ && h->key.kind != DL_HIST_WAIT_WRITE &&
+		    h->key.kind != DL_HIST_DIO_LOCKED)
+			continue;
+		r = row_of(rows, &nrows, &h->key);
+		if (!r)
+			continue;
+		if (h->key.kind == DL_HIST_DIO_LOCKED) {
+			r->dio_locked += h->h.count;
+			continue;
+		}
+		r->waits += h->h.count;
+		r->wait_ns += h->h.sum_ns;
+		if (h->h.max_ns > r->max_ns)
+			r->max_ns = h->h.max_ns;
+		if (h->key.kind == DL_HIST_WAIT_READ)
+			r->read_waits += h->h.count;
+		else
+			r->write_waits += h->h.count;
+	}
+	qsort(rows, nrows, sizeof(rows[0]), cmp_row);
+	for (int i = 0; i < nrows; i++) {
+		waits += rows[i].waits;
+		rw += rows[i].read_waits;
+		ww += rows[i].write_waits;
+		wns += rows[i].wait_ns;
+	}
+	for (size_t i = 0; i < s.nfsdio; i++) {
+		dio += s.fsdio[i].v.completions;
+		dio_locked += s.fsdio[i].v.under_read + s.fsdio[i].v.under_write;
+	}
+
+	if (tc->tty)
+		fputs("\033[H\033[2J", stdout);
+	else if (tc->frames)
+		putchar('\n');
+	tc->frames++;
+	strftime(clock, sizeof(clock), "%H:%M:%S", localtime(&t));
+	snprintf(line, sizeof(line), "diolock top  %s  up %.0fs  every %gs  waits via %s  lost %llu", clock,
+		 (now_ns - tc->start_ns) / 1e9, tc->o->interval_s, st_wait_tier(&tc->live->s),
+		 (unsigned long long)(s.lost_ringbuf + s.lost_map_full));
+	put_line(width, line);
+	short_ns(a, sizeof(a), wns);
+	snprintf(line, sizeof(line), "i_rwsem waits %llu (read %llu, write %llu) %s; DIO done %llu, %llu under i_rwsem",
+		 (unsigned long long)waits, (unsigned long long)rw, (unsigned long long)ww, a,
+		 (unsigned long long)dio, (unsigned long long)dio_locked);
+	put_line(width, line);
+	put_line(width, "");
+	snprintf(line, sizeof(line), "%6s %6s %6s %9s %9s %8s  %s", "WAITS", "READ", "WRITE", "TOTAL", "MAX",
+		 "DIO@LOCK", "FILE");
+	put_line(width, line);
+	used = 4;
+	if (!nrows)
+		put_line(width, "  (no i_rwsem wait or DIO completion under i_rwsem yet)");
+	/* four lines per inode; keep the last screen line free for the cursor */
+	for (int i = 0; i < nrows && (!tc->tty || used + 4 <= height - 1); i++, used += 4) {
+		const struct top_row *r = &rows[i];
+		const char *path = pathres_inode(tc->pr, r->dev, r->ino, st_pid_hint(&s, r->dev, r->ino));
+		size_t plen = strlen(path);
+		int room = width - 6;
+
+		short_ns(a, sizeof(a), r->wait_ns);
+		short_ns(b, sizeof(b), r->max_ns);
+		dl_fmt_dev(r->dev, dev, sizeof(dev));
+		snprintf(line, sizeof(line), "%6llu %6llu %6llu %9s %9s %8llu  %.16s %s ino %llu",
+			 (unsigned long long)r->waits, (unsigned long long)r->read_waits,
+			 (unsigned long long)r->write_waits, a, b, (unsigned long long)r->dio_locked, r->fs, dev,
+			 (unsigned long long)r->ino);
+		put_line(width, line);
+		/* long paths lose their beginning: the file name matters most */
+		if ((int)plen > room && room > 3)
+			snprintf(line, sizeof(line), "    ...%s", path + plen - (room - 3));
+		else
+			snprintf(line, sizeof(line), "    %s", path);
+		put_line(width, line);
+		task_list(list, sizeof(list), width - 12, &s, r, DL_ROLE_WAITER);
+		snprintf(line, sizeof(line), "    waited: %s", list[0] ? list : "-");
+		put_line(width, line);
+		task_list(list, sizeof(list), width - 12, &s, r, DL_ROLE_HOLDER);
+		snprintf(line, sizeof(line), "    held:   %s", list[0] ? list : "-");
+		put_line(width, line);
+	}
+	fflush(stdout);
+	st_snap_free(&s);
+}
+
+static void on_tick(void *ctx, const struct dl_event *e)
+{
+	struct top_ctx *tc = ctx;
+
+	if (e->hdr.type != DL_EV_TICK)
+		return;
+	if (!tc->start_ns) {
+		tc->start_ns = e->hdr.ts_ns;
+		tc->next_ns = e->hdr.ts_ns;
+	}
+	if (e->hdr.ts_ns < tc->next_ns)
+		return;
+	tc->next_ns = e->hdr.ts_ns + (__u64)(tc->o->interval_s * 1e9);
+	tc->drawn_ns = e->hdr.ts_ns;
+	draw(tc, e->hdr.ts_ns);
+}
+
+int cmd_top(int argc, char **argv)
+{
+	static const struct argp argp = { options, parse, "[-- CMD [ARG...]]", doc, NULL, NULL, NULL };
+	struct top_opts o = { .interval_s = 1 };
+	struct dl_live live = {};
+	struct dl_session_opts so = {};
+	struct top_ctx tc = { .o = &o, .live = &live };
+	char err[256];
+
+	if (argp_parse(&argp, argc, argv, DL_RUN_ARGP_FLAGS, NULL, &o))
+		return DL_EXIT_USAGE;
+	if (o.run.filter.comm[0])
+		dl_warn("--comm is not applied by top (BPF folds the totals; use -p PID)");
+	tc.tty = isatty(STDOUT_FILENO);
+	tc.pr = pathres_new();
+	if (!tc.pr)
+		return DL_EXIT_USAGE;
+	so.filter = &o.run.filter;
+	so.forced = o.run.forced;
+	so.cb = on_tick;
+	so.ctx = &tc;
+	so.stat = true;
+	so.stat_by = DL_BY_INODE;
+	so.events_off = true;
+	live.tick = true;
+	live.timeout_s = o.run.timeout_s;
+	if (dl_live_start(&live, &so, o.run.cmd, err, sizeof(err))) {
+		dl_err("%s", err);
+		pathres_free(tc.pr);
+		return DL_EXIT_USAGE;
+	}
+	dl_live_run(&live);
+	/* the final state, when stopped well after the last refresh */
+	if (tc.start_ns && tc.start_ns + (__u64)(live.duration_s * 1e9) > tc.drawn_ns + 200000000ULL)
+		draw(&tc, tc.start_ns + (__u64)(live.duration_s * 1e9));
+	dl_live_stop(&live);
+	pathres_free(tc.pr);
+	return DL_EXIT_OK;
+}

@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include "event_fmt.h"
+#include "filter.h"
+#include "stats.h"
+
+/* Every entry of a hash map: key_size + value_size bytes each, appended to *out. */
+static int dump_map(int fd, size_t ksz, size_t vsz, void **out, size_t *n)
+{
+	char key[64], next[64];
+	size_t cap = 0, esz = ksz + vsz;
+	char *buf = NULL, *nb;
+	void *prev = NULL;
+
+	*out = NULL;
+	*n = 0;
+	if (fd < 0)
+		return fd;
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 64;
+			nb = realloc(buf, cap * esz);
+			if (!nb) {
+				free(buf);
+				return -ENOMEM;
+			}
+			buf = nb;
+		}
+		memcpy(buf + *n * esz, next, ksz);
+		/* deleted between the two calls (LRU eviction): skip it */
+		if (!bpf_map_lookup_elem(fd, next, buf + *n * esz + ksz))
+			(*n)++;
+		memcpy(key, next, ksz);
+		prev = key;
+	}
+	*out = buf;
+	return 0;
+}
+
+static int cmp_hist(const void *a, const void *b)
+{
+	const struct st_hist *x = a, *y = b;
+
+	if (x->key.kind != y->key.kind)
+		return x->key.kind < y->key.kind ? -1 : 1;
+	if (x->h.sum_ns != y->h.sum_ns)
+		return x->h.sum_ns > y->h.sum_ns ? -1 : 1;
+	return memcmp(&x->key, &y->key, sizeof(x->key));
+}
+
+int st_snap_read(const struct dl_session *s, struct st_snap *snap)
+{
+	void *p;
+	int err;
+
+	memset(snap, 0, sizeof(*snap));
+	err = dump_map(dl_session_map_fd(s, "hists"), sizeof(struct dl_hist_key), sizeof(struct dl_hist),
+		       &p, &snap->nhists);
+	snap->hists = p;
+	if (!err) {
+		err = dump_map(dl_session_map_fd(s, "lock_tasks"), sizeof(struct dl_lock_task_key),
+			       sizeof(struct dl_lock_task), &p, &snap->ntasks);
+		snap->tasks = p;
+	}
+	if (!err) {
+		err = dump_map(dl_session_map_fd(s, "fs_dio"), DL_FS_LEN, sizeof(struct dl_fs_dio), &p,
+			       &snap->nfsdio);
+		snap->fsdio = p;
+	}
+	if (err) {
+		st_snap_free(snap);
+		return err;
+	}
+	if (snap->nhists)
+		qsort(snap->hists, snap->nhists, sizeof(*snap->hists), cmp_hist);
+	snap->lost_ringbuf = dl_session_lost(s, DL_CNT_RINGBUF_LOST);
+	snap->lost_map_full = dl_session_lost(s, DL_CNT_MAP_FULL);
+	return 0;
+}
+
+void st_snap_free(struct st_snap *snap)
+{
+	free(snap->hists);
+	free(snap->tasks);
+	free(snap->fsdio);
+	memset(snap, 0, sizeof(*snap));
+}
+
+bool st_hold_available(const struct dl_session *s, char *why, size_t len)
+{
+	const struct dl_hook_state *acq = &s->hooks[DL_HOOK_RWSEM_ACQUIRE];
+
+	if (acq->tier != DL_TIER_NONE)
+		return true;
+	snprintf(why, len, "needs the i_rwsem acquire/release hooks (fentry or kprobe on down_*/up_*): "
+		 "no tracepoint fires on an uncontended acquisition or on a release; here: %s",
+		 acq->why[0] ? acq->why : "not attached");
+	return false;
+}
+
+const char *st_wait_tier(const struct dl_session *s)
+{
+	return dl_tier_name(s->hooks[DL_HOOK_WAIT_BEGIN].tier);
+}
+
+__u32 st_pid_hint(const struct st_snap *snap, __u32 dev, __u64 ino)
+{
+	for (size_t i = 0; i < snap->ntasks; i++)
+		if (snap->tasks[i].key.dev == dev && snap->tasks[i].key.ino == ino)
+			return snap->tasks[i].key.tid;
+	return 0;
+}
+
+const char *st_kind_title(enum dl_hist_kind k)
+{
+	switch (k) {
+	case DL_HIST_WAIT_READ:
+		return "i_rwsem wait, read mode";
+	case DL_HIST_WAIT_WRITE:
+		return "i_rwsem wait, write mode";
+	case DL_HIST_HOLD_READ:
+		return "i_rwsem hold, read mode";
+	case DL_HIST_HOLD_WRITE:
+		return "i_rwsem hold, write mode";
+	case DL_HIST_DIO_LOCKED:
+		return "DIO submit -> complete, completion under i_rwsem";
+	case DL_HIST_DIO_UNLOCKED:
+		return "DIO submit -> complete, completion without i_rwsem";
+	default:
+		return "unknown";
+	}
+}
+
+void st_key_label(char *buf, size_t len, const struct st_snap *snap, const struct dl_hist_key *k,
+		  enum dl_stat_by by, struct pathres *pr)
+{
+	char dev[24];
+
+	dl_fmt_dev(k->dev, dev, sizeof(dev));
+	switch (by) {
+	case DL_BY_INODE:
+		snprintf(buf, len, "%.16s %s ino %llu %s [%s]", k->fs, dev, (unsigned long long)k->ino,
+			 pathres_inode(pr, k->dev, k->ino, st_pid_hint(snap, k->dev, k->ino)),
+			 pathres_dev(pr, k->dev));
+		break;
+	case DL_BY_FS:
+		snprintf(buf, len, "%.16s %s [%s] on %s", k->fs, dev, pathres_dev(pr, k->dev),
+			 pathres_mountpoint(pr, k->dev) ? pathres_mountpoint(pr, k->dev) : "unknown");
+		break;
+	case DL_BY_COMM:
+		snprintf(buf, len, "comm %.16s", k->comm);
+		break;
+	default:
+		snprintf(buf, len, "stack id %d (%.16s)", k->stack_id, k->fs);
+		break;
+	}
+}

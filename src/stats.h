@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What `stat`, `top` and `serve` share: a snapshot of the histogram maps
+ * the BPF side folds (stat.bpf.h), and the names of what they are keyed by.
+ */
+#ifndef DIOLOCK_STATS_H
+#define DIOLOCK_STATS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "diolock/event.h"
+#include "hist.h"
+#include "live.h"
+#include "pathres.h"
+
+struct st_hist {
+	struct dl_hist_key key;
+	struct dl_hist h;
+};
+
+struct st_task {
+	struct dl_lock_task_key key;
+	struct dl_lock_task v;
+};
+
+struct st_fsdio {
+	char fs[DL_FS_LEN];
+	struct dl_fs_dio v;
+};
+
+struct st_snap {
+	struct st_hist *hists;
+	size_t nhists;
+	struct st_task *tasks;
+	size_t ntasks;
+	struct st_fsdio *fsdio;
+	size_t nfsdio;
+	__u64 lost_ringbuf, lost_map_full;
+};
+
+/* 0 or -errno. Sorted: by kind, then by total time, largest first. */
+int st_snap_read(const struct dl_session *s, struct st_snap *snap);
+void st_snap_free(struct st_snap *snap);
+
+/* Hold times need acquisition and release hooks; false with the reason in why. */
+bool st_hold_available(const struct dl_session *s, char *why, size_t len);
+/* The tier the i_rwsem wait hooks got: "tp_btf", "fentry", ... */
+const char *st_wait_tier(const struct dl_session *s);
+
+/* A waiter of this inode, whose open files may name it (0: none seen). */
+__u32 st_pid_hint(const struct st_snap *snap, __u32 dev, __u64 ino);
+
+/* "i_rwsem wait, write mode" */
+const char *st_kind_title(enum dl_hist_kind k);
+
+/* One line naming what a histogram key is, for text reports. */
+void st_key_label(char *buf, size_t len, const struct st_snap *snap, const struct dl_hist_key *k,
+		  enum dl_stat_by by, struct pathres *pr);
+
+#endif
