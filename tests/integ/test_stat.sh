@@ -1,0 +1,174 @@
+#!/usr/bin/env bash
+# stat, top and serve: histograms folded in BPF maps on real contended files.
+. "$(dirname "$0")/lib.sh"
+require_root
+
+# Processes and the tmux session started here go before lib.sh's unmounts.
+TMUX_SESSION=diolock-test-$$
+stat_cleanup() {
+	local p
+	for p in $(cat "$T"/*.pid 2>/dev/null); do
+		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
+	done
+	tmux kill-session -t "$TMUX_SESSION" 2>/dev/null
+	cleanup
+}
+trap stat_cleanup EXIT
+
+# The log2 slot of a duration in ns, as diolock computes it (floor(log2(us))).
+slot() {
+	local us=$(($1 / 1000)) s=0
+	while [ "$us" -ge 2 ]; do us=$((us / 2)); s=$((s + 1)); done
+	echo $s
+}
+
+# stat_contend FS MODE: three waiters behind a 300 ms holder on one file.
+stat_contend() {
+	local fs=$1 mode=$2 other mnt ino
+	mnt=$(mkfs_mount "$fs" "s$fs") || { fail mount; return; }
+	[ "$mode" = write ] && other=read || other=write
+	# --dev: only this filesystem (other tests may run beside this one); diowork's lines go to a file
+	"$DIOLOCK" stat --json --dev "$(stat_dev "$mnt")" -- \
+		sh -c "exec \"\$0\" \"\$@\" >$T/$fs.out" "$DIOWORK" -j 3 --hold-ms 300 hold-contend "$mnt/h" \
+		>"$T/$fs.json" 2>"$T/$fs.err"
+	expect_eq "$?" 0 "stat exit status"
+	ino=$(stat -c %i "$mnt/h")
+	local w="[.histograms[] | select(.metric == \"wait\")]"
+	expect_jq "$T/$fs.json" "$w | length == 1" "$fs: waits on exactly one inode and mode"
+	expect_jq "$T/$fs.json" "$w[0].ino == $ino and $w[0].mode == \"$mode\" and $w[0].fs == \"$fs\"" \
+		"$fs: the contended inode, $mode mode"
+	expect_jq "$T/$fs.json" "$w[0].count == 3" "$fs: three waits"
+	expect_jq "$T/$fs.json" "$w[0].max_ns > 250000000 and $w[0].max_ns < 2000000000" "$fs: waits of about 300 ms"
+	expect_jq "$T/$fs.json" "$w[0].p50_ns <= $w[0].max_ns and $w[0].p50_ns <= $w[0].p99_ns" "$fs: percentiles ordered"
+	expect_jq "$T/$fs.json" "([$w[0].buckets[].count] | add) == 3" "$fs: buckets hold every wait"
+	expect_jq "$T/$fs.json" "[.histograms[] | select(.metric == \"wait\" and .mode == \"$other\")] | length == 0" \
+		"$fs: no $other waits"
+	expect_jq "$T/$fs.json" "$w[0].path == \"$mnt/h\"" "$fs: path resolved"
+	expect_jq "$T/$fs.json" "$w[0].device | test(\"^/dev/loop[0-9]+ \\\\($T/s$fs.img\\\\)\$\")" \
+		"$fs: device names the loop device and its backing file"
+	expect_jq "$T/$fs.json" '.hold_time.available == false and (.hold_time.why | test("tracepoint"))' \
+		"$fs: hold time unavailable here, and why"
+	expect_jq "$T/$fs.json" '.lost_events == 0' "$fs: nothing lost"
+	expect_jq "$T/$fs.json" "[.dio_completions_by_fs[] | select(.fs == \"$fs\")][0].completions >= 3" \
+		"$fs: DIO completions counted"
+	# every completion ran inside iomap_dio_rw under the waiter's own hold (shared ones inferred)
+	expect_jq "$T/$fs.json" "[.dio_completions_by_fs[] | select(.fs == \"$fs\")][0] | .under_i_rwsem == .completions" \
+		"$fs: completions under i_rwsem"
+}
+
+test_stat_ext4_write() { stat_contend ext4 write; }
+test_stat_xfs_read() { stat_contend xfs read; }
+
+# The same kind of run under trace and under stat: the same waits, the same buckets.
+test_stat_agrees_with_trace() {
+	local mnt ino n tmax traw tslot smax p50 dev
+	mnt=$(mkfs_mount ext4 agree) || { fail mount; return; }
+	dev=$(stat_dev "$mnt")
+	"$DIOLOCK" trace --json --dev "$dev" -- "$DIOWORK" -j 3 --hold-ms 300 hold-contend "$mnt/h" >"$T/t.out" 2>/dev/null
+	ino=$(stat -c %i "$mnt/h")
+	grep '"type":"wait_end"' "$T/t.out" | jq -s "[.[] | select(.ino == $ino and .dev == \"$dev\") | .len] | sort" >"$T/t.json"
+	n=$(jq length "$T/t.json")
+	[ "$n" -ge 3 ] || fail "trace saw $n waits"
+	"$DIOLOCK" stat --json --dev "$dev" -- sh -c "exec \"\$0\" \"\$@\" >/dev/null" \
+		"$DIOWORK" -j 3 --hold-ms 300 hold-contend "$mnt/h2" >"$T/s.json" 2>/dev/null
+	ino=$(stat -c %i "$mnt/h2")
+	local w="[.histograms[] | select(.metric == \"wait\" and .ino == $ino)]"
+	expect_jq "$T/s.json" "([$w[].count] | add) == $n" "stat counts the $n waits trace saw"
+	expect_jq "$T/s.json" "($w | length) == 1 and $w[0].mode == \"write\"" "one mode"
+	# trace's raw median and stat's bucket estimate fall in the same log2 bucket
+	traw=$(jq '.[(length - 1) / 2 | floor]' "$T/t.json")
+	p50=$(jq "$w[0].p50_ns" "$T/s.json")
+	expect_eq "$(slot "$p50")" "$(slot "$traw")" "p50 bucket (stat $p50 ns, trace $traw ns)"
+	tmax=$(jq '.[-1]' "$T/t.json")
+	smax=$(jq "$w[0].max_ns" "$T/s.json")
+	tslot=$(slot "$tmax")
+	expect_eq "$(slot "$smax")" "$tslot" "max bucket (stat $smax ns, trace $tmax ns)"
+}
+
+# No record crosses the ring buffer in stat mode, and --by changes the key.
+test_stat_by_comm() {
+	local mnt
+	mnt=$(mkfs_mount ext4 bycomm) || { fail mount; return; }
+	"$DIOLOCK" stat --json --by comm --dev "$(stat_dev "$mnt")" -- \
+		sh -c "exec \"\$0\" \"\$@\" >/dev/null" "$DIOWORK" -j 2 --hold-ms 200 hold-contend "$mnt/h" >"$T/c.json" 2>/dev/null
+	expect_jq "$T/c.json" '.by == "comm"' "keyed by comm"
+	expect_jq "$T/c.json" '[.histograms[] | select(.metric == "wait")] | length == 1 and .[0].comm == "diowork" and .[0].count == 2' \
+		"two waits by diowork"
+	"$DIOLOCK" stat -d 1 --by stack >"$T/k.txt" 2>&1 || fail "stat --by stack"
+	"$DIOLOCK" stat --by fs --dev "$(stat_dev "$mnt")" -- "$DIOWORK" -j 2 --hold-ms 200 hold-contend "$mnt/h2" >"$T/f.txt" 2>&1
+	grep -q "^ext4 [0-9]*:[0-9]* \[/dev/loop[0-9]* ($T/bycomm.img)\] on $mnt\$" "$T/f.txt" ||
+		fail "--by fs names the device and mount point"
+	grep -q "p50 .* ms, p99 .* ms, max .* ms" "$T/f.txt" || fail "percentiles with units"
+}
+
+# serve: a scrape parses and passes promtool, with the contended inode's waits.
+test_serve_promtool() {
+	local mnt port ino i
+	mnt=$(mkfs_mount ext4 serve) || { fail mount; return; }
+	port=$((20000 + RANDOM % 20000))
+	"$DIOLOCK" serve --by inode --dev "$(stat_dev "$mnt")" --listen "127.0.0.1:$port" --timeout 60 2>"$T/serve.err" &
+	echo $! >"$T/serve.pid"
+	for i in $(seq 50); do
+		curl -sf "http://127.0.0.1:$port/metrics" >/dev/null && break
+		sleep 0.2
+	done
+	grep -q "serving metrics on http://127.0.0.1:$port/metrics (loopback only" "$T/serve.err" ||
+		fail "startup says it is bound to loopback"
+	"$DIOWORK" -j 3 --hold-ms 300 hold-contend "$mnt/h" >/dev/null
+	"$DIOWORK" -n 16 -s dio-write "$mnt/d" >/dev/null
+	ino=$(stat -c %i "$mnt/h")
+	curl -sf "http://127.0.0.1:$port/metrics" >"$T/m.txt" || fail "scrape"
+	promtool check metrics <"$T/m.txt" >"$T/promtool.out" 2>&1 || fail "promtool: $(cat "$T/promtool.out")"
+	grep -q "^diolock_i_rwsem_wait_seconds_count{mode=\"write\",fs=\"ext4\",dev=\"[0-9:]*\",ino=\"$ino\",path=\"$mnt/h\"} 3\$" \
+		"$T/m.txt" || fail "three write waits on ino $ino"
+	grep -q "^diolock_i_rwsem_wait_seconds_bucket{mode=\"write\",.*ino=\"$ino\".*,le=\"0.524288\"} 3\$" "$T/m.txt" ||
+		fail "cumulative buckets with le in seconds"
+	grep -q '^diolock_violations_total{kind="dio_complete_under_i_rwsem",severity="info"} [1-9]' "$T/m.txt" ||
+		fail "the analyzer's findings counted"
+	grep -q '^diolock_attach_info{hook="rwsem_wait_begin",tier="tp_btf"} 1$' "$T/m.txt" || fail "attach tiers"
+	grep -q '^diolock_lost_events_total{reason="ringbuf_full"} 0$' "$T/m.txt" || fail "lost events"
+	curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/nope" | grep -q 404 || fail "404 elsewhere"
+	kill "$(cat "$T/serve.pid")"
+	wait "$(cat "$T/serve.pid")"
+	expect_eq "$?" 0 "serve exit status on SIGTERM"
+	rm -f "$T/serve.pid"
+	"$DIOLOCK" serve --listen 127.0.0.1 >/dev/null 2>"$T/bad.err"
+	expect_eq "$?" 2 "bad --listen"
+}
+
+# top at 80x24 under tmux: the contended inode, readable, nothing wider than the screen.
+test_top_tmux() {
+	local mnt ino
+	mnt=$(mkfs_mount ext4 top) || { fail mount; return; }
+	tmux new-session -d -s "$TMUX_SESSION" -x 80 -y 24 "$DIOLOCK top --dev $(stat_dev "$mnt") -i 0.5 --timeout 30; sleep 30" || { fail tmux; return; }
+	sleep 1.5
+	"$DIOWORK" -j 3 --hold-ms 300 hold-contend "$mnt/h" >/dev/null
+	sleep 1.5
+	tmux capture-pane -p -t "$TMUX_SESSION" >"$T/top.txt"
+	tmux kill-session -t "$TMUX_SESSION"
+	ino=$(stat -c %i "$mnt/h")
+	grep -q '^diolock top ' "$T/top.txt" || fail "header on the first line"
+	grep -Eq "^ +3 +0 +3 +[0-9.]+ms +[0-9.]+ms +[0-9]+  ext4 [0-9:]+ ino $ino\$" "$T/top.txt" ||
+		fail "the contended inode with three write waits"
+	grep -q "^    $mnt/h\$" "$T/top.txt" || fail "its path"
+	grep -Eq '^    waited: [0-9]+ diowork W ' "$T/top.txt" || fail "waiters"
+	grep -Eq '^    held:   [0-9]+ diowork W ' "$T/top.txt" || fail "holder"
+	[ "$(awk '{ if (length($0) > 80) n++ } END { print n + 0 }' "$T/top.txt")" = 0 ] || fail "lines fit in 80 columns"
+	[ "$(wc -l <"$T/top.txt")" -le 24 ] || fail "fits in 24 lines"
+}
+
+# Not a terminal: plain snapshots, no escape codes.
+test_top_plain() {
+	"$DIOLOCK" top -i 0.5 --timeout 1.6 >"$T/plain.txt" 2>&1
+	expect_eq "$?" 0 "top exit status"
+	grep -q $'\033' "$T/plain.txt" && fail "escape codes in plain output"
+	[ "$(grep -c '^diolock top ' "$T/plain.txt")" -ge 3 ] || fail "periodic snapshots"
+}
+
+run_test test_stat_ext4_write
+run_test test_stat_xfs_read
+run_test test_stat_agrees_with_trace
+run_test test_stat_by_comm
+run_test test_serve_promtool
+run_test test_top_tmux
+run_test test_top_plain
