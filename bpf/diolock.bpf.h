@@ -286,12 +286,12 @@ static __always_inline struct dl_event *dl_reserve(__u16 type)
 	struct dl_event *e;
 	__u64 id = bpf_get_current_pid_tgid();
 
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		dl_count(DL_CNT_RINGBUF_LOST);
 	/* records switched off is not a loss: nothing is counted */
 	if (events_off)
 		return NULL;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		dl_count(DL_CNT_RINGBUF_LOST);
 		return NULL;
 	}
 	__builtin_memset(e, 0, sizeof(*e));

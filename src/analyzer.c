@@ -30,7 +30,7 @@ struct an_task {
 	__u32 tid, pid;
 	char comm[DL_COMM_LEN];
 	/* a DIO this task submitted (or is completing) and has not completed */
-	bool dio_active, dio_synced, complete_classified;
+	bool dio_active, dio_synced, complete_classified, dio_dsync;
 	__u64 dio_lock;
 	__u8 dio_hold;		/* enum dl_lock_mode held across the DIO */
 	/* a fsync this task began while holding that inode's i_rwsem */
@@ -667,6 +667,7 @@ static void on_dio_begin(struct analyzer *an, struct an_task *t, const struct dl
 
 	t->dio_active = true;
 	t->dio_synced = false;
+	t->dio_dsync = e->flags & DL_F_DSYNC;
 	t->complete_classified = false;
 	t->sync_under_lock = false;
 	t->dio_lock = e->lock_addr;
@@ -736,6 +737,7 @@ static void on_complete_begin(struct analyzer *an, struct an_task *t, const stru
 	if (mode == DL_LOCK_NONE)
 		return;
 	t->complete_classified = true;
+	t->dio_dsync |= !!(e->flags & DL_F_DSYNC);
 	if (is_fs(e->fs, "btrfs")) {
 		if (!(e->flags & DL_F_NEED_SYNC))
 			note = NOTE_BTRFS_NOSYNC;
@@ -877,20 +879,39 @@ static void end_wait(struct analyzer *an, struct an_task *t)
 	t->waiting_on = 0;
 }
 
+/*
+ * Findings made while a task is inside its own DIO describe that DIO: they
+ * carry its DSYNC flag even when the record (a lock wait) has no iocb.
+ */
+static const struct dl_event *in_dio(const struct an_task *t, const struct dl_event *e, struct dl_event *copy)
+{
+	if (!t->dio_active || t->dio_lock != e->lock_addr || !t->dio_dsync)
+		return e;
+	*copy = *e;
+	copy->flags |= DL_F_DSYNC;
+	return copy;
+}
+
 static void on_wait_begin(struct analyzer *an, struct an_task *t, struct an_lock *l, const struct dl_event *e)
 {
 	bool exact;
 	__u8 mode = held_mode(t, e, &exact);
 	bool wants_write = e->flags & DL_F_WAIT_WRITE;
+	struct dl_event copy;
+	const struct dl_event *d = in_dio(t, e, &copy);
 
 	note_contention(an, e);
 	/* Waiting to read-lock what we hold shared is not a self-deadlock. */
 	if (mode == DL_LOCK_WRITE || (mode == DL_LOCK_READ && wants_write)) {
-		report(an, AN_SELF_DEADLOCK, AN_ERROR, exact, e, mode,
+		report(an, AN_SELF_DEADLOCK, AN_ERROR, exact, d, mode,
 		       mode == DL_LOCK_WRITE ? NOTE_SELF_WRITE : exact ? NOTE_SELF_READ : NOTE_SELF_READ_HINT);
-		/* The seed bug's shape: the wait comes from the completion's own fsync. */
-		if (t->dio_active && t->sync_under_lock && t->sync_lock == e->lock_addr)
-			report(an, AN_DIO_COMPLETE_UNDER_LOCK, AN_ERROR, exact, e, mode, NOTE_BTRFS_DEADLOCK);
+		/*
+		 * The seed bug's shape: the wait comes from the completion's own
+		 * fsync (unless completion entry already said so, in exact tiers).
+		 */
+		if (t->dio_active && t->sync_under_lock && t->sync_lock == e->lock_addr &&
+		    !t->complete_classified)
+			report(an, AN_DIO_COMPLETE_UNDER_LOCK, AN_ERROR, exact, d, mode, NOTE_BTRFS_DEADLOCK);
 	}
 	if (l)
 		start_wait(an, t, l, e, wants_write ? DL_LOCK_WRITE : DL_LOCK_READ);
@@ -953,8 +974,9 @@ static void on_recursive(struct analyzer *an, struct an_task *t, const struct dl
 	bool exact;
 	__u8 mode = held_mode(t, e, &exact);
 	bool read_read = mode == DL_LOCK_READ && (e->flags & DL_F_WAIT_READ);
+	struct dl_event copy;
 
-	report(an, AN_RECURSIVE_ACQUIRE, read_read ? AN_WARNING : AN_ERROR, exact, e,
+	report(an, AN_RECURSIVE_ACQUIRE, read_read ? AN_WARNING : AN_ERROR, exact, in_dio(t, e, &copy),
 	       (e->flags & DL_F_WAIT_WRITE) ? DL_LOCK_WRITE : DL_LOCK_READ,
 	       read_read ? NOTE_RECURSIVE_READ : NOTE_RECURSIVE_WRITE);
 }

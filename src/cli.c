@@ -22,26 +22,35 @@ error_t dl_run_opt_parse(int key, char *arg, struct argp_state *state, struct dl
 	char err[160];
 	__u64 kb;
 
+	/* argp_error() exits, except under ARGP_NO_EXIT: never keep a bad value */
 	if (DL_IS_FILTER_KEY(key)) {
-		if (dl_filter_parse(&o->filter, key, arg, err, sizeof(err)))
+		if (dl_filter_parse(&o->filter, key, arg, err, sizeof(err))) {
 			argp_error(state, "%s", err);
+			return EINVAL;
+		}
 		return 0;
 	}
 	switch (key) {
 	case DL_OPT_TIMEOUT:
-		if (dl_parse_seconds(arg, &o->timeout_s))
+		if (dl_parse_seconds(arg, &o->timeout_s)) {
 			argp_error(state, "invalid --timeout '%s': expected seconds, > 0 and <= 1000000", arg);
+			return EINVAL;
+		}
 		return 0;
 	case DL_OPT_ATTACH:
-		if (dl_parse_tier(arg, &o->forced))
+		if (dl_parse_tier(arg, &o->forced)) {
 			argp_error(state, "invalid --attach '%s': fentry, kprobe or tracepoint", arg);
+			return EINVAL;
+		}
 		return 0;
 	case DL_OPT_BTF:
 		o->btf_path = arg;
 		return 0;
 	case DL_OPT_RINGBUF:
-		if (dl_parse_u64(arg, 1 << 20, &kb) || kb < 4 || (kb & (kb - 1)))
+		if (dl_parse_u64(arg, 1 << 20, &kb) || kb < 4 || (kb & (kb - 1))) {
 			argp_error(state, "invalid --ringbuf '%s': a power of two from 4 to 1048576 KiB", arg);
+			return EINVAL;
+		}
 		o->ringbuf_bytes = kb << 10;
 		return 0;
 	case ARGP_KEY_ARG:

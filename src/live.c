@@ -76,6 +76,11 @@ int dl_live_start(struct dl_live *l, const struct dl_session_opts *o, char *cons
 		dl_cmd_abort(&l->cmd);
 		return ret;
 	}
+	/*
+	 * Symbolizing the first stack reads all of /proc/kallsyms: do it now, so
+	 * the first finding is printed the moment it is found.
+	 */
+	l->ksyms = ksyms_load(NULL);
 	if (argv) {
 		ret = dl_cmd_release(&l->cmd, argv, err, errlen);
 		if (ret) {

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
+#include "log.h"
 #include "probe.h"
 #include "probe.skel.h"
 
@@ -68,14 +69,19 @@ static void explain(enum dl_hook_id hook, enum dl_tier tier, const char *what, i
 		break;
 	case ENOENT:
 	case ESRCH:
-		if (tier == DL_TIER_FENTRY || tier == DL_TIER_TP_BTF)
-			snprintf(res->why, sizeof(res->why), "%s%s%s not in kernel BTF%s",
-				 tp ? h->tp_system : "", tp ? ":" : "", what,
-				 h->module ? " (module not loaded, or loaded without BTF)" : " (inlined?)");
+		if (tp)
+			snprintf(res->why, sizeof(res->why), "tracepoint %s:%s does not exist on this kernel%s",
+				 h->tp_system, what, h->module ? " (or its module is not loaded)" : "");
+		else if (tier == DL_TIER_FENTRY)
+			snprintf(res->why, sizeof(res->why), "%s not in kernel BTF (%s)", what,
+				 h->module ? "module not loaded, or loaded without BTF" : "inlined or renamed?");
 		else
-			snprintf(res->why, sizeof(res->why), "%s%s%s does not exist on this kernel%s",
-				 tp ? h->tp_system : "", tp ? ":" : "", what,
-				 h->module ? " (module not loaded?)" : "");
+			snprintf(res->why, sizeof(res->why), "%s is not a kprobe-able symbol%s", what,
+				 h->module ? " (module not loaded?)" : " (inlined or renamed?)");
+		break;
+	case 524:	/* ENOTSUPP, kernel-internal */
+		snprintf(res->why, sizeof(res->why), "%s %s: not supported for this function by this kernel "
+			 "(e.g. more than 6 arguments)", dl_tier_name(tier), what);
 		break;
 	case EOPNOTSUPP:
 		snprintf(res->why, sizeof(res->why), "%s not supported by this kernel", dl_tier_name(tier));
@@ -103,9 +109,14 @@ static int try_target(enum dl_tier tier, const char *target)
 	struct bpf_program *prog;
 	int err;
 
+	/* an expected refusal is an answer, not a warning worth libbpf's log */
+	libbpf_set_print(NULL);
 	skel = probe_bpf__open();
-	if (!skel)
-		return -errno;
+	if (!skel) {
+		err = -errno;
+		libbpf_set_print(dl_libbpf_print);
+		return err;
+	}
 	prog = tier_prog(skel, tier);
 	bpf_program__set_autoload(prog, true);
 	if (tier == DL_TIER_FENTRY || tier == DL_TIER_TP_BTF) {
@@ -128,6 +139,9 @@ static int try_target(enum dl_tier tier, const char *target)
 out:
 	bpf_link__destroy(link);
 	probe_bpf__destroy(skel);
+	libbpf_set_print(dl_libbpf_print);
+	if (err)
+		dl_debug("probe %s %s: %s", dl_tier_name(tier), target, strerror(err < 0 ? -err : err));
 	return err < 0 ? err : -err;
 }
 

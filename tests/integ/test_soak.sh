@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Soak: a bounded mixed workload (contention, DSYNC DIO, truncate/fallocate
+# races, btrfs fallbacks, task churn) under one long `check`. diolock must not
+# crash, its memory must stay flat, and every injected detectable case must
+# still be reported. SOAK_SECONDS sets the length (60 in make test, 600 in
+# make soak).
+. "$(dirname "$0")/lib.sh"
+require_root
+SOAK_SECONDS=${SOAK_SECONDS:-60}
+
+rss_kb() {
+	awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null
+}
+
+test_soak() {
+	local ext4 xfs btrfs pid end round=0 rss first_rss="" max_rss=0
+	ext4=$(mkfs_mount ext4 s4) && xfs=$(mkfs_mount xfs sx) && btrfs=$(mkfs_mount btrfs sb) ||
+		{ fail mount; return; }
+	"$DIOLOCK" check -q --json "$T/soak.json" >"$T/soak.out" 2>&1 &
+	pid=$!
+	sleep 1
+	end=$((SECONDS + SOAK_SECONDS))
+	while [ $SECONDS -lt $end ]; do
+		round=$((round + 1))
+		"$DIOWORK" -j 2 --hold-ms 50 hold-contend "$ext4/c$round" >/dev/null || fail "hold-contend $round"
+		"$DIOWORK" -n 8 dio-dsync-write "$xfs/d$((round % 4))" >/dev/null &
+		"$DIOWORK" -n 20 truncate-race "$ext4/t" >/dev/null &
+		"$DIOWORK" -n 4 dio-dsync-write "$btrfs/sum$((round % 8))" >/dev/null &
+		for _ in 1 2 3 4 5; do /bin/true; done	# task churn
+		wait $(jobs -p | grep -v "^$pid$") 2>/dev/null
+		rss=$(rss_kb $pid)
+		[ -n "$rss" ] || { fail "diolock died in round $round"; return; }
+		# the first rounds warm up caches (kallsyms for stacks): measure after
+		[ $round = 3 ] && first_rss=$rss
+		[ "$rss" -gt "$max_rss" ] && max_rss=$rss
+	done
+	kill -INT $pid
+	wait $pid
+	expect_eq "$?" 0 "check exit status"
+	echo "    $round rounds in ${SOAK_SECONDS}s, RSS after warm-up ${first_rss:-?} KiB, max $max_rss KiB"
+	[ -n "$first_rss" ] || { fail "too few rounds to measure memory"; return; }
+	# flat: no more than 8 MiB over what it used after warm-up
+	[ "$max_rss" -le $((first_rss + 8192)) ] || fail "RSS grew from $first_rss to $max_rss KiB"
+	expect_jq "$T/soak.json" '.lost_events == 0' "nothing lost"
+	# each round's contended file (a new inode every round) shows its two waiters
+	local dev n
+	dev=$(stat_dev "$ext4")
+	n=$(jq "[.contention[] | select(.dev == \"$dev\" and .write_waits >= 2)] | length" "$T/soak.json")
+	[ "$n" -ge "$round" ] || fail "contention reported for $n of $round rounds"
+	n=$(jq '.fallbacks_by_fs.btrfs' "$T/soak.json")
+	expect_eq "$n" $((round * 4)) "every btrfs fallback counted"
+	expect_jq "$T/soak.json" '.summary.self_deadlock == 0 and .summary.deadlock_cycle == 0' "no false deadlock"
+	expect_jq "$T/soak.json" '.verdict == "clean"' "clean verdict"
+}
+
+run_test test_soak
