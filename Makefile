@@ -130,3 +130,16 @@ vmlinux:
 
 clean:
 	$(Q)rm -rf $(OUTPUT)
+
+# Benchmarks (bench/run): overhead of trace/check/stat and a bpftrace peer on fio
+# workloads, per-program BPF cost, replay throughput. Root; writes bench/results.md.
+$(OUTPUT)/bench/genrec: bench/genrec.c $(OUTPUT)/src/evfile.o $(OUTPUT)/src/hooks.o src/*.h include/diolock/*.h
+	$(Q)mkdir -p $(dir $@)
+	$(MSG) CC $@
+	$(Q)$(CC) $(CFLAGS) -Isrc $< $(OUTPUT)/src/evfile.o $(OUTPUT)/src/hooks.o -o $@
+
+.PHONY: bench
+bench: all $(OUTPUT)/bench/genrec
+	$(Q)BUILD=$(OUTPUT) bench/run
+# the bench's peer and its RSS measurement
+DEPS += bpftrace time
