@@ -156,8 +156,13 @@ static __always_inline int on_dio_complete(void *ctx, struct kiocb *iocb, int er
 	}
 	dl_iocb_flags(e, iocb);
 	e->ret = error ? error : ret;
-	/* A completion under the holder's i_rwsem is a finding: keep its stack. */
-	if (e->lock.cur_holds != DL_HOLD_NO)
+	/*
+	 * A stack costs microseconds: keep it only where this completion can be
+	 * more than benign, a DSYNC completion on a filesystem diolock does not
+	 * know. (btrfs's deadlock shows at the fsync's lock wait, with its stack.)
+	 */
+	if (e->lock.cur_holds != DL_HOLD_NO && (e->flags & DL_F_DSYNC) && !dl_fs_sync_benign(e->fs) &&
+	    !dl_is_btrfs(e->fs))
 		dl_stack(ctx, e);
 	dl_submit(e);
 	return 0;
@@ -215,7 +220,9 @@ static __always_inline int on_dio_complete_begin(void *ctx, struct iomap_dio *di
 	if (BPF_CORE_READ(dio, flags) & IOMAP_DIO_NEED_SYNC)
 		e->flags |= DL_F_NEED_SYNC;
 	dl_note_journal_info(e);
-	if (e->lock.cur_holds != DL_HOLD_NO)
+	/* the stack of a completion that will sync under its own lock (see on_dio_complete) */
+	if (e->lock.cur_holds != DL_HOLD_NO && (e->flags & DL_F_NEED_SYNC) && !dl_fs_sync_benign(e->fs) &&
+	    !(dl_is_btrfs(e->fs) && (e->flags & DL_F_STUB)))
 		dl_stack(ctx, e);
 	dl_submit(e);
 	return 0;
@@ -250,9 +257,7 @@ DL_TRACEPOINT(iomap_dio_rw_queued, on_dio_queued(ctx, inode, off, len),
 
 DL_FENTRY(__iomap_dio_rw, on_dio_begin(ctx, iocb, iter),
 	  struct kiocb *iocb, struct iov_iter *iter)
-DL_FEXIT(__iomap_dio_rw, on_submit_return(ctx, iocb, (long)ret),
-	 struct kiocb *iocb, struct iov_iter *iter, void *ops, void *dops, unsigned int dio_flags,
-	 void *private, size_t done_before, void *ret)
+DL_FEXIT(__iomap_dio_rw, on_submit_return(ctx, iocb, dl_fexit_ret(ctx)), struct kiocb *iocb)
 DL_KPROBE(__iomap_dio_rw, (dl_stash(&submit_iocb, (__u64)iocb), on_dio_begin(ctx, iocb, iter)),
 	  struct kiocb *iocb, struct iov_iter *iter)
 DL_KRETPROBE(__iomap_dio_rw, on_submit_return(ctx, (void *)dl_unstash(&submit_iocb), (long)ret),

@@ -50,6 +50,8 @@ DL_EXTERN const volatile __u64 targ_ino;
 DL_EXTERN const volatile char targ_fs[DL_FS_LEN];
 /* `stat`/`top`: no records at all; histograms are folded in maps instead (stat.bpf.h). */
 DL_EXTERN const volatile __u8 events_off;
+/* trace: stream routine records too (every O_DIRECT write, not only fallbacks) */
+DL_EXTERN const volatile __u8 stream_all;
 
 /*
  * Set once both acquisition and release hooks are attached: holds are then
@@ -236,8 +238,11 @@ static __always_inline void dl_exact_holds(struct dl_event *e)
 	struct dl_lock_holders *lh;
 	struct dl_task_held *th;
 
+	/* v6.1 verifiers refuse ring buffer memory as a map key: copy it */
+	__u64 lock = e->lock_addr;
+
 	e->flags |= DL_F_EXACT;
-	lh = bpf_map_lookup_elem(&holders, &e->lock_addr);
+	lh = bpf_map_lookup_elem(&holders, &lock);
 	if (lh) {
 		if (lh->writer) {
 			e->holders[0] = lh->writer;
@@ -306,13 +311,35 @@ static __always_inline struct dl_event *dl_reserve(__u16 type)
 	return e;
 }
 
+/* Unread bytes past which user space is woken even for routine records. */
+#define DL_WAKEUP_BYTES (256 << 10)
+
+/*
+ * Waking user space costs more than the record: only the start of a wait
+ * (where a deadlock shows) wakes it at once; the rest is read at the next
+ * poll (100 ms) or when the buffer fills up.
+ */
 static __always_inline void dl_submit(struct dl_event *e)
 {
 	__u8 one = 1;
+	__u32 tid = e->hdr.tid;	/* not ring buffer memory as a key: see dl_exact_holds */
+	__u16 type = e->hdr.type;
+	__u64 flags = BPF_RB_NO_WAKEUP;
 
-	if (bpf_map_update_elem(&seen_tasks, &e->hdr.tid, &one, BPF_ANY))
+	if (!bpf_map_lookup_elem(&seen_tasks, &tid) &&
+	    bpf_map_update_elem(&seen_tasks, &tid, &one, BPF_ANY))
 		dl_count(DL_CNT_MAP_FULL);
-	bpf_ringbuf_submit(e, 0);
+	if (type == DL_EV_WAIT_BEGIN || type == DL_EV_DRAIN_WAIT_BEGIN || type == DL_EV_RECURSIVE_ACQUIRE ||
+	    e->stack_id >= 0 || bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > DL_WAKEUP_BYTES)
+		flags = BPF_RB_FORCE_WAKEUP;
+	bpf_ringbuf_submit(e, flags);
+}
+
+/* Filesystems whose fsync never takes i_rwsem (ext4_sync_file, xfs_file_fsync). */
+static __always_inline bool dl_fs_sync_benign(const char *fs)
+{
+	return (fs[0] == 'e' && fs[1] == 'x' && fs[2] == 't' && fs[3] == '4' && !fs[4]) ||
+	       (fs[0] == 'x' && fs[1] == 'f' && fs[2] == 's' && !fs[3]);
 }
 
 static __always_inline void dl_stack(void *ctx, struct dl_event *e)
@@ -361,6 +388,18 @@ static __always_inline void dl_iocb_flags(struct dl_event *e, struct kiocb *iocb
 #define DL_KRETPROBE(func, call, ...)					\
 	SEC("?kretprobe/" #func)					\
 	int BPF_KRETPROBE(kretprobe__##func, ##__VA_ARGS__) { return call; }
+
+/*
+ * fexit's return value, as a number. Where the function returns a pointer the
+ * verifier types it and forbids the arithmetic an ERR_PTR check needs.
+ */
+static __always_inline long dl_fexit_ret(void *ctx)
+{
+	__u64 r = 0;
+
+	bpf_get_func_ret(ctx, &r);
+	return (long)r;
+}
 
 /* btrfs's DIO-write stub: fs/btrfs/transaction.h, BTRFS_TRANS_DIO_WRITE_STUB (v6.11, 6.1.110). */
 #define BTRFS_TRANS_DIO_WRITE_STUB 1

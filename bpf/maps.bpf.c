@@ -14,6 +14,7 @@ const volatile __u32 targ_dev = 0;
 const volatile __u64 targ_ino = 0;
 const volatile char targ_fs[DL_FS_LEN] = {};
 const volatile __u8 events_off = 0;
+const volatile __u8 stream_all = 0;
 const volatile __u8 stat_on = 0;
 const volatile __u8 stat_by = 0;
 struct dl_hist dl_hist_zero = {};

@@ -138,12 +138,12 @@ DL_TRACEPOINT(contention_end, on_wait_end(ctx, lock, ret), void *lock, int ret)
 
 DL_FENTRY(rwsem_down_write_slowpath, on_wait_begin(ctx, sem, LCB_F_WRITE),
 	  struct rw_semaphore *sem)
-DL_FEXIT(rwsem_down_write_slowpath, on_wait_end(ctx, sem, SLOWPATH_RET(ret)),
-	 struct rw_semaphore *sem, int state, void *ret)
+DL_FEXIT(rwsem_down_write_slowpath, on_wait_end(ctx, sem, SLOWPATH_RET(dl_fexit_ret(ctx))),
+	 struct rw_semaphore *sem)
 DL_FENTRY(rwsem_down_read_slowpath, on_wait_begin(ctx, sem, LCB_F_READ),
 	  struct rw_semaphore *sem)
-DL_FEXIT(rwsem_down_read_slowpath, on_wait_end(ctx, sem, SLOWPATH_RET(ret)),
-	 struct rw_semaphore *sem, long count, unsigned int state, void *ret)
+DL_FEXIT(rwsem_down_read_slowpath, on_wait_end(ctx, sem, SLOWPATH_RET(dl_fexit_ret(ctx))),
+	 struct rw_semaphore *sem)
 DL_KPROBE(rwsem_down_write_slowpath, on_wait_begin(ctx, sem, LCB_F_WRITE), struct rw_semaphore *sem)
 DL_KRETPROBE(rwsem_down_write_slowpath, on_wait_end(ctx, NULL, SLOWPATH_RET(ret)), void *ret)
 DL_KPROBE(rwsem_down_read_slowpath, on_wait_begin(ctx, sem, LCB_F_READ), struct rw_semaphore *sem)

@@ -82,9 +82,17 @@ static __always_inline int on_sys_exit(void *ctx, struct pt_regs *regs, long ret
 	struct dl_event *e;
 	struct inode *inode;
 
+	/* every syscall of the machine passes here: the number first, cheapest */
+	if (!is_write_nr(BPF_CORE_READ(regs, orig_ax)))
+		return 0;
 	dw = bpf_map_lookup_elem(&dwrites, &tid);
 	if (!dw)
 		return 0;
+	/* check only needs the writes that never reached iomap */
+	if (dw->iomap_seen && !stream_all) {
+		bpf_map_delete_elem(&dwrites, &tid);
+		return 0;
+	}
 	inode = (void *)dw->inode;
 	e = dl_reserve(DL_EV_DIRECT_WRITE);
 	if (e && !dl_fill_inode(e, inode)) {

@@ -9,6 +9,7 @@
  * DIO-write stub, wait-for cycles across tasks), and re-deciding that in BPF
  * would give a second, diverging definition of every finding.
  */
+#ifndef DL_NO_HTTP
 #include <argp.h>
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -388,3 +389,16 @@ int cmd_serve(int argc, char **argv)
 	pathres_free(sc.pr);
 	return DL_EXIT_OK;
 }
+
+#else /* DL_NO_HTTP */
+#include "commands.h"
+#include "log.h"
+
+int cmd_serve(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	dl_err("serve is not built into this static binary (no static libmicrohttpd): use a dynamic build");
+	return DL_EXIT_USAGE;
+}
+#endif

@@ -83,14 +83,18 @@ int cmd_trace(int argc, char **argv)
 	so.forced = o.run.forced;
 	so.btf_path = o.run.btf_path;
 	so.cb = on_event;
+	so.stream_all = true;
 	so.ctx = &tc;
 	live.timeout_s = o.run.timeout_s;
+	/* the header before CMD runs, so CMD's own output cannot come first */
+	if (!o.json) {
+		dl_event_text_header(stdout);
+		fflush(stdout);
+	}
 	if (dl_live_start(&live, &so, o.run.cmd, err, sizeof(err))) {
 		dl_err("%s", err);
 		return DL_EXIT_USAGE;
 	}
-	if (!o.json)
-		dl_event_text_header(stdout);
 	dl_live_run(&live);
 	lost = dl_session_lost(&live.s, DL_CNT_RINGBUF_LOST) + dl_session_lost(&live.s, DL_CNT_MAP_FULL);
 	/* the footer goes to stderr so that stdout stays one event per line */

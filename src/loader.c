@@ -50,24 +50,31 @@ static void choose_tier(struct dl_session *s, enum dl_hook_id h, enum dl_tier fo
 
 	hs->tier = DL_TIER_NONE;
 	hs->why[0] = '\0';
-	if (leader >= 0) {
-		/* the return half of a pair rides on its entry half's tier */
+	if (leader >= 0 && !is_tp_tier(s->hooks[leader].tier) && dl_hooks[leader].progs[DL_TIER_FENTRY][0]) {
+		/*
+		 * The return half of a function pair rides on its entry half's tier:
+		 * fexit/kretprobe read what the entry program stashed.
+		 */
 		enum dl_tier t = s->hooks[leader].tier;
 
-		if (t == DL_TIER_NONE)
+		if (t == DL_TIER_NONE && !dl_hook_has_tier(h, DL_TIER_TP_BTF))
 			add_why(hs, s->hooks[leader].why[0] ? s->hooks[leader].why : "its entry hook is unavailable");
-		else if (!dl_hook_has_tier(h, t))
-			add_why(hs, "no program at its entry hook's tier");
-		else if (dl_probe_tier(h, t, &res))
-			add_why(hs, res.why);
-		else
-			hs->tier = t;
-		return;
+		if (t == DL_TIER_NONE && !dl_hook_has_tier(h, DL_TIER_TP_BTF))
+			return;
+		if (t != DL_TIER_NONE) {
+			if (!dl_hook_has_tier(h, t))
+				add_why(hs, "no program at its entry hook's tier");
+			else if (dl_probe_tier(h, t, &res))
+				add_why(hs, res.why);
+			else
+				hs->tier = t;
+			return;
+		}
 	}
 	for (size_t i = 0; i < sizeof(tier_order) / sizeof(tier_order[0]); i++) {
 		enum dl_tier t = tier_order[i];
 
-		if (!dl_hook_has_tier(h, t) || !tier_allowed(h, t, forced))
+		if (!dl_hook_has_tier(h, t) || !tier_allowed(h, t, forced) || (s->refused[h] & (1u << t)))
 			continue;
 		if (!dl_probe_tier(h, t, &res)) {
 			hs->tier = t;
@@ -101,6 +108,11 @@ static void choose_tiers(struct dl_session *s, enum dl_tier forced)
 
 	for (int h = 0; h < DL_HOOK_MAX; h++)
 		choose_tier(s, h, forced);
+	/* without the submit hook every O_DIRECT write would look like a fallback */
+	if (!s->hooks[DL_HOOK_DIO_SUBMIT].tier) {
+		hook_off(s, DL_HOOK_SYSCALL_ENTER, "fallback detection needs the dio_submit hook, unavailable");
+		hook_off(s, DL_HOOK_SYSCALL_EXIT, "fallback detection needs the dio_submit hook, unavailable");
+	}
 	/* holds are tracked from both halves or not at all */
 	if (!s->hooks[DL_HOOK_RWSEM_RELEASE].tier)
 		hook_off(s, DL_HOOK_RWSEM_ACQUIRE, s->hooks[DL_HOOK_RWSEM_RELEASE].why);
@@ -144,6 +156,7 @@ static void configure(struct dl_session *s, const struct dl_session_opts *o)
 	/* with records off the ring buffer stays empty: one page will do */
 	bpf_map__set_max_entries(s->skel->maps.events, o->events_off ? 4096 : rb);
 	s->skel->rodata->events_off = o->events_off;
+	s->skel->rodata->stream_all = o->stream_all;
 	s->skel->rodata->stat_on = o->stat;
 	s->skel->rodata->stat_by = o->stat_by;
 	if (!f)
@@ -168,15 +181,91 @@ static int on_record(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-static int load_error(int err, char *msg, size_t len)
+static int load_error(int err, const char *prog, char *msg, size_t len)
 {
-	if (err == -EPERM || err == -EACCES)
+	if (err == -EPERM)
 		snprintf(msg, len, "the kernel refused to load diolock's BPF programs (permission denied): "
 			 "run as root, or with CAP_BPF and CAP_PERFMON");
+	else if (prog && prog[0])
+		snprintf(msg, len, "the kernel's verifier rejected diolock's program %s: %s "
+			 "(run with -v for its log)", prog, strerror(-err));
 	else
 		snprintf(msg, len, "cannot load diolock's BPF programs: %s (run with -v for libbpf's log)",
 			 strerror(-err));
 	return err;
+}
+
+/*
+ * The probes load empty programs; a real one can still be refused by an
+ * older verifier. libbpf names it in its log: catch the names, so the load
+ * can be retried with that hook one tier down.
+ */
+static char failed_progs[512];
+
+static int catch_failed(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char line[1024], *p, *q;
+	va_list copy;
+
+	va_copy(copy, ap);
+	vsnprintf(line, sizeof(line), fmt, copy);
+	va_end(copy);
+	if (strstr(line, "failed") && (p = strstr(line, "prog '")) && (q = strchr(p + 6, '\''))) {
+		size_t n = strlen(failed_progs);
+
+		snprintf(failed_progs + n, sizeof(failed_progs) - n, "%s%.*s", n ? " " : "",
+			 (int)(q - p - 6), p + 6);
+	}
+	return dl_libbpf_print(level, fmt, ap);
+}
+
+/* Mark the tier of every hook owning a failed program as refused. 0 if none. */
+static int refuse_failed(struct dl_session *s)
+{
+	char name[96];
+	int n = 0;
+
+	for (int h = 0; h < DL_HOOK_MAX; h++)
+		for (int i = 0; s->hooks[h].tier && dl_hook_prog(h, s->hooks[h].tier, i, name, sizeof(name)); i++) {
+			char *at = strstr(failed_progs, name);
+			size_t l = strlen(name);
+
+			if (at && (at[l] == ' ' || !at[l]) && (at == failed_progs || at[-1] == ' ')) {
+				s->refused[h] |= 1u << s->hooks[h].tier;
+				dl_debug("%s: %s refused by the verifier, trying the next tier", dl_hooks[h].name,
+					 dl_tier_name(s->hooks[h].tier));
+				n++;
+				break;
+			}
+		}
+	return n;
+}
+
+#define LOAD_ATTEMPTS 4
+
+static int open_and_load(struct dl_session *s, const struct dl_session_opts *o, char *msg, size_t len)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = o->btf_path);
+	int err = 0;
+
+	for (int attempt = 0; attempt < LOAD_ATTEMPTS; attempt++) {
+		s->skel = diolock_bpf__open_opts(&open_opts);
+		if (!s->skel)
+			return load_error(-errno, NULL, msg, len);
+		configure(s, o);
+		choose_tiers(s, o->forced);
+		failed_progs[0] = '\0';
+		libbpf_set_print(catch_failed);
+		err = diolock_bpf__load(s->skel);
+		libbpf_set_print(dl_libbpf_print);
+		if (!err)
+			return 0;
+		if (err == -EPERM || !refuse_failed(s))
+			break;
+		diolock_bpf__destroy(s->skel);
+		s->skel = NULL;
+	}
+	return load_error(err, failed_progs, msg, len);
 }
 
 int dl_session_open(struct dl_session *s, const struct dl_session_opts *o, char *msg, size_t len)
@@ -186,21 +275,12 @@ int dl_session_open(struct dl_session *s, const struct dl_session_opts *o, char 
 	memset(s, 0, sizeof(*s));
 	s->cb = o->cb;
 	s->ctx = o->ctx;
-	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = o->btf_path);
-
 	err = dl_env_check(o->btf_path, msg, len);
 	if (err)
 		return err;
-	s->skel = diolock_bpf__open_opts(&open_opts);
-	if (!s->skel)
-		return load_error(-errno, msg, len);
-	configure(s, o);
-	choose_tiers(s, o->forced);
-	err = diolock_bpf__load(s->skel);
-	if (err) {
-		load_error(err, msg, len);
+	err = open_and_load(s, o, msg, len);
+	if (err)
 		goto fail;
-	}
 	for (int h = 0; h < DL_HOOK_MAX; h++)
 		if (s->hooks[h].tier && !attach_hook(s, h))
 			attached++;
@@ -229,7 +309,13 @@ fail:
 
 int dl_session_poll(struct dl_session *s, int timeout_ms)
 {
-	return ring_buffer__poll(s->rb, timeout_ms);
+	int n = ring_buffer__poll(s->rb, timeout_ms), m;
+
+	if (n < 0)
+		return n;
+	/* routine records are submitted without a wakeup: read what is there */
+	m = ring_buffer__consume(s->rb);
+	return m < 0 ? m : n + m;
 }
 
 __u64 dl_session_lost(const struct dl_session *s, enum dl_counter c)

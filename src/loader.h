@@ -25,6 +25,7 @@ struct dl_session_opts {
 	bool stat;			/* fold histograms into maps (enum dl_stat_by below) */
 	__u8 stat_by;			/* enum dl_stat_by */
 	bool events_off;		/* no records at all: stat and top */
+	bool stream_all;		/* trace: every O_DIRECT write, not only fallbacks */
 };
 
 struct diolock_bpf;
@@ -36,6 +37,7 @@ struct dl_session {
 	struct ring_buffer *rb;
 	struct bpf_link *links[DL_HOOK_MAX][DL_HOOK_MAX_PROGS];
 	struct dl_hook_state hooks[DL_HOOK_MAX];
+	unsigned int refused[DL_HOOK_MAX];	/* tiers the verifier refused, 1 << tier */
 	dl_event_fn cb;
 	void *ctx;
 	__u64 events;
