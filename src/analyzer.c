@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,6 +106,8 @@ void an_fini(struct analyzer *an)
 {
 	free(an->viol);
 	free(an->cont);
+	table_free(&an->viol_index);
+	table_free(&an->cont_index);
 	free_all(&an->tasks);
 	free_all(&an->locks);
 	memset(an, 0, sizeof(*an));
@@ -177,18 +180,28 @@ static bool lock_idle(const struct an_lock *l)
 	return !l->waiters;
 }
 
-/* Forget locks nobody is known to hold or wait for, once there are many. */
+/*
+ * Forget locks nobody is known to hold or wait for, once there are many.
+ * Rebuilding the table keeps it linear, where deleting one by one would
+ * shift long runs over and over.
+ */
 static void locks_trim(struct analyzer *an)
 {
-	__u64 idle[256];
-	size_t n = 0;
+	struct table kept = {};
 	void *v;
 
-	for (size_t i = 0; n < 256 && table_next(&an->locks, &i, &v);)
-		if (lock_idle(v))
-			idle[n++] = ((struct an_lock *)v)->id;
-	for (size_t i = 0; i < n; i++)
-		free(table_del(&an->locks, idle[i]));
+	for (size_t i = 0; table_next(&an->locks, &i, &v);) {
+		struct an_lock *l = v;
+
+		if (lock_idle(l)) {
+			free(l);
+		} else if (table_put(&kept, l->id, l)) {
+			free(l);
+			an->oom = true;
+		}
+	}
+	table_free(&an->locks);
+	an->locks = kept;
 }
 
 static struct an_lock *lock_get(struct analyzer *an, __u64 id, bool create)
@@ -288,33 +301,65 @@ static void note_exact_holds(struct analyzer *an, struct an_task *t, const struc
 
 /* ---- findings ---- */
 
+/*
+ * Past this many folded findings, info findings stop being kept per
+ * process: task churn would otherwise grow the list without bound.
+ */
+#define AN_MAX_PER_PID 4096
+
 static bool same_key(const struct an_violation *v, enum an_kind kind, enum an_severity sev,
-		     const struct dl_event *e, __u8 mode, const char *note)
+		     const struct dl_event *e, __u8 mode, const char *note, bool any_pid)
 {
-	return v->kind == kind && v->severity == sev && v->pid == e->hdr.tgid &&
+	return v->kind == kind && v->severity == sev && (any_pid || v->pid == e->hdr.tgid) &&
 	       v->dev == e->dev && v->ino == e->ino && v->lock_mode == mode &&
 	       v->dsync == !!(e->flags & DL_F_DSYNC) && v->note == note;
+}
+
+static __u64 mix(__u64 h, __u64 v)
+{
+	h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+	return h;
+}
+
+static __u64 fold_hash(enum an_kind kind, enum an_severity sev, const struct dl_event *e, __u8 mode,
+		       const char *note, bool any_pid)
+{
+	__u64 h = mix(mix(mix(kind, sev), any_pid ? 0 : e->hdr.tgid), e->dev);
+
+	h = mix(mix(mix(h, e->ino), mode), !!(e->flags & DL_F_DSYNC));
+	h = mix(h, (__u64)(uintptr_t)note);
+	return h ? h : 1;
 }
 
 static struct an_violation *report(struct analyzer *an, enum an_kind kind, enum an_severity sev,
 				   bool exact, const struct dl_event *e, __u8 mode, const char *note)
 {
+	bool any_pid = sev == AN_INFO && an->nviol >= AN_MAX_PER_PID;
+	__u64 key = fold_hash(kind, sev, e, mode, note, any_pid);
+	uintptr_t at = (uintptr_t)table_get(&an->viol_index, key);
 	struct an_violation *v;
 
 	an->summary[kind]++;
-	for (size_t i = 0; i < an->nviol; i++) {
-		v = &an->viol[i];
-		if (same_key(v, kind, sev, e, mode, note)) {
-			v->count++;
-			v->last_ts = e->hdr.ts_ns;
-			v->exact = v->exact && exact;
-			return NULL;
-		}
+	/* the index holds one finding per hash; a collision falls back to a scan */
+	v = at ? &an->viol[at - 1] : NULL;
+	if (!v || !same_key(v, kind, sev, e, mode, note, any_pid)) {
+		v = NULL;
+		for (size_t i = 0; at && i < an->nviol; i++)
+			if (same_key(&an->viol[i], kind, sev, e, mode, note, any_pid))
+				v = &an->viol[i];
+	}
+	if (v) {
+		v->count++;
+		v->last_ts = e->hdr.ts_ns;
+		v->exact = v->exact && exact;
+		return NULL;
 	}
 	v = grow(an->viol, &an->capviol, an->nviol, sizeof(*v), &an->oom);
 	if (!v)
 		return NULL;
 	an->viol = v;
+	if (!at && table_put(&an->viol_index, key, (void *)(uintptr_t)(an->nviol + 1)))
+		an->oom = true;
 	v = &an->viol[an->nviol++];
 	memset(v, 0, sizeof(*v));
 	v->kind = kind;
@@ -798,16 +843,23 @@ static void on_sync_begin(struct analyzer *an, struct an_task *t, const struct d
 
 static void note_contention(struct analyzer *an, const struct dl_event *e)
 {
-	struct an_contention *c = NULL;
+	__u64 key = mix(e->dev, e->ino) | 1;
+	uintptr_t at = (uintptr_t)table_get(&an->cont_index, key);
+	struct an_contention *c = at ? &an->cont[at - 1] : NULL;
 
-	for (size_t i = 0; i < an->ncont; i++)
-		if (an->cont[i].dev == e->dev && an->cont[i].ino == e->ino)
-			c = &an->cont[i];
+	if (c && (c->dev != e->dev || c->ino != e->ino)) {
+		c = NULL;
+		for (size_t i = 0; i < an->ncont; i++)
+			if (an->cont[i].dev == e->dev && an->cont[i].ino == e->ino)
+				c = &an->cont[i];
+	}
 	if (!c) {
 		c = grow(an->cont, &an->capcont, an->ncont, sizeof(*c), &an->oom);
 		if (!c)
 			return;
 		an->cont = c;
+		if (!at && table_put(&an->cont_index, key, (void *)(uintptr_t)(an->ncont + 1)))
+			an->oom = true;
 		c = &an->cont[an->ncont++];
 		memset(c, 0, sizeof(*c));
 		c->dev = e->dev;

@@ -115,8 +115,10 @@ struct analyzer {
 	__u64 summary[AN_KIND_MAX];	/* occurrences, not folded entries */
 	struct an_violation *viol;
 	size_t nviol, capviol;
+	struct table viol_index;	/* fold key hash -> first index + 1 */
 	struct an_contention *cont;
 	size_t ncont, capcont;
+	struct table cont_index;	/* dev/ino hash -> index + 1 */
 	struct an_fs_count fallbacks[16];
 	size_t nfallbacks;
 	struct table tasks;		/* tid -> struct an_task */

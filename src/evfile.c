@@ -134,6 +134,8 @@ int evf_open_stream(struct evf_reader *r, FILE *f, const char *path, struct evf_
 	memset(meta, 0, sizeof(*meta));
 	r->path = path;
 	r->f = f;
+	/* records are small: read big blocks, not stdio's 4 KiB */
+	setvbuf(f, NULL, _IOFBF, 1 << 20);
 	if (fread(magic, 1, 8, r->f) != 8 || memcmp(magic, EVF_MAGIC, 8))
 		return bad(r, err, errlen, "no DIOLOCK magic");
 	r->offset = 8;

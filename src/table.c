@@ -4,8 +4,11 @@
 
 static size_t slot_of(const struct table *t, __u64 key)
 {
-	/* Fibonacci hashing: lock addresses share their low bits */
-	return (size_t)((key * 0x9e3779b97f4a7c15ULL) >> 7) & (t->cap - 1);
+	/*
+	 * Fibonacci hashing, taking the product's top bits: lock addresses and
+	 * tids share their low bits, which the low bits of a product keep.
+	 */
+	return (size_t)((key * 0x9e3779b97f4a7c15ULL) >> (64 - __builtin_ctzll(t->cap)));
 }
 
 void *table_get(const struct table *t, __u64 key)

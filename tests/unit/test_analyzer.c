@@ -595,7 +595,7 @@ static void memory_bounded(void)
 			feed(&an, ev(DL_EV_TASK_EXIT, tid, "", 0, 0, 0, 0));
 	}
 	CHECK(an_live_tasks(&an) <= 5000);
-	CHECK(an_live_locks(&an) <= 65536 + 256);
+	CHECK(an_live_locks(&an) <= 65536 + 1);
 	an_fini(&an);
 }
 
