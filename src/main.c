@@ -19,6 +19,7 @@ static const struct {
 	{ "check", cmd_check, "run CMD, report deadlocks and DIO completion under i_rwsem; exit 1 on errors" },
 	{ "record", cmd_record, "record every event of a run to a file" },
 	{ "replay", cmd_replay, "analyse a recording offline, without privileges" },
+	{ "validate", cmd_validate, "check the btrfs DIO locking / D_SYNC invariants on this kernel" },
 	{ "stat", cmd_stat, "log2 histograms of i_rwsem wait/hold times and DIO latency, folded in BPF" },
 	{ "top", cmd_top, "live view of the inodes with the most i_rwsem wait" },
 	{ "serve", cmd_serve, "Prometheus metrics of the same aggregates over HTTP" },
@@ -60,6 +61,9 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return DL_EXIT_USAGE;
 	}
+	/* validate's own workload, run by validate as its CMD */
+	if (!strcmp(argv[i], "__validate-workload"))
+		return cmd_validate_workload(argc - i, argv + i);
 	for (size_t c = 0; c < sizeof(commands) / sizeof(commands[0]); c++) {
 		if (strcmp(argv[i], commands[c].name))
 			continue;

@@ -1,4 +1,4 @@
-# shellcheck shell=sh
+# shellcheck shell=sh disable=SC2034,SC3043 # MNT_*/SLOT are for the scenarios; busybox ash has local
 # Guest side of the VM harness (busybox ash). Sourced by /init; the scenario
 # scripts in /vm/scenarios run with these functions and variables:
 #   OUT     this run's result directory (becomes a slot of the results disk)
@@ -105,7 +105,7 @@ stamp_lines() {
 # OUT/report.json (text: report.txt), live stderr with timestamps in
 # diolock.stderr, the exit status in diolock.rc.
 run_diolock() {
-	local timeout=$1 name=$2 rc reader
+	local timeout="$1" name="$2" rc reader
 	shift 2
 	set -- /vm/bin/workload "$OUT" "$name" "$@"
 	set -- --timeout "$timeout" --json "$OUT/report.json" -- "$@"
@@ -126,6 +126,26 @@ run_diolock() {
 	now_ns >"$OUT/diolock.t1"
 	wait "$reader"
 	rm -f "$OUT/.stderr"
+	echo "$rc" >"$OUT/diolock.rc"
+	echo "diolock exit $rc"
+	return 0
+}
+
+# run_validate TIMEOUT DIR...: `diolock validate` on DIRs, its table in
+# OUT/report.txt and its JSON in OUT/report.json, like run_diolock
+run_validate() {
+	local timeout="$1" rc d
+	shift
+	set -- --timeout "$timeout" --json "$OUT/report.json"
+	for d in $VALIDATE_DIRS; do
+		set -- "$@" --dir "$d"
+	done
+	[ "$TIER" = auto ] || set -- --attach "$TIER" "$@"
+	echo "diolock validate $*" | tee "$OUT/diolock.cmd"
+	now_ns >"$OUT/diolock.t0"
+	timeout -s KILL $((timeout + 20)) diolock validate "$@" >"$OUT/report.txt" 2>"$OUT/diolock.stderr"
+	rc=$?
+	now_ns >"$OUT/diolock.t1"
 	echo "$rc" >"$OUT/diolock.rc"
 	echo "diolock exit $rc"
 	return 0
@@ -160,6 +180,7 @@ vm_run_plan() {
 			(
 				SLOT=$slot TIER=$tier
 				set +e
+				# shellcheck source=/dev/null
 				. "/vm/scenarios/$name.guest"
 			) </dev/null >"$OUT/guest.log" 2>&1
 			echo "$?" >"$OUT/guest.rc"

@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # STATIC_DIR, KVER, ... are used by tests/vm/run
 # Host side of the VM harness, part 1: everything the guest needs, installed
 # from Debian packages and kept in a cache outside the repository:
 #
@@ -114,7 +114,7 @@ vm_detect_kernel() {
 			done
 		done
 	done
-	KVER= KPKGVER=
+	KVER='' KPKGVER=''
 	vm_die "apt offers no linux-headers-6.1.0-NN-amd64 + linux-image-...-unsigned + linux-source-6.1 of one version${DIOLOCK_VM_KVER:+ for $DIOLOCK_VM_KVER}"
 }
 
@@ -201,6 +201,7 @@ _vm_module_btf() {
 		return 0
 	}
 	flags=$(PAHOLE=pahole "$hdr/scripts/pahole-flags.sh" 2>/dev/null)
+	# shellcheck disable=SC2086 # $flags is a list of options
 	if ! LLVM_OBJCOPY=objcopy pahole -J $flags --btf_base "$vmlinux" "$ko" >/dev/null 2>&1; then
 		vm_log "pahole failed: $(basename "$ko") gets no BTF"
 		return 0
@@ -226,7 +227,7 @@ _vm_kbuild() {
 
 vm_patch_file() {
 	local p
-	p=$(ls "$REPO"/patches/0001-*.patch 2>/dev/null | head -1)
+	p=$(find "$REPO/patches" -maxdepth 1 -name '0001-*.patch' 2>/dev/null | sort | head -1)
 	[ -n "$p" ] || vm_die "no patches/0001-*.patch"
 	echo "$p"
 }
@@ -322,5 +323,9 @@ vm_prepare() {
 	vm_busybox
 	vm_faulty_btrfs
 	vm_abba
-	[ -n "${DIOLOCK_VM_BIN:-}" ] && STATIC_DIR=$DIOLOCK_VM_BIN || vm_build_static
+	if [ -n "${DIOLOCK_VM_BIN:-}" ]; then
+		STATIC_DIR=$DIOLOCK_VM_BIN
+	else
+		vm_build_static
+	fi
 }

@@ -1,8 +1,8 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # SC_* are read by tests/vm/run
 # Stock btrfs, O_DIRECT|O_DSYNC writes: clean, no error; the completion under i_rwsem is protected by the DIO-write stub.
 SC_BTRFS=stock		# btrfs.ko: stock, faulty or any
 SC_DEADLOCKS=no		# leaves tasks in D state: runs last in its boot
-SC_BUDGET=40		# seconds the guest part may take under TCG (adds to the hard timeout)
+SC_BUDGET=50		# seconds the guest part may take under TCG (adds to the hard timeout)
 SC_TIERS="fentry kprobe tracepoint"
 
 expect() {

@@ -1,8 +1,8 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # SC_* are read by tests/vm/run
 # XFS, O_DIRECT|O_DSYNC writes: the completion under the IOLOCK (i_rwsem) is benign (xfs_file_fsync takes no IOLOCK): info only, exit 0.
 SC_BTRFS=any
 SC_DEADLOCKS=no
-SC_BUDGET=40
+SC_BUDGET=50
 SC_TIERS="fentry kprobe tracepoint"
 
 expect() {

@@ -1,0 +1,456 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * `diolock validate --dir DIR...`: one command that checks, on the running
+ * kernel, what the 2020 series "BTRFS DIO inode locking/D_SYNC fix" (and the
+ * 2024 stub fix cd9253c23aed) promise, by driving its own O_DIRECT|O_DSYNC
+ * workloads in DIR under a live check and judging each invariant:
+ *
+ *   1. a DSYNC DIO completion never re-takes the i_rwsem its task holds
+ *   2. no task waits on an i_rwsem it holds
+ *   3. DIO writes below EOF on btrfs take i_rwsem shared
+ *   4. no DIO-completion vs fallocate/truncate deadlock cycle
+ *   5. btrfs's DIO-write stub is only seen by the task holding the lock
+ *
+ * The workloads run in a child (`diolock __validate-workload DIR...`), so a
+ * kernel that deadlocks leaves that child in D state and the verdict still
+ * comes, at --timeout.
+ */
+#include <argp.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/falloc.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/vfs.h>
+#include <sys/wait.h>
+#include "check.h"
+#include "cli.h"
+#include "commands.h"
+#include "live.h"
+#include "log.h"
+#include "outfile.h"
+
+#define MAX_DIRS 8
+#define BS 4096
+#define BTRFS_MAGIC 0x9123683e
+
+struct validate_opts {
+	struct dl_run_opts run;
+	const char *dirs[MAX_DIRS];
+	int ndirs;
+	const char *json_path;
+};
+
+/* Below-EOF DIO submissions seen on the overwrite files, per directory. */
+struct below_eof {
+	__u32 dev;
+	__u64 ino;
+	__u64 submitted, shared;
+};
+
+struct validate_ctx {
+	struct check_sink cs;
+	struct below_eof files[MAX_DIRS];
+	int nfiles;
+};
+
+static const struct argp_option options[] = {
+	{ "dir", 'd', "DIR", 0, "Run the workloads in DIR (on the filesystem to validate); repeatable", 0 },
+	{ "json", 'J', "FILE", 0, "Also write the JSON report of the run to FILE", 0 },
+	DL_RUN_ARGP_OPTIONS,
+	{ 0 },
+};
+
+static const char doc[] =
+	"Check, on this kernel, the invariants the btrfs DIO inode locking / D_SYNC fix promises,\n"
+	"with built-in O_DIRECT|O_DSYNC, overwrite and fallocate-vs-DIO workloads in each DIR.\n"
+	"Prints one line per invariant: pass, fail, or n/a with the reason. Exit status 1 if any\n"
+	"fails. Default --timeout 30: a deadlocked workload is judged when it expires.\n"
+	"\n"
+	"Examples:\n"
+	"  diolock validate --dir /mnt/btrfs\n"
+	"  diolock validate --attach kprobe --dir /mnt/btrfs --dir /mnt/xfs --json v.json\n";
+
+static error_t parse(int key, char *arg, struct argp_state *state)
+{
+	struct validate_opts *o = state->input;
+	struct stat st;
+
+	switch (key) {
+	case 'd':
+		if (o->ndirs == MAX_DIRS)
+			argp_error(state, "at most %d --dir", MAX_DIRS);
+		else if (stat(arg, &st) || !S_ISDIR(st.st_mode))
+			argp_error(state, "--dir '%s' is not a directory", arg);
+		else
+			o->dirs[o->ndirs++] = arg;
+		return 0;
+	case 'J':
+		o->json_path = arg;
+		return 0;
+	case ARGP_KEY_ARG:
+		argp_error(state, "unexpected argument '%s'", arg);
+		return EINVAL;
+	case ARGP_KEY_END:
+		if (!o->ndirs)
+			argp_error(state, "which filesystem? --dir DIR");
+		return 0;
+	default:
+		return dl_run_opt_parse(key, arg, state, &o->run);
+	}
+}
+
+/* ---- the workload (child) ---- */
+
+static int open_file(const char *dir, const char *name, int flags, bool nocow)
+{
+	char path[PATH_MAX];
+	int fd, attr;
+
+	snprintf(path, sizeof(path), "%s/diolock-validate.%s", dir, name);
+	unlink(path);
+	fd = open(path, O_RDWR | O_CREAT | flags, 0644);
+	/* btrfs v6.15+ writes checksummed O_DIRECT through the page cache: NOCOW does real DIO */
+	if (fd >= 0 && nocow && !ioctl(fd, FS_IOC_GETFLAGS, &attr)) {
+		attr |= FS_NOCOW_FL;
+		ioctl(fd, FS_IOC_SETFLAGS, &attr);
+	}
+	if (fd < 0)
+		fprintf(stderr, "diolock: validate: cannot create %s: %s\n", path, strerror(errno));
+	return fd;
+}
+
+static int dio_writes(int fd, void *buf, int n, off_t start)
+{
+	for (int i = 0; i < n; i++)
+		if (pwrite(fd, buf, BS, start + (off_t)i * BS) != BS)
+			return -1;
+	return 0;
+}
+
+/* Kept, not recreated: the parent watches this inode (see cmd_validate). */
+static int open_overwrite(const char *dir, int flags, bool nocow)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	int fd, attr;
+
+	snprintf(path, sizeof(path), "%s/diolock-validate.overwrite", dir);
+	fd = open(path, O_RDWR | O_CREAT | flags, 0644);
+	if (fd >= 0 && nocow && !fstat(fd, &st) && !st.st_size && !ioctl(fd, FS_IOC_GETFLAGS, &attr)) {
+		attr |= FS_NOCOW_FL;
+		ioctl(fd, FS_IOC_SETFLAGS, &attr);
+	}
+	return fd;
+}
+
+static int overwrite(const char *dir, void *buf, bool nocow)
+{
+	int fd = open_overwrite(dir, 0, nocow), err;
+
+	/* buffered fill, then direct writes inside it */
+	err = fd < 0 || dio_writes(fd, buf, 8, 0) || fsync(fd);
+	if (fd >= 0)
+		close(fd);
+	fd = open_overwrite(dir, O_DIRECT | O_DSYNC, false);
+	err |= fd < 0 || dio_writes(fd, buf, 4, 0);
+	if (fd >= 0)
+		close(fd);
+	return err ? -1 : 0;
+}
+
+static bool is_btrfs(const char *dir)
+{
+	struct statfs sf;
+
+	return !statfs(dir, &sf) && sf.f_type == BTRFS_MAGIC;
+}
+
+static int workload_dir(const char *dir, void *buf)
+{
+	bool nocow = is_btrfs(dir);
+	int fd, fd2, err = 0;
+	pid_t racer;
+
+	/* 1. O_DIRECT|O_DSYNC writes extending a file: i_rwsem exclusive */
+	fd = open_file(dir, "extend", O_DIRECT | O_DSYNC, nocow);
+	if (fd < 0 || dio_writes(fd, buf, 4, 0))
+		err = -1;
+	close(fd);
+	/* 2. the same below EOF: the series let these take i_rwsem shared */
+	if (overwrite(dir, buf, nocow))
+		err = -1;
+	/* 3. DIO racing fallocate and truncate on one file */
+	fd = open_file(dir, "race", O_DIRECT | O_DSYNC, nocow);
+	fd2 = fd >= 0 ? dup(fd) : -1;
+	racer = fork();
+	if (racer == 0) {
+		for (int i = 0; i < 32; i++) {
+			if (fallocate(fd2, 0, 0, (off_t)16 * BS) && errno != EOPNOTSUPP)
+				_exit(1);
+			if (ftruncate(fd2, (off_t)4 * BS))
+				_exit(1);
+		}
+		_exit(0);
+	}
+	for (int i = 0; i < 32; i++)
+		if (pwrite(fd, buf, BS, (off_t)(i % 8) * BS) != BS)
+			err = -1;
+	if (racer > 0) {
+		int st;
+
+		waitpid(racer, &st, 0);
+		if (!WIFEXITED(st) || WEXITSTATUS(st))
+			err = -1;
+	}
+	close(fd);
+	close(fd2);
+	return err;
+}
+
+int cmd_validate_workload(int argc, char **argv)
+{
+	void *buf;
+	int err = 0;
+
+	if (posix_memalign(&buf, BS, BS))
+		return 1;
+	memset(buf, 0xd1, BS);
+	for (int i = 1; i < argc; i++)
+		if (workload_dir(argv[i], buf)) {
+			fprintf(stderr, "diolock: validate: workload in %s: %s\n", argv[i], strerror(errno));
+			err = 1;
+		}
+	free(buf);
+	return err;
+}
+
+/* ---- judging ---- */
+
+static void on_event(void *ctx, const struct dl_event *e)
+{
+	struct validate_ctx *vc = ctx;
+
+	check_sink_event(&vc->cs, e);
+	if (e->hdr.type != DL_EV_DIO_BEGIN || !(e->flags & DL_F_WRITE))
+		return;
+	for (int i = 0; i < vc->nfiles; i++) {
+		struct below_eof *b = &vc->files[i];
+
+		if (b->ino != e->ino || b->dev != e->dev)
+			continue;
+		b->submitted++;
+		if (e->lock.mode == DL_LOCK_READ)
+			b->shared++;
+	}
+}
+
+static __u64 count_kind(const struct analyzer *an, enum an_kind k, enum an_severity min, const char *fs)
+{
+	__u64 n = 0;
+
+	for (size_t i = 0; i < an->nviol; i++)
+		if (an->viol[i].kind == k && an->viol[i].severity >= min && (!fs || !strcmp(an->viol[i].fs, fs)))
+			n += an->viol[i].count;
+	return n;
+}
+
+enum verdict { PASS, FAIL, NA };
+
+struct row {
+	const char *what;
+	enum verdict v;
+	char evidence[200];
+};
+
+static const char *verdict_name(enum verdict v)
+{
+	return v == PASS ? "pass" : v == FAIL ? "fail" : "n/a";
+}
+
+static bool exact_tiers(const struct dl_hook_state *hooks)
+{
+	return hooks[DL_HOOK_DIO_COMPLETE].tier == DL_TIER_FENTRY ||
+	       hooks[DL_HOOK_DIO_COMPLETE].tier == DL_TIER_KPROBE;
+}
+
+static int judge(struct validate_ctx *vc, const struct dl_hook_state *hooks, struct row *rows)
+{
+	const struct analyzer *an = &vc->cs.an;
+	__u64 under = count_kind(an, AN_DIO_COMPLETE_UNDER_LOCK, AN_INFO, NULL);
+	__u64 bad = count_kind(an, AN_DIO_COMPLETE_UNDER_LOCK, AN_ERROR, NULL);
+	__u64 self = an->summary[AN_SELF_DEADLOCK], rec = count_kind(an, AN_RECURSIVE_ACQUIRE, AN_ERROR, NULL);
+	__u64 sub = 0, shared = 0, cycles = an->summary[AN_DEADLOCK_CYCLE];
+	bool dio_seen = hooks[DL_HOOK_DIO_SUBMIT].tier != DL_TIER_NONE;
+	int n = 0, failed = 0;
+
+	rows[n].what = "a DSYNC DIO completion never re-takes the i_rwsem its task holds";
+	rows[n].v = bad || self ? FAIL : PASS;
+	snprintf(rows[n].evidence, sizeof(rows[n].evidence), "%llu completions under i_rwsem, %llu deadlocking%s",
+		 (unsigned long long)under, (unsigned long long)(bad ? bad : self),
+		 dio_seen ? "" : " (DIO hooks unavailable: judged on self-deadlocks)");
+	n++;
+
+	rows[n].what = "no task waits on an i_rwsem it holds";
+	rows[n].v = self || rec ? FAIL : PASS;
+	snprintf(rows[n].evidence, sizeof(rows[n].evidence), "%llu self_deadlock, %llu recursive_acquire",
+		 (unsigned long long)self, (unsigned long long)rec);
+	n++;
+
+	for (int i = 0; i < vc->nfiles; i++) {
+		sub += vc->files[i].submitted;
+		shared += vc->files[i].shared;
+	}
+	rows[n].what = "DIO writes below EOF on btrfs take i_rwsem shared";
+	if (!dio_seen) {
+		rows[n].v = NA;
+		snprintf(rows[n].evidence, sizeof(rows[n].evidence), "the dio_submit hook is unavailable here");
+	} else if (!vc->nfiles) {
+		rows[n].v = NA;
+		snprintf(rows[n].evidence, sizeof(rows[n].evidence), "no --dir on btrfs");
+	} else if (!sub) {
+		rows[n].v = NA;
+		snprintf(rows[n].evidence, sizeof(rows[n].evidence), "no real DIO write reached iomap (buffered fallback)");
+	} else {
+		rows[n].v = shared == sub ? PASS : FAIL;
+		snprintf(rows[n].evidence, sizeof(rows[n].evidence), "%llu of %llu below-EOF submissions held it shared",
+			 (unsigned long long)shared, (unsigned long long)sub);
+	}
+	n++;
+
+	rows[n].what = "no DIO-completion vs fallocate/truncate deadlock cycle";
+	rows[n].v = cycles ? FAIL : PASS;
+	snprintf(rows[n].evidence, sizeof(rows[n].evidence), "%llu deadlock_cycle%s", (unsigned long long)cycles,
+		 hooks[DL_HOOK_DIO_DRAIN_WAIT].tier ? "" : " (inode_dio_wait unseen in this tier)");
+	n++;
+
+	rows[n].what = "the DIO-write stub is only seen by the task holding i_rwsem";
+	if (!exact_tiers(hooks) || !hooks[DL_HOOK_RWSEM_ACQUIRE].tier) {
+		rows[n].v = NA;
+		snprintf(rows[n].evidence, sizeof(rows[n].evidence),
+			 "needs the fentry or kprobe tier with acquisition tracking");
+	} else {
+		__u64 skips = an->summary[AN_SYNC_SKIPS_UNHELD];
+
+		rows[n].v = skips ? FAIL : PASS;
+		snprintf(rows[n].evidence, sizeof(rows[n].evidence), "%llu sync_skips_unheld_lock",
+			 (unsigned long long)skips);
+	}
+	n++;
+	for (int i = 0; i < n; i++)
+		failed += rows[i].v == FAIL;
+	return failed;
+}
+
+static void print_rows(const struct row *rows, int n, const struct dl_hook_state *hooks)
+{
+	printf("diolock validate on Linux %s (dio_complete: %s)\n\n", dl_kernel_release(),
+	       dl_tier_name(hooks[DL_HOOK_DIO_COMPLETE].tier));
+	printf("%-64s %-7s %s\n", "INVARIANT", "VERDICT", "EVIDENCE");
+	for (int i = 0; i < n; i++)
+		printf("%-64s %-7s %s\n", rows[i].what, verdict_name(rows[i].v), rows[i].evidence);
+}
+
+int cmd_validate(int argc, char **argv)
+{
+	static const struct argp argp = { options, parse, NULL, doc, NULL, NULL, NULL };
+	static struct validate_ctx vc;
+	struct validate_opts o = {};
+	struct dl_session_opts so = {};
+	struct dl_live live = {};
+	struct out_file json = {};
+	struct evf_trailer t = {};
+	struct dl_report r;
+	struct row rows[5];
+	char *wargv[MAX_DIRS + 3], self[PATH_MAX], err[256];
+	ssize_t len;
+	int failed, ret;
+
+	if (argp_parse(&argp, argc, argv, 0, NULL, &o))
+		return DL_EXIT_USAGE;
+	if (o.json_path && out_open(&json, o.json_path, "JSON report", 0644, err, sizeof(err))) {
+		dl_err("%s", err);
+		return DL_EXIT_USAGE;
+	}
+	len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (len <= 0) {
+		dl_err("cannot find my own executable: %s", strerror(errno));
+		out_discard(&json);
+		return DL_EXIT_USAGE;
+	}
+	self[len] = '\0';
+	wargv[0] = self;
+	wargv[1] = "__validate-workload";
+	for (int i = 0; i < o.ndirs; i++) {
+		char path[PATH_MAX];
+		struct stat st;
+		int fd;
+
+		wargv[i + 2] = (char *)o.dirs[i];
+		if (!is_btrfs(o.dirs[i]))
+			continue;
+		/* create the overwrite file now, to know which inode to watch */
+		snprintf(path, sizeof(path), "%s/diolock-validate.overwrite", o.dirs[i]);
+		unlink(path);
+		fd = open_overwrite(o.dirs[i], 0, true);
+		if (fd >= 0 && !fstat(fd, &st)) {
+			vc.files[vc.nfiles].dev = (__u32)((major(st.st_dev) << 20) | minor(st.st_dev));
+			vc.files[vc.nfiles++].ino = st.st_ino;
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+	wargv[o.ndirs + 2] = NULL;
+	/* judge the workload's own tasks (all named after this binary), not the machine's */
+	if (!o.run.filter.comm[0])
+		snprintf(o.run.filter.comm, sizeof(o.run.filter.comm), "%.15s", basename(self));
+	check_sink_init(&vc.cs, &o.run.filter);
+	vc.cs.announce = true;
+	vc.cs.sr.frames = dl_live_frames;
+	vc.cs.sr.ctx = &live;
+	so.filter = &o.run.filter;
+	so.ringbuf_bytes = o.run.ringbuf_bytes;
+	so.forced = o.run.forced;
+	so.btf_path = o.run.btf_path;
+	so.cb = on_event;
+	so.ctx = &vc;
+	live.tick = true;
+	live.timeout_s = o.run.timeout_s ? o.run.timeout_s : 30;
+	if (dl_live_start(&live, &so, wargv, err, sizeof(err))) {
+		dl_err("%s", err);
+		out_discard(&json);
+		check_sink_fini(&vc.cs);
+		return DL_EXIT_USAGE;
+	}
+	dl_live_run(&live);
+	failed = judge(&vc, live.s.hooks, rows);
+	print_rows(rows, 5, live.s.hooks);
+	if (live.cmd.status < 0)
+		printf("\nthe workload did not finish within %.0f s (left in the kernel: deadlocked?)\n",
+		       live.timeout_s);
+	ret = failed ? DL_EXIT_VIOLATION : DL_EXIT_OK;
+	if (json.f) {
+		t.lost_ringbuf = dl_session_lost(&live.s, DL_CNT_RINGBUF_LOST);
+		t.lost_map_full = dl_session_lost(&live.s, DL_CNT_MAP_FULL);
+		t.cmd_status = live.cmd.status;
+		t.has_cmd = 1;
+		t.duration_us = (__u64)(live.duration_s * 1e6);
+		t.interrupted = live.interrupted;
+		t.timed_out = live.timed_out;
+		check_fill_report(&r, &vc.cs, dl_kernel_release(), live.s.hooks, &t, wargv);
+		dl_report_json(json.f, &r);
+		if (out_commit(&json))
+			ret = DL_EXIT_USAGE;
+	}
+	dl_live_stop(&live);
+	check_sink_fini(&vc.cs);
+	return ret;
+}

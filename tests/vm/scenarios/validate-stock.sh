@@ -1,0 +1,22 @@
+# shellcheck shell=bash disable=SC2034 # SC_* are read by tests/vm/run
+# `diolock validate` on stock btrfs and xfs: every invariant of the seed patch set holds (or is n/a in this tier).
+SC_BTRFS=stock
+SC_DEADLOCKS=no
+SC_BUDGET=60
+SC_TIERS="fentry kprobe tracepoint"
+
+expect() {
+	expect_exit 0
+	grep -q "^a DSYNC DIO completion never re-takes .* pass" "$D/report.txt" ||
+		fail "invariant 1 should pass: $(cat "$D/report.txt")"
+	grep -q "^no task waits on an i_rwsem it holds .* pass" "$D/report.txt" ||
+		fail "invariant 2 should pass"
+	grep -q " fail " "$D/report.txt" && fail "an invariant failed on the stock kernel: $(cat "$D/report.txt")"
+	case $SEEN in
+	fentry | kprobe)
+		grep -q "^DIO writes below EOF on btrfs take i_rwsem shared .* pass" "$D/report.txt" ||
+			fail "below-EOF DIO writes should be seen shared: $(grep 'below EOF' "$D/report.txt")"
+		;;
+	esac
+	return 0
+}
