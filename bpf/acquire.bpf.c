@@ -25,13 +25,9 @@ static __always_inline void report_recursion(void *ctx, struct inode *inode, __u
 
 	if (dl_task_filtered())
 		return;
-	e = dl_reserve(DL_EV_RECURSIVE_ACQUIRE);
+	e = dl_reserve_inode(DL_EV_RECURSIVE_ACQUIRE, inode);
 	if (!e)
 		return;
-	if (!dl_fill_inode(e, inode)) {
-		bpf_ringbuf_discard(e, 0);
-		return;
-	}
 	e->flags |= mode == DL_LOCK_WRITE ? DL_F_WAIT_WRITE : DL_F_WAIT_READ;
 	dl_stack(ctx, e);
 	dl_submit(e);

@@ -123,13 +123,9 @@ static __always_inline int on_dio_begin(void *ctx, struct kiocb *iocb, struct io
 		return 0;
 	if (stat_on)
 		stat_dio_begin(ctx, iocb, inode);
-	e = dl_reserve(DL_EV_DIO_BEGIN);
+	e = dl_reserve_inode(DL_EV_DIO_BEGIN, inode);
 	if (!e)
 		return 0;
-	if (!dl_fill_inode(e, inode)) {
-		bpf_ringbuf_discard(e, 0);
-		return 0;
-	}
 	dl_iocb_flags(e, iocb);
 	e->len = BPF_CORE_READ(iter, count);
 	if (bpf_core_field_exists(iter->data_source) && BPF_CORE_READ_BITFIELD_PROBED(iter, data_source))
@@ -147,13 +143,9 @@ static __always_inline int on_dio_complete(void *ctx, struct kiocb *iocb, int er
 		return 0;
 	if (stat_on)
 		stat_dio_complete(iocb, inode);
-	e = dl_reserve(DL_EV_DIO_COMPLETE);
+	e = dl_reserve_inode(DL_EV_DIO_COMPLETE, inode);
 	if (!e)
 		return 0;
-	if (!dl_fill_inode(e, inode)) {
-		bpf_ringbuf_discard(e, 0);
-		return 0;
-	}
 	dl_iocb_flags(e, iocb);
 	e->ret = error ? error : ret;
 	/*
@@ -174,13 +166,9 @@ static __always_inline int on_dio_queued(void *ctx, struct inode *inode, loff_t 
 
 	if (dl_task_filtered())
 		return 0;
-	e = dl_reserve(DL_EV_DIO_QUEUED);
+	e = dl_reserve_inode(DL_EV_DIO_QUEUED, inode);
 	if (!e)
 		return 0;
-	if (!dl_fill_inode(e, inode)) {
-		bpf_ringbuf_discard(e, 0);
-		return 0;
-	}
 	e->pos = off;
 	e->len = len;
 	e->flags |= DL_F_AIO;
@@ -209,13 +197,9 @@ static __always_inline int on_dio_complete_begin(void *ctx, struct iomap_dio *di
 	dl_stash(&complete_iocb, (__u64)iocb);
 	if (dl_task_filtered())
 		return 0;
-	e = dl_reserve(DL_EV_DIO_COMPLETE_BEGIN);
+	e = dl_reserve_inode(DL_EV_DIO_COMPLETE_BEGIN, BPF_CORE_READ(iocb, ki_filp, f_inode));
 	if (!e)
 		return 0;
-	if (!dl_fill_inode(e, BPF_CORE_READ(iocb, ki_filp, f_inode))) {
-		bpf_ringbuf_discard(e, 0);
-		return 0;
-	}
 	dl_iocb_flags(e, iocb);
 	if (BPF_CORE_READ(dio, flags) & IOMAP_DIO_NEED_SYNC)
 		e->flags |= DL_F_NEED_SYNC;
@@ -234,13 +218,9 @@ static __always_inline int on_drain(void *ctx, __u16 type, struct inode *inode)
 
 	if (!inode || dl_task_filtered())
 		return 0;
-	e = dl_reserve(type);
+	e = dl_reserve_inode(type, inode);
 	if (!e)
 		return 0;
-	if (!dl_fill_inode(e, inode)) {
-		bpf_ringbuf_discard(e, 0);
-		return 0;
-	}
 	e->arg = BPF_CORE_READ(inode, i_dio_count.counter);
 	if (type == DL_EV_DRAIN_WAIT_BEGIN)
 		dl_stack(ctx, e);

@@ -311,6 +311,18 @@ static __always_inline struct dl_event *dl_reserve(__u16 type)
 	return e;
 }
 
+/* A record about an inode: NULL when the buffer is full or the filters reject the inode. */
+static __always_inline struct dl_event *dl_reserve_inode(__u16 type, struct inode *inode)
+{
+	struct dl_event *e = dl_reserve(type);
+
+	if (e && !dl_fill_inode(e, inode)) {
+		bpf_ringbuf_discard(e, 0);
+		return NULL;
+	}
+	return e;
+}
+
 /* Unread bytes past which user space is woken even for routine records. */
 #define DL_WAKEUP_BYTES (256 << 10)
 

@@ -17,13 +17,9 @@ static __always_inline int emit_sync(void *ctx, __u16 type, struct inode *inode,
 
 	if (!inode || dl_task_filtered())
 		return 0;
-	e = dl_reserve(type);
+	e = dl_reserve_inode(type, inode);
 	if (!e)
 		return 0;
-	if (!dl_fill_inode(e, inode)) {
-		bpf_ringbuf_discard(e, 0);
-		return 0;
-	}
 	e->arg = arg;
 	e->ret = ret;
 	if (see_stub)
