@@ -17,19 +17,24 @@ int dl_parse_seconds(const char *s, double *out)
 	return 0;
 }
 
-error_t dl_run_opt_parse(int key, char *arg, struct argp_state *state, struct dl_run_opts *o)
+error_t dl_filter_opt_parse(int key, char *arg, struct argp_state *state, struct dl_filter *f)
 {
 	char err[160];
-	__u64 kb;
 
 	/* argp_error() exits, except under ARGP_NO_EXIT: never keep a bad value */
-	if (DL_IS_FILTER_KEY(key)) {
-		if (dl_filter_parse(&o->filter, key, arg, err, sizeof(err))) {
-			argp_error(state, "%s", err);
-			return EINVAL;
-		}
-		return 0;
+	if (dl_filter_parse(f, key, arg, err, sizeof(err))) {
+		argp_error(state, "%s", err);
+		return EINVAL;
 	}
+	return 0;
+}
+
+error_t dl_run_opt_parse(int key, char *arg, struct argp_state *state, struct dl_run_opts *o)
+{
+	__u64 kb;
+
+	if (DL_IS_FILTER_KEY(key))
+		return dl_filter_opt_parse(key, arg, state, &o->filter);
 	switch (key) {
 	case DL_OPT_TIMEOUT:
 		if (dl_parse_seconds(arg, &o->timeout_s)) {

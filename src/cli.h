@@ -33,6 +33,9 @@ enum {
 /* Subcommands taking a CMD parse with these argp flags. */
 #define DL_RUN_ARGP_FLAGS ARGP_IN_ORDER
 
+/* One filter option (DL_IS_FILTER_KEY) into f, with argp's error on a bad value. */
+error_t dl_filter_opt_parse(int key, char *arg, struct argp_state *state, struct dl_filter *f);
+
 /* Handles the shared keys; ARGP_ERR_UNKNOWN for the rest. */
 error_t dl_run_opt_parse(int key, char *arg, struct argp_state *state, struct dl_run_opts *o);
 int dl_parse_seconds(const char *s, double *out);

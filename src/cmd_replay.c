@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cli.h"
 #include "commands.h"
 #include "log.h"
 #include "outfile.h"
@@ -42,13 +43,9 @@ static const char doc[] =
 static error_t parse(int key, char *arg, struct argp_state *state)
 {
 	struct replay_opts *o = state->input;
-	char err[160];
 
-	if (DL_IS_FILTER_KEY(key)) {
-		if (dl_filter_parse(&o->filter, key, arg, err, sizeof(err)))
-			argp_error(state, "%s", err);
-		return 0;
-	}
+	if (DL_IS_FILTER_KEY(key))
+		return dl_filter_opt_parse(key, arg, state, &o->filter);
 	switch (key) {
 	case 'J':
 		o->json_path = arg;
