@@ -13,6 +13,9 @@
 #define NR_writev	20
 #define NR_pwritev	296
 #define NR_pwritev2	328
+/* include/uapi/linux/stat.h */
+#define S_IFMT_BITS	00170000
+#define S_IFREG_BITS	0100000
 
 static __always_inline bool is_write_nr(long nr)
 {
@@ -47,6 +50,9 @@ static __always_inline int on_sys_enter(void *ctx, struct pt_regs *regs, long nr
 		return 0;
 	f_flags = BPF_CORE_READ(file, f_flags);
 	if (!(f_flags & O_DIRECT_FLAG))
+		return 0;
+	/* block devices and the like do direct I/O without iomap: not a fallback */
+	if ((BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT_BITS) != S_IFREG_BITS)
 		return 0;
 	/* O_SYNC includes the O_DSYNC bit */
 	dw.dsync = !!(f_flags & O_DSYNC_FLAG);

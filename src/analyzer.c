@@ -9,6 +9,26 @@
 #define MAX_LOCKS 65536		/* locks remembered before idle ones are forgotten */
 #define WAIT_CHECK_NS 100000000ULL
 
+/*
+ * A finding inferred from hints (the reader-owner hint, a DIO's shared hold,
+ * a holder edge through a read-held lock) is held here until time confirms
+ * it: the waits it rests on must stay unbroken for an->confirm_ns. A wait
+ * that ends first refutes it: it is counted as retracted, never reported.
+ */
+struct an_suspect {
+	enum an_kind kind;
+	struct dl_event e;		/* the wait record that raised it */
+	__u8 mode;
+	const char *note;
+	bool seed_shape;		/* also the completion's own fsync deadlock */
+	bool explained;			/* the lock's latest state names another holder */
+	/* the waits that must stay unbroken: [0] is the suspect task's own */
+	__u32 tids[AN_MAX_MEMBERS];
+	__u64 locks[AN_MAX_MEMBERS];
+	__u64 since[AN_MAX_MEMBERS];
+	int n;
+};
+
 /* A lock as far as the records tell: an inode's i_rwsem, or its DIO drain. */
 struct an_lock {
 	__u64 id;		/* &inode->i_rwsem; the drain resource: id | 1 */
@@ -24,6 +44,7 @@ struct an_lock {
 	__u32 reg[MAX_REG];
 	__u8 reg_mode[MAX_REG];
 	int waiters;
+	__u32 suspect_tid;	/* a task suspected of waiting for its own hold on this lock */
 };
 
 /* What one task is doing, as far as the records tell. */
@@ -47,6 +68,7 @@ struct an_task {
 	__u64 held[DL_MAX_HELD];
 	__u8 held_mode[DL_MAX_HELD];
 	__u8 last_type;		/* what it did last: for wait-chain roots */
+	struct an_suspect *suspect;	/* NULL, or an inferred finding awaiting confirmation */
 };
 
 static const char *const kind_names[AN_KIND_MAX] = {
@@ -91,6 +113,7 @@ void an_init(struct analyzer *an, const struct dl_filter *filter)
 	if (filter)
 		an->filter = *filter;
 	an->long_wait_ns = AN_DEFAULT_LONG_WAIT_NS;
+	an->confirm_ns = AN_CONFIRM_NS;
 }
 
 static void free_all(struct table *t)
@@ -104,6 +127,10 @@ static void free_all(struct table *t)
 
 void an_fini(struct analyzer *an)
 {
+	void *v;
+
+	for (size_t i = 0; table_next(&an->tasks, &i, &v);)
+		free(((struct an_task *)v)->suspect);
 	free(an->viol);
 	free(an->cont);
 	table_free(&an->viol_index);
@@ -228,6 +255,37 @@ static __u64 drain_id(__u64 rwsem)
 	return rwsem | 1;	/* i_rwsem is 8-byte aligned: bit 0 is free */
 }
 
+/*
+ * Could a task other than the suspect hold the lock it waits for? Yes when
+ * the lock is not read-held at all, or when its reader hint names a task
+ * that is not itself stuck on this lock: a running reader will release it,
+ * and the wait will end. A real read-held self-deadlock keeps the suspect's
+ * own shared hold, and its hint, for as long as it lasts.
+ */
+static bool other_holder_possible(struct analyzer *an, __u32 suspect, __u64 lock, const struct dl_event *e)
+{
+	struct an_task *h;
+
+	if (e->lock.mode != DL_LOCK_READ)
+		return true;
+	if (e->lock.holder_tid == suspect)
+		return false;
+	h = e->lock.holder_tid ? task_get(an, e->lock.holder_tid, false) : NULL;
+	return !h || h->waiting_on != lock;
+}
+
+/* Every record naming a suspect's lock shows its state anew: the latest one decides. */
+static void weigh_suspect(struct analyzer *an, struct an_lock *l, const struct dl_event *e)
+{
+	struct an_task *t = task_get(an, l->suspect_tid, false);
+
+	if (!t || !t->suspect || t->suspect->locks[0] != l->id) {
+		l->suspect_tid = 0;
+		return;
+	}
+	t->suspect->explained = other_holder_possible(an, t->tid, l->id, e);
+}
+
 /* The lock a record names, with its holders as the record saw them. */
 static struct an_lock *lock_seen(struct analyzer *an, const struct dl_event *e)
 {
@@ -252,6 +310,8 @@ static struct an_lock *lock_seen(struct analyzer *an, const struct dl_event *e)
 	}
 	if (!l->snap[0] && e->lock.mode == DL_LOCK_WRITE)
 		l->snap[0] = e->lock.holder_tid;
+	if (l->suspect_tid)
+		weigh_suspect(an, l, e);
 	return l;
 }
 
@@ -374,12 +434,93 @@ static struct an_violation *report(struct analyzer *an, enum an_kind kind, enum 
 	v->ino = e->ino;
 	v->lock_mode = mode;
 	v->dsync = !!(e->flags & DL_F_DSYNC);
-	v->holder_tid = e->lock.holder_tid;
+	/* a self-deadlock's holder is the task itself, whatever the hint says */
+	v->holder_tid = kind == AN_SELF_DEADLOCK ? e->hdr.tid : e->lock.holder_tid;
 	v->stack_id = e->stack_id;
 	v->first_ts = v->last_ts = e->hdr.ts_ns;
 	v->count = 1;
 	v->note = note;
 	return v;
+}
+
+/* ---- findings inferred from hints, until time confirms them ---- */
+
+static void suspect_drop(struct analyzer *an, struct an_task *t, bool retract)
+{
+	struct an_suspect *s = t->suspect;
+	struct an_lock *l;
+
+	if (!s)
+		return;
+	if (retract)
+		an->retracted[s->kind]++;
+	l = lock_get(an, s->locks[0], false);
+	if (l && l->suspect_tid == t->tid)
+		l->suspect_tid = 0;
+	free(s);
+	t->suspect = NULL;
+}
+
+static struct an_suspect *suspect_new(struct analyzer *an, struct an_task *t, enum an_kind kind,
+				      const struct dl_event *e, __u8 mode, const char *note)
+{
+	struct an_suspect *s;
+
+	/* a task waits for one thing at a time: an older suspicion's wait is over */
+	suspect_drop(an, t, true);
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		an->oom = true;
+		return NULL;
+	}
+	s->kind = kind;
+	s->e = *e;
+	s->mode = mode;
+	s->note = note;
+	an->suspected[kind]++;
+	t->suspect = s;
+	return s;
+}
+
+static const char NOTE_CYCLE[] = "each task waits for a lock the next one holds";
+static const char NOTE_CYCLE_INFERRED[] =
+	"each task waits for a lock the next one holds (a holder is inferred from hints; "
+	"confirmed: every wait stayed unbroken for the confirmation interval)";
+static const char NOTE_BTRFS_DEADLOCK[] =
+	"btrfs_sync_file in this completion takes the i_rwsem its own task holds: deadlock";
+
+static void member_of(struct an_member *m, const struct an_task *t, const struct an_lock *l,
+		      __u64 now, bool exact);
+
+/* Time passed: a suspect whose waits all still stand, long enough, is a finding. */
+static void suspect_confirm(struct analyzer *an, struct an_task *t, __u64 now)
+{
+	struct an_suspect *s = t->suspect;
+	struct an_violation *v;
+
+	for (int i = 0; i < s->n; i++) {
+		struct an_task *m = task_get(an, s->tids[i], false);
+
+		if (!m || m->waiting_on != s->locks[i] || m->wait_since != s->since[i]) {
+			suspect_drop(an, t, true);
+			return;
+		}
+	}
+	if (now < s->since[0] + an->confirm_ns || (s->kind == AN_SELF_DEADLOCK && s->explained))
+		return;
+	an->confirmed[s->kind]++;
+	v = report(an, s->kind, AN_ERROR, false, &s->e, s->mode, s->note);
+	if (s->kind == AN_SELF_DEADLOCK && s->seed_shape)
+		report(an, AN_DIO_COMPLETE_UNDER_LOCK, AN_ERROR, false, &s->e, s->mode, NOTE_BTRFS_DEADLOCK);
+	if (v && s->kind == AN_DEADLOCK_CYCLE) {
+		v->nmembers = s->n;
+		for (int i = 0; i < s->n; i++) {
+			struct an_task *m = task_get(an, s->tids[i], false);
+
+			member_of(&v->members[i], m, lock_get(an, s->locks[i], false), now, false);
+		}
+	}
+	suspect_drop(an, t, false);
 }
 
 /* ---- holds ---- */
@@ -502,8 +643,6 @@ static bool find_cycle(struct analyzer *an, struct an_task *start, struct an_loc
 	return false;
 }
 
-static const char NOTE_CYCLE[] = "each task waits for a lock the next one holds";
-
 static void check_cycle(struct analyzer *an, struct an_task *t, struct an_lock *l, const struct dl_event *e)
 {
 	struct an_task *path[AN_MAX_MEMBERS + 1] = { t };
@@ -518,6 +657,23 @@ static void check_cycle(struct analyzer *an, struct an_task *t, struct an_lock *
 		;
 	for (int i = 0; i < n; i++)
 		all_exact &= exact[i];
+	if (!all_exact) {
+		/* a holder edge rests on a hint: the cycle must last to be one */
+		struct an_suspect *s;
+
+		if (t->suspect)
+			return;
+		s = suspect_new(an, t, AN_DEADLOCK_CYCLE, e, t->wait_mode, NOTE_CYCLE_INFERRED);
+		if (!s)
+			return;
+		s->n = n;
+		for (int i = 0; i < n; i++) {
+			s->tids[i] = path[i]->tid;
+			s->locks[i] = path[i]->waiting_on;
+			s->since[i] = path[i]->wait_since;
+		}
+		return;
+	}
 	v = report(an, AN_DEADLOCK_CYCLE, AN_ERROR, all_exact, e, t->wait_mode, NOTE_CYCLE);
 	if (!v)
 		return;
@@ -648,6 +804,8 @@ static void check_long_waits(struct analyzer *an, __u64 now)
 		struct dl_event e = {};
 		struct an_lock *l;
 
+		if (t->suspect)
+			suspect_confirm(an, t, now);
 		if (!t->waiting_on || t->wait_reported || now < t->wait_since + an->long_wait_ns)
 			continue;
 		t->wait_reported = true;
@@ -745,6 +903,19 @@ static void dio_end(struct analyzer *an, struct an_task *t)
 
 static void on_sync_begin(struct analyzer *an, struct an_task *t, const struct dl_event *e);
 
+/*
+ * An async submission returned -EIOCBQUEUED: the submitter unlocked and went
+ * on, and the completion runs later in a kworker (or in io_getevents' caller
+ * for IOMAP_DIO_INLINE_COMP). So the submitter no longer holds anything for
+ * this DIO; keeping its shared hold would make any later wait of its look
+ * like a wait on itself.
+ */
+static void on_dio_queued(struct analyzer *an, struct an_task *t, const struct dl_event *e)
+{
+	if (t->dio_active && t->dio_lock == e->lock_addr)
+		dio_end(an, t);
+}
+
 static const char NOTE_BTRFS_STUB[] =
 	"btrfs_sync_file ran under this task's i_rwsem without taking it (DIO-write stub); "
 	"inferred from the completion finishing";
@@ -756,8 +927,6 @@ static const char NOTE_BTRFS_NOSYNC[] = "no fsync ran in this completion";
 static const char NOTE_SYNC_NO_RWSEM[] = "this filesystem's fsync does not take i_rwsem";
 static const char NOTE_NOT_DSYNC[] = "not a DSYNC write: completion runs no fsync";
 static const char NOTE_UNKNOWN_FS[] = "unknown whether this filesystem's fsync takes i_rwsem";
-static const char NOTE_BTRFS_DEADLOCK[] =
-	"btrfs_sync_file in this completion takes the i_rwsem its own task holds: deadlock";
 
 /* Severity and reason of a completion under i_rwsem that is not btrfs's. */
 static const char *benign_note(const struct dl_event *e, enum an_severity *sev)
@@ -790,7 +959,8 @@ static void on_complete_begin(struct analyzer *an, struct an_task *t, const stru
 			note = NOTE_BTRFS_STUB_SEEN;
 		else {
 			note = NOTE_BTRFS_NO_STUB;
-			sev = AN_ERROR;
+			/* on a hinted hold, the fsync's own wait decides (self_deadlock, confirmed) */
+			sev = exact ? AN_ERROR : AN_WARNING;
 		}
 	} else {
 		note = benign_note(e, &sev);
@@ -901,7 +1071,8 @@ static void note_contention(struct analyzer *an, const struct dl_event *e)
 static const char NOTE_SELF_WRITE[] = "waits for an i_rwsem it holds for write";
 static const char NOTE_SELF_READ[] = "waits to write-lock an i_rwsem it holds shared";
 static const char NOTE_SELF_READ_HINT[] =
-	"waits to write-lock an i_rwsem it holds shared (reader owner is a hint)";
+	"waits to write-lock an i_rwsem it holds shared (inferred from the reader-owner hint or its "
+	"own DIO's shared hold; confirmed: the wait stayed unbroken and no other holder showed)";
 
 static void start_wait(struct analyzer *an, struct an_task *t, struct an_lock *l, const struct dl_event *e,
 		       __u8 mode)
@@ -912,6 +1083,8 @@ static void start_wait(struct analyzer *an, struct an_task *t, struct an_lock *l
 		if (old && old->waiters)
 			old->waiters--;
 	}
+	/* a new wait means the old one ended: a suspicion resting on it is refuted */
+	suspect_drop(an, t, true);
 	t->waiting_on = l->id;
 	t->wait_mode = mode;
 	t->wait_since = e->hdr.ts_ns;
@@ -929,6 +1102,7 @@ static void end_wait(struct analyzer *an, struct an_task *t)
 	if (l && l->waiters)
 		l->waiters--;
 	t->waiting_on = 0;
+	suspect_drop(an, t, true);
 }
 
 /*
@@ -952,21 +1126,44 @@ static void on_wait_begin(struct analyzer *an, struct an_task *t, struct an_lock
 	struct dl_event copy;
 	const struct dl_event *d = in_dio(t, e, &copy);
 
+	bool self = mode == DL_LOCK_WRITE || (mode == DL_LOCK_READ && wants_write);
+	/*
+	 * The seed bug's shape: the wait comes from the completion's own fsync
+	 * (unless completion entry already said so, in exact tiers).
+	 */
+	bool seed = t->dio_active && t->sync_under_lock && t->sync_lock == e->lock_addr &&
+		    !t->complete_classified;
+	struct an_suspect *s;
+
 	note_contention(an, e);
 	/* Waiting to read-lock what we hold shared is not a self-deadlock. */
-	if (mode == DL_LOCK_WRITE || (mode == DL_LOCK_READ && wants_write)) {
-		report(an, AN_SELF_DEADLOCK, AN_ERROR, exact, d, mode,
-		       mode == DL_LOCK_WRITE ? NOTE_SELF_WRITE : exact ? NOTE_SELF_READ : NOTE_SELF_READ_HINT);
-		/*
-		 * The seed bug's shape: the wait comes from the completion's own
-		 * fsync (unless completion entry already said so, in exact tiers).
-		 */
-		if (t->dio_active && t->sync_under_lock && t->sync_lock == e->lock_addr &&
-		    !t->complete_classified)
-			report(an, AN_DIO_COMPLETE_UNDER_LOCK, AN_ERROR, exact, d, mode, NOTE_BTRFS_DEADLOCK);
+	if (self && exact) {
+		report(an, AN_SELF_DEADLOCK, AN_ERROR, true, d, mode,
+		       mode == DL_LOCK_WRITE ? NOTE_SELF_WRITE : NOTE_SELF_READ);
+		if (seed)
+			report(an, AN_DIO_COMPLETE_UNDER_LOCK, AN_ERROR, true, d, mode, NOTE_BTRFS_DEADLOCK);
 	}
-	if (l)
-		start_wait(an, t, l, e, wants_write ? DL_LOCK_WRITE : DL_LOCK_READ);
+	if (!l)
+		return;
+	start_wait(an, t, l, e, wants_write ? DL_LOCK_WRITE : DL_LOCK_READ);
+	if (!self || exact)
+		return;
+	/* a hint alone is never an error: the wait has to outlast the confirmation interval */
+	if (t->suspect) {
+		/* this very wait closed an inferred cycle: the self-deadlock is the finding */
+		an->suspected[t->suspect->kind]--;
+		suspect_drop(an, t, false);
+	}
+	s = suspect_new(an, t, AN_SELF_DEADLOCK, d, mode, NOTE_SELF_READ_HINT);
+	if (!s)
+		return;
+	s->seed_shape = seed;
+	s->n = 1;
+	s->tids[0] = t->tid;
+	s->locks[0] = l->id;
+	s->since[0] = t->wait_since;
+	s->explained = other_holder_possible(an, t->tid, l->id, e);
+	l->suspect_tid = t->tid;
 }
 
 /* inode_dio_wait: waits until no DIO is in flight on the inode. */
@@ -986,23 +1183,64 @@ static void on_drain_begin(struct analyzer *an, struct an_task *t, const struct 
 	start_wait(an, t, drain, e, DL_LOCK_WRITE);
 }
 
+/*
+ * Why an O_DIRECT write that succeeded never reached iomap, per filesystem
+ * (checked against Debian 6.1's fs/{btrfs,xfs,ext4}/file.c and btrfs's direct-io.c of v6.15+).
+ */
 static const char NOTE_FB_BTRFS_CSUM[] =
 	"btrfs inode has data checksums: since v6.15 (968f19c5b1b7) btrfs writes O_DIRECT "
 	"through the page cache unless the inode is nodatasum/NOCOW";
-static const char NOTE_FB_UNALIGNED[] = "offset or length not block aligned";
-static const char NOTE_FB_OTHER[] = "the write never reached iomap's direct I/O path";
+static const char NOTE_FB_BTRFS_UNALIGNED[] =
+	"not aligned to the btrfs sector size: btrfs_direct_write (check_direct_IO) writes it "
+	"through the page cache";
+static const char NOTE_FB_XFS_UNALIGNED[] =
+	"not aligned to the xfs block: on a reflink/CoW inode xfs_file_dio_write_unaligned "
+	"returns -ENOTBLK and xfs writes it buffered";
+static const char NOTE_FB_EXT4[] =
+	"ext4_should_use_dio() refused direct I/O (data=journal, inline data, verity or "
+	"encryption) or iomap returned -ENOTBLK: ext4 wrote it buffered";
+static const char NOTE_FB_OTHER[] =
+	"the write never reached iomap's direct I/O path (iomap's -ENOTBLK after a page-cache "
+	"invalidation failure is written buffered)";
+
+/*
+ * Filesystems whose O_DIRECT writes go through iomap_dio_rw; elsewhere (block
+ * devices, other filesystems' own DIO code) "never reached iomap" says nothing.
+ */
+static bool iomap_dio_fs(const char *fs)
+{
+	static const char *const names[] = { "ext4", "xfs", "btrfs", "f2fs", "gfs2", "zonefs" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (is_fs(fs, names[i]))
+			return true;
+	return false;
+}
+
+static const char *fallback_note(const struct dl_event *e)
+{
+	bool unaligned = e->flags & DL_F_UNALIGNED;
+
+	if (is_fs(e->fs, "btrfs")) {
+		if ((e->flags & DL_F_FS_FLAGS) && !(e->flags & DL_F_NODATASUM))
+			return NOTE_FB_BTRFS_CSUM;
+		return unaligned ? NOTE_FB_BTRFS_UNALIGNED : NOTE_FB_OTHER;
+	}
+	if (is_fs(e->fs, "xfs") && unaligned)
+		return NOTE_FB_XFS_UNALIGNED;
+	if (is_fs(e->fs, "ext4"))
+		return NOTE_FB_EXT4;
+	return NOTE_FB_OTHER;
+}
 
 static void on_direct_write(struct analyzer *an, const struct dl_event *e)
 {
-	const char *note = NOTE_FB_OTHER;
+	const char *note;
 	size_t i;
 
-	if ((e->flags & DL_F_IOMAP) || e->ret <= 0)
+	if ((e->flags & DL_F_IOMAP) || e->ret <= 0 || !iomap_dio_fs(e->fs))
 		return;
-	if ((e->flags & DL_F_FS_FLAGS) && !(e->flags & DL_F_NODATASUM))
-		note = NOTE_FB_BTRFS_CSUM;
-	else if (e->flags & DL_F_UNALIGNED)
-		note = NOTE_FB_UNALIGNED;
+	note = fallback_note(e);
 	report(an, AN_DIO_FALLBACK, AN_INFO, true, e, DL_LOCK_NONE, note);
 	for (i = 0; i < an->nfallbacks; i++)
 		if (!strncmp(an->fallbacks[i].fs, e->fs, DL_FS_LEN))
@@ -1040,6 +1278,7 @@ static void task_exit(struct analyzer *an, __u32 tid)
 	if (!t)
 		return;
 	end_wait(an, t);
+	suspect_drop(an, t, true);
 	dio_end(an, t);
 	for (int i = 0; i < DL_MAX_HELD; i++)
 		if (t->held[i])
@@ -1114,7 +1353,12 @@ void an_feed(struct analyzer *an, const struct dl_event *e)
 	case DL_EV_DRAIN_WAIT_BEGIN:
 		on_drain_begin(an, t, e);
 		break;
+	case DL_EV_DIO_QUEUED:
+		on_dio_queued(an, t, e);
+		break;
 	case DL_EV_DIRECT_WRITE:
+		/* the write syscall returned: whatever DIO it ran is over */
+		dio_end(an, t);
 		on_direct_write(an, e);
 		break;
 	case DL_EV_RECURSIVE_ACQUIRE:

@@ -113,6 +113,10 @@ struct analyzer {
 	__u64 events;
 	__u64 by_type[DL_EV_TYPE_MAX];
 	__u64 summary[AN_KIND_MAX];	/* occurrences, not folded entries */
+	__u64 suspected[AN_KIND_MAX];	/* inferred findings held for confirmation */
+	__u64 confirmed[AN_KIND_MAX];	/* ... of which time confirmed these (reported) */
+	__u64 retracted[AN_KIND_MAX];	/* ... of which time refuted these (never reported) */
+	__u64 confirm_ns;		/* AN_CONFIRM_NS */
 	struct an_violation *viol;
 	size_t nviol, capviol;
 	struct table viol_index;	/* fold key hash -> first index + 1 */
@@ -131,6 +135,12 @@ struct analyzer {
 };
 
 #define AN_DEFAULT_LONG_WAIT_NS (5ULL * 1000000000ULL)
+/*
+ * How long a finding inferred from hints (a reader-owner hint, a DIO's
+ * shared hold) must stay true before it is an error: see README, "Findings
+ * inferred from hints".
+ */
+#define AN_CONFIRM_NS (2ULL * 1000000000ULL)
 
 void an_init(struct analyzer *an, const struct dl_filter *filter);
 void an_feed(struct analyzer *an, const struct dl_event *e);

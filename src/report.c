@@ -35,8 +35,6 @@ void dl_violation_line(FILE *f, const struct an_violation *v)
 	fprintf(f, "[%s] %s: pid %u tid %u (%.16s) %s %s ino %" PRIu64 ", i_rwsem %s%s",
 		an_severity_name(v->severity), an_kind_name(v->kind), v->pid, v->tid, v->comm,
 		v->fs, dev, (uint64_t)v->ino, an_lock_mode_name(v->lock_mode), v->dsync ? ", dsync" : "");
-	if (v->holder_tid && v->kind == AN_SELF_DEADLOCK)
-		fprintf(f, ", holder tid %u", v->holder_tid);
 	fprintf(f, "%s\n", v->exact ? "" : " (inferred)");
 }
 
@@ -125,6 +123,13 @@ void dl_report_text(FILE *f, const struct dl_report *r)
 	fprintf(f, "\nsummary:");
 	for (int k = 0; k < AN_KIND_MAX; k++)
 		fprintf(f, " %s=%" PRIu64, an_kind_name(k), (uint64_t)an->summary[k]);
+	for (int k = 0; k < AN_KIND_MAX; k++)
+		if (an->suspected[k])
+			fprintf(f, "\nsuspected %s (inferred, held %.0f s for confirmation): %" PRIu64 " raised, %"
+				PRIu64 " confirmed, %" PRIu64 " retracted (the wait ended), %" PRIu64 " pending",
+				an_kind_name(k), an->confirm_ns / 1e9, (uint64_t)an->suspected[k],
+				(uint64_t)an->confirmed[k], (uint64_t)an->retracted[k],
+				(uint64_t)(an->suspected[k] - an->confirmed[k] - an->retracted[k]));
 	fprintf(f, "\nevents %" PRIu64 ", lost %" PRIu64 " (ring buffer %" PRIu64 ", map full %" PRIu64 ")\n",
 		(uint64_t)an->events, (uint64_t)(r->lost_ringbuf + r->lost_map_full),
 		(uint64_t)r->lost_ringbuf, (uint64_t)r->lost_map_full);
@@ -296,6 +301,21 @@ void dl_report_json(FILE *f, const struct dl_report *r)
 	json_begin_object(&j);
 	for (int k = 0; k < AN_KIND_MAX; k++)
 		json_kv_u64(&j, an_kind_name(k), an->summary[k]);
+	json_end_object(&j);
+	/* findings inferred from hints: how many time confirmed, and how many it refuted */
+	json_key(&j, "suspected");
+	json_begin_object(&j);
+	for (int k = 0; k < AN_KIND_MAX; k++) {
+		if (k != AN_SELF_DEADLOCK && k != AN_DEADLOCK_CYCLE)
+			continue;
+		json_key(&j, an_kind_name(k));
+		json_begin_object(&j);
+		json_kv_u64(&j, "raised", an->suspected[k]);
+		json_kv_u64(&j, "confirmed", an->confirmed[k]);
+		json_kv_u64(&j, "retracted", an->retracted[k]);
+		json_kv_u64(&j, "pending", an->suspected[k] - an->confirmed[k] - an->retracted[k]);
+		json_end_object(&j);
+	}
 	json_end_object(&j);
 	json_key(&j, "fallbacks_by_fs");
 	json_begin_object(&j);

@@ -157,9 +157,92 @@ static void read_holder_waiting_for_write(void)
 	feed(&an, ev(DL_EV_DIO_BEGIN, 14, "btrfs", 100, DL_LOCK_READ, DL_HOLD_READ_HINT, f));
 	feed(&an, ev(DL_EV_SYNC_BEGIN, 14, "btrfs", 100, DL_LOCK_READ, DL_HOLD_READ_HINT, 0));
 	feed(&an, ev(DL_EV_WAIT_BEGIN, 14, "btrfs", 100, DL_LOCK_READ, DL_HOLD_NO, DL_F_WAIT_WRITE));
+	/* inferred: nothing until the wait has outlasted the confirmation interval */
+	CHECK(an.nviol == 0 && an.suspected[AN_SELF_DEADLOCK] == 1);
+	an_tick(&an, clock_ns + AN_CONFIRM_NS / 2);
+	CHECK(an.nviol == 0);
+	an_tick(&an, clock_ns + AN_CONFIRM_NS + 200000000ULL);
 	CHECK(an.nviol == 2);
-	CHECK(an.viol[0].kind == AN_SELF_DEADLOCK && !an.viol[0].exact);
-	CHECK(an.viol[0].lock_mode == DL_LOCK_READ);
+	CHECK(an.viol[0].kind == AN_SELF_DEADLOCK && !an.viol[0].exact && an.viol[0].severity == AN_ERROR);
+	CHECK(an.viol[0].lock_mode == DL_LOCK_READ && an.viol[0].holder_tid == 14);
+	CHECK(an.viol[1].kind == AN_DIO_COMPLETE_UNDER_LOCK && an.viol[1].severity == AN_ERROR);
+	CHECK(an.confirmed[AN_SELF_DEADLOCK] == 1 && an.retracted[AN_SELF_DEADLOCK] == 0);
+	an_fini(&an);
+}
+
+/* A read-held "self-deadlock" whose wait ends is a stale hint: retracted, never reported. */
+static void suspect_retracted_when_wait_ends(void)
+{
+	struct analyzer an;
+	struct dl_event end;
+
+	an_init(&an, NULL);
+	feed(&an, ev(DL_EV_WAIT_BEGIN, 30, "xfs", 100, DL_LOCK_READ, DL_HOLD_READ_HINT, DL_F_WAIT_WRITE));
+	CHECK(an.suspected[AN_SELF_DEADLOCK] == 1);
+	end = ev(DL_EV_WAIT_END, 30, "xfs", 100, DL_LOCK_WRITE, DL_HOLD_WRITE, 0);
+	end.len = 700000;
+	an_feed(&an, &end);
+	an_tick(&an, clock_ns + 3 * AN_CONFIRM_NS);
+	CHECK(an.nviol == 0 && an.retracted[AN_SELF_DEADLOCK] == 1 && an_count_severity(&an, AN_WARNING) == 0);
+	/* a task's own later record also ends its wait (a lost wait_end) */
+	feed(&an, ev(DL_EV_WAIT_BEGIN, 31, "xfs", 101, DL_LOCK_READ, DL_HOLD_READ_HINT, DL_F_WAIT_WRITE));
+	feed(&an, ev(DL_EV_DIO_BEGIN, 31, "xfs", 101, DL_LOCK_WRITE, DL_HOLD_WRITE, DL_F_DIRECT | DL_F_WRITE));
+	an_tick(&an, clock_ns + 3 * AN_CONFIRM_NS);
+	CHECK(an.retracted[AN_SELF_DEADLOCK] == 2 && an_count_severity(&an, AN_ERROR) == 0);
+	an_fini(&an);
+}
+
+/* A later record shows a running reader holding the lock: not confirmed, whatever the time. */
+static void suspect_explained_by_other_reader(void)
+{
+	struct analyzer an;
+
+	an_init(&an, NULL);
+	feed(&an, ev(DL_EV_WAIT_BEGIN, 32, "ext4", 100, DL_LOCK_READ, DL_HOLD_READ_HINT, DL_F_WAIT_WRITE));
+	/* another task's wait on the same lock: the hint now names reader 77, which runs */
+	feed(&an, evl(DL_EV_WAIT_BEGIN, 33, "ext4", 100, DL_LOCK_READ, 77, DL_F_WAIT_READ));
+	an_tick(&an, clock_ns + AN_CONFIRM_NS + 500000000ULL);
+	CHECK(an_count_severity(&an, AN_ERROR) == 0 && an.confirmed[AN_SELF_DEADLOCK] == 0);
+	/* the hint names a task that is itself stuck on this lock: no other explanation left */
+	feed(&an, evl(DL_EV_WAIT_BEGIN, 34, "ext4", 100, DL_LOCK_READ, 33, DL_F_WAIT_READ));
+	an_tick(&an, clock_ns + AN_CONFIRM_NS + 900000000ULL);
+	CHECK(an.confirmed[AN_SELF_DEADLOCK] == 1 && an_count_severity(&an, AN_ERROR) == 1);
+	an_fini(&an);
+}
+
+/* AIO: -EIOCBQUEUED ends the submitter's hold; a later wait of its own is plain contention. */
+static void aio_queued_ends_hold(void)
+{
+	struct analyzer an;
+	__u32 f = DL_F_DIRECT | DL_F_WRITE | DL_F_AIO;
+
+	an_init(&an, NULL);
+	/* the submission held i_rwsem shared (the hint names the other submitter) */
+	feed(&an, evl(DL_EV_DIO_BEGIN, 40, "ext4", 12, DL_LOCK_READ, 41, f));
+	feed(&an, evl(DL_EV_DIO_QUEUED, 40, "ext4", 12, DL_LOCK_READ, 41, f));
+	/* the next io_submit goes buffered (O_DIRECT toggled off) and waits to write-lock */
+	feed(&an, evl(DL_EV_WAIT_BEGIN, 40, "ext4", 12, DL_LOCK_READ, 41, DL_F_WAIT_WRITE));
+	an_tick(&an, clock_ns + 2 * AN_CONFIRM_NS);
+	CHECK(an.suspected[AN_SELF_DEADLOCK] == 0 && an.nviol == 0);
+	an_fini(&an);
+}
+
+/* Block devices and filesystems without iomap DIO have no "fallback" to report. */
+static void fallback_only_on_iomap_fs(void)
+{
+	struct analyzer an;
+	struct dl_event e = ev(DL_EV_DIRECT_WRITE, 42, "devtmpfs", 5, 0, 0, DL_F_DIRECT | DL_F_WRITE);
+
+	an_init(&an, NULL);
+	e.ret = 1 << 20;
+	an_feed(&an, &e);
+	snprintf(e.fs, sizeof(e.fs), "bdev");
+	an_feed(&an, &e);
+	CHECK(an.nviol == 0 && an.nfallbacks == 0);
+	snprintf(e.fs, sizeof(e.fs), "xfs");
+	e.flags |= DL_F_UNALIGNED;
+	an_feed(&an, &e);
+	CHECK(an.nviol == 1 && strstr(an.viol[0].note, "reflink") != NULL);
 	an_fini(&an);
 }
 
@@ -334,8 +417,11 @@ static void dio_completion_vs_fallocate(void)
 	drain.lock.cur_holds = DL_HOLD_WRITE;
 	drain.arg = 1;		/* one DIO in flight */
 	an_feed(&an, &drain);
+	/* the in-flight DIO's holder is inferred: the cycle must stand for the confirmation interval */
+	CHECK(!find(&an, AN_DEADLOCK_CYCLE) && an.suspected[AN_DEADLOCK_CYCLE] == 1);
+	an_tick(&an, clock_ns + AN_CONFIRM_NS + 200000000ULL);
 	v = find(&an, AN_DEADLOCK_CYCLE);
-	CHECK(v && v->nmembers == 2);
+	CHECK(v && v->nmembers == 2 && v->severity == AN_ERROR && !v->exact);
 	if (v) {
 		CHECK(v->members[0].tid == 51 && v->members[0].lock_kind == AN_LOCK_DRAIN);
 		CHECK(v->members[1].tid == 50 && v->members[1].lock_kind == AN_LOCK_RWSEM);
@@ -609,6 +695,10 @@ int main(void)
 	RUN(btrfs_stub_completion_is_info);
 	RUN(btrfs_dsync_self_deadlock);
 	RUN(read_holder_waiting_for_write);
+	RUN(suspect_retracted_when_wait_ends);
+	RUN(suspect_explained_by_other_reader);
+	RUN(aio_queued_ends_hold);
+	RUN(fallback_only_on_iomap_fs);
 	RUN(other_holder_is_contention);
 	RUN(reader_waiting_to_read_is_benign);
 	RUN(fallback_reasons);
