@@ -15,7 +15,16 @@
  * fault.  Sleeping before resolving therefore holds i_rwsem for exactly as
  * long as we like, and the fault message tells us when the lock is held.
  *
+ * Two cases reproduce what third-party AIO/DIO suites do: aio-fcntl-toggle
+ * (AIO writers on one open file description whose O_DIRECT flag a sibling
+ * flips with fcntl, so some writes go buffered and need i_rwsem exclusive)
+ * and stress-mix (direct, buffered, AIO and O_DSYNC writers, direct readers
+ * and a fallocate/punch/ftruncate mutator on the same three files).  AIO
+ * uses the raw io_setup/io_submit/io_getevents syscalls: no libaio.
+ *
  * Every participating process prints one JSON line on stdout when done.
+ * Exit status: 0 all I/O done, 1 an I/O error (EXIT_IO), 2 usage, 3 no
+ * userfaultfd (the hold cases).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -23,8 +32,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
+#include <linux/aio_abi.h>
+#include <linux/falloc.h>
 #include <linux/fs.h>
 #include <linux/userfaultfd.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -45,27 +58,45 @@
 #define EXIT_USAGE	2
 #define EXIT_NOUFFD	3
 #define MAX_JOBS	256
+#define MAX_DEPTH	64
+#define TOGGLE_BLOCKS	64	/* aio-fcntl-toggle: blocks the writers cycle over */
+#define STRESS_FILES	3	/* stress-mix: PATH, PATH.1, PATH.2 */
+#define STRESS_BLOCKS	256	/* stress-mix: blocks per file at full size */
 
 enum wcase {
 	C_DIO_WRITE, C_DIO_DSYNC_WRITE, C_DIO_READ, C_BUFFERED_WRITE,
 	C_EXTEND_CONTEND, C_TRUNCATE_RACE, C_HOLD, C_HOLD_CONTEND,
-	C_HOLD_READ_CONTEND, C_NR,
+	C_HOLD_READ_CONTEND, C_AIO_FCNTL_TOGGLE, C_STRESS_MIX, C_NR,
 };
 
 static const char *const case_names[C_NR] = {
 	"dio-write", "dio-dsync-write", "dio-read", "buffered-write",
 	"extend-contend", "truncate-race", "hold", "hold-contend",
-	"hold-read-contend",
+	"hold-read-contend", "aio-fcntl-toggle", "stress-mix",
+};
+
+/* stress-mix: process j plays role j % S_NR. */
+enum srole {
+	S_DIO_WRITE, S_BUFFERED_WRITE, S_DIO_READ, S_MUTATE, S_AIO_WRITE,
+	S_DSYNC_WRITE, S_NR,
+};
+
+static const char *const stress_roles[S_NR] = {
+	"dio-writer", "buffered-writer", "dio-reader", "mutator", "aio-writer",
+	"dsync-writer",
 };
 
 struct opts {
 	enum wcase wcase;
 	const char *name, *path;
-	unsigned long count, jobs, hold_ms;
+	unsigned long count, jobs, hold_ms, duration_s, iodepth;
 	size_t bs;
 	off_t offset;
 	bool dsync, nocow, prefill;
 };
+
+/* aio-fcntl-toggle: the one open file description every process shares. */
+static int shared_fd = -1;
 
 /* What one process did; becomes its JSON line. */
 struct tally {
@@ -105,7 +136,7 @@ static void usage_error(const char *what, const char *arg)
 {
 	fprintf(stderr, "diowork: %s%s%s; usage: diowork [-n N] [-b BYTES] "
 		"[-j N] [-s] [-o BYTES] [--hold-ms MS] [--nocow] [--prefill] "
-		"CASE PATH\n", what, arg ? ": " : "", arg ? arg : "");
+		"[--duration SEC] [--iodepth N] CASE PATH\n", what, arg ? ": " : "", arg ? arg : "");
 	exit(EXIT_USAGE);
 }
 
@@ -126,7 +157,7 @@ static unsigned long long parse_num(const char *s, unsigned long long max)
 
 static void parse_opts(int argc, char **argv, struct opts *o)
 {
-	enum { OPT_HOLD_MS = 256, OPT_NOCOW, OPT_PREFILL };
+	enum { OPT_HOLD_MS = 256, OPT_NOCOW, OPT_PREFILL, OPT_DURATION, OPT_IODEPTH };
 	static const struct option lopts[] = {
 		{ "count", required_argument, NULL, 'n' },
 		{ "bs", required_argument, NULL, 'b' },
@@ -136,27 +167,33 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		{ "hold-ms", required_argument, NULL, OPT_HOLD_MS },
 		{ "nocow", no_argument, NULL, OPT_NOCOW },
 		{ "prefill", no_argument, NULL, OPT_PREFILL },
+		{ "duration", required_argument, NULL, OPT_DURATION },
+		{ "iodepth", required_argument, NULL, OPT_IODEPTH },
 		{ NULL, 0, NULL, 0 },
 	};
+	bool count_set = false, jobs_set = false;
 	int c, i;
 
-	*o = (struct opts){ .count = 16, .bs = 4096, .jobs = 4, .hold_ms = 300 };
+	*o = (struct opts){ .count = 16, .bs = 4096, .jobs = 4, .hold_ms = 300,
+			    .iodepth = 4 };
 	opterr = 0;	/* getopt's own message would be a second line */
 	while ((c = getopt_long(argc, argv, "n:b:j:so:", lopts, NULL)) != -1) {
 		switch (c) {
-		case 'n': o->count = parse_num(optarg, 1UL << 20); break;
+		case 'n': o->count = parse_num(optarg, 1UL << 20); count_set = true; break;
 		case 'b': o->bs = parse_num(optarg, 64UL << 20); break;
-		case 'j': o->jobs = parse_num(optarg, MAX_JOBS); break;
+		case 'j': o->jobs = parse_num(optarg, MAX_JOBS); jobs_set = true; break;
 		case 's': o->dsync = true; break;
 		case 'o': o->offset = parse_num(optarg, 1ULL << 62); break;
 		case OPT_HOLD_MS: o->hold_ms = parse_num(optarg, 3600000); break;
 		case OPT_NOCOW: o->nocow = true; break;
 		case OPT_PREFILL: o->prefill = true; break;
+		case OPT_DURATION: o->duration_s = parse_num(optarg, 86400); break;
+		case OPT_IODEPTH: o->iodepth = parse_num(optarg, MAX_DEPTH); break;
 		default: usage_error("bad option", argv[optind - 1]);
 		}
 	}
-	if (!o->count || !o->jobs)
-		usage_error("--count and --jobs must be at least 1", NULL);
+	if (!o->count || !o->jobs || !o->iodepth)
+		usage_error("--count, --jobs and --iodepth must be at least 1", NULL);
 	if (!o->bs || o->bs % 512)
 		usage_error("--bs must be a non-zero multiple of 512", NULL);
 	if (argc - optind != 2)
@@ -170,6 +207,16 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 	o->wcase = i;
 	if (o->wcase == C_DIO_DSYNC_WRITE)
 		o->dsync = true;
+	/* The two loop cases: one process per role, 2 AIO writers. */
+	if (!jobs_set && o->wcase == C_AIO_FCNTL_TOGGLE)
+		o->jobs = 2;
+	if (!jobs_set && o->wcase == C_STRESS_MIX)
+		o->jobs = S_NR;
+	if (o->duration_s && o->wcase != C_AIO_FCNTL_TOGGLE && o->wcase != C_STRESS_MIX)
+		usage_error("--duration is for aio-fcntl-toggle and stress-mix", NULL);
+	/* --duration alone: as many operations as fit in it */
+	if (o->duration_s && !count_set)
+		o->count = ULONG_MAX;
 }
 
 static double now_ms(void)
@@ -179,6 +226,17 @@ static double now_ms(void)
 	/* CLOCK_MONOTONIC cannot fail given a valid pointer. */
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* Loop cases: operation i is done while under --count and inside --duration. */
+static double deadline_ms(const struct opts *o)
+{
+	return o->duration_s ? now_ms() + o->duration_s * 1e3 : 0;
+}
+
+static bool keep_going(const struct opts *o, unsigned long i, double deadline)
+{
+	return i < o->count && (!deadline || now_ms() < deadline);
 }
 
 static bool is_hold_case(const struct opts *o)
@@ -191,6 +249,11 @@ static off_t case_span(const struct opts *o)
 {
 	off_t span = o->offset + (off_t)(o->count * o->bs);
 
+	/* the loop cases reuse a fixed range, however many operations they do */
+	if (o->wcase == C_AIO_FCNTL_TOGGLE)
+		return o->offset + TOGGLE_BLOCKS * (off_t)o->bs;
+	if (o->wcase == C_STRESS_MIX)
+		return STRESS_BLOCKS * (off_t)o->bs;
 	if (o->wcase == C_EXTEND_CONTEND)
 		span = o->offset + (off_t)(o->count * o->jobs * o->bs);
 	else if (o->wcase == C_TRUNCATE_RACE)
@@ -214,21 +277,27 @@ static void *alloc_buf(const struct opts *o, size_t len)
 	return buf;
 }
 
-static int open_target(const struct opts *o, int flags, struct tally *t)
+static int open_path(const struct opts *o, const char *path, int flags,
+		     struct tally *t)
 {
-	int fd = open(o->path, flags | O_CLOEXEC, 0644);
+	int fd = open(path, flags | O_CLOEXEC, 0644);
 
 	if (fd < 0) {
-		fail(o, errno, "open %s", o->path);
+		fail(o, errno, "open %s", path);
 		return -1;
 	}
 	if (fstat(fd, &t->st)) {
-		fail(o, errno, "fstat %s", o->path);
+		fail(o, errno, "fstat %s", path);
 		close(fd);
 		return -1;
 	}
 	t->tid = gettid();
 	return fd;
+}
+
+static int open_target(const struct opts *o, int flags, struct tally *t)
+{
+	return open_path(o, o->path, flags, t);
 }
 
 /* @started: the holder's early line, printed while it still holds i_rwsem. */
@@ -330,18 +399,33 @@ static int set_nocow(const struct opts *o, int fd)
 	return -1;
 }
 
+/* stress-mix: file k of the mix (PATH, PATH.1, PATH.2). */
+static void stress_path(const struct opts *o, unsigned int k, char *buf, size_t len)
+{
+	if (k)
+		snprintf(buf, len, "%s.%u", o->path, k);
+	else
+		snprintf(buf, len, "%s", o->path);
+}
+
 /* Done once, in the parent, so every process sees the same inode. */
-static int setup_file(const struct opts *o)
+static int setup_path(const struct opts *o, const char *path)
 {
 	struct tally t;
-	int fd = open_target(o, O_RDWR | O_CREAT, &t);
+	int fd = open_path(o, path, O_RDWR | O_CREAT, &t);
 	int ret = -1;
 	bool fill;
 
 	if (fd < 0)
 		return -1;
-	/* dio-read has nothing to read from a short file: fill it regardless. */
-	fill = o->prefill || (o->wcase == C_DIO_READ && t.st.st_size < case_span(o));
+	/*
+	 * dio-read has nothing to read from a short file: fill it regardless.
+	 * The loop cases overwrite allocated blocks below EOF, the shared-lock
+	 * DIO path; stress-mix's mutator then moves EOF and holes around.
+	 */
+	fill = o->prefill || o->wcase == C_AIO_FCNTL_TOGGLE ||
+	       o->wcase == C_STRESS_MIX ||
+	       (o->wcase == C_DIO_READ && t.st.st_size < case_span(o));
 	if (o->nocow && set_nocow(o, fd))
 		goto out;
 	if (fill && fill_file(o, fd, case_span(o)))
@@ -353,6 +437,21 @@ out:
 		ret = -1;
 	}
 	return ret;
+}
+
+static int setup_file(const struct opts *o)
+{
+	char path[PATH_MAX];
+	unsigned int k;
+
+	if (o->wcase != C_STRESS_MIX)
+		return setup_path(o, o->path);
+	for (k = 0; k < STRESS_FILES; k++) {
+		stress_path(o, k, path, sizeof(path));
+		if (setup_path(o, path))
+			return -1;
+	}
+	return 0;
 }
 
 static void close_fd(int *fd)
@@ -747,6 +846,333 @@ static int run_group(const struct opts *o, child_fn fn, unsigned long n)
 	return go || rc ? rc : EXIT_IO;
 }
 
+/* xorshift64: cheap offsets, the same sequence for the same job index. */
+static uint64_t rnd(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+static long sys_io_setup(unsigned long nr, aio_context_t *ctx)
+{
+	return syscall(SYS_io_setup, nr, ctx);
+}
+
+static long sys_io_destroy(aio_context_t ctx)
+{
+	return syscall(SYS_io_destroy, ctx);
+}
+
+static long sys_io_submit(aio_context_t ctx, long n, struct iocb **cbs)
+{
+	return syscall(SYS_io_submit, ctx, n, cbs);
+}
+
+static long sys_io_getevents(aio_context_t ctx, long min, long max,
+			     struct io_event *ev)
+{
+	return syscall(SYS_io_getevents, ctx, min, max, ev, NULL);
+}
+
+/*
+ * stress-mix offsets: buffered writes keep to the lower half of each file,
+ * direct writes to the upper half.  A buffered write that dirties a page
+ * under an in-flight direct write makes the kernel's post-write page cache
+ * invalidation fail, and it then reports -EIO to the file's next fsync
+ * (dio_warn_stale_pagecache): the O_DSYNC writer would fail for real.
+ * Readers and the mutator go anywhere.
+ */
+static off_t stress_offset(const struct opts *o, enum srole role, uint64_t *rng)
+{
+	uint64_t half = STRESS_BLOCKS / 2, blk = rnd(rng);
+
+	if (role == S_BUFFERED_WRITE)
+		blk %= half;
+	else if (role == S_DIO_WRITE || role == S_AIO_WRITE || role == S_DSYNC_WRITE)
+		blk = half + blk % half;
+	else
+		blk %= STRESS_BLOCKS;
+	return (off_t)(blk * o->bs);
+}
+
+/* Where an AIO writer's writes go: through which fd, at which offset. */
+struct aio_target {
+	const int *fds;
+	unsigned int nfds;
+	unsigned long j;
+	uint64_t rng;
+};
+
+static void aio_prep(const struct opts *o, struct aio_target *a,
+		     struct iocb *cb, unsigned long i)
+{
+	off_t off;
+
+	if (o->wcase == C_AIO_FCNTL_TOGGLE)	/* the writers interleave */
+		off = o->offset + (off_t)((i * o->jobs + a->j) % TOGGLE_BLOCKS * o->bs);
+	else
+		off = stress_offset(o, S_AIO_WRITE, &a->rng);
+	cb->aio_fildes = a->fds[i % a->nfds];
+	cb->aio_lio_opcode = IOCB_CMD_PWRITE;
+	cb->aio_nbytes = o->bs;
+	cb->aio_offset = off;
+}
+
+/*
+ * Keep up to --iodepth writes in flight, one io_submit per write (each is
+ * its own pass through the filesystem's write path, taking i_rwsem anew),
+ * reap at least one, refill.  Stops submitting at the first error.
+ */
+static void aio_loop(const struct opts *o, struct tally *t,
+		     struct aio_target *a, double deadline)
+{
+	unsigned long depth = o->iodepth, nfree = depth, inflight = 0, i = 0, k;
+	unsigned long freelist[MAX_DEPTH];
+	struct iocb cbs[MAX_DEPTH], *cb;
+	struct io_event ev[MAX_DEPTH];
+	aio_context_t ctx = 0;
+	char *bufs;
+	long n;
+
+	bufs = alloc_buf(o, depth * o->bs);
+	if (!bufs) {
+		t->errors++;
+		return;
+	}
+	if (sys_io_setup(depth, &ctx)) {
+		fail(o, errno, "io_setup");
+		t->errors++;
+		free(bufs);
+		return;
+	}
+	memset(cbs, 0, sizeof(cbs));
+	for (k = 0; k < depth; k++) {
+		cbs[k].aio_buf = (uintptr_t)(bufs + k * o->bs);
+		cbs[k].aio_data = k;
+		freelist[k] = k;
+	}
+	for (;;) {
+		while (nfree && !t->errors && keep_going(o, i, deadline)) {
+			cb = &cbs[freelist[nfree - 1]];
+			aio_prep(o, a, cb, i);
+			if (sys_io_submit(ctx, 1, &cb) != 1) {
+				fail(o, errno, "io_submit at %lld", (long long)cb->aio_offset);
+				t->errors++;
+				break;
+			}
+			nfree--;
+			inflight++;
+			i++;
+		}
+		if (!inflight)
+			break;
+		n = sys_io_getevents(ctx, 1, depth, ev);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			/* io_destroy below still waits for what is in flight */
+			fail(o, errno, "io_getevents");
+			t->errors++;
+			break;
+		}
+		for (k = 0; k < (unsigned long)n; k++) {
+			cb = &cbs[ev[k].data];
+			errno = ev[k].res < 0 ? -ev[k].res : 0;
+			account(o, t, ev[k].res < 0 ? -1 : ev[k].res,
+				cb->aio_offset, false);
+			freelist[nfree++] = ev[k].data;
+			inflight--;
+		}
+	}
+	if (sys_io_destroy(ctx)) {
+		fail(o, errno, "io_destroy");
+		t->errors++;
+	}
+	free(bufs);
+}
+
+/* aio-fcntl-toggle: an AIO writer on the shared open file description. */
+static int toggle_writer(const struct opts *o, struct gate *g, unsigned long j)
+{
+	struct tally t = { .role = "aio-writer", .ms_key = "run_ms" };
+	struct aio_target a = { .fds = &shared_fd, .nfds = 1, .j = j };
+	double t0;
+
+	if (fstat(shared_fd, &t.st)) {
+		fail(o, errno, "fstat");
+		return EXIT_IO;
+	}
+	t.tid = gettid();
+	if (gate_pass(o, g))
+		return EXIT_IO;
+	t0 = now_ms();
+	aio_loop(o, &t, &a, deadline_ms(o));
+	t.ms = now_ms() - t0;
+	return finish(o, &t, shared_fd, NULL);
+}
+
+/*
+ * Flips O_DIRECT on the writers' open file description every 100 us, so
+ * their io_submit calls alternate between iomap DIO (i_rwsem shared on an
+ * overwrite) and buffered writes (i_rwsem exclusive).  Stops when the
+ * parent closes @done_fd, after the last writer exited.
+ */
+static int toggler(const struct opts *o, int done_fd)
+{
+	struct tally t = { .role = "toggler" };
+	struct pollfd p = { .fd = done_fd, .events = POLLIN };
+	const struct timespec gap = { 0, 100000 };
+	int fl, r;
+
+	if (fstat(shared_fd, &t.st)) {
+		fail(o, errno, "fstat");
+		return EXIT_IO;
+	}
+	t.tid = gettid();
+	for (;;) {
+		r = ppoll(&p, 1, &gap, NULL);
+		if (r > 0)
+			break;
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			fail(o, errno, "ppoll");
+			t.errors++;
+			break;
+		}
+		fl = fcntl(shared_fd, F_GETFL);
+		if (fl < 0 || fcntl(shared_fd, F_SETFL, fl ^ O_DIRECT)) {
+			fail(o, errno, "fcntl F_SETFL O_DIRECT");
+			t.errors++;
+			break;
+		}
+		t.ops++;
+	}
+	close_fd(&done_fd);
+	return finish(o, &t, shared_fd, NULL);
+}
+
+static int run_toggle(const struct opts *o)
+{
+	int done[2], rc, trc;
+	pid_t tp;
+
+	shared_fd = open(o->path, O_RDWR | O_DIRECT | O_CLOEXEC);
+	if (shared_fd < 0) {
+		fail(o, errno, "open %s", o->path);
+		return EXIT_IO;
+	}
+	if (pipe2(done, O_CLOEXEC)) {
+		fail(o, errno, "pipe2");
+		return EXIT_IO;
+	}
+	tp = fork();
+	if (tp < 0) {
+		fail(o, errno, "fork");
+		return EXIT_IO;
+	}
+	if (!tp) {
+		close_fd(&done[1]);
+		_exit(toggler(o, done[0]));
+	}
+	close_fd(&done[0]);
+	/* the writers inherit done[1] too: the toggler stops when all are gone */
+	rc = run_group(o, toggle_writer, o->jobs);
+	close_fd(&done[1]);
+	trc = reap(o, &tp, 1);
+	close(shared_fd);
+	return rc > trc ? rc : trc;
+}
+
+/* stress-mix mutator: grow a range, punch it, shrink the file, regrow it. */
+static void stress_mutate(const struct opts *o, struct tally *t, int fd,
+			  unsigned long i, off_t off)
+{
+	off_t bs = o->bs;
+
+	switch (i / STRESS_FILES % 4) {	/* every file gets every step */
+	case 0:
+		mutate(o, t, fallocate(fd, 0, off, 16 * bs), "fallocate");
+		break;
+	case 1:
+		mutate(o, t, fallocate(fd, FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE,
+				       off, 8 * bs), "fallocate punch hole");
+		break;
+	case 2:
+		mutate(o, t, ftruncate(fd, off), "ftruncate");
+		break;
+	default:
+		mutate(o, t, ftruncate(fd, STRESS_BLOCKS * bs), "ftruncate");
+		break;
+	}
+}
+
+/*
+ * stress-mix: process j plays role j % S_NR on all three files in turn, at
+ * random block offsets, for --duration (or --count operations).
+ */
+static int stress_child(const struct opts *o, struct gate *g, unsigned long j)
+{
+	static const int flags[S_NR] = {
+		[S_DIO_WRITE] = O_WRONLY | O_DIRECT,
+		[S_BUFFERED_WRITE] = O_WRONLY,
+		[S_DIO_READ] = O_RDONLY | O_DIRECT,
+		[S_MUTATE] = O_RDWR,
+		[S_AIO_WRITE] = O_WRONLY | O_DIRECT,
+		[S_DSYNC_WRITE] = O_WRONLY | O_DIRECT | O_DSYNC,
+	};
+	enum srole role = j % S_NR;
+	struct tally t = { .role = stress_roles[role], .ms_key = "run_ms" }, ft;
+	uint64_t rng = 0x9e3779b97f4a7c15ULL * (j + 1);
+	char path[PATH_MAX];
+	int fds[STRESS_FILES];
+	unsigned int k, nfd;
+	double deadline, t0;
+	void *buf;
+
+	for (nfd = 0; nfd < STRESS_FILES; nfd++) {
+		stress_path(o, nfd, path, sizeof(path));
+		fds[nfd] = open_path(o, path, flags[role], nfd ? &ft : &t);
+		if (fds[nfd] < 0)
+			break;
+	}
+	buf = nfd == STRESS_FILES ? alloc_buf(o, o->bs) : NULL;
+	if (!buf || gate_pass(o, g)) {
+		while (nfd--)
+			close(fds[nfd]);
+		free(buf);
+		return EXIT_IO;
+	}
+	t0 = now_ms();
+	deadline = deadline_ms(o);
+	if (role == S_AIO_WRITE) {
+		struct aio_target a = { .fds = fds, .nfds = nfd, .j = j, .rng = rng };
+
+		aio_loop(o, &t, &a, deadline);
+	}
+	for (unsigned long i = 0; role != S_AIO_WRITE && keep_going(o, i, deadline); i++) {
+		off_t off = stress_offset(o, role, &rng);
+		int fd = fds[i % nfd];
+
+		if (role == S_MUTATE)
+			stress_mutate(o, &t, fd, i, off);
+		else if (role == S_DIO_READ)
+			account(o, &t, pread(fd, buf, o->bs, off), off, true);
+		else
+			account(o, &t, pwrite(fd, buf, o->bs, off), off, false);
+	}
+	t.ms = now_ms() - t0;
+	for (k = 1; k < nfd; k++) {
+		if (close(fds[k])) {
+			fail(o, errno, "close");
+			t.errors++;
+		}
+	}
+	return finish(o, &t, fds[0], buf);
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o;
@@ -761,6 +1187,10 @@ int main(int argc, char **argv)
 		return run_group(&o, io_worker, o.jobs);
 	case C_TRUNCATE_RACE:
 		return run_group(&o, truncate_child, 2);
+	case C_AIO_FCNTL_TOGGLE:
+		return run_toggle(&o);
+	case C_STRESS_MIX:
+		return run_group(&o, stress_child, o.jobs);
 	case C_HOLD:
 		return holder_run(&o, -1);
 	default:
