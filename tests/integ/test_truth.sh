@@ -32,14 +32,15 @@ findings_line() {
 		"events \(.events), lost \(.lost_events), verdict \(.verdict)"' "$1" 2>/dev/null
 }
 
-# expect_truthful JSON RC WHAT: diolock exited 0, the workload succeeded, it
-# saw events, and it reported no error or warning.
+# expect_truthful JSON RC WHAT [noevents]: diolock exited 0, the workload
+# succeeded, it saw events (unless noevents), and it reported no error or
+# warning.
 expect_truthful() {
 	local j=$1 rc=$2 what=$3
 	echo "    $what: $(findings_line "$j")"
 	expect_eq "$rc" 0 "$what: check exit status"
 	expect_jq "$j" '.command.exit_status == 0' "$what: the workload exited 0"
-	expect_jq "$j" '.events > 0' "$what: events were seen"
+	[ "${4:-}" = noevents ] || expect_jq "$j" '.events > 0' "$what: events were seen"
 	expect_jq "$j" "$BAD | length == 0" "$what: no error or warning finding; first: $(first_bad "$j")"
 }
 
@@ -109,8 +110,10 @@ test_aio_falloc_xfs() { aio_falloc xfs; }
 # O_DIRECT writes to a block device (dd, then mkfs.xfs, on a loop device of
 # a test image) go through the block device's own direct I/O, not iomap: not
 # a fallback to buffered writes. The filter keeps this run to the device
-# node's inode (devtmpfs). A btrfs file with data checksums, which does fall
-# back on v6.15+, shows in the same test that the detector is working here.
+# node's inode (devtmpfs). Whether diolock records these writes at all is its
+# own business (a fix may drop them before analysis), so events are not
+# required here; instead a btrfs file with data checksums, which does fall
+# back on v6.15+, shows in the same test that the detector is working.
 test_bdev_direct_write_is_not_fallback() {
 	local img=$T/bdev.img loop rc mnt
 	truncate -s 512M "$img"
@@ -120,7 +123,7 @@ test_bdev_direct_write_is_not_fallback() {
 		sh -c 'dd if=/dev/zero of="$1" bs=1M count=16 oflag=direct status=none && mkfs.xfs -q -f "$1"' \
 		sh "$loop" >"$T/bdev.out" 2>&1
 	rc=$?
-	expect_truthful "$T/bdev.json" "$rc" "dd + mkfs.xfs on $loop"
+	expect_truthful "$T/bdev.json" "$rc" "dd + mkfs.xfs on $loop" noevents
 	expect_jq "$T/bdev.json" '.attach.write_syscall_enter != "unavailable" and .attach.write_syscall_exit != "unavailable"' \
 		"the O_DIRECT write syscalls are watched"
 	expect_jq "$T/bdev.json" '[.violations[] | select(.kind == "dio_fallback_buffered")] | length == 0' \
@@ -131,7 +134,7 @@ test_bdev_direct_write_is_not_fallback() {
 	"$DIOLOCK" check -q --dev "$(stat_dev "$mnt")" --json "$T/csum.json" -- \
 		dd if=/dev/zero of="$mnt/f" bs=64k count=4 oflag=direct status=none >"$T/csum.out"
 	expect_jq "$T/csum.json" '[.violations[] | select(.kind == "dio_fallback_buffered" and .fs == "btrfs")] | length == 1' \
-		"control: O_DIRECT to a checksummed btrfs file is reported as a fallback"
+		"control: O_DIRECT to a checksummed btrfs file is reported as a fallback: $(findings_line "$T/csum.json")"
 }
 
 # The stress mix: direct, buffered, AIO and O_DSYNC writers, direct readers
