@@ -9,8 +9,6 @@
 #include "diolock.bpf.h"
 #include "stat.bpf.h"
 
-struct dl_entry_map acquire_sem SEC(".maps");	/* down_*() entry -> return */
-
 static __always_inline int held_slot(struct dl_task_held *th, __u64 lock)
 {
 	for (int i = 0; i < DL_MAX_HELD; i++)
@@ -35,16 +33,15 @@ static __always_inline void report_recursion(void *ctx, struct inode *inode, __u
 
 static __always_inline int on_acquire_begin(void *ctx, struct rw_semaphore *sem, __u8 mode, bool trylock)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct dl_task_held *th;
+	struct dl_task_ctx *tc;
 	struct inode *inode;
 
-	dl_stash(&acquire_sem, (__u64)sem);
+	dl_stash(DL_STASH_ACQUIRE, (__u64)sem);
 	/* a trylock on a held lock just fails: it never waits */
 	if (trylock)
 		return 0;
-	th = bpf_map_lookup_elem(&task_held, &tid);
-	if (!th || held_slot(th, (__u64)sem) < 0)
+	tc = dl_ctx(false);
+	if (!tc || held_slot(&tc->held, (__u64)sem) < 0)
 		return 0;
 	/* held already: this down_*() can only wait for itself (or nest a reader) */
 	inode = dl_inode_of_rwsem(sem);
@@ -103,22 +100,19 @@ static __always_inline void holders_del(__u64 lock, __u32 tid, __u8 mode)
 static __always_inline int on_acquired(void *ctx, struct rw_semaphore *sem, __u8 mode, bool ok)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct dl_task_held zero = {}, *th;
+	struct dl_task_ctx *tc;
+	struct dl_task_held *th;
 	__u64 lock = (__u64)sem;
 	int slot;
 
 	if (!sem || !ok || !dl_inode_of_rwsem(sem))
 		return 0;
-	th = bpf_map_lookup_elem(&task_held, &tid);
-	if (!th) {
-		if (bpf_map_update_elem(&task_held, &tid, &zero, BPF_ANY)) {
-			dl_count(DL_CNT_MAP_FULL);
-			return 0;
-		}
-		th = bpf_map_lookup_elem(&task_held, &tid);
-		if (!th)
-			return 0;
+	tc = dl_ctx(true);
+	if (!tc) {
+		dl_count(DL_CNT_MAP_FULL);
+		return 0;
 	}
+	th = &tc->held;
 	slot = held_slot(th, 0);
 	if (slot < 0 || slot >= DL_MAX_HELD) {
 		/* more i_rwsems at once than we track (rename holds four) */
@@ -151,12 +145,14 @@ static __always_inline void stat_hold(struct rw_semaphore *sem, __u8 mode, __u64
 static __always_inline int on_release(void *ctx, struct rw_semaphore *sem, bool downgrade)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct dl_task_held *th = bpf_map_lookup_elem(&task_held, &tid);
+	struct dl_task_ctx *tc = dl_ctx(false);
+	struct dl_task_held *th;
 	__u64 lock = (__u64)sem;
 	int slot;
 
-	if (!th)
+	if (!tc)
 		return 0;
+	th = &tc->held;
 	slot = held_slot(th, lock);
 	if (slot < 0 || slot >= DL_MAX_HELD)
 		return 0;
@@ -175,7 +171,7 @@ static __always_inline int on_release(void *ctx, struct rw_semaphore *sem, bool 
 	return 0;
 }
 
-#define SEM_BACK() ((struct rw_semaphore *)dl_unstash(&acquire_sem))
+#define SEM_BACK() ((struct rw_semaphore *)dl_unstash(DL_STASH_ACQUIRE))
 
 /*
  * void down_*(): returning means acquired. int *_killable(): 0 means
@@ -183,13 +179,13 @@ static __always_inline int on_release(void *ctx, struct rw_semaphore *sem, bool 
  */
 #define ACQUIRE_VOID(fn, mode)								\
 	DL_FENTRY(fn, on_acquire_begin(ctx, sem, mode, false), struct rw_semaphore *sem)	\
-	DL_FEXIT(fn, (dl_unstash(&acquire_sem), on_acquired(ctx, sem, mode, true)),	\
+	DL_FEXIT(fn, (dl_unstash(DL_STASH_ACQUIRE), on_acquired(ctx, sem, mode, true)),	\
 		 struct rw_semaphore *sem)						\
 	DL_KPROBE(fn, on_acquire_begin(ctx, sem, mode, false), struct rw_semaphore *sem)	\
 	DL_KRETPROBE(fn, on_acquired(ctx, SEM_BACK(), mode, true))
 #define ACQUIRE_RET(fn, mode, success)							\
 	DL_FENTRY(fn, on_acquire_begin(ctx, sem, mode, success), struct rw_semaphore *sem)	\
-	DL_FEXIT(fn, (dl_unstash(&acquire_sem), on_acquired(ctx, sem, mode, ret == success)), \
+	DL_FEXIT(fn, (dl_unstash(DL_STASH_ACQUIRE), on_acquired(ctx, sem, mode, ret == success)), \
 		 struct rw_semaphore *sem, int ret)					\
 	DL_KPROBE(fn, on_acquire_begin(ctx, sem, mode, success), struct rw_semaphore *sem)	\
 	DL_KRETPROBE(fn, on_acquired(ctx, SEM_BACK(), mode, ret == success), int ret)

@@ -2,6 +2,12 @@
 /*
  * Direct I/O through iomap: submission, queueing, completion, and the
  * inode_dio_wait() drain that truncate/fallocate do under i_rwsem.
+ *
+ * The hot path. A routine DIO sends no record: its submission is kept in
+ * the task's storage (struct dl_dio_ctx), its completion is judged here with
+ * the shared rules (include/diolock/rules.h) and, when benign, counted in a
+ * per-CPU fold slot. Records cross only for what the analyzer must act on
+ * (see dl_flush_dio and on_dio_complete), and `trace` streams everything.
  */
 #include "diolock.bpf.h"
 #include "stat.bpf.h"
@@ -10,11 +16,7 @@
 #define IOMAP_DIO_NEED_SYNC	(1U << 29)
 #define EIOCBQUEUED		529
 
-struct dl_entry_map submit_iocb SEC(".maps");	/* __iomap_dio_rw entry -> return */
-struct dl_entry_map complete_iocb SEC(".maps");	/* iomap_dio_complete entry -> return */
-struct dl_entry_map drain_inode SEC(".maps");	/* inode_dio_wait entry -> return */
-
-/* Submission time by iocb, for the submit -> complete histogram. */
+/* Submission time by iocb, for the submit -> complete histogram (stat only). */
 static __always_inline void stat_dio_begin(void *ctx, struct kiocb *iocb, struct inode *inode)
 {
 	__u64 key = (__u64)iocb;
@@ -31,61 +33,16 @@ static __always_inline void stat_dio_begin(void *ctx, struct kiocb *iocb, struct
 	bpf_map_update_elem(&dio_starts, &key, &ds, BPF_ANY);
 }
 
-/* Filesystems that hold i_rwsem across iomap_dio_rw() (see research/kernel-facts.md). */
-static __always_inline bool dl_holds_across_dio(const char *fs)
-{
-	return (fs[0] == 'e' && fs[1] == 'x' && fs[2] == 't' && fs[3] == '4' && !fs[4]) ||
-	       (fs[0] == 'x' && fs[1] == 'f' && fs[2] == 's' && !fs[3]) || dl_is_btrfs(fs);
-}
-
-/* Does the completing task hold the inode's i_rwsem, and how? */
-static __always_inline __u8 completion_lock_mode(struct inode *inode)
-{
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	__u64 lock = (__u64)&inode->i_rwsem;
-	struct dl_rwsem_state st = {};
-	struct dl_task_held *th;
-
-	if (track_acquire) {
-		th = bpf_map_lookup_elem(&task_held, &tid);
-		if (!th)
-			return DL_LOCK_NONE;
-		for (int i = 0; i < DL_MAX_HELD; i++)
-			if (th->lock[i] == lock)
-				return th->mode[i];
-		return DL_LOCK_NONE;
-	}
-	dl_read_rwsem(inode, &st);
-	if (st.cur_holds == DL_HOLD_WRITE)
-		return DL_LOCK_WRITE;
-	/* the tracepoint tier knows a reader only from the owner hint */
-	if (st.cur_holds == DL_HOLD_READ_HINT)
-		return DL_LOCK_READ;
-	return DL_LOCK_NONE;
-}
-
-static __always_inline void stat_dio_complete(struct kiocb *iocb, struct inode *inode)
+static __always_inline void stat_dio_complete(struct kiocb *iocb, struct inode *inode, __u8 mode)
 {
 	__u64 key = (__u64)iocb, now = bpf_ktime_get_ns();
 	struct dl_fs_dio zero = {}, *fd;
 	struct dl_ident id = {};
 	struct dl_dio_start *ds;
-	__u8 mode;
 
 	if (!dl_ident_of(inode, &id))
 		return;
-	mode = completion_lock_mode(inode);
 	ds = bpf_map_lookup_elem(&dio_starts, &key);
-	/*
-	 * Shared holders are invisible to the owner hint but for the last
-	 * reader. ext4, xfs and btrfs hold i_rwsem across iomap_dio_rw(), so a
-	 * completion in the submitting task, with the lock read-held at both
-	 * ends, ran under the submitter's shared hold (the analyzer's rule too).
-	 */
-	if (mode == DL_LOCK_NONE && !track_acquire && ds && ds->read_held &&
-	    ds->tid == (__u32)bpf_get_current_pid_tgid() && dl_holds_across_dio(id.fs) &&
-	    (BPF_CORE_READ(inode, i_rwsem.count.counter) >> RWSEM_READER_SHIFT))
-		mode = DL_LOCK_READ;
 	fd = bpf_map_lookup_elem(&fs_dio, id.fs);
 	if (!fd) {
 		bpf_map_update_elem(&fs_dio, id.fs, &zero, BPF_NOEXIST);
@@ -108,63 +65,245 @@ static __always_inline void stat_dio_complete(struct kiocb *iocb, struct inode *
 	bpf_map_delete_elem(&dio_starts, &key);
 }
 
+/* The task's own synchronous DIO on this inode, if one is in progress. */
+static __always_inline struct dl_dio_ctx *own_dio(struct dl_task_ctx *tc, struct inode *inode)
+{
+	return tc && tc->dio.inode == (__u64)inode ? &tc->dio : NULL;
+}
+
+/*
+ * Does the completing task hold the inode's i_rwsem? As enum dl_hold: the
+ * exact answers (owner == current, acquisition tracking), the reader hint,
+ * or the filesystems' rule that a synchronous DIO's submitter holds the lock
+ * it found read-held (include/diolock/rules.h).
+ */
+static __always_inline __u8 completion_hold(struct inode *inode, __u8 fsid, const struct dl_dio_ctx *d,
+					    struct dl_rwsem_state *st)
+{
+	__u64 lock = (__u64)&inode->i_rwsem;
+	struct dl_task_ctx *tc;
+
+	dl_read_rwsem(inode, st);
+	if (track_acquire) {
+		tc = dl_ctx(false);
+		if (!tc)
+			return DL_HOLD_NO;
+		for (int i = 0; i < DL_MAX_HELD; i++)
+			if (tc->held.lock[i] == lock)
+				return tc->held.mode[i] == DL_LOCK_WRITE ? DL_HOLD_WRITE : DL_HOLD_READ;
+		return DL_HOLD_NO;
+	}
+	if (st->cur_holds != DL_HOLD_NO)
+		return st->cur_holds;
+	if (d && d->lock.mode == DL_LOCK_READ && st->mode == DL_LOCK_READ && dl_fs_holds_across_dio(fsid))
+		return DL_HOLD_READ_HINT;
+	return DL_HOLD_NO;
+}
+
+static __always_inline __u8 hold_mode(__u8 hold)
+{
+	return hold == DL_HOLD_WRITE ? DL_LOCK_WRITE : hold == DL_HOLD_NO ? DL_LOCK_NONE : DL_LOCK_READ;
+}
+
+static __always_inline bool hold_exact(__u8 hold)
+{
+	return hold == DL_HOLD_WRITE || hold == DL_HOLD_READ;
+}
+
+static __always_inline void dio_iocb_flags(struct kiocb *iocb, __u32 *flags, __u64 *ki_flags, __s64 *pos)
+{
+	int kf = BPF_CORE_READ(iocb, ki_flags);
+
+	*ki_flags = (__u32)kf;
+	if (kf & IOCB_DIRECT)
+		*flags |= DL_F_DIRECT;
+	if (kf & IOCB_DSYNC)
+		*flags |= DL_F_DSYNC;
+	if (kf & IOCB_SYNC)
+		*flags |= DL_F_SYNC | DL_F_DSYNC;
+	/* is_sync_kiocb(): no completion callback means the caller waits. */
+	if (BPF_CORE_READ(iocb, ki_complete))
+		*flags |= DL_F_AIO;
+	*pos = BPF_CORE_READ(iocb, ki_pos);
+}
+
+static __always_inline void dl_iocb_flags(struct dl_event *e, struct kiocb *iocb)
+{
+	dio_iocb_flags(iocb, &e->flags, &e->ki_flags, &e->pos);
+}
+
 static __always_inline int on_dio_begin(void *ctx, struct kiocb *iocb, struct iov_iter *iter)
 {
 	struct inode *inode = BPF_CORE_READ(iocb, ki_filp, f_inode);
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct dl_dwrite *dw;
+	struct dl_task_ctx *tc;
+	struct dl_dio_ctx *d;
+	struct dl_ino_id id;
 	struct dl_event *e;
 
-	/* The direct-write syscall reached iomap: it did not fall back. */
-	dw = bpf_map_lookup_elem(&dwrites, &tid);
-	if (dw && dw->inode == (__u64)inode)
-		dw->iomap_seen = 1;
 	if (dl_task_filtered())
 		return 0;
+	tc = dl_ctx(!events_off || fold_all);
+	/* The direct-write syscall reached iomap: it did not fall back. */
+	if (tc && tc->dw.inode == (__u64)inode)
+		tc->dw.iomap_seen = 1;
+	if (!dl_ino_id(inode, &id))
+		return 0;
+	dl_dio_count(id.fsid, DL_DIO_SUBMITTED);
 	if (stat_on)
 		stat_dio_begin(ctx, iocb, inode);
-	e = dl_reserve_inode(DL_EV_DIO_BEGIN, inode);
-	if (!e)
+	if (stream_all) {
+		e = dl_reserve_inode(DL_EV_DIO_BEGIN, inode);
+		if (!e)
+			return 0;
+		dl_iocb_flags(e, iocb);
+		e->len = BPF_CORE_READ(iter, count);
+		if (bpf_core_field_exists(iter->data_source) && BPF_CORE_READ_BITFIELD_PROBED(iter, data_source))
+			e->flags |= DL_F_WRITE;
+		dl_submit(e);
 		return 0;
-	dl_iocb_flags(e, iocb);
-	e->len = BPF_CORE_READ(iter, count);
+	}
+	if (!tc)
+		return 0;
+	/* kept, not sent: dl_flush_dio sends it if the DIO turns out to matter */
+	d = &tc->dio;
+	d->inode = (__u64)inode;
+	d->ts = bpf_ktime_get_ns();
+	d->flags = 0;
+	dio_iocb_flags(iocb, &d->flags, &d->ki_flags, &d->pos);
+	d->len = BPF_CORE_READ(iter, count);
 	if (bpf_core_field_exists(iter->data_source) && BPF_CORE_READ_BITFIELD_PROBED(iter, data_source))
-		e->flags |= DL_F_WRITE;
-	dl_submit(e);
+		d->flags |= DL_F_WRITE;
+	d->emitted = d->synced = d->classified = 0;
+	d->lock = (struct dl_rwsem_state){};
+	dl_read_rwsem(inode, &d->lock);
 	return 0;
 }
 
+/*
+ * A completion under i_rwsem, judged with the shared rules: a benign one
+ * folds into this CPU's slot (no record) unless it is the first of its key
+ * here; anything worse always crosses, with its stack.
+ */
+static __always_inline void emit_complete(void *ctx, __u16 type, struct kiocb *iocb, struct inode *inode,
+					  const struct dl_ino_id *id, const struct dl_rwsem_state *st, __u8 hold,
+					  __u8 reason, __u32 extra_flags, __s64 ret, bool must)
+{
+	__u8 sev = dl_complete_severity(reason, hold_exact(hold));
+	struct dl_fold_key k = {};
+	__u64 now = bpf_ktime_get_ns();
+	struct dl_event *e;
+	__u32 flags = 0;
+	__u64 kf;
+	__s64 pos;
+
+	dio_iocb_flags(iocb, &flags, &kf, &pos);
+	if (fold_all || (!must && sev == DL_SEV_INFO)) {
+		k.kind = DL_FOLD_COMPLETE;
+		k.reason = reason;
+		k.mode = hold_mode(hold);
+		k.flags = ((flags & DL_F_DSYNC) ? DL_FOLD_F_DSYNC : 0) | (hold_exact(hold) ? DL_FOLD_F_EXACT : 0);
+		k.fsid = id->fsid;
+		k.tgid = bpf_get_current_pid_tgid() >> 32;
+		k.dev = id->dev;
+		k.ino = id->ino;
+		if (dl_fold(&k, now, fold_all)) {
+			dl_dio_count(id->fsid, DL_DIO_FOLDED);
+			return;
+		}
+		if (fold_all) {
+			/* this CPU's slot holds another key: counted, but not by kind */
+			dl_count(DL_CNT_MAP_FULL);
+			return;
+		}
+	}
+	e = dl_reserve(type);
+	if (!e)
+		return;
+	if (!dl_fill_ident(e, inode)) {
+		bpf_ringbuf_discard(e, 0);
+		return;
+	}
+	e->lock = *st;
+	if (track_acquire)
+		dl_exact_holds(e);
+	e->lock.cur_holds = hold;
+	e->flags |= flags | extra_flags | DL_F_CLASSIFIED;
+	e->ki_flags = kf;
+	e->pos = pos;
+	e->ret = ret;
+	e->arg = reason;
+	dl_stack(ctx, e);
+	dl_submit(e);
+}
+
+/* The completion's end: iomap:iomap_dio_complete (after its fsync), or fexit/kretprobe. */
 static __always_inline int on_dio_complete(void *ctx, struct kiocb *iocb, int error, ssize_t ret)
 {
 	struct inode *inode = BPF_CORE_READ(iocb, ki_filp, f_inode);
+	struct dl_rwsem_state st = {};
+	struct dl_task_ctx *tc;
+	struct dl_dio_ctx *d;
+	struct dl_ino_id id;
 	struct dl_event *e;
+	bool classified;
+	__u8 hold;
 
-	if (!iocb || dl_task_filtered())
+	if (!iocb || dl_task_filtered() || !dl_ino_id(inode, &id))
 		return 0;
+	tc = dl_ctx(false);
+	d = own_dio(tc, inode);
+	classified = tc && tc->complete_classified;
+	if (tc)
+		tc->complete_classified = 0;
+	dl_dio_count(id.fsid, DL_DIO_COMPLETED);
+	hold = completion_hold(inode, id.fsid, d, &st);
+	if (hold != DL_HOLD_NO)
+		dl_dio_count(id.fsid, hold == DL_HOLD_WRITE ? DL_DIO_UNDER_WRITE : DL_DIO_UNDER_READ);
 	if (stat_on)
-		stat_dio_complete(iocb, inode);
-	e = dl_reserve_inode(DL_EV_DIO_COMPLETE, inode);
-	if (!e)
-		return 0;
-	dl_iocb_flags(e, iocb);
-	e->ret = error ? error : ret;
-	/*
-	 * A stack costs microseconds: keep it only where this completion can be
-	 * more than benign, a DSYNC completion on a filesystem diolock does not
-	 * know. (btrfs's deadlock shows at the fsync's lock wait, with its stack.)
-	 */
-	if (e->lock.cur_holds != DL_HOLD_NO && (e->flags & DL_F_DSYNC) && !dl_fs_sync_benign(e->fs) &&
-	    !dl_is_btrfs(e->fs))
-		dl_stack(ctx, e);
-	dl_submit(e);
+		stat_dio_complete(iocb, inode, hold_mode(hold));
+	if (stream_all) {
+		e = dl_reserve_inode(DL_EV_DIO_COMPLETE, inode);
+		if (e) {
+			dl_iocb_flags(e, iocb);
+			e->ret = error ? error : ret;
+			dl_submit(e);
+		}
+	} else if (!events_off || fold_all) {
+		/* the analyzer saw this DIO begin: it must see it end */
+		bool tracked = d && d->emitted;
+		bool dsync = BPF_CORE_READ(iocb, ki_flags) & (IOCB_DSYNC | IOCB_SYNC);
+
+		if (hold != DL_HOLD_NO && !classified)
+			emit_complete(ctx, DL_EV_DIO_COMPLETE, iocb, inode, &id, &st, hold,
+				      dl_complete_reason_at_end(id.fsid, dsync, d && d->synced), 0,
+				      error ? error : ret, tracked);
+		else if (tracked)
+			emit_complete(ctx, DL_EV_DIO_COMPLETE, iocb, inode, &id, &st, hold, DL_CR_NONE, 0,
+				      error ? error : ret, true);
+	}
+	if (d)
+		d->inode = 0;
 	return 0;
 }
 
 static __always_inline int on_dio_queued(void *ctx, struct inode *inode, loff_t off, u64 len)
 {
+	struct dl_task_ctx *tc;
+	struct dl_dio_ctx *d;
+	struct dl_ino_id id;
 	struct dl_event *e;
+	bool emitted;
 
-	if (dl_task_filtered())
+	if (dl_task_filtered() || !dl_ino_id(inode, &id))
+		return 0;
+	dl_dio_count(id.fsid, DL_DIO_QUEUED);
+	tc = dl_ctx(false);
+	d = own_dio(tc, inode);
+	emitted = d && d->emitted;
+	/* completion runs elsewhere: the submitter's DIO context ends here */
+	if (d)
+		d->inode = 0;
+	if (!stream_all && !emitted)
 		return 0;
 	e = dl_reserve_inode(DL_EV_DIO_QUEUED, inode);
 	if (!e)
@@ -192,36 +331,71 @@ static __always_inline int on_submit_return(void *ctx, struct kiocb *iocb, long 
 static __always_inline int on_dio_complete_begin(void *ctx, struct iomap_dio *dio)
 {
 	struct kiocb *iocb = BPF_CORE_READ(dio, iocb);
+	struct inode *inode = BPF_CORE_READ(iocb, ki_filp, f_inode);
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct dl_rwsem_state st = {};
+	struct dl_task_ctx *tc;
+	struct dl_dio_ctx *d;
+	struct dl_ino_id id;
 	struct dl_event *e;
+	bool need_sync, stub, dsync;
+	__u8 hold;
 
-	dl_stash(&complete_iocb, (__u64)iocb);
-	if (dl_task_filtered())
+	dl_stash(DL_STASH_COMPLETE, (__u64)iocb);
+	if (dl_task_filtered() || !dl_ino_id(inode, &id))
 		return 0;
-	e = dl_reserve_inode(DL_EV_DIO_COMPLETE_BEGIN, BPF_CORE_READ(iocb, ki_filp, f_inode));
-	if (!e)
+	need_sync = BPF_CORE_READ(dio, flags) & IOMAP_DIO_NEED_SYNC;
+	stub = (__u64)BPF_CORE_READ(task, journal_info) == BTRFS_TRANS_DIO_WRITE_STUB;
+	if (stream_all) {
+		e = dl_reserve_inode(DL_EV_DIO_COMPLETE_BEGIN, inode);
+		if (!e)
+			return 0;
+		dl_iocb_flags(e, iocb);
+		if (need_sync)
+			e->flags |= DL_F_NEED_SYNC;
+		e->flags |= DL_F_JINFO | (stub ? DL_F_STUB : 0);
+		dl_submit(e);
 		return 0;
-	dl_iocb_flags(e, iocb);
-	if (BPF_CORE_READ(dio, flags) & IOMAP_DIO_NEED_SYNC)
-		e->flags |= DL_F_NEED_SYNC;
-	dl_note_journal_info(e);
-	/* the stack of a completion that will sync under its own lock (see on_dio_complete) */
-	if (e->lock.cur_holds != DL_HOLD_NO && (e->flags & DL_F_NEED_SYNC) && !dl_fs_sync_benign(e->fs) &&
-	    !(dl_is_btrfs(e->fs) && (e->flags & DL_F_STUB)))
-		dl_stack(ctx, e);
-	dl_submit(e);
+	}
+	if (events_off && !fold_all)
+		return 0;
+	tc = dl_ctx(true);
+	d = own_dio(tc, inode);
+	hold = completion_hold(inode, id.fsid, d, &st);
+	if (hold == DL_HOLD_NO)
+		return 0;
+	if (tc)
+		tc->complete_classified = 1;
+	dsync = BPF_CORE_READ(iocb, ki_flags) & (IOCB_DSYNC | IOCB_SYNC);
+	emit_complete(ctx, DL_EV_DIO_COMPLETE_BEGIN, iocb, inode, &id, &st, hold,
+		      dl_complete_reason_at_entry(id.fsid, dsync, need_sync, stub),
+		      DL_F_JINFO | (stub ? DL_F_STUB : 0) | (need_sync ? DL_F_NEED_SYNC : 0), 0,
+		      d && d->emitted);
 	return 0;
 }
 
 static __always_inline int on_drain(void *ctx, __u16 type, struct inode *inode)
 {
+	struct dl_task_ctx *tc;
 	struct dl_event *e;
+	__u32 count;
 
 	if (!inode || dl_task_filtered())
 		return 0;
+	count = BPF_CORE_READ(inode, i_dio_count.counter);
+	if (!stream_all) {
+		tc = dl_ctx(true);
+		if (!tc)
+			return 0;
+		/* i_dio_count 0: inode_dio_wait returns at once; its end matters only after a begin */
+		if (type == DL_EV_DRAIN_WAIT_BEGIN ? !count : !tc->drain_emitted)
+			return 0;
+		tc->drain_emitted = type == DL_EV_DRAIN_WAIT_BEGIN;
+	}
 	e = dl_reserve_inode(type, inode);
 	if (!e)
 		return 0;
-	e->arg = BPF_CORE_READ(inode, i_dio_count.counter);
+	e->arg = count;
 	if (type == DL_EV_DRAIN_WAIT_BEGIN)
 		dl_stack(ctx, e);
 	dl_submit(e);
@@ -238,20 +412,20 @@ DL_TRACEPOINT(iomap_dio_rw_queued, on_dio_queued(ctx, inode, off, len),
 DL_FENTRY(__iomap_dio_rw, on_dio_begin(ctx, iocb, iter),
 	  struct kiocb *iocb, struct iov_iter *iter)
 DL_FEXIT(__iomap_dio_rw, on_submit_return(ctx, iocb, dl_fexit_ret(ctx)), struct kiocb *iocb)
-DL_KPROBE(__iomap_dio_rw, (dl_stash(&submit_iocb, (__u64)iocb), on_dio_begin(ctx, iocb, iter)),
+DL_KPROBE(__iomap_dio_rw, (dl_stash(DL_STASH_SUBMIT, (__u64)iocb), on_dio_begin(ctx, iocb, iter)),
 	  struct kiocb *iocb, struct iov_iter *iter)
-DL_KRETPROBE(__iomap_dio_rw, on_submit_return(ctx, (void *)dl_unstash(&submit_iocb), (long)ret),
+DL_KRETPROBE(__iomap_dio_rw, on_submit_return(ctx, (void *)dl_unstash(DL_STASH_SUBMIT), (long)ret),
 	     void *ret)
 
 DL_FENTRY(iomap_dio_complete, on_dio_complete_begin(ctx, dio), struct iomap_dio *dio)
-DL_FEXIT(iomap_dio_complete, on_dio_complete(ctx, (void *)dl_unstash(&complete_iocb), 0, ret),
+DL_FEXIT(iomap_dio_complete, on_dio_complete(ctx, (void *)dl_unstash(DL_STASH_COMPLETE), 0, ret),
 	 struct iomap_dio *dio, ssize_t ret)
 DL_KPROBE(iomap_dio_complete, on_dio_complete_begin(ctx, dio), struct iomap_dio *dio)
-DL_KRETPROBE(iomap_dio_complete, on_dio_complete(ctx, (void *)dl_unstash(&complete_iocb), 0, ret),
+DL_KRETPROBE(iomap_dio_complete, on_dio_complete(ctx, (void *)dl_unstash(DL_STASH_COMPLETE), 0, ret),
 	     ssize_t ret)
 
 DL_FENTRY(inode_dio_wait, on_drain(ctx, DL_EV_DRAIN_WAIT_BEGIN, inode), struct inode *inode)
 DL_FEXIT(inode_dio_wait, on_drain(ctx, DL_EV_DRAIN_WAIT_END, inode), struct inode *inode)
-DL_KPROBE(inode_dio_wait, (dl_stash(&drain_inode, (__u64)inode),
+DL_KPROBE(inode_dio_wait, (dl_stash(DL_STASH_DRAIN, (__u64)inode),
 			   on_drain(ctx, DL_EV_DRAIN_WAIT_BEGIN, inode)), struct inode *inode)
-DL_KRETPROBE(inode_dio_wait, on_drain(ctx, DL_EV_DRAIN_WAIT_END, (void *)dl_unstash(&drain_inode)))
+DL_KRETPROBE(inode_dio_wait, on_drain(ctx, DL_EV_DRAIN_WAIT_END, (void *)dl_unstash(DL_STASH_DRAIN)))

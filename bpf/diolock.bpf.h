@@ -13,6 +13,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
 #include "diolock/event.h"
+#include "diolock/rules.h"
 
 /* kernel/locking/rwsem.c, unchanged from v5.11 to v6.18 (see research notes). */
 #define RWSEM_WRITER_LOCKED	0x1UL
@@ -52,6 +53,8 @@ DL_EXTERN const volatile char targ_fs[DL_FS_LEN];
 DL_EXTERN const volatile __u8 events_off;
 /* trace: stream routine records too (every O_DIRECT write, not only fallbacks) */
 DL_EXTERN const volatile __u8 stream_all;
+/* serve without --findings: every judged completion counts in a fold slot, none is sent */
+DL_EXTERN const volatile __u8 fold_all;
 
 /*
  * Set once both acquisition and release hooks are attached: holds are then
@@ -61,6 +64,20 @@ DL_EXTERN __u8 track_acquire;
 
 /* Per-CPU loss counters: every output mode reports them. */
 DL_EXTERN __u64 dl_counters[DL_MAX_CPUS][DL_CNT_MAX];
+/* Per-CPU DIO counters by filesystem (enum dl_dio_counter). */
+DL_EXTERN __u64 dl_dio[DL_MAX_CPUS][DL_FSID_MAX][DL_DIO_CNT_MAX];
+/* CPUs the fold array is sized for (libbpf_num_possible_cpus()). */
+DL_EXTERN const volatile __u32 nr_cpus;
+
+/* Fold slots, nr_cpus * DL_FOLD_SLOTS of them; user space mmaps the array. */
+struct dl_folds_map {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, DL_FOLD_SLOTS);	/* resized by the loader */
+	__type(key, __u32);
+	__type(value, struct dl_fold);
+};
+DL_EXTERN struct dl_folds_map folds SEC(".maps");
 
 struct dl_events_map {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -85,23 +102,15 @@ struct dl_seen_tasks_map {
 };
 DL_EXTERN struct dl_seen_tasks_map seen_tasks SEC(".maps");
 
-/* An O_DIRECT write syscall in progress, by tid (see syscall.bpf.c). */
+/* An O_DIRECT write syscall in progress (see syscall.bpf.c). */
 struct dl_dwrite {
-	__u64 inode;		/* struct inode * of the file written */
+	__u64 inode;		/* struct inode * of the file written; 0: none */
 	__s64 pos;
 	__u64 len;
 	__u32 nr;		/* syscall number */
 	__u16 iomap_seen;	/* the write entered iomap's DIO path */
 	__u16 dsync;		/* opened O_DSYNC or O_SYNC */
 };
-
-struct dl_dwrites_map {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 8192);
-	__type(key, __u32);
-	__type(value, struct dl_dwrite);
-};
-DL_EXTERN struct dl_dwrites_map dwrites SEC(".maps");
 
 /* Who holds an i_rwsem, kept by the acquisition hooks (acquire.bpf.c). */
 struct dl_lock_holders {
@@ -126,13 +135,86 @@ struct dl_task_held {
 	__u64 ts[DL_MAX_HELD];		/* acquired at (ns), for hold-time histograms */
 };
 
-struct dl_task_held_map {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32);
-	__type(value, struct dl_task_held);
+/* An i_rwsem wait in progress (rwsem.bpf.c). */
+struct dl_wait {
+	__u64 lock;		/* 0: not waiting */
+	__u64 ts;
+	/* for the stat histograms, folded at the wait's end */
+	__u32 flags;		/* lock:contention_begin flags */
+	__u32 holder;		/* holder tid at wait begin (for readers: the hint) */
+	__s32 stack_id;
+	__u8 holder_mode;	/* enum dl_lock_mode at wait begin */
+	__u8 emitted;		/* its WAIT_BEGIN record crossed: the end must too */
+	__u8 pad[2];
+	char holder_comm[DL_COMM_LEN];
 };
-DL_EXTERN struct dl_task_held_map task_held SEC(".maps");
+
+/*
+ * A synchronous DIO this task submitted and has not completed. Its
+ * DIO_BEGIN record is kept here, not sent: it crosses only if something the
+ * analyzer must see happens inside the DIO (the task waits, syncs under the
+ * lock, or the completion is worth a record), so a routine DIO costs no
+ * record at all.
+ */
+struct dl_dio_ctx {
+	__u64 inode;		/* struct inode *; 0: none in progress */
+	__u64 ts;
+	__s64 pos;
+	__u64 len;
+	__u64 ki_flags;
+	__u32 flags;		/* DL_F_* of the submission */
+	__u8 emitted;		/* its DIO_BEGIN crossed: the analyzer tracks this DIO */
+	__u8 synced;		/* an fsync began in it while the task held the lock */
+	__u8 classified;	/* completion entry (function tiers) judged it already */
+	__u8 sync_emitted;	/* that fsync's SYNC_BEGIN crossed */
+	struct dl_rwsem_state lock;	/* i_rwsem at submission */
+	/* the fsync under the lock, kept like the submission (dl_flush_dio) */
+	__u64 sync_ts;
+	__u32 sync_arg;		/* datasync */
+	__u32 sync_flags;	/* DL_F_JINFO | DL_F_STUB as seen at its entry */
+	struct dl_rwsem_state sync_lock;
+};
+
+/* Entry-to-return slots (return probes do not see the arguments). */
+enum dl_stash_slot {
+	DL_STASH_SUBMIT,	/* __iomap_dio_rw: iocb */
+	DL_STASH_COMPLETE,	/* iomap_dio_complete: iocb (the dio is freed on return) */
+	DL_STASH_DRAIN,		/* inode_dio_wait: inode */
+	DL_STASH_SYNC,		/* *_sync_file: inode */
+	DL_STASH_ACQUIRE,	/* down_*(): sem */
+	DL_STASH_MAX,
+};
+
+/* Everything diolock keeps per task: task-local storage, no hash map on the I/O path. */
+struct dl_task_ctx {
+	struct dl_dio_ctx dio;
+	struct dl_dwrite dw;
+	struct dl_wait wait;
+	struct dl_task_held held;
+	__u64 stash[DL_STASH_MAX];	/* entry -> return probes: what the return cannot see */
+	__u8 complete_classified;	/* iomap_dio_complete entry judged this completion */
+	__u8 drain_emitted;		/* the inode_dio_wait in progress crossed as a record */
+	__u8 pad2[6];
+	__u64 stat_dio_ts;	/* stat: submission time of the sync DIO in progress */
+	__s32 stat_dio_stack;
+	__u8 stat_dio_read_held;
+	__u8 pad[3];
+};
+
+struct dl_task_ctx_map {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct dl_task_ctx);
+};
+DL_EXTERN struct dl_task_ctx_map task_ctx SEC(".maps");
+
+/* The current task's diolock state; NULL when it has none and create is false. */
+static __always_inline struct dl_task_ctx *dl_ctx(bool create)
+{
+	return bpf_task_storage_get(&task_ctx, bpf_get_current_task_btf(), 0,
+				    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+}
 
 static __always_inline void dl_count(enum dl_counter c)
 {
@@ -205,21 +287,16 @@ static __always_inline bool dl_fs_matches(const char *fs)
 	return true;
 }
 
-static __always_inline bool dl_is_btrfs(const char *fs)
-{
-	return fs[0] == 'b' && fs[1] == 't' && fs[2] == 'r' && fs[3] == 'f' && fs[4] == 's' && !fs[5];
-}
-
 /*
  * The device users see in stat(2). btrfs gives each subvolume its own
  * anonymous device (btrfs_getattr), which is not the superblock's s_dev.
  */
-static __always_inline __u32 dl_inode_dev(struct inode *inode, struct super_block *sb, const char *fs)
+static __always_inline __u32 dl_inode_dev(struct inode *inode, struct super_block *sb, __u8 fsid)
 {
 	struct btrfs_inode *bi;
 	__u32 dev;
 
-	if (bpf_core_type_exists(struct btrfs_inode) && dl_is_btrfs(fs)) {
+	if (bpf_core_type_exists(struct btrfs_inode) && fsid == DL_FSID_BTRFS) {
 		bi = (void *)((char *)inode - bpf_core_field_offset(struct btrfs_inode, vfs_inode));
 		dev = BPF_CORE_READ(bi, root, anon_dev);
 		if (dev)
@@ -234,9 +311,9 @@ static __always_inline __u32 dl_inode_dev(struct inode *inode, struct super_bloc
  */
 static __always_inline void dl_exact_holds(struct dl_event *e)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct dl_lock_holders *lh;
 	struct dl_task_held *th;
+	struct dl_task_ctx *tc;
 
 	/* v6.1 verifiers refuse ring buffer memory as a map key: copy it */
 	__u64 lock = e->lock_addr;
@@ -251,9 +328,10 @@ static __always_inline void dl_exact_holds(struct dl_event *e)
 				e->holders[i] = lh->readers[i];
 		}
 	}
-	th = bpf_map_lookup_elem(&task_held, &tid);
-	if (!th)
+	tc = dl_ctx(false);
+	if (!tc)
 		return;
+	th = &tc->held;
 	for (int i = 0; i < DL_MAX_HELD; i++) {
 		e->held[i] = th->lock[i];
 		e->held_mode[i] = th->mode[i];
@@ -262,11 +340,41 @@ static __always_inline void dl_exact_holds(struct dl_event *e)
 	}
 }
 
+/* An inode as the hot path knows it: integers only, the filters applied. */
+struct dl_ino_id {
+	__u64 ino;
+	__u32 dev;
+	__u8 fsid;		/* enum dl_fsid */
+};
+
+static __always_inline bool dl_fs_name_matches(struct super_block *sb)
+{
+	char fs[DL_FS_LEN];
+
+	bpf_probe_read_kernel_str(fs, sizeof(fs), BPF_CORE_READ(sb, s_type, name));
+	return dl_fs_matches(fs);
+}
+
+/* false when the filters reject the inode (rodata tests first: the verifier drops unset ones). */
+static __always_inline bool dl_ino_id(struct inode *inode, struct dl_ino_id *id)
+{
+	struct super_block *sb = BPF_CORE_READ(inode, i_sb);
+
+	id->ino = BPF_CORE_READ(inode, i_ino);
+	if (targ_ino && id->ino != targ_ino)
+		return false;
+	if (targ_fs[0] && !dl_fs_name_matches(sb))
+		return false;
+	id->fsid = dl_fsid_of_magic(BPF_CORE_READ(sb, s_magic));
+	id->dev = dl_inode_dev(inode, sb, id->fsid);
+	return !(targ_dev && id->dev != targ_dev);
+}
+
 /*
- * Fill the inode part of a record; false when the filters reject it.
- * The caller then discards the record.
+ * The identity part of a record (names included: records are rare); false
+ * when the filters reject the inode. The caller then discards the record.
  */
-static __always_inline bool dl_fill_inode(struct dl_event *e, struct inode *inode)
+static __always_inline bool dl_fill_ident(struct dl_event *e, struct inode *inode)
 {
 	struct super_block *sb = BPF_CORE_READ(inode, i_sb);
 
@@ -276,10 +384,18 @@ static __always_inline bool dl_fill_inode(struct dl_event *e, struct inode *inod
 	bpf_probe_read_kernel_str(e->fs, sizeof(e->fs), BPF_CORE_READ(sb, s_type, name));
 	if (!dl_fs_matches(e->fs))
 		return false;
-	e->dev = dl_inode_dev(inode, sb, e->fs);
+	e->dev = dl_inode_dev(inode, sb, dl_fsid_of_magic(BPF_CORE_READ(sb, s_magic)));
 	if (targ_dev && e->dev != targ_dev)
 		return false;
 	e->lock_addr = (__u64)&inode->i_rwsem;
+	return true;
+}
+
+/* The inode part of a record, with the lock's state now. */
+static __always_inline bool dl_fill_inode(struct dl_event *e, struct inode *inode)
+{
+	if (!dl_fill_ident(e, inode))
+		return false;
 	dl_read_rwsem(inode, &e->lock);
 	if (track_acquire)
 		dl_exact_holds(e);
@@ -347,33 +463,63 @@ static __always_inline void dl_submit(struct dl_event *e)
 	bpf_ringbuf_submit(e, flags);
 }
 
-/* Filesystems whose fsync never takes i_rwsem (ext4_sync_file, xfs_file_fsync). */
-static __always_inline bool dl_fs_sync_benign(const char *fs)
+/*
+ * Something the analyzer must see happens inside this task's DIO (it waits,
+ * syncs under the lock, or its completion is worth a record): send the DIO's
+ * begin first, with the time and lock state of the submission, so that the
+ * analyzer knows the task is inside it.
+ */
+static __always_inline void dl_flush_dio(struct dl_task_ctx *tc)
 {
-	return (fs[0] == 'e' && fs[1] == 'x' && fs[2] == 't' && fs[3] == '4' && !fs[4]) ||
-	       (fs[0] == 'x' && fs[1] == 'f' && fs[2] == 's' && !fs[3]);
+	struct dl_dio_ctx *d;
+	struct dl_event *e;
+
+	if (!tc || stream_all || events_off)
+		return;
+	d = &tc->dio;
+	if (!d->inode || d->emitted)
+		return;
+	e = dl_reserve(DL_EV_DIO_BEGIN);
+	if (!e)
+		return;
+	if (!dl_fill_ident(e, (void *)d->inode)) {
+		bpf_ringbuf_discard(e, 0);
+		return;
+	}
+	e->hdr.ts_ns = d->ts;
+	e->lock = d->lock;
+	if (track_acquire)
+		dl_exact_holds(e);
+	e->ki_flags = d->ki_flags;
+	e->pos = d->pos;
+	e->len = d->len;
+	e->flags |= d->flags;
+	d->emitted = 1;
+	dl_submit(e);
+	if (!d->synced || d->sync_emitted)
+		return;
+	/* and the fsync it is in, so that a wait inside it reads as the seed bug's shape */
+	e = dl_reserve(DL_EV_SYNC_BEGIN);
+	if (!e)
+		return;
+	if (!dl_fill_ident(e, (void *)d->inode)) {
+		bpf_ringbuf_discard(e, 0);
+		return;
+	}
+	e->hdr.ts_ns = d->sync_ts;
+	e->lock = d->sync_lock;
+	if (track_acquire)
+		dl_exact_holds(e);
+	e->arg = d->sync_arg;
+	e->flags |= d->sync_flags;
+	d->sync_emitted = 1;
+	dl_submit(e);
 }
 
 static __always_inline void dl_stack(void *ctx, struct dl_event *e)
 {
-	e->stack_id = bpf_get_stackid(ctx, &stacks, 0);
-}
-
-static __always_inline void dl_iocb_flags(struct dl_event *e, struct kiocb *iocb)
-{
-	int kf = BPF_CORE_READ(iocb, ki_flags);
-
-	e->ki_flags = (__u32)kf;
-	if (kf & IOCB_DIRECT)
-		e->flags |= DL_F_DIRECT;
-	if (kf & IOCB_DSYNC)
-		e->flags |= DL_F_DSYNC;
-	if (kf & IOCB_SYNC)
-		e->flags |= DL_F_SYNC | DL_F_DSYNC;
-	/* is_sync_kiocb(): no completion callback means the caller waits. */
-	if (BPF_CORE_READ(iocb, ki_complete))
-		e->flags |= DL_F_AIO;
-	e->pos = BPF_CORE_READ(iocb, ki_pos);
+	/* the rare records only: FAST_STACK_CMP skips comparing a bucket's old stack */
+	e->stack_id = bpf_get_stackid(ctx, &stacks, BPF_F_FAST_STACK_CMP);
 }
 
 /*
@@ -425,32 +571,83 @@ static __always_inline void dl_note_journal_info(struct dl_event *e)
 		e->flags |= DL_F_STUB;
 }
 
-/* Per-task scratch for return probes, which do not see the arguments. */
-struct dl_entry_map {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 8192);
-	__type(key, __u32);
-	__type(value, __u64);
-};
-
-static __always_inline void dl_stash(void *map, __u64 v)
+/* Entry -> return: what the return probe of the same task needs. */
+static __always_inline void dl_stash(enum dl_stash_slot slot, __u64 v)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct dl_task_ctx *tc = dl_ctx(true);
 
-	if (bpf_map_update_elem(map, &tid, &v, BPF_ANY))
+	if (tc)
+		tc->stash[slot] = v;
+	else
 		dl_count(DL_CNT_MAP_FULL);
 }
 
-static __always_inline __u64 dl_unstash(void *map)
+static __always_inline __u64 dl_unstash(enum dl_stash_slot slot)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	__u64 *v = bpf_map_lookup_elem(map, &tid), r;
+	struct dl_task_ctx *tc = dl_ctx(false);
+	__u64 v;
 
-	if (!v)
+	if (!tc)
 		return 0;
-	r = *v;
-	bpf_map_delete_elem(map, &tid);
-	return r;
+	v = tc->stash[slot];
+	tc->stash[slot] = 0;
+	return v;
+}
+
+static __always_inline void dl_dio_count(__u8 fsid, enum dl_dio_counter c)
+{
+	__u32 cpu = bpf_get_smp_processor_id() & (DL_MAX_CPUS - 1);
+
+	/* this CPU's own row: the atomic is never contended */
+	__sync_fetch_and_add(&dl_dio[cpu][fsid & (DL_FSID_MAX - 1)][c & (DL_DIO_CNT_MAX - 1)], 1);
+}
+
+static __always_inline __u32 dl_fold_hash(const struct dl_fold_key *k)
+{
+	__u64 h = k->ino * 0x9e3779b97f4a7c15ULL;
+
+	h ^= ((__u64)k->tgid << 32 | k->dev) * 0xc2b2ae3d27d4eb4fULL;
+	h ^= (__u64)k->kind << 24 | (__u64)k->reason << 16 | (__u64)k->mode << 8 | k->flags;
+	h ^= h >> 29;
+	return (__u32)h & (DL_FOLD_SLOTS - 1);
+}
+
+static __always_inline bool dl_fold_key_eq(const struct dl_fold_key *a, const struct dl_fold_key *b)
+{
+	return a->ino == b->ino && a->tgid == b->tgid && a->dev == b->dev && a->kind == b->kind &&
+	       a->reason == b->reason && a->mode == b->mode && a->flags == b->flags && a->fsid == b->fsid;
+}
+
+/*
+ * Count one occurrence of a benign finding in this CPU's fold slot. false:
+ * the caller sends it as a record, because it is the first of its key on
+ * this CPU (it claims the slot) or its slot holds another key.
+ */
+static __always_inline bool dl_fold(const struct dl_fold_key *k, __u64 now, bool count_first)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+	__u32 idx = cpu * DL_FOLD_SLOTS + dl_fold_hash(k);
+	struct dl_fold *f;
+
+	if (cpu >= nr_cpus)
+		return false;
+	f = bpf_map_lookup_elem(&folds, &idx);
+	if (!f)
+		return false;
+	if (!f->used) {
+		f->key = *k;
+		f->count = count_first;
+		f->last_ts = now;
+		/* user space reads the slot concurrently: the key before the flag */
+		asm volatile("" ::: "memory");
+		f->used = 1;
+		return count_first;
+	}
+	if (!dl_fold_key_eq(&f->key, k))
+		return false;
+	f->count++;
+	f->last_ts = now;
+	return true;
 }
 
 #endif /* DIOLOCK_BPF_H */

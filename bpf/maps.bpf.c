@@ -15,10 +15,13 @@ const volatile __u64 targ_ino = 0;
 const volatile char targ_fs[DL_FS_LEN] = {};
 const volatile __u8 events_off = 0;
 const volatile __u8 stream_all = 0;
+const volatile __u8 fold_all = 0;
 const volatile __u8 stat_on = 0;
 const volatile __u8 stat_by = 0;
 struct dl_hist dl_hist_zero = {};
 __u8 track_acquire = 0;
 __u64 dl_counters[DL_MAX_CPUS][DL_CNT_MAX] = {};
+__u64 dl_dio[DL_MAX_CPUS][DL_FSID_MAX][DL_DIO_CNT_MAX] = {};
+const volatile __u32 nr_cpus = 1;
 
 char LICENSE[] SEC("license") = "GPL";

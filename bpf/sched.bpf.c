@@ -7,8 +7,7 @@ static __always_inline int on_exit(void *ctx, struct task_struct *p)
 	__u32 tid = BPF_CORE_READ(p, pid);
 	struct dl_event *e;
 
-	/* a task that dies holding nothing tracked leaves no state behind */
-	bpf_map_delete_elem(&task_held, &tid);
+	/* its task storage (holds, DIO, wait) is freed by the kernel with the task */
 	/* Only tasks diolock already reported on; the rest are noise. */
 	if (!bpf_map_lookup_elem(&seen_tasks, &tid))
 		return 0;

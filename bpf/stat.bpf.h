@@ -79,7 +79,7 @@ static __always_inline bool dl_ident_of(struct inode *inode, struct dl_ident *id
 	bpf_probe_read_kernel_str(id->fs, sizeof(id->fs), BPF_CORE_READ(sb, s_type, name));
 	if (!dl_fs_matches(id->fs))
 		return false;
-	id->dev = dl_inode_dev(inode, sb, id->fs);
+	id->dev = dl_inode_dev(inode, sb, dl_fsid_of_magic(BPF_CORE_READ(sb, s_magic)));
 	return !(targ_dev && id->dev != targ_dev);
 }
 

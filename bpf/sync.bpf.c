@@ -5,26 +5,98 @@
  * fsync takes i_rwsem unless the DIO-write stub tells it not to. Only the
  * function tiers can still see the stub: btrfs clears it before its
  * tracepoint fires.
+ *
+ * A routine fsync sends nothing: one inside the task's own DIO, under the
+ * lock, is noted in the DIO's context (it tells a stub-protected btrfs
+ * completion from one that ran no fsync) and crosses only with that DIO
+ * (dl_flush_dio). It crosses at once when it is about to deadlock, or when
+ * btrfs sees the stub on a lock the task does not hold.
  */
 #include "diolock.bpf.h"
 
-struct dl_entry_map sync_inode SEC(".maps");	/* *_sync_file entry -> return (kretprobe) */
+static __always_inline bool holds_lock(struct inode *inode, const struct dl_dio_ctx *d, __u8 fsid,
+				       struct dl_rwsem_state *st, bool *exact)
+{
+	__u64 lock = (__u64)&inode->i_rwsem;
+	struct dl_task_ctx *tc;
+
+	dl_read_rwsem(inode, st);
+	*exact = true;
+	if (track_acquire) {
+		tc = dl_ctx(false);
+		for (int i = 0; tc && i < DL_MAX_HELD; i++)
+			if (tc->held.lock[i] == lock)
+				return true;
+		return false;
+	}
+	if (st->cur_holds == DL_HOLD_WRITE)
+		return true;
+	*exact = false;
+	if (st->cur_holds == DL_HOLD_READ_HINT)
+		return true;
+	return d && d->lock.mode == DL_LOCK_READ && st->mode == DL_LOCK_READ && dl_fs_holds_across_dio(fsid);
+}
 
 static __always_inline int emit_sync(void *ctx, __u16 type, struct inode *inode, int arg, long ret,
 				     bool see_stub)
 {
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct dl_rwsem_state st = {};
+	struct dl_task_ctx *tc;
+	struct dl_dio_ctx *d;
+	struct dl_ino_id id;
 	struct dl_event *e;
+	bool held, exact, stub = false, now;
+	__u32 jflags = 0;
 
-	if (!inode || dl_task_filtered())
+	if (!inode || dl_task_filtered() || !dl_ino_id(inode, &id))
+		return 0;
+	tc = dl_ctx(false);
+	d = tc && tc->dio.inode == (__u64)inode ? &tc->dio : NULL;
+	if (see_stub) {
+		stub = (__u64)BPF_CORE_READ(task, journal_info) == BTRFS_TRANS_DIO_WRITE_STUB;
+		jflags = DL_F_JINFO | (stub ? DL_F_STUB : 0);
+	}
+	if (type == DL_EV_SYNC_END) {
+		now = stream_all || (d && d->sync_emitted);
+	} else if (stream_all) {
+		now = true;
+	} else if (events_off) {
+		return 0;
+	} else {
+		held = holds_lock(inode, d, id.fsid, &st, &exact);
+		if (held && d && !d->synced) {
+			d->synced = 1;
+			d->sync_emitted = 0;
+			d->sync_ts = bpf_ktime_get_ns();
+			d->sync_arg = arg;
+			d->sync_flags = jflags;
+			d->sync_lock = st;
+		}
+		/*
+		 * At once: btrfs_sync_file about to take the i_rwsem its task holds
+		 * (no stub), or the stub on a lock the task does not hold (exact, or
+		 * nobody holds it). Otherwise with its DIO, if that crossed.
+		 */
+		now = (id.fsid == DL_FSID_BTRFS && see_stub &&
+		       ((held && !stub) || (stub && !held && (exact || st.mode == DL_LOCK_NONE)))) ||
+		      (d && d->emitted);
+		if (now && d && held)
+			dl_flush_dio(tc);
+		if (d && d->sync_emitted)
+			return 0;	/* dl_flush_dio sent it */
+		if (d && held)
+			d->sync_emitted = now;
+	}
+	if (!now)
 		return 0;
 	e = dl_reserve_inode(type, inode);
 	if (!e)
 		return 0;
 	e->arg = arg;
 	e->ret = ret;
-	if (see_stub)
-		dl_note_journal_info(e);
-	if (type == DL_EV_SYNC_BEGIN)
+	e->flags |= jflags;
+	if (type == DL_EV_SYNC_BEGIN && !stream_all)
 		dl_stack(ctx, e);
 	dl_submit(e);
 	return 0;
@@ -34,7 +106,7 @@ static __always_inline int sync_enter_probe(void *ctx, struct file *file, int da
 {
 	struct inode *inode = BPF_CORE_READ(file, f_inode);
 
-	dl_stash(&sync_inode, (__u64)inode);
+	dl_stash(DL_STASH_SYNC, (__u64)inode);
 	return emit_sync(ctx, DL_EV_SYNC_BEGIN, inode, datasync, 0, true);
 }
 
@@ -56,7 +128,7 @@ DL_FEXIT(btrfs_sync_file, emit_sync(ctx, DL_EV_SYNC_END, FILE_INODE(file), datas
 DL_KPROBE(btrfs_sync_file, sync_enter_probe(ctx, file, datasync),
 	  struct file *file, loff_t start, loff_t end, int datasync)
 DL_KRETPROBE(btrfs_sync_file,
-	     emit_sync(ctx, DL_EV_SYNC_END, (void *)dl_unstash(&sync_inode), 0, ret, false), int ret)
+	     emit_sync(ctx, DL_EV_SYNC_END, (void *)dl_unstash(DL_STASH_SYNC), 0, ret, false), int ret)
 
 DL_FENTRY(ext4_sync_file, emit_sync(ctx, DL_EV_SYNC_BEGIN, FILE_INODE(file), datasync, 0, true),
 	  struct file *file, loff_t start, loff_t end, int datasync)
@@ -65,4 +137,4 @@ DL_FEXIT(ext4_sync_file, emit_sync(ctx, DL_EV_SYNC_END, FILE_INODE(file), datasy
 DL_KPROBE(ext4_sync_file, sync_enter_probe(ctx, file, datasync),
 	  struct file *file, loff_t start, loff_t end, int datasync)
 DL_KRETPROBE(ext4_sync_file,
-	     emit_sync(ctx, DL_EV_SYNC_END, (void *)dl_unstash(&sync_inode), 0, ret, false), int ret)
+	     emit_sync(ctx, DL_EV_SYNC_END, (void *)dl_unstash(DL_STASH_SYNC), 0, ret, false), int ret)

@@ -2,8 +2,15 @@
 /*
  * O_DIRECT write syscalls, to catch the ones that never reach iomap: btrfs
  * (v6.15+, 968f19c5b1b7) writes O_DIRECT through the page cache whenever the
- * inode has data checksums, and any fs may fall back for unaligned I/O.
- * iomap's own events cannot show a DIO that never started.
+ * inode has data checksums, and btrfs, xfs and ext4 fall back in other cases
+ * (see the analyzer's fallback notes). iomap's own events cannot show a DIO
+ * that never started.
+ *
+ * Per-syscall tracepoints (syscalls:sys_{enter,exit}_write, ...), not
+ * raw_syscalls: the kernel checks the syscall number against its enabled set
+ * before any BPF runs, so the machine's other syscalls cost nothing here.
+ * The write in progress lives in the task's storage; only one that never
+ * reached iomap crosses as a record (`trace` streams every one).
  */
 #include "diolock.bpf.h"
 
@@ -17,11 +24,20 @@
 #define S_IFMT_BITS	00170000
 #define S_IFREG_BITS	0100000
 
-static __always_inline bool is_write_nr(long nr)
-{
-	return nr == NR_write || nr == NR_pwrite64 || nr == NR_writev ||
-	       nr == NR_pwritev || nr == NR_pwritev2;
-}
+/* The syscalls:* record layout (kernel/trace/trace_syscalls.c): nr, then 8-byte slots. */
+struct dl_sys_enter {
+	__u64 common;
+	__s32 nr;
+	__u32 pad;
+	__u64 args[6];
+};
+
+struct dl_sys_exit {
+	__u64 common;
+	__s32 nr;
+	__u32 pad;
+	__s64 ret;
+};
 
 static __always_inline struct file *fd_to_file(unsigned int fd)
 {
@@ -36,16 +52,16 @@ static __always_inline struct file *fd_to_file(unsigned int fd)
 	return file;
 }
 
-static __always_inline int on_sys_enter(void *ctx, struct pt_regs *regs, long nr)
+static __always_inline int on_sys_enter(struct dl_sys_enter *sc, __u32 nr)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct dl_dwrite dw = {};
+	struct dl_task_ctx *tc;
+	struct dl_dwrite *dw;
 	struct file *file;
 	__u32 f_flags;
 
-	if (!is_write_nr(nr) || dl_task_filtered())
+	if (dl_task_filtered())
 		return 0;
-	file = fd_to_file(BPF_CORE_READ(regs, di));
+	file = fd_to_file(sc->args[0]);
 	if (!file)
 		return 0;
 	f_flags = BPF_CORE_READ(file, f_flags);
@@ -54,26 +70,33 @@ static __always_inline int on_sys_enter(void *ctx, struct pt_regs *regs, long nr
 	/* block devices and the like do direct I/O without iomap: not a fallback */
 	if ((BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT_BITS) != S_IFREG_BITS)
 		return 0;
-	/* O_SYNC includes the O_DSYNC bit */
-	dw.dsync = !!(f_flags & O_DSYNC_FLAG);
-	dw.inode = (__u64)BPF_CORE_READ(file, f_inode);
-	dw.nr = nr;
-	if (nr == NR_pwrite64 || nr == NR_pwritev || nr == NR_pwritev2)
-		dw.pos = BPF_CORE_READ(regs, r10);
-	else
-		dw.pos = BPF_CORE_READ(file, f_pos);
-	if (nr == NR_write || nr == NR_pwrite64)
-		dw.len = BPF_CORE_READ(regs, dx);
-	if (bpf_map_update_elem(&dwrites, &tid, &dw, BPF_ANY))
+	tc = dl_ctx(true);
+	if (!tc) {
 		dl_count(DL_CNT_MAP_FULL);
+		return 0;
+	}
+	dw = &tc->dw;
+	/* O_SYNC includes the O_DSYNC bit */
+	dw->dsync = !!(f_flags & O_DSYNC_FLAG);
+	dw->inode = (__u64)BPF_CORE_READ(file, f_inode);
+	dw->nr = nr;
+	dw->iomap_seen = 0;
+	dw->len = 0;
+	if (nr == NR_pwrite64 || nr == NR_pwritev || nr == NR_pwritev2)
+		dw->pos = sc->args[3];
+	else
+		dw->pos = BPF_CORE_READ(file, f_pos);
+	if (nr == NR_write || nr == NR_pwrite64)
+		dw->len = sc->args[2];
 	return 0;
 }
 
 static __always_inline void note_btrfs_flags(struct dl_event *e, struct inode *inode)
 {
 	struct btrfs_inode *bi;
+	struct dl_ino_id id;
 
-	if (!bpf_core_type_exists(struct btrfs_inode) || !dl_is_btrfs(e->fs))
+	if (!bpf_core_type_exists(struct btrfs_inode) || !dl_ino_id(inode, &id) || id.fsid != DL_FSID_BTRFS)
 		return;
 	bi = (void *)((char *)inode - bpf_core_field_offset(struct btrfs_inode, vfs_inode));
 	e->flags |= DL_F_FS_FLAGS;
@@ -81,48 +104,48 @@ static __always_inline void note_btrfs_flags(struct dl_event *e, struct inode *i
 		e->flags |= DL_F_NODATASUM;
 }
 
-static __always_inline int on_sys_exit(void *ctx, struct pt_regs *regs, long ret)
+static __always_inline int on_sys_exit(struct dl_sys_exit *sc)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct dl_task_ctx *tc = dl_ctx(false);
 	struct dl_dwrite *dw;
 	struct dl_event *e;
 	struct inode *inode;
 
-	/* every syscall of the machine passes here: the number first, cheapest */
-	if (!is_write_nr(BPF_CORE_READ(regs, orig_ax)))
+	if (!tc || !tc->dw.inode)
 		return 0;
-	dw = bpf_map_lookup_elem(&dwrites, &tid);
-	if (!dw)
-		return 0;
-	/* check only needs the writes that never reached iomap */
-	if (dw->iomap_seen && !stream_all) {
-		bpf_map_delete_elem(&dwrites, &tid);
-		return 0;
-	}
+	dw = &tc->dw;
 	inode = (void *)dw->inode;
-	e = dl_reserve(DL_EV_DIRECT_WRITE);
-	if (e && !dl_fill_inode(e, inode)) {
-		bpf_ringbuf_discard(e, 0);
-		e = NULL;
-	}
-	if (e) {
-		e->pos = dw->pos;
-		e->len = dw->len;
-		e->ret = ret;
-		e->arg = dw->nr;
-		e->flags |= DL_F_DIRECT | DL_F_WRITE;
-		if (dw->iomap_seen)
-			e->flags |= DL_F_IOMAP;
-		if (dw->dsync)
-			e->flags |= DL_F_DSYNC;
-		if ((dw->pos | dw->len) & 4095)
-			e->flags |= DL_F_UNALIGNED;
-		note_btrfs_flags(e, inode);
-		dl_submit(e);
-	}
-	bpf_map_delete_elem(&dwrites, &tid);
+	dw->inode = 0;
+	/* check only needs the writes that never reached iomap */
+	if (dw->iomap_seen && !stream_all)
+		return 0;
+	e = dl_reserve_inode(DL_EV_DIRECT_WRITE, inode);
+	if (!e)
+		return 0;
+	e->pos = dw->pos;
+	e->len = dw->len;
+	e->ret = sc->ret;
+	e->arg = dw->nr;
+	e->flags |= DL_F_DIRECT | DL_F_WRITE;
+	if (dw->iomap_seen)
+		e->flags |= DL_F_IOMAP;
+	if (dw->dsync)
+		e->flags |= DL_F_DSYNC;
+	if ((dw->pos | dw->len) & 4095)
+		e->flags |= DL_F_UNALIGNED;
+	note_btrfs_flags(e, inode);
+	dl_submit(e);
 	return 0;
 }
 
-DL_TRACEPOINT(sys_enter, on_sys_enter(ctx, regs, id), struct pt_regs *regs, long id)
-DL_TRACEPOINT(sys_exit, on_sys_exit(ctx, regs, ret), struct pt_regs *regs, long ret)
+#define DL_SYSCALL(name)							\
+	SEC("?tracepoint/syscalls/sys_enter_" #name)				\
+	int tp__sys_enter_##name(struct dl_sys_enter *sc) { return on_sys_enter(sc, NR_##name); } \
+	SEC("?tracepoint/syscalls/sys_exit_" #name)				\
+	int tp__sys_exit_##name(struct dl_sys_exit *sc) { return on_sys_exit(sc); }
+
+DL_SYSCALL(write)
+DL_SYSCALL(pwrite64)
+DL_SYSCALL(writev)
+DL_SYSCALL(pwritev)
+DL_SYSCALL(pwritev2)

@@ -4,6 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include "analyzer.h"
+#include "diolock/rules.h"
+
+_Static_assert(AN_INFO == DL_SEV_INFO && AN_WARNING == DL_SEV_WARNING && AN_ERROR == DL_SEV_ERROR,
+	       "the analyzer's severities are the shared rules' (include/diolock/rules.h)");
 
 #define MAX_REG 8		/* registered holders per lock */
 #define MAX_LOCKS 65536		/* locks remembered before idle ones are forgotten */
@@ -40,9 +44,11 @@ struct an_lock {
 	__u8 mode;
 	__u32 snap[DL_MAX_HOLDERS];
 	bool snap_exact;
+	__u64 snap_ts;		/* when the snapshot was read */
 	/* holders known from task state: DIO submitters, exact holds */
 	__u32 reg[MAX_REG];
 	__u8 reg_mode[MAX_REG];
+	bool reg_exact[MAX_REG];	/* from acquisition tracking, not from a DIO's inferred hold */
 	int waiters;
 	__u32 suspect_tid;	/* a task suspected of waiting for its own hold on this lock */
 };
@@ -298,6 +304,7 @@ static struct an_lock *lock_seen(struct analyzer *an, const struct dl_event *e)
 	l->dev = e->dev;
 	l->ino = e->ino;
 	l->mode = e->lock.mode;
+	l->snap_ts = e->hdr.ts_ns;
 	memset(l->snap, 0, sizeof(l->snap));
 	if (e->flags & DL_F_EXACT) {
 		memcpy(l->snap, e->holders, sizeof(l->snap));
@@ -315,13 +322,14 @@ static struct an_lock *lock_seen(struct analyzer *an, const struct dl_event *e)
 	return l;
 }
 
-static void reg_add(struct an_lock *l, __u32 tid, __u8 mode)
+static void reg_add(struct an_lock *l, __u32 tid, __u8 mode, bool exact)
 {
 	int free_slot = -1;
 
 	for (int i = 0; i < MAX_REG; i++) {
 		if (l->reg[i] == tid) {
 			l->reg_mode[i] = mode;
+			l->reg_exact[i] = exact;
 			return;
 		}
 		if (!l->reg[i] && free_slot < 0)
@@ -330,6 +338,7 @@ static void reg_add(struct an_lock *l, __u32 tid, __u8 mode)
 	if (free_slot >= 0) {
 		l->reg[free_slot] = tid;
 		l->reg_mode[free_slot] = mode;
+		l->reg_exact[free_slot] = exact;
 	}
 }
 
@@ -354,7 +363,7 @@ static void note_exact_holds(struct analyzer *an, struct an_task *t, const struc
 			struct an_lock *l = lock_get(an, e->held[i], true);
 
 			if (l)
-				reg_add(l, t->tid, e->held_mode[i]);
+				reg_add(l, t->tid, e->held_mode[i], true);
 		}
 	}
 }
@@ -391,26 +400,47 @@ static __u64 fold_hash(enum an_kind kind, enum an_severity sev, const struct dl_
 	return h ? h : 1;
 }
 
-static struct an_violation *report(struct analyzer *an, enum an_kind kind, enum an_severity sev,
-				   bool exact, const struct dl_event *e, __u8 mode, const char *note)
+/* The folded finding a new occurrence joins; NULL: it is a new one. */
+static struct an_violation *find_violation(struct analyzer *an, enum an_kind kind, enum an_severity sev,
+					   const struct dl_event *e, __u8 mode, const char *note, uintptr_t *at)
+{
+	bool any_pid = sev == AN_INFO && an->nviol >= AN_MAX_PER_PID;
+	struct an_violation *v;
+
+	*at = (uintptr_t)table_get(&an->viol_index, fold_hash(kind, sev, e, mode, note, any_pid));
+	/* the index holds one finding per hash; a collision falls back to a scan */
+	v = *at ? &an->viol[*at - 1] : NULL;
+	if (v && same_key(v, kind, sev, e, mode, note, any_pid))
+		return v;
+	v = NULL;
+	for (size_t i = 0; *at && i < an->nviol; i++)
+		if (same_key(&an->viol[i], kind, sev, e, mode, note, any_pid))
+			v = &an->viol[i];
+	return v;
+}
+
+static bool find_fold(struct analyzer *an, enum an_kind kind, enum an_severity sev, const struct dl_event *e,
+		      __u8 mode, const char *note)
+{
+	uintptr_t at;
+
+	return find_violation(an, kind, sev, e, mode, note, &at) != NULL;
+}
+
+/* n occurrences at once: a fold slot's increment counts as many as it says. */
+static struct an_violation *report_n(struct analyzer *an, enum an_kind kind, enum an_severity sev,
+				     bool exact, const struct dl_event *e, __u8 mode, const char *note, __u64 n)
 {
 	bool any_pid = sev == AN_INFO && an->nviol >= AN_MAX_PER_PID;
 	__u64 key = fold_hash(kind, sev, e, mode, note, any_pid);
-	uintptr_t at = (uintptr_t)table_get(&an->viol_index, key);
-	struct an_violation *v;
+	uintptr_t at;
+	struct an_violation *v = find_violation(an, kind, sev, e, mode, note, &at);
 
-	an->summary[kind]++;
-	/* the index holds one finding per hash; a collision falls back to a scan */
-	v = at ? &an->viol[at - 1] : NULL;
-	if (!v || !same_key(v, kind, sev, e, mode, note, any_pid)) {
-		v = NULL;
-		for (size_t i = 0; at && i < an->nviol; i++)
-			if (same_key(&an->viol[i], kind, sev, e, mode, note, any_pid))
-				v = &an->viol[i];
-	}
+	an->summary[kind] += n;
 	if (v) {
-		v->count++;
-		v->last_ts = e->hdr.ts_ns;
+		v->count += n;
+		if (e->hdr.ts_ns > v->last_ts)
+			v->last_ts = e->hdr.ts_ns;
 		v->exact = v->exact && exact;
 		return NULL;
 	}
@@ -438,9 +468,15 @@ static struct an_violation *report(struct analyzer *an, enum an_kind kind, enum 
 	v->holder_tid = kind == AN_SELF_DEADLOCK ? e->hdr.tid : e->lock.holder_tid;
 	v->stack_id = e->stack_id;
 	v->first_ts = v->last_ts = e->hdr.ts_ns;
-	v->count = 1;
+	v->count = n;
 	v->note = note;
 	return v;
+}
+
+static struct an_violation *report(struct analyzer *an, enum an_kind kind, enum an_severity sev,
+				   bool exact, const struct dl_event *e, __u8 mode, const char *note)
+{
+	return report_n(an, kind, sev, exact, e, mode, note, 1);
 }
 
 /* ---- findings inferred from hints, until time confirms them ---- */
@@ -557,27 +593,45 @@ static __u8 held_mode(const struct an_task *t, const struct dl_event *e, bool *e
 
 /* ---- the wait-for graph ---- */
 
-/* Holders of a lock: its last snapshot and what task state registered. */
+/*
+ * Holders of a lock: its last snapshot and what task state registered, each
+ * with whether the edge is certain. A snapshot names who held the lock when
+ * it was read; releases send no record, so that holder is certain to hold it
+ * still only if it has been asleep since before the snapshot. One that began
+ * to wait later may have released the lock first (and the waiter it woke not
+ * yet run to say so): that edge is inferred, and time must confirm a cycle
+ * through it.
+ */
 static int holders_of(struct analyzer *an, struct an_lock *l, __u32 *out, bool *exact)
 {
 	int n = 0;
 
-	*exact = l->kind == AN_LOCK_RWSEM && l->snap_exact;
 	if (l->kind == AN_LOCK_RWSEM)
-		for (int i = 0; i < DL_MAX_HOLDERS; i++)
-			if (l->snap[i])
-				out[n++] = l->snap[i];
+		for (int i = 0; i < DL_MAX_HOLDERS; i++) {
+			struct an_task *h;
+
+			if (!l->snap[i])
+				continue;
+			h = task_get(an, l->snap[i], false);
+			exact[n] = l->snap_exact && h && h->waiting_on && h->wait_since <= l->snap_ts;
+			out[n++] = l->snap[i];
+		}
 	for (int i = 0; i < MAX_REG; i++) {
 		bool dup = false;
 
 		if (!l->reg[i])
 			continue;
 		for (int k = 0; k < n; k++)
-			dup |= out[k] == l->reg[i];
-		if (!dup)
+			if (out[k] == l->reg[i]) {
+				dup = true;
+				/* acquisition tracking saw it take the lock, and it has not released it */
+				exact[k] |= l->reg_exact[i];
+			}
+		if (!dup) {
+			exact[n] = l->reg_exact[i];
 			out[n++] = l->reg[i];
+		}
 	}
-	(void)an;
 	return n;
 }
 
@@ -608,8 +662,8 @@ static bool find_cycle(struct analyzer *an, struct an_task *start, struct an_loc
 		       struct an_task **path, bool *exact, int depth)
 {
 	__u32 h[DL_MAX_HOLDERS + MAX_REG];
-	bool lexact;
-	int n = holders_of(an, l, h, &lexact);
+	bool hexact[DL_MAX_HOLDERS + MAX_REG];
+	int n = holders_of(an, l, h, hexact);
 
 	if (depth >= AN_MAX_MEMBERS)
 		return false;
@@ -621,7 +675,7 @@ static bool find_cycle(struct analyzer *an, struct an_task *start, struct an_loc
 		if (h[i] == start->tid) {
 			if (!depth)
 				continue;	/* waiting on itself: self_deadlock's business */
-			exact[depth] = lexact;
+			exact[depth] = hexact[i];
 			return true;
 		}
 		t = task_get(an, h[i], false);
@@ -636,7 +690,7 @@ static bool find_cycle(struct analyzer *an, struct an_task *start, struct an_loc
 		if (!next)
 			continue;
 		path[depth + 1] = t;
-		exact[depth] = lexact;
+		exact[depth] = hexact[i];
 		if (find_cycle(an, start, next, path, exact, depth + 1))
 			return true;
 	}
@@ -826,9 +880,11 @@ static void check_long_waits(struct analyzer *an, __u64 now)
 		/* follow the first holder of each lock to the task that is not waiting */
 		while (cur && viol->nmembers < AN_MAX_MEMBERS) {
 			__u32 h[DL_MAX_HOLDERS + MAX_REG];
+			bool hexact[DL_MAX_HOLDERS + MAX_REG];
 			struct an_lock *cl = cur->waiting_on ? lock_get(an, cur->waiting_on, false) : NULL;
-			bool exact = true;
-			int n = cl ? holders_of(an, cl, h, &exact) : 0;
+			int n = cl ? holders_of(an, cl, h, hexact) : 0;
+			/* the root holder is not waiting: its edge is as good as its snapshot */
+			bool exact = n && (hexact[0] || cl->snap_exact);
 
 			member_of(&viol->members[viol->nmembers++], cur, cl, now, exact);
 			viol->exact &= exact;
@@ -881,14 +937,14 @@ static void on_dio_begin(struct analyzer *an, struct an_task *t, const struct dl
 		struct an_lock *l = lock_get(an, e->lock_addr, false);
 
 		if (l)
-			reg_add(l, t->tid, t->dio_hold);
+			reg_add(l, t->tid, t->dio_hold, false);
 	}
 	drain = lock_get(an, drain_id(e->lock_addr), true);
 	if (drain) {
 		memcpy(drain->fs, e->fs, DL_FS_LEN);
 		drain->dev = e->dev;
 		drain->ino = e->ino;
-		reg_add(drain, t->tid, DL_LOCK_READ);
+		reg_add(drain, t->tid, DL_LOCK_READ, false);
 	}
 }
 
@@ -928,16 +984,40 @@ static const char NOTE_SYNC_NO_RWSEM[] = "this filesystem's fsync does not take 
 static const char NOTE_NOT_DSYNC[] = "not a DSYNC write: completion runs no fsync";
 static const char NOTE_UNKNOWN_FS[] = "unknown whether this filesystem's fsync takes i_rwsem";
 
-/* Severity and reason of a completion under i_rwsem that is not btrfs's. */
-static const char *benign_note(const struct dl_event *e, enum an_severity *sev)
+/* Each reason of the shared completion rule (include/diolock/rules.h), in words. */
+static const char *const complete_notes[DL_CR_MAX] = {
+	[DL_CR_NOT_DSYNC] = NOTE_NOT_DSYNC,
+	[DL_CR_SYNC_NO_RWSEM] = NOTE_SYNC_NO_RWSEM,
+	[DL_CR_UNKNOWN_FS] = NOTE_UNKNOWN_FS,
+	[DL_CR_BTRFS_STUB_INFERRED] = NOTE_BTRFS_STUB,
+	[DL_CR_BTRFS_NOSYNC] = NOTE_BTRFS_NOSYNC,
+	[DL_CR_BTRFS_STUB_SEEN] = NOTE_BTRFS_STUB_SEEN,
+	[DL_CR_BTRFS_NO_STUB] = NOTE_BTRFS_NO_STUB,
+};
+
+static __u8 fsid_of(const char *fs)
 {
-	*sev = AN_INFO;
-	if (!(e->flags & DL_F_DSYNC))
-		return NOTE_NOT_DSYNC;
-	if (is_fs(e->fs, "ext4") || is_fs(e->fs, "xfs"))
-		return NOTE_SYNC_NO_RWSEM;
-	*sev = AN_WARNING;
-	return NOTE_UNKNOWN_FS;
+	return is_fs(fs, "ext4") ? DL_FSID_EXT4 : is_fs(fs, "xfs") ? DL_FSID_XFS :
+	       is_fs(fs, "btrfs") ? DL_FSID_BTRFS : DL_FSID_OTHER;
+}
+
+static const char *const fsid_names[DL_FSID_MAX] = {
+	[DL_FSID_OTHER] = "?", [DL_FSID_EXT4] = "ext4", [DL_FSID_XFS] = "xfs", [DL_FSID_BTRFS] = "btrfs",
+};
+
+/*
+ * A completion under the lock, reported with the shared rule's reason: the
+ * one BPF judged (DL_F_CLASSIFIED records), else the same rule applied here
+ * (older recordings, or the analyzer's own view of a DIO it tracks).
+ */
+static void report_completion(struct analyzer *an, const struct dl_event *e, __u8 reason, bool exact, __u8 mode)
+{
+	if (e->flags & DL_F_CLASSIFIED)
+		reason = (__u8)e->arg;
+	if (reason == DL_CR_NONE || reason >= DL_CR_MAX)
+		return;
+	report(an, AN_DIO_COMPLETE_UNDER_LOCK, dl_complete_severity(reason, exact), exact, e, mode,
+	       complete_notes[reason]);
 }
 
 /* Function tiers: the completion has not synced yet and the stub is visible. */
@@ -945,27 +1025,14 @@ static void on_complete_begin(struct analyzer *an, struct an_task *t, const stru
 {
 	bool exact;
 	__u8 mode = held_mode(t, e, &exact);
-	enum an_severity sev = AN_INFO;
-	const char *note;
 
 	if (mode == DL_LOCK_NONE)
 		return;
 	t->complete_classified = true;
 	t->dio_dsync |= !!(e->flags & DL_F_DSYNC);
-	if (is_fs(e->fs, "btrfs")) {
-		if (!(e->flags & DL_F_NEED_SYNC))
-			note = NOTE_BTRFS_NOSYNC;
-		else if (e->flags & DL_F_STUB)
-			note = NOTE_BTRFS_STUB_SEEN;
-		else {
-			note = NOTE_BTRFS_NO_STUB;
-			/* on a hinted hold, the fsync's own wait decides (self_deadlock, confirmed) */
-			sev = exact ? AN_ERROR : AN_WARNING;
-		}
-	} else {
-		note = benign_note(e, &sev);
-	}
-	report(an, AN_DIO_COMPLETE_UNDER_LOCK, sev, exact, e, mode, note);
+	report_completion(an, e, dl_complete_reason_at_entry(fsid_of(e->fs), e->flags & DL_F_DSYNC,
+							   e->flags & DL_F_NEED_SYNC, e->flags & DL_F_STUB),
+			  exact, mode);
 }
 
 static void on_dio_complete(struct analyzer *an, struct an_task *t, const struct dl_event *e)
@@ -973,8 +1040,6 @@ static void on_dio_complete(struct analyzer *an, struct an_task *t, const struct
 	bool exact;
 	__u8 mode = held_mode(t, e, &exact);
 	bool synced = t->sync_under_lock && t->sync_lock == e->lock_addr;
-	enum an_severity sev = AN_INFO;
-	const char *note;
 	bool classified = t->complete_classified;
 
 	dio_end(an, t);
@@ -982,11 +1047,42 @@ static void on_dio_complete(struct analyzer *an, struct an_task *t, const struct
 	t->complete_classified = false;
 	if (mode == DL_LOCK_NONE || classified)
 		return;
-	if (is_fs(e->fs, "btrfs"))
-		note = synced ? NOTE_BTRFS_STUB : NOTE_BTRFS_NOSYNC;
-	else
-		note = benign_note(e, &sev);
-	report(an, AN_DIO_COMPLETE_UNDER_LOCK, sev, exact, e, mode, note);
+	report_completion(an, e, dl_complete_reason_at_end(fsid_of(e->fs), e->flags & DL_F_DSYNC, synced),
+			  exact, mode);
+}
+
+/*
+ * Occurrences BPF folded instead of sending (the first one of the key
+ * crossed as a record, or was lost): they join that record's finding.
+ */
+void an_fold(struct analyzer *an, const struct dl_fold *f)
+{
+	const struct dl_fold_key *k = &f->key;
+	bool exact = k->flags & DL_FOLD_F_EXACT;
+	struct dl_event e = {};
+	struct an_violation *v;
+
+	if (k->kind != DL_FOLD_COMPLETE || !f->count || k->reason == DL_CR_NONE || k->reason >= DL_CR_MAX)
+		return;
+	e.hdr.type = DL_EV_DIO_COMPLETE;
+	e.hdr.ts_ns = f->last_ts;
+	e.hdr.tgid = k->tgid;
+	e.dev = k->dev;
+	e.ino = k->ino;
+	e.stack_id = -1;
+	snprintf(e.fs, sizeof(e.fs), "%s", fsid_names[k->fsid < DL_FSID_MAX ? k->fsid : 0]);
+	if (k->flags & DL_FOLD_F_DSYNC)
+		e.flags |= DL_F_DSYNC;
+	an->folded += f->count;
+	/* a comm filter can only be applied to the record that named the task */
+	if (an->filter.comm[0] && !find_fold(an, AN_DIO_COMPLETE_UNDER_LOCK, dl_complete_severity(k->reason, exact),
+					     &e, k->mode, complete_notes[k->reason]))
+		return;
+	v = report_n(an, AN_DIO_COMPLETE_UNDER_LOCK, dl_complete_severity(k->reason, exact), exact, &e, k->mode,
+		     complete_notes[k->reason], f->count);
+	/* the first occurrence was lost: the finding has no task name, say so */
+	if (v)
+		snprintf(v->comm, sizeof(v->comm), "?");
 }
 
 static const char NOTE_SKIPS_UNHELD[] =

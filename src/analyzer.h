@@ -117,6 +117,7 @@ struct analyzer {
 	__u64 confirmed[AN_KIND_MAX];	/* ... of which time confirmed these (reported) */
 	__u64 retracted[AN_KIND_MAX];	/* ... of which time refuted these (never reported) */
 	__u64 confirm_ns;		/* AN_CONFIRM_NS */
+	__u64 folded;			/* occurrences counted in BPF fold slots, not records */
 	struct an_violation *viol;
 	size_t nviol, capviol;
 	struct table viol_index;	/* fold key hash -> first index + 1 */
@@ -144,6 +145,8 @@ struct analyzer {
 
 void an_init(struct analyzer *an, const struct dl_filter *filter);
 void an_feed(struct analyzer *an, const struct dl_event *e);
+/* Occurrences BPF counted in a fold slot (f->count is the increment since the last one). */
+void an_fold(struct analyzer *an, const struct dl_fold *f);
 /* Time passes without records (live mode): checks long waits up to now_ns. */
 void an_tick(struct analyzer *an, __u64 now_ns);
 void an_fini(struct analyzer *an);

@@ -13,6 +13,7 @@ void check_sink_init(struct check_sink *cs, const struct dl_filter *f)
 
 void check_sink_fini(struct check_sink *cs)
 {
+	free(cs->fold_fed);
 	an_fini(&cs->an);
 	table_free(&cs->stacks_written);
 }
@@ -62,6 +63,43 @@ void check_sink_event(struct check_sink *cs, const struct dl_event *e)
 	announce(cs);
 }
 
+void check_sink_fold(struct check_sink *cs, const struct dl_fold *f)
+{
+	if (cs->rec)
+		evf_write_fold(cs->rec, f);
+	if (cs->analyze)
+		an_fold(&cs->an, f);
+}
+
+void check_sink_folds(struct check_sink *cs, const struct dl_fold *slots, size_t n)
+{
+	if (n != cs->nfold) {
+		free(cs->fold_fed);
+		cs->fold_fed = calloc(n, sizeof(*cs->fold_fed));
+		cs->nfold = cs->fold_fed ? n : 0;
+	}
+	for (size_t i = 0; i < cs->nfold; i++) {
+		/* BPF counts on while we read: take each value once */
+		__u64 count = *(volatile const __u64 *)&slots[i].count;
+		struct dl_fold d;
+
+		if (!*(volatile const __u32 *)&slots[i].used || count <= cs->fold_fed[i])
+			continue;
+		d = slots[i];
+		d.count = count - cs->fold_fed[i];
+		cs->fold_fed[i] = count;
+		check_sink_fold(cs, &d);
+	}
+}
+
+void check_sink_counts(struct check_sink *cs, const evf_dio_counts counts)
+{
+	memcpy(cs->dio, counts, sizeof(cs->dio));
+	cs->have_dio = true;
+	if (cs->rec)
+		evf_write_counts(cs->rec, counts);
+}
+
 void check_fill_report(struct dl_report *r, const struct check_sink *cs, const char *kernel,
 		       const struct dl_hook_state *hooks, const struct evf_trailer *t, char *const *argv)
 {
@@ -77,6 +115,7 @@ void check_fill_report(struct dl_report *r, const struct check_sink *cs, const c
 	r->interrupted = t->interrupted;
 	r->timed_out = t->timed_out;
 	r->sr = &cs->sr;
+	r->dio = cs->have_dio ? (const __u64 (*)[DL_DIO_CNT_MAX])cs->dio : NULL;
 }
 
 int check_emit(const struct dl_report *r, FILE *text_out, FILE *json_out)

@@ -22,11 +22,20 @@ struct check_sink {
 	struct evf_writer *rec;		/* NULL: not recording */
 	struct table stacks_written;	/* stack ids already in the recording */
 	__u64 records;
+	__u64 *fold_fed;		/* per fold slot: the count already fed to the analyzer */
+	size_t nfold;
+	evf_dio_counts dio;		/* the kernel's DIO counters, at the end */
+	bool have_dio;
 };
 
 void check_sink_init(struct check_sink *cs, const struct dl_filter *f);
 void check_sink_event(struct check_sink *cs, const struct dl_event *e);
 void check_sink_fini(struct check_sink *cs);
+/* The fold slots as BPF keeps them: what grew since the last call becomes EVF_FOLD records. */
+void check_sink_folds(struct check_sink *cs, const struct dl_fold *slots, size_t n);
+/* One increment of a fold slot (live from check_sink_folds, or from a recording). */
+void check_sink_fold(struct check_sink *cs, const struct dl_fold *f);
+void check_sink_counts(struct check_sink *cs, const evf_dio_counts counts);
 
 /* Everything the report shows besides the analyzer, as recorded in a trailer. */
 void check_fill_report(struct dl_report *r, const struct check_sink *cs, const char *kernel,

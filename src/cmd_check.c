@@ -88,11 +88,30 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 struct live_sink {
 	struct check_sink cs;
 	struct dl_live *live;
+	unsigned int ticks;
 };
 
 static void on_event(void *ctx, const struct dl_event *e)
 {
 	check_sink_event(&((struct live_sink *)ctx)->cs, e);
+}
+
+/* What BPF folded reaches the analyzer about once a second, and all of it at the end. */
+static void on_tick(struct dl_live *l, void *ctx, bool final)
+{
+	struct live_sink *ls = ctx;
+	evf_dio_counts counts;
+	const struct dl_fold *slots;
+	size_t n;
+
+	if (!final && ++ls->ticks % 10)
+		return;
+	slots = dl_session_folds(&l->s, &n);
+	check_sink_folds(&ls->cs, slots, n);
+	if (!final)
+		return;
+	dl_session_dio_counts(&l->s, counts);
+	check_sink_counts(&ls->cs, counts);
 }
 
 static int run(struct check_opts *o)
@@ -128,6 +147,8 @@ static int run(struct check_opts *o)
 	so.cb = on_event;
 	so.ctx = &ls;
 	live.tick = true;
+	live.on_tick = on_tick;
+	live.tick_ctx = &ls;
 	live.timeout_s = o->run.timeout_s;
 	ret = dl_live_start(&live, &so, o->run.cmd, err, sizeof(err));
 	if (ret) {

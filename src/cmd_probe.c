@@ -68,7 +68,10 @@ static const char *target_of(enum dl_hook_id h, enum dl_tier t, char *buf, size_
 		snprintf(buf, len, "%s%s%s", hk->func ? hk->func : "-", hk->module ? " " : "",
 			 hk->module ? "[module]" : "");
 	else if (t == DL_TIER_TP_BTF || t == DL_TIER_RAW_TP)
-		snprintf(buf, len, "%s:%s", hk->tp_system, hk->tp);
+		snprintf(buf, len, "%s:%s", hk->tp ? hk->tp_system : "-", hk->tp ? hk->tp : "");
+	else if (t == DL_TIER_PERF_TP && dl_hook_has_tier(h, t))
+		snprintf(buf, len, "%s:%s_{write,pwrite64,writev,pwritev,pwritev2}", hk->tp_system,
+			 h == DL_HOOK_SYSCALL_ENTER ? "sys_enter" : "sys_exit");
 	else
 		snprintf(buf, len, "-");
 	return buf;
@@ -96,7 +99,9 @@ static void print_table(const struct hook_probe *hps)
 		       hp->chosen ? dl_tier_name(hp->chosen) : "none",
 		       hp->chosen ? target_of(h, hp->chosen, target, sizeof(target)) : "unavailable");
 		for (int t = DL_TIER_FENTRY; t < DL_TIER_MAX; t++)
-			printf("    %-8s %s\n", dl_tier_name(t), tier_note(h, t, hp));
+			printf("    %-10s %s\n", dl_tier_name(t), tier_note(h, t, hp));
+		if (dl_hooks[h].cost)
+			printf("    cost: %s\n", dl_hooks[h].cost);
 	}
 }
 

@@ -32,6 +32,7 @@ struct serve_opts {
 	struct dl_run_opts run;
 	const char *listen;
 	enum dl_stat_by by;
+	bool findings;		/* records on, the analyzer of `check` fed live */
 };
 
 struct serve_ctx {
@@ -43,23 +44,28 @@ struct serve_ctx {
 	__u64 scrapes;
 };
 
-enum { OPT_LISTEN = 0x300, OPT_BY };
+enum { OPT_LISTEN = 0x300, OPT_BY, OPT_FINDINGS };
 
 static const struct argp_option options[] = {
 	{ "listen", OPT_LISTEN, "ADDR:PORT", 0, "Listen there (default " DEFAULT_LISTEN "; IPv6 as [::1]:PORT)", 0 },
 	{ "by", OPT_BY, "KEY", 0, "Label histograms by fs (default), inode or comm", 0 },
+	{ "findings", OPT_FINDINGS, NULL, 0, "Run check's analyzer too (records cross the ring buffer: costs more); "
+	  "without it only DIO-completion findings are counted, in the kernel", 0 },
 	DL_RUN_ARGP_OPTIONS,
 	{ 0 },
 };
 
 static const char doc[] =
-	"Serve the stat histograms, DIO completion counts, violation counters (the analyzer of\n"
-	"`check`, fed live), lost events and attach tiers at http://ADDR:PORT/metrics in the\n"
-	"Prometheus text format. Binds to loopback unless --listen says otherwise.\n"
+	"Serve the stat histograms, DIO completion counts, finding counters, lost events and\n"
+	"attach tiers at http://ADDR:PORT/metrics in the Prometheus text format. Binds to\n"
+	"loopback unless --listen says otherwise. Nothing crosses the ring buffer by default:\n"
+	"DIO completions under i_rwsem are judged and counted in the kernel; --findings runs\n"
+	"check's analyzer as well (every finding kind, at the cost of records for waits).\n"
 	"\n"
 	"Examples:\n"
 	"  diolock serve\n"
-	"  diolock serve --listen 0.0.0.0:9435 --by inode --fs btrfs\n";
+	"  diolock serve --listen 0.0.0.0:9435 --by inode --fs btrfs\n"
+	"  diolock serve --findings\n";
 
 static error_t parse(int key, char *arg, struct argp_state *state)
 {
@@ -68,6 +74,9 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case OPT_LISTEN:
 		o->listen = arg;
+		return 0;
+	case OPT_FINDINGS:
+		o->findings = true;
 		return 0;
 	case OPT_BY:
 		if (hist_parse_by(arg, &o->by) || o->by == DL_BY_STACK)
@@ -202,18 +211,33 @@ static void metrics(struct serve_ctx *sc, FILE *f)
 		label(f, "fs", s.fsdio[i].fs, DL_FS_LEN, false);
 		fprintf(f, ",mode=\"write\"} %llu\n", (unsigned long long)s.fsdio[i].v.under_write);
 	}
-	pthread_mutex_lock(&sc->lock);
-	for (size_t i = 0; i < sc->cs.an.nviol; i++) {
-		const struct an_violation *v = &sc->cs.an.viol[i];
+	if (sc->o->findings) {
+		pthread_mutex_lock(&sc->lock);
+		for (size_t i = 0; i < sc->cs.an.nviol; i++) {
+			const struct an_violation *v = &sc->cs.an.viol[i];
 
-		if (v->kind < AN_KIND_MAX && v->severity <= AN_ERROR)
-			viol[v->kind][v->severity] += v->count;
+			if (v->kind < AN_KIND_MAX && v->severity <= AN_ERROR)
+				viol[v->kind][v->severity] += v->count;
+		}
+		pthread_mutex_unlock(&sc->lock);
+	} else {
+		/* records off: the kernel judged every completion with the shared rules and counted it */
+		size_t n;
+		const struct dl_fold *slots = dl_session_folds(ds, &n);
+
+		for (size_t i = 0; i < n; i++)
+			if (slots[i].used && slots[i].key.kind == DL_FOLD_COMPLETE)
+				viol[AN_DIO_COMPLETE_UNDER_LOCK][dl_complete_severity(slots[i].key.reason,
+					slots[i].key.flags & DL_FOLD_F_EXACT)] += slots[i].count;
 	}
-	pthread_mutex_unlock(&sc->lock);
+	fprintf(f, "# HELP diolock_findings_analyzer 1 when serve runs check's analyzer (--findings); 0: only "
+		   "dio_complete_under_i_rwsem is counted, in the kernel.\n# TYPE diolock_findings_analyzer gauge\n"
+		   "diolock_findings_analyzer %d\n", sc->o->findings);
 	fprintf(f, "# HELP diolock_violations_total Findings of diolock's analyzer (as in `diolock check`), "
 		   "by kind and severity.\n# TYPE diolock_violations_total counter\n");
 	for (int k = 0; k < AN_KIND_MAX; k++)
 		for (int sev = AN_INFO; sev <= AN_ERROR; sev++)
+			if (sc->o->findings || k == AN_DIO_COMPLETE_UNDER_LOCK)
 			fprintf(f, "diolock_violations_total{kind=\"%s\",severity=\"%s\"} %llu\n", an_kind_name(k),
 				an_severity_name(sev), (unsigned long long)viol[k][sev]);
 	fprintf(f, "# HELP diolock_lost_events_total Events the kernel side could not deliver or fold, by reason.\n"
@@ -324,6 +348,20 @@ static void on_event(void *ctx, const struct dl_event *e)
 	pthread_mutex_unlock(&sc->lock);
 }
 
+/* --findings: what BPF folded joins the analyzer's findings as time passes. */
+static void serve_tick(struct dl_live *l, void *ctx, bool final)
+{
+	struct serve_ctx *sc = ctx;
+	const struct dl_fold *slots;
+	size_t n;
+
+	(void)final;
+	slots = dl_session_folds(&l->s, &n);
+	pthread_mutex_lock(&sc->lock);
+	check_sink_folds(&sc->cs, slots, n);
+	pthread_mutex_unlock(&sc->lock);
+}
+
 int cmd_serve(int argc, char **argv)
 {
 	static const struct argp argp = { options, parse, "[-- CMD [ARG...]]", doc, NULL, NULL, NULL };
@@ -356,7 +394,13 @@ int cmd_serve(int argc, char **argv)
 	so.ctx = &sc;
 	so.stat = true;
 	so.stat_by = o.by;
+	so.events_off = !o.findings;
+	so.fold_all = !o.findings;
 	live.tick = true;
+	if (o.findings) {
+		live.on_tick = serve_tick;
+		live.tick_ctx = &sc;
+	}
 	live.timeout_s = o.run.timeout_s;
 	if (dl_live_start(&live, &so, o.run.cmd, err, sizeof(err))) {
 		dl_err("%s", err);

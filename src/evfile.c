@@ -50,6 +50,16 @@ void evf_write_event(struct evf_writer *w, const struct dl_event *e)
 	put_record(w, EVF_EVENT, e, sizeof(*e));
 }
 
+void evf_write_fold(struct evf_writer *w, const struct dl_fold *f)
+{
+	put_record(w, EVF_FOLD, f, sizeof(*f));
+}
+
+void evf_write_counts(struct evf_writer *w, const evf_dio_counts counts)
+{
+	put_record(w, EVF_COUNTS, counts, sizeof(evf_dio_counts));
+}
+
 void evf_write_stack(struct evf_writer *w, __s32 id, char frames[][EVF_FRAME_LEN], int n)
 {
 	unsigned char buf[8 + EVF_MAX_FRAMES * EVF_FRAME_LEN];

@@ -29,7 +29,11 @@ enum evf_record_type {
 	EVF_EVENT = 1,		/* struct dl_event, hdr.size bytes */
 	EVF_STACK = 2,		/* s32 stack_id, u32 nframes, then NUL-terminated symbols */
 	EVF_TRAILER = 3,	/* struct evf_trailer, then the CMD argv as NUL-terminated strings */
+	EVF_FOLD = 4,		/* struct dl_fold: count is the increment since the last one of its slot */
+	EVF_COUNTS = 5,		/* __u64[DL_FSID_MAX][DL_DIO_CNT_MAX]: the kernel's DIO counters at the end */
 };
+
+typedef __u64 evf_dio_counts[DL_FSID_MAX][DL_DIO_CNT_MAX];
 
 /* How a recorded run ended: what the report needs besides the events. */
 struct evf_trailer {
@@ -57,6 +61,8 @@ int evf_write_header(struct evf_writer *w, FILE *f, const struct evf_meta *meta)
 void evf_write_event(struct evf_writer *w, const struct dl_event *e);
 void evf_write_stack(struct evf_writer *w, __s32 id, char frames[][EVF_FRAME_LEN], int n);
 void evf_write_trailer(struct evf_writer *w, const struct evf_trailer *t, char *const *argv);
+void evf_write_fold(struct evf_writer *w, const struct dl_fold *f);
+void evf_write_counts(struct evf_writer *w, const evf_dio_counts counts);
 
 struct evf_reader {
 	FILE *f;

@@ -22,6 +22,7 @@ struct dl_hook {
 	bool check_needs;	/* `check` depends on it */
 	const char *no_tp_why;	/* why there is no tracepoint tier */
 	int leader;		/* -1, or the hook whose tier this one must share */
+	const char *cost;	/* what it costs and where it is used, for `probe`; NULL: nothing special */
 	/* programs per function tier, NULL-terminated; "<tier>__<function>" */
 	const char *progs[DL_TIER_MAX][DL_HOOK_MAX_PROGS];
 };
@@ -62,6 +63,8 @@ bool dl_hook_has_tier(enum dl_hook_id h, enum dl_tier t);
 bool dl_hook_prog(enum dl_hook_id h, enum dl_tier t, int i, char *buf, size_t len);
 /* The kernel function or tracepoint a program attaches to. */
 const char *dl_prog_target(const char *prog);
+/* A tracepoint tier (tp_btf, raw_tp or a classic tracepoint)? */
+bool dl_tier_is_tp(enum dl_tier t);
 /* "fentry", "kprobe", "tracepoint": the tiers --attach can force. */
 int dl_parse_tier(const char *s, enum dl_tier *t);
 

@@ -102,6 +102,8 @@ void dl_live_run(struct dl_live *l)
 			dl_warn("polling the ring buffer failed: %s", strerror(-err));
 			break;
 		}
+		if (l->on_tick)
+			l->on_tick(l, l->tick_ctx, false);
 		if (l->tick)
 			tick(l);
 		if (stop_signal) {
@@ -117,6 +119,8 @@ void dl_live_run(struct dl_live *l)
 	}
 	/* what the kernel produced before we stopped still counts */
 	dl_session_poll(&l->s, 0);
+	if (l->on_tick)
+		l->on_tick(l, l->tick_ctx, true);
 	l->duration_s = now_s() - start;
 	if (l->argv && l->interrupted && !dl_cmd_reaped(&l->cmd))
 		kill(l->cmd.pid, SIGTERM);

@@ -18,6 +18,9 @@ struct dl_live {
 	double duration_s;
 	struct ksyms *ksyms;		/* loaded on first stack */
 	bool tick;			/* feed DL_EV_TICK records as time passes */
+	/* called as time passes (before each TICK) and once more at the end; NULL: none */
+	void (*on_tick)(struct dl_live *l, void *ctx, bool final);
+	void *tick_ctx;
 };
 
 int dl_live_start(struct dl_live *l, const struct dl_session_opts *o, char *const *argv,

@@ -2,6 +2,8 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "loader.h"
@@ -12,12 +14,12 @@
 #define DEFAULT_RINGBUF (4u << 20)
 
 static const enum dl_tier tier_order[] = {
-	DL_TIER_FENTRY, DL_TIER_KPROBE, DL_TIER_TP_BTF, DL_TIER_RAW_TP,
+	DL_TIER_FENTRY, DL_TIER_KPROBE, DL_TIER_TP_BTF, DL_TIER_RAW_TP, DL_TIER_PERF_TP,
 };
 
 static bool is_tp_tier(enum dl_tier t)
 {
-	return t == DL_TIER_TP_BTF || t == DL_TIER_RAW_TP;
+	return dl_tier_is_tp(t);
 }
 
 /*
@@ -102,12 +104,17 @@ static void hook_off(struct dl_session *s, enum dl_hook_id h, const char *reason
 }
 
 /* Enable the programs of every hook's chosen tier. */
-static void choose_tiers(struct dl_session *s, enum dl_tier forced)
+static void choose_tiers(struct dl_session *s, enum dl_tier forced, bool events_off)
 {
 	char name[96];
 
 	for (int h = 0; h < DL_HOOK_MAX; h++)
 		choose_tier(s, h, forced);
+	/* fallbacks are findings: commands without records do not pay for the syscall hooks */
+	if (events_off) {
+		hook_off(s, DL_HOOK_SYSCALL_ENTER, "not used by this command (fallback detection is check's and trace's)");
+		hook_off(s, DL_HOOK_SYSCALL_EXIT, "not used by this command (fallback detection is check's and trace's)");
+	}
 	/* without the submit hook every O_DIRECT write would look like a fallback */
 	if (!s->hooks[DL_HOOK_DIO_SUBMIT].tier) {
 		hook_off(s, DL_HOOK_SYSCALL_ENTER, "fallback detection needs the dio_submit hook, unavailable");
@@ -155,8 +162,14 @@ static void configure(struct dl_session *s, const struct dl_session_opts *o)
 
 	/* with records off the ring buffer stays empty: one page will do */
 	bpf_map__set_max_entries(s->skel->maps.events, o->events_off ? 4096 : rb);
+	s->nr_cpus = libbpf_num_possible_cpus();
+	if (s->nr_cpus < 1 || s->nr_cpus > DL_MAX_CPUS)
+		s->nr_cpus = DL_MAX_CPUS;
+	s->skel->rodata->nr_cpus = s->nr_cpus;
+	bpf_map__set_max_entries(s->skel->maps.folds, s->nr_cpus * DL_FOLD_SLOTS);
 	s->skel->rodata->events_off = o->events_off;
 	s->skel->rodata->stream_all = o->stream_all;
+	s->skel->rodata->fold_all = o->fold_all;
 	s->skel->rodata->stat_on = o->stat;
 	s->skel->rodata->stat_by = o->stat_by;
 	if (!f)
@@ -253,7 +266,7 @@ static int open_and_load(struct dl_session *s, const struct dl_session_opts *o, 
 		if (!s->skel)
 			return load_error(-errno, NULL, msg, len);
 		configure(s, o);
-		choose_tiers(s, o->forced);
+		choose_tiers(s, o->forced, o->events_off);
 		failed_progs[0] = '\0';
 		libbpf_set_print(catch_failed);
 		err = diolock_bpf__load(s->skel);
@@ -293,6 +306,14 @@ int dl_session_open(struct dl_session *s, const struct dl_session_opts *o, char 
 	if (!attached) {
 		err = -ENOENT;
 		snprintf(msg, len, "no hook point could be attached on this kernel (see `diolock probe`)");
+		goto fail;
+	}
+	s->folds_len = (size_t)s->nr_cpus * DL_FOLD_SLOTS * sizeof(struct dl_fold);
+	s->folds = mmap(NULL, s->folds_len, PROT_READ, MAP_SHARED, bpf_map__fd(s->skel->maps.folds), 0);
+	if (s->folds == MAP_FAILED) {
+		err = -errno;
+		s->folds = NULL;
+		snprintf(msg, len, "cannot map diolock's fold slots: %s", strerror(-err));
 		goto fail;
 	}
 	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.events), on_record, s, NULL);
@@ -343,6 +364,23 @@ int dl_session_stack(const struct dl_session *s, __s32 stack_id, __u64 *ips, int
 	return n;
 }
 
+const struct dl_fold *dl_session_folds(const struct dl_session *s, size_t *n)
+{
+	*n = s->folds ? (size_t)s->nr_cpus * DL_FOLD_SLOTS : 0;
+	return s->folds;
+}
+
+void dl_session_dio_counts(const struct dl_session *s, __u64 out[DL_FSID_MAX][DL_DIO_CNT_MAX])
+{
+	memset(out, 0, sizeof(__u64) * DL_FSID_MAX * DL_DIO_CNT_MAX);
+	if (!s->skel || !s->skel->bss)
+		return;
+	for (int cpu = 0; cpu < DL_MAX_CPUS; cpu++)
+		for (int f = 0; f < DL_FSID_MAX; f++)
+			for (int c = 0; c < DL_DIO_CNT_MAX; c++)
+				out[f][c] += s->skel->bss->dl_dio[cpu][f][c];
+}
+
 int dl_session_map_fd(const struct dl_session *s, const char *name)
 {
 	struct bpf_map *m = s->skel ? bpf_object__find_map_by_name(s->skel->obj, name) : NULL;
@@ -352,6 +390,9 @@ int dl_session_map_fd(const struct dl_session *s, const char *name)
 
 void dl_session_close(struct dl_session *s)
 {
+	if (s->folds)
+		munmap((void *)s->folds, s->folds_len);
+	s->folds = NULL;
 	ring_buffer__free(s->rb);
 	s->rb = NULL;
 	for (int h = 0; h < DL_HOOK_MAX; h++)

@@ -26,6 +26,7 @@ struct dl_session_opts {
 	__u8 stat_by;			/* enum dl_stat_by */
 	bool events_off;		/* no records at all: stat and top */
 	bool stream_all;		/* trace: every O_DIRECT write, not only fallbacks */
+	bool fold_all;			/* with events_off: completions judged and counted in fold slots */
 };
 
 struct diolock_bpf;
@@ -42,6 +43,9 @@ struct dl_session {
 	void *ctx;
 	__u64 events;
 	__u64 truncated;		/* records shorter than struct dl_event */
+	int nr_cpus;			/* the fold array has nr_cpus * DL_FOLD_SLOTS slots */
+	const struct dl_fold *folds;	/* mmap of the fold slots, read-only; NULL: none */
+	size_t folds_len;
 };
 
 /* 0 or -errno with a one-line reason in err. */
@@ -52,6 +56,10 @@ int dl_session_poll(struct dl_session *s, int timeout_ms);
 __u64 dl_session_lost(const struct dl_session *s, enum dl_counter c);
 /* Kernel stack of a record: number of frames written to ips. */
 int dl_session_stack(const struct dl_session *s, __s32 stack_id, __u64 *ips, int max);
+/* The fold slots BPF counts benign findings in (read-only, live): *n slots, or NULL. */
+const struct dl_fold *dl_session_folds(const struct dl_session *s, size_t *n);
+/* DIO counters by filesystem (enum dl_fsid), summed over CPUs. */
+void dl_session_dio_counts(const struct dl_session *s, __u64 out[DL_FSID_MAX][DL_DIO_CNT_MAX]);
 /* fd of one of the skeleton's maps by name ("hists", ...), or -ENOENT. */
 int dl_session_map_fd(const struct dl_session *s, const char *name);
 void dl_session_close(struct dl_session *s);

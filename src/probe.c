@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mount.h>
 #include <bpf/libbpf.h>
 #include "log.h"
 #include "probe.h"
@@ -50,11 +51,14 @@ int dl_env_check(const char *btf_path, char *why, size_t len)
 	return 0;
 }
 
-static void explain(enum dl_hook_id hook, enum dl_tier tier, const char *what, int err,
+static void explain(enum dl_hook_id hook, enum dl_tier tier, const char *what_full, int err,
 		    struct dl_tier_result *res)
 {
 	const struct dl_hook *h = &dl_hooks[hook];
-	bool tp = tier == DL_TIER_TP_BTF || tier == DL_TIER_RAW_TP;
+	bool tp = dl_tier_is_tp(tier);
+	char what[72];
+
+	snprintf(what, sizeof(what), "%.71s", what_full);
 
 	res->err = err;
 	if (tier == DL_TIER_KPROBE && access(KPROBE_PMU, F_OK)) {
@@ -69,7 +73,10 @@ static void explain(enum dl_hook_id hook, enum dl_tier tier, const char *what, i
 		break;
 	case ENOENT:
 	case ESRCH:
-		if (tp)
+		if (tier == DL_TIER_PERF_TP)
+			snprintf(res->why, sizeof(res->why), "tracepoint %s does not exist on this kernel "
+				 "(CONFIG_FTRACE_SYSCALLS off, or no tracefs)", what);
+		else if (tp)
 			snprintf(res->why, sizeof(res->why), "tracepoint %s:%s does not exist on this kernel%s",
 				 h->tp_system, what, h->module ? " (or its module is not loaded)" : "");
 		else if (tier == DL_TIER_FENTRY)
@@ -97,8 +104,32 @@ static struct bpf_program *tier_prog(struct probe_bpf *skel, enum dl_tier tier)
 	case DL_TIER_FENTRY: return skel->progs.probe_fentry;
 	case DL_TIER_KPROBE: return skel->progs.probe_kprobe;
 	case DL_TIER_TP_BTF: return skel->progs.probe_tp_btf;
+	case DL_TIER_PERF_TP: return skel->progs.probe_tracepoint;
 	default: return skel->progs.probe_raw_tp;
 	}
+}
+
+/*
+ * "system:event". libbpf finds the event's id in tracefs; where tracefs is
+ * not mounted yet (a fresh CI VM, a minimal host), mount it as root would.
+ */
+static struct bpf_link *attach_tracepoint(struct bpf_program *prog, const char *target)
+{
+	char sys[64];
+	const char *colon = strchr(target, ':');
+	struct bpf_link *link;
+
+	if (!colon || (size_t)(colon - target) >= sizeof(sys)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	snprintf(sys, sizeof(sys), "%.*s", (int)(colon - target), target);
+	link = bpf_program__attach_tracepoint(prog, sys, colon + 1);
+	if (libbpf_get_error(link) && access("/sys/kernel/tracing/events", F_OK) &&
+	    access("/sys/kernel/debug/tracing/events", F_OK) &&
+	    !mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL))
+		link = bpf_program__attach_tracepoint(prog, sys, colon + 1);
+	return link;
 }
 
 /* Load, and attach, an empty program of this tier at target. 0 or -errno. */
@@ -131,6 +162,8 @@ static int try_target(enum dl_tier tier, const char *target)
 		link = bpf_program__attach_kprobe(prog, false, target);
 	else if (tier == DL_TIER_RAW_TP)
 		link = bpf_program__attach_raw_tracepoint(prog, target);
+	else if (tier == DL_TIER_PERF_TP)
+		link = attach_tracepoint(prog, target);
 	else
 		link = bpf_program__attach(prog);
 	err = libbpf_get_error(link);
@@ -149,7 +182,7 @@ out:
 #define CACHE_MAX 64
 static struct {
 	enum dl_tier tier;
-	char target[64];
+	char target[128];
 	int err;
 } cache[CACHE_MAX];
 static int ncache;
@@ -179,14 +212,20 @@ int dl_probe_tier(enum dl_hook_id hook, enum dl_tier tier, struct dl_tier_result
 	memset(res, 0, sizeof(*res));
 	if (!dl_hook_has_tier(hook, tier)) {
 		res->err = -ENOENT;
-		snprintf(res->why, sizeof(res->why), "%s",
+		snprintf(res->why, sizeof(res->why), "%s", tier == DL_TIER_PERF_TP ?
+			 "no per-syscall tracepoint for this hook point" :
 			 tier == DL_TIER_TP_BTF || tier == DL_TIER_RAW_TP ?
 			 (h->no_tp_why ? h->no_tp_why : "no tracepoint") : "no function to attach to");
 		return res->err;
 	}
 	for (int i = 0; dl_hook_prog(hook, tier, i, prog, sizeof(prog)); i++) {
+		char full[128];
 		const char *target = dl_prog_target(prog);
 
+		if (tier == DL_TIER_PERF_TP) {
+			snprintf(full, sizeof(full), "%s:%s", h->tp_system, target);
+			target = full;
+		}
 		err = try_cached(tier, target);
 		if (err) {
 			explain(hook, tier, target, err, res);

@@ -62,6 +62,17 @@ static void on_event(struct replay *rp, const unsigned char *p, __u32 len)
 	check_sink_event(&rp->cs, &e);
 }
 
+/* What BPF's filters would have let through live, for a fold slot's key. */
+static bool fold_matches(const struct dl_filter *f, const struct dl_fold *fo)
+{
+	static const char *const names[DL_FSID_MAX] = { "", "ext4", "xfs", "btrfs" };
+	const struct dl_fold_key *k = &fo->key;
+
+	if ((f->tgid && k->tgid != f->tgid) || (f->dev && k->dev != f->dev) || (f->ino && k->ino != f->ino))
+		return false;
+	return !f->fs[0] || (k->fsid < DL_FSID_MAX && !strncmp(f->fs, names[k->fsid], DL_FS_LEN));
+}
+
 int replay_read(struct replay *rp, struct evf_reader *rd, char *err, size_t errlen)
 {
 	int r;
@@ -82,6 +93,19 @@ int replay_read(struct replay *rp, struct evf_reader *rd, char *err, size_t errl
 					 "byte %llu", rd->path, (unsigned long long)rd->offset);
 				return -1;
 			}
+			break;
+		case EVF_FOLD:
+			if (rd->len == sizeof(struct dl_fold) && !rp->trace) {
+				struct dl_fold f;
+
+				memcpy(&f, rd->buf, sizeof(f));
+				if (fold_matches(&rp->filter, &f))
+					check_sink_fold(&rp->cs, &f);
+			}
+			break;
+		case EVF_COUNTS:
+			if (rd->len == sizeof(evf_dio_counts))
+				check_sink_counts(&rp->cs, (const void *)rd->buf);
 			break;
 		case EVF_TRAILER:
 			if (evf_parse_trailer(rd->buf, rd->len, &rp->trailer, rp->argbuf, sizeof(rp->argbuf),

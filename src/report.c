@@ -4,6 +4,8 @@
 #include <sys/wait.h>
 #include "report.h"
 
+static const char *const dio_fs_names[DL_FSID_MAX] = { "other", "ext4", "xfs", "btrfs" };
+
 /* A hook point `check` relies on could not be attached. */
 static bool blind_spot(const struct dl_report *r)
 {
@@ -130,6 +132,18 @@ void dl_report_text(FILE *f, const struct dl_report *r)
 				an_kind_name(k), an->confirm_ns / 1e9, (uint64_t)an->suspected[k],
 				(uint64_t)an->confirmed[k], (uint64_t)an->retracted[k],
 				(uint64_t)(an->suspected[k] - an->confirmed[k] - an->retracted[k]));
+	for (int fs = 0; r->dio && fs < DL_FSID_MAX; fs++) {
+		const __u64 *d = r->dio[fs];
+
+		if (!d[DL_DIO_SUBMITTED] && !d[DL_DIO_COMPLETED])
+			continue;
+		fprintf(f, "\nDIO on %s (counted in the kernel): %" PRIu64 " submitted, %" PRIu64 " queued, %"
+			PRIu64 " completed, %" PRIu64 " under i_rwsem (%" PRIu64 " read, %" PRIu64 " write), %"
+			PRIu64 " folded without a record", dio_fs_names[fs], (uint64_t)d[DL_DIO_SUBMITTED],
+			(uint64_t)d[DL_DIO_QUEUED], (uint64_t)d[DL_DIO_COMPLETED],
+			(uint64_t)(d[DL_DIO_UNDER_READ] + d[DL_DIO_UNDER_WRITE]), (uint64_t)d[DL_DIO_UNDER_READ],
+			(uint64_t)d[DL_DIO_UNDER_WRITE], (uint64_t)d[DL_DIO_FOLDED]);
+	}
 	fprintf(f, "\nevents %" PRIu64 ", lost %" PRIu64 " (ring buffer %" PRIu64 ", map full %" PRIu64 ")\n",
 		(uint64_t)an->events, (uint64_t)(r->lost_ringbuf + r->lost_map_full),
 		(uint64_t)r->lost_ringbuf, (uint64_t)r->lost_map_full);
@@ -317,6 +331,26 @@ void dl_report_json(FILE *f, const struct dl_report *r)
 		json_end_object(&j);
 	}
 	json_end_object(&j);
+	/* what the kernel counted instead of sending a record per DIO */
+	json_key(&j, "dio_by_fs");
+	json_begin_object(&j);
+	for (int fs = 0; r->dio && fs < DL_FSID_MAX; fs++) {
+		const __u64 *d = r->dio[fs];
+
+		if (!d[DL_DIO_SUBMITTED] && !d[DL_DIO_COMPLETED])
+			continue;
+		json_key(&j, dio_fs_names[fs]);
+		json_begin_object(&j);
+		json_kv_u64(&j, "submitted", d[DL_DIO_SUBMITTED]);
+		json_kv_u64(&j, "queued", d[DL_DIO_QUEUED]);
+		json_kv_u64(&j, "completed", d[DL_DIO_COMPLETED]);
+		json_kv_u64(&j, "under_read", d[DL_DIO_UNDER_READ]);
+		json_kv_u64(&j, "under_write", d[DL_DIO_UNDER_WRITE]);
+		json_kv_u64(&j, "folded", d[DL_DIO_FOLDED]);
+		json_end_object(&j);
+	}
+	json_end_object(&j);
+	json_kv_u64(&j, "folded_in_kernel", an->folded);
 	json_key(&j, "fallbacks_by_fs");
 	json_begin_object(&j);
 	for (size_t i = 0; i < an->nfallbacks; i++)

@@ -18,6 +18,7 @@ struct dl_report {
 	double duration_s;
 	bool interrupted, timed_out;
 	const struct dl_stack_resolver *sr;
+	const __u64 (*dio)[DL_DIO_CNT_MAX];	/* [DL_FSID_MAX]: the kernel's DIO counters; NULL: none */
 };
 
 enum dl_verdict {

@@ -33,4 +33,10 @@ int BPF_PROG(probe_raw_tp)
 	return 0;
 }
 
+SEC("?tracepoint")
+int probe_tracepoint(void *ctx)
+{
+	return 0;
+}
+
 char LICENSE[] SEC("license") = "GPL";

@@ -17,7 +17,9 @@
 #include <linux/types.h>
 #endif
 
-#define DL_ABI_VERSION 1
+#include "rules.h"
+
+#define DL_ABI_VERSION 2
 #define DL_COMM_LEN 16
 #define DL_FS_LEN 16
 #define DL_MAX_CPUS 256
@@ -50,6 +52,7 @@ enum dl_tier {
 	DL_TIER_KPROBE,
 	DL_TIER_TP_BTF,
 	DL_TIER_RAW_TP,
+	DL_TIER_PERF_TP,	/* a classic (perf) tracepoint: the per-syscall ones */
 	DL_TIER_MAX,
 };
 
@@ -85,6 +88,12 @@ enum dl_hold {
 #define DL_F_NEED_SYNC	(1u << 12)	/* DIO_COMPLETE_BEGIN: completion will fsync */
 #define DL_F_EXACT	(1u << 13)	/* holders/held come from acquisition tracking */
 #define DL_F_JINFO	(1u << 14)	/* journal_info was read: DL_F_STUB is meaningful */
+/*
+ * DIO_COMPLETE(_BEGIN): BPF classified this completion with include/diolock/
+ * rules.h; arg holds the enum dl_complete_reason, lock.cur_holds the hold it
+ * judged (DL_HOLD_READ_HINT when inferred).
+ */
+#define DL_F_CLASSIFIED	(1u << 15)
 
 /* What the rwsem looked like when the event fired. */
 struct dl_rwsem_state {
@@ -131,11 +140,61 @@ struct dl_event {
 	__u8 pad2[4];
 };
 
-/* Which program fed which hook: index into the lost/hit counters. */
+/* Per-CPU counters in .bss, summed by user space: losses first. */
 enum dl_counter {
 	DL_CNT_RINGBUF_LOST = 0,
 	DL_CNT_MAP_FULL,
 	DL_CNT_MAX,
+};
+
+/*
+ * DIO seen in the kernel, per filesystem (enum dl_fsid), per CPU: what the
+ * ring buffer no longer carries one record at a time.
+ */
+enum dl_dio_counter {
+	DL_DIO_SUBMITTED = 0,	/* entered __iomap_dio_rw */
+	DL_DIO_QUEUED,		/* returned -EIOCBQUEUED: completes elsewhere */
+	DL_DIO_COMPLETED,
+	DL_DIO_UNDER_READ,	/* completed while its task held the inode's i_rwsem shared */
+	DL_DIO_UNDER_WRITE,	/* ... exclusive */
+	DL_DIO_FOLDED,		/* completions under i_rwsem counted in a fold slot, no record */
+	DL_DIO_CNT_MAX = 8,	/* one cache line per filesystem */
+};
+
+/*
+ * Benign findings are folded in the kernel: each CPU keeps DL_FOLD_SLOTS
+ * slots (an array indexed cpu * DL_FOLD_SLOTS + hash), and the first
+ * occurrence of a key on a CPU crosses the ring buffer as a record, so that
+ * the report keeps its first pid, stack and time; later ones only count.
+ * User space reads the slots (mmap) and feeds the analyzer the increments.
+ */
+#define DL_FOLD_SLOTS 1024
+
+enum dl_fold_kind {
+	DL_FOLD_COMPLETE = 1,	/* dio_complete_under_i_rwsem */
+};
+
+struct dl_fold_key {
+	__u64 ino;
+	__u32 tgid;
+	__u32 dev;		/* as in dl_event */
+	__u8 kind;		/* enum dl_fold_kind */
+	__u8 reason;		/* enum dl_complete_reason */
+	__u8 mode;		/* enum dl_lock_mode held */
+	__u8 flags;		/* DL_FOLD_F_* */
+	__u8 fsid;		/* enum dl_fsid (include/diolock/rules.h) */
+	__u8 pad[3];
+};
+
+#define DL_FOLD_F_DSYNC	(1u << 0)
+#define DL_FOLD_F_EXACT	(1u << 1)
+
+struct dl_fold {
+	struct dl_fold_key key;
+	__u64 count;		/* occurrences after the one that crossed as a record */
+	__u64 last_ts;		/* ns, CLOCK_MONOTONIC */
+	__u32 used;		/* key is valid (written last) */
+	__u32 pad;
 };
 
 /*
