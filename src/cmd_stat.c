@@ -145,7 +145,7 @@ static void print_json(struct stat_out *so)
 
 	json_init(&j, stdout);
 	json_begin_object(&j);
-	json_kv_u64(&j, "schema_version", 1);
+	json_kv_u64(&j, "schema_version", DL_STAT_JSON_SCHEMA);
 	json_kv_str(&j, "kernel", dl_kernel_release());
 	json_kv_str(&j, "by", hist_by_name(so->o->by));
 	json_key(&j, "duration_s");
