@@ -358,6 +358,7 @@ int cmd_serve(int argc, char **argv)
 	so.stat_by = o.by;
 	live.tick = true;
 	live.timeout_s = o.run.timeout_s;
+	live.kill_after_s = o.run.kill_after_s;
 	if (dl_live_start(&live, &so, o.run.cmd, err, sizeof(err))) {
 		dl_err("%s", err);
 		check_sink_fini(&sc.cs);

@@ -291,6 +291,7 @@ int cmd_stat(int argc, char **argv)
 	so.stat_by = o.by;
 	so.events_off = true;
 	live.timeout_s = o.run.timeout_s;
+	live.kill_after_s = o.run.kill_after_s;
 	if (o.run.filter.comm[0])
 		dl_warn("--comm is not applied by stat (BPF folds the histograms; use -p PID)");
 	if (dl_live_start(&live, &so, o.run.cmd, err, sizeof(err))) {

@@ -48,7 +48,7 @@ void json_end_array(struct json *j) { close_(j, ']'); }
  * Length of the well-formed UTF-8 sequence at s (RFC 3629: no overlongs, no
  * surrogates, nothing above U+10FFFF), or 0 if the bytes there are not one.
  */
-static size_t utf8_seq(const unsigned char *s, size_t avail)
+size_t dl_utf8_seq(const unsigned char *s, size_t avail)
 {
 	size_t n;
 	unsigned int cp;
@@ -89,7 +89,7 @@ static void put_escaped(FILE *f, const char *str, size_t maxlen)
 	fputc('"', f);
 	for (size_t i = 0; i < len;) {
 		unsigned char c = s[i];
-		size_t n = c >= 0x80 ? utf8_seq(s + i, len - i) : 1;
+		size_t n = c >= 0x80 ? dl_utf8_seq(s + i, len - i) : 1;
 
 		if (c == '"' || c == '\\')
 			fprintf(f, "\\%c", c);

@@ -28,6 +28,9 @@ struct json {
 	bool after_key;
 };
 
+/* Bytes in the well-formed UTF-8 sequence at s (1 for ASCII), 0 if none starts there. */
+size_t dl_utf8_seq(const unsigned char *s, size_t avail);
+
 void json_init(struct json *j, FILE *f);
 void json_begin_object(struct json *j);
 void json_end_object(struct json *j);
