@@ -142,11 +142,17 @@ static bool fs_known(const char *fs, char *known, size_t klen)
 	return !access(path, F_OK);
 }
 
-/* A block device, or the device of a mounted filesystem (btrfs: anonymous 0:N). */
+/*
+ * A block device, or the device of a mounted filesystem (mountinfo's third
+ * field). btrfs files report their subvolume's anonymous device (0:N, even
+ * for the top subvolume), which mountinfo does not list and which cannot be
+ * enumerated without walking every subvolume: any 0:N passes while a btrfs
+ * is mounted.
+ */
 static bool dev_known(__u32 dev)
 {
 	char path[64], line[4096], want[32];
-	bool found = false;
+	bool found = false, btrfs = false;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u", DL_DEV_MAJOR(dev), DL_DEV_MINOR(dev));
@@ -155,16 +161,19 @@ static bool dev_known(__u32 dev)
 	f = fopen("/proc/self/mountinfo", "re");
 	if (!f)
 		return true;
-	/* "36 35 0:39 / /mnt rw ...": the third field */
+	/* "36 35 0:39 / /mnt rw,relatime - btrfs /dev/loop3 rw": the third field, the type after " - " */
 	snprintf(want, sizeof(want), " %u:%u ", DL_DEV_MAJOR(dev), DL_DEV_MINOR(dev));
 	while (!found && fgets(line, sizeof(line), f)) {
 		char *p = strchr(line, ' ');
 
 		p = p ? strchr(p + 1, ' ') : NULL;
 		found = p && !strncmp(p, want, strlen(want));
+		p = strstr(line, " - ");
+		if (p && !strncmp(p + 3, "btrfs ", 6))
+			btrfs = true;
 	}
 	fclose(f);
-	return found;
+	return found || (btrfs && !DL_DEV_MAJOR(dev));
 }
 
 int dl_filter_check_system(const struct dl_filter *f, char *err, size_t errlen)
