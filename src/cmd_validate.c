@@ -426,6 +426,7 @@ int cmd_validate(int argc, char **argv)
 	live.tick = true;
 	live.timeout_s = o.run.timeout_s ? o.run.timeout_s : 30;
 	live.kill_after_s = o.run.kill_after_s;
+	evf_meta_fill(&meta, dl_kernel_release(), NULL, &o.run.filter);
 	if (dl_live_start(&live, &so, wargv, err, sizeof(err))) {
 		dl_err("%s", err);
 		out_discard(&json);
@@ -447,7 +448,7 @@ int cmd_validate(int argc, char **argv)
 		t.duration_us = (__u64)(live.duration_s * 1e6);
 		t.interrupted = live.interrupted;
 		t.timed_out = live.timed_out;
-		evf_meta_fill(&meta, dl_kernel_release(), live.s.hooks, &o.run.filter);
+		memcpy(meta.hooks, live.s.hooks, sizeof(meta.hooks));
 		check_fill_report(&r, &vc.cs, &meta, &t, wargv);
 		r.killed_by = live.killed_by;
 		dl_report_json(json.f, &r);
