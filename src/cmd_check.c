@@ -62,13 +62,14 @@ static const char check_doc[] =
 	"Examples:\n"
 	"  diolock check --json r.json -- fio job.fio\n"
 	"  diolock check --timeout 60 --fs btrfs\n"
-	"  diolock check --fail-on error,warning,lost,cmd --junit diolock.xml -- ./run-tests\n"
-	"  diolock check --attach kprobe --record run.dlr -- ./xfstests/check generic/364\n";
+	"  diolock check --fail-on error,warning,lost,cmd --junit d.xml -- ./run\n"
+	"  diolock check --attach kprobe --record run.dlr -- ./check generic/364\n";
 
 static const char record_doc[] =
-	"Record every event of a run to FILE; `diolock replay FILE` analyses it later, on any\n"
-	"machine, without root, with the same report a live `check` gives. The file is\n"
-	"written as the run goes: a killed run leaves a recording that replays up to its cut.\n"
+	"Record every event of a run to FILE; `diolock replay FILE` analyses it\n"
+	"later, on any machine, without root, with the same report a live `check`\n"
+	"gives. The file is written as the run goes: a killed run leaves a\n"
+	"recording that replays up to where it was cut.\n"
 	"\n"
 	"Examples:\n"
 	"  diolock record -o run.dlr -- dd if=/dev/zero of=/mnt/f bs=4k count=64 oflag=direct,dsync\n"
