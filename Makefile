@@ -45,7 +45,7 @@ BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
 LIB_SRCS  := $(filter-out src/main.c,$(wildcard src/*.c))
 LIB_OBJS  := $(patsubst src/%.c,$(OUTPUT)/src/%.o,$(LIB_SRCS))
 # Parts the unit tests use: pure user space, no libbpf.
-PURE_OBJS := $(addprefix $(OUTPUT)/src/,analyzer.o table.o json.o filter.o ksyms.o event_fmt.o report.o hooks.o evfile.o check.o replay.o hist.o)
+PURE_OBJS := $(addprefix $(OUTPUT)/src/,analyzer.o table.o json.o filter.o ksyms.o event_fmt.o report.o hooks.o evfile.o check.o replay.o hist.o version.o junit.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 
@@ -79,6 +79,16 @@ $(OUTPUT)/probe.skel.h: $(OUTPUT)/probe.bpf.o
 $(OUTPUT)/src/%.o: src/%.c src/*.h include/diolock/*.h | $(OUTPUT)/src
 	$(MSG) CC $@
 	$(Q)$(CC) $(CFLAGS) $(LIBBPF_CFLAGS) -c $< -o $@
+
+# The git revision goes into reports and recordings; "unknown" outside git.
+# version.o is rebuilt when the revision changes (the stamp file holds it).
+DL_GIT_REV := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+$(OUTPUT)/src/.git-rev: FORCE | $(OUTPUT)/src
+	$(Q)echo '$(DL_GIT_REV)' | cmp -s - $@ || echo '$(DL_GIT_REV)' >$@
+$(OUTPUT)/src/version.o: CFLAGS += -DDL_GIT_REV='"$(DL_GIT_REV)"'
+$(OUTPUT)/src/version.o: $(OUTPUT)/src/.git-rev
+.PHONY: FORCE
+FORCE:
 
 $(OUTPUT)/src/loader.o $(OUTPUT)/src/probe.o: $(OUTPUT)/diolock.skel.h $(OUTPUT)/probe.skel.h
 

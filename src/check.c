@@ -34,11 +34,14 @@ static void record_stack(struct check_sink *cs, __s32 id)
 static void announce(struct check_sink *cs)
 {
 	char frames[DL_STACK_DEPTH][128];
+	bool notable = false;
 
 	for (; cs->announced < cs->an.nviol; cs->announced++) {
 		const struct an_violation *v = &cs->an.viol[cs->announced];
 		int n;
 
+		if (v->severity >= AN_WARNING)
+			notable = true;
 		if (!cs->announce || v->severity < AN_ERROR)
 			continue;
 		fprintf(stderr, "diolock: ");
@@ -48,6 +51,13 @@ static void announce(struct check_sink *cs)
 			fprintf(stderr, "        %s\n", frames[i]);
 		fflush(stderr);
 	}
+	if (!notable)
+		return;
+	/* the evidence must survive a hang or a kill that may follow */
+	if (cs->rec)
+		evf_flush(cs->rec);
+	if (cs->on_finding)
+		cs->on_finding(cs->finding_ctx);
 }
 
 void check_sink_event(struct check_sink *cs, const struct dl_event *e)
@@ -56,6 +66,11 @@ void check_sink_event(struct check_sink *cs, const struct dl_event *e)
 	if (cs->rec) {
 		record_stack(cs, e->stack_id);
 		evf_write_event(cs->rec, e);
+		/* whole records reach the file at least once a second (of record time) */
+		if (e->hdr.type == DL_EV_TICK && e->hdr.ts_ns - cs->last_flush_ts >= 1000000000ULL) {
+			evf_flush(cs->rec);
+			cs->last_flush_ts = e->hdr.ts_ns;
+		}
 	}
 	if (!cs->analyze)
 		return;
@@ -100,13 +115,18 @@ void check_sink_counts(struct check_sink *cs, const evf_dio_counts counts)
 		evf_write_counts(cs->rec, counts);
 }
 
-void check_fill_report(struct dl_report *r, const struct check_sink *cs, const char *kernel,
-		       const struct dl_hook_state *hooks, const struct evf_trailer *t, char *const *argv)
+void check_fill_report(struct dl_report *r, const struct check_sink *cs, const struct evf_meta *meta,
+		       const struct evf_trailer *t, char *const *argv)
 {
 	memset(r, 0, sizeof(*r));
 	r->an = &cs->an;
-	r->kernel = kernel;
-	r->hooks = hooks;
+	r->kernel = meta->kernel;
+	r->hooks = meta->hooks;
+	r->version = meta->version;
+	r->git_rev = meta->git_rev;
+	r->host = meta->host;
+	r->start_time = meta->start_time;
+	r->run_filter = &meta->filter;
 	r->lost_ringbuf = t->lost_ringbuf;
 	r->lost_map_full = t->lost_map_full;
 	r->cmd_argv = t->has_cmd ? argv : NULL;
@@ -118,11 +138,11 @@ void check_fill_report(struct dl_report *r, const struct check_sink *cs, const c
 	r->dio = cs->have_dio ? (const __u64 (*)[DL_DIO_CNT_MAX])cs->dio : NULL;
 }
 
-int check_emit(const struct dl_report *r, FILE *text_out, FILE *json_out)
+int check_emit(const struct dl_report *r, FILE *text_out, FILE *json_out, unsigned int fail_on)
 {
 	if (text_out)
 		dl_report_text(text_out, r);
 	if (json_out)
 		dl_report_json(json_out, r);
-	return dl_report_verdict(r) == DL_VERDICT_FAIL ? DL_EXIT_VIOLATION : DL_EXIT_OK;
+	return dl_report_exit(r, fail_on);
 }

@@ -26,6 +26,10 @@ struct check_sink {
 	size_t nfold;
 	evf_dio_counts dio;		/* the kernel's DIO counters, at the end */
 	bool have_dio;
+	__u64 last_flush_ts;		/* record time of the recording's last flush */
+	/* a new warning or error finding (the recording is flushed first) */
+	void (*on_finding)(void *ctx);
+	void *finding_ctx;
 };
 
 void check_sink_init(struct check_sink *cs, const struct dl_filter *f);
@@ -37,10 +41,10 @@ void check_sink_folds(struct check_sink *cs, const struct dl_fold *slots, size_t
 void check_sink_fold(struct check_sink *cs, const struct dl_fold *f);
 void check_sink_counts(struct check_sink *cs, const evf_dio_counts counts);
 
-/* Everything the report shows besides the analyzer, as recorded in a trailer. */
-void check_fill_report(struct dl_report *r, const struct check_sink *cs, const char *kernel,
-		       const struct dl_hook_state *hooks, const struct evf_trailer *t, char *const *argv);
-/* Writes the text report to text_out and the JSON report to json_out (may be NULL). */
-int check_emit(const struct dl_report *r, FILE *text_out, FILE *json_out);
+/* Everything the report shows besides the analyzer: the run's metadata and its trailer. */
+void check_fill_report(struct dl_report *r, const struct check_sink *cs, const struct evf_meta *meta,
+		       const struct evf_trailer *t, char *const *argv);
+/* Writes the text report to text_out and the JSON report to json_out (may be NULL); the exit status. */
+int check_emit(const struct dl_report *r, FILE *text_out, FILE *json_out, unsigned int fail_on);
 
 #endif

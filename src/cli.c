@@ -42,6 +42,12 @@ error_t dl_run_opt_parse(int key, char *arg, struct argp_state *state, struct dl
 			return EINVAL;
 		}
 		return 0;
+	case DL_OPT_KILL_AFTER:
+		if (dl_parse_seconds(arg, &o->kill_after_s)) {
+			argp_error(state, "invalid --kill-after '%s': expected seconds, > 0 and <= 1000000", arg);
+			return EINVAL;
+		}
+		return 0;
 	case DL_OPT_ATTACH:
 		if (dl_parse_tier(arg, &o->forced)) {
 			argp_error(state, "invalid --attach '%s': fentry, kprobe or tracepoint", arg);

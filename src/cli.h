@@ -10,6 +10,7 @@
 struct dl_run_opts {
 	struct dl_filter filter;
 	double timeout_s;
+	double kill_after_s;	/* 0: DL_DEFAULT_KILL_AFTER_S */
 	size_t ringbuf_bytes;
 	char **cmd;		/* NULL-terminated; NULL: none */
 	enum dl_tier forced;	/* --attach; DL_TIER_NONE: best per hook */
@@ -21,11 +22,13 @@ enum {
 	DL_OPT_RINGBUF,
 	DL_OPT_ATTACH,
 	DL_OPT_BTF,
+	DL_OPT_KILL_AFTER,
 };
 
 #define DL_RUN_ARGP_OPTIONS						\
 	DL_FILTER_ARGP_OPTIONS,						\
-	{ "timeout", DL_OPT_TIMEOUT, "SEC", 0, "Stop after SEC seconds (default: when CMD exits, or on a signal)", 2 }, \
+	{ "timeout", DL_OPT_TIMEOUT, "SEC", 0, "Stop after SEC seconds (default: when CMD exits, or on a signal); CMD gets SIGTERM then", 2 }, \
+	{ "kill-after", DL_OPT_KILL_AFTER, "SEC", 0, "SIGKILL a CMD still running SEC seconds after the --timeout SIGTERM (default 5)", 2 }, \
 	{ "attach", DL_OPT_ATTACH, "TIER", 0, "Force a tier: fentry, kprobe or tracepoint (default: the best each hook point allows)", 2 }, \
 	{ "btf", DL_OPT_BTF, "FILE", 0, "Kernel BTF to use for CO-RE, for kernels without /sys/kernel/btf/vmlinux", 2 }, \
 	{ "ringbuf", DL_OPT_RINGBUF, "KB", 0, "Ring buffer size in KiB, a power of two, 4 to 1048576 (default 4096)", 2 }

@@ -19,14 +19,21 @@ struct check_opts {
 	const char *json_path;
 	const char *record_path;
 	const char *dot_path;
+	const char *junit_path;
+	unsigned int fail_on;
+	bool fail_on_set;
 	bool quiet;
 	bool record_cmd;	/* `diolock record`: no report, -o required */
 };
 
+enum { OPT_FAIL_ON = 0x300, OPT_JUNIT };
+
 static const struct argp_option check_options[] = {
-	{ "json", 'J', "FILE", 0, "Write the JSON report to FILE ('-': stdout)", 0 },
+	{ "json", 'J', "FILE", 0, "Write the JSON report to FILE ('-': stdout); rewritten at each warning or error finding", 0 },
 	{ "record", 'o', "FILE", 0, "Also record every event to FILE, for `diolock replay`", 0 },
 	{ "dot", 'D', "FILE", 0, "Write the wait-for graph of each deadlock found to FILE (Graphviz)", 0 },
+	{ "junit", OPT_JUNIT, "FILE", 0, "Write a JUnit XML report to FILE: one test case per finding kind", 0 },
+	{ "fail-on", OPT_FAIL_ON, "LIST", 0, "What fails the run: error,warning,lost,cmd, comma-separated (default error,lost)", 0 },
 	{ "quiet", 'q', NULL, 0, "No live finding lines; only the final report", 0 },
 	DL_RUN_ARGP_OPTIONS,
 	{ 0 },
@@ -44,20 +51,40 @@ static const char check_doc[] =
 	"Findings (README.md has them all): dio_complete_under_i_rwsem, self_deadlock,\n"
 	"deadlock_cycle, long_wait_chain, lock_order_inversion, recursive_acquire,\n"
 	"sync_skips_unheld_lock, dio_fallback_buffered.\n"
-	"Exit status: 0 no errors, 1 errors found, 2 usage or environment error.\n"
+	"\n"
+	"Exit status (with the default --fail-on error,lost):\n"
+	"  0  clean: no error finding, nothing lost, every needed hook attached\n"
+	"  1  an error finding (and, if listed in --fail-on: a warning; CMD failing)\n"
+	"  2  usage or environment error (one line on stderr)\n"
+	"  3  incomplete: events lost, a needed hook unavailable, or filters that\n"
+	"     matched no event; the run proved nothing ('lost' in --fail-on)\n"
 	"\n"
 	"Examples:\n"
 	"  diolock check --json r.json -- fio job.fio\n"
 	"  diolock check --timeout 60 --fs btrfs\n"
-	"  diolock check --attach kprobe --record run.dlr -- ./xfstests/check generic/364\n";
+	"  diolock check --fail-on error,warning,lost,cmd --junit d.xml -- ./run\n"
+	"  diolock check --attach kprobe --record run.dlr -- ./check generic/364\n";
 
 static const char record_doc[] =
-	"Record every event of a run to FILE; `diolock replay FILE` analyses it later, on any\n"
-	"machine, without root, with the same report a live `check` gives.\n"
+	"Record every event of a run to FILE; `diolock replay FILE` analyses it\n"
+	"later, on any machine, without root, with the same report a live `check`\n"
+	"gives. The file is written as the run goes: a killed run leaves a\n"
+	"recording that replays up to where it was cut.\n"
 	"\n"
 	"Examples:\n"
 	"  diolock record -o run.dlr -- dd if=/dev/zero of=/mnt/f bs=4k count=64 oflag=direct,dsync\n"
 	"  diolock replay run.dlr --json report.json\n";
+
+static error_t fail_on_opt_parse(char *arg, struct argp_state *state, unsigned int *mask)
+{
+	char err[160];
+
+	if (dl_parse_fail_on(arg, mask, err, sizeof(err))) {
+		argp_error(state, "%s", err);
+		return EINVAL;
+	}
+	return 0;
+}
 
 static error_t parse(int key, char *arg, struct argp_state *state)
 {
@@ -76,6 +103,12 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 	case 'D':
 		o->dot_path = arg;
 		return 0;
+	case OPT_JUNIT:
+		o->junit_path = arg;
+		return 0;
+	case OPT_FAIL_ON:
+		o->fail_on_set = true;
+		return fail_on_opt_parse(arg, state, &o->fail_on);
 	case ARGP_KEY_END:
 		if (o->record_cmd && !o->record_path)
 			argp_error(state, "the recording needs a file: -o FILE");
@@ -89,6 +122,9 @@ struct live_sink {
 	struct check_sink cs;
 	struct dl_live *live;
 	unsigned int ticks;
+	struct check_opts *o;
+	struct out_file *json;		/* rewritten at each finding; NULL: none or stdout */
+	struct evf_meta *meta;
 };
 
 static void on_event(void *ctx, const struct dl_event *e)
@@ -114,32 +150,79 @@ static void on_tick(struct dl_live *l, void *ctx, bool final)
 	check_sink_counts(&ls->cs, counts);
 }
 
+/* How the run stands (at the end: how it ended), for the report and the trailer. */
+static void live_trailer(const struct dl_live *live, const struct check_opts *o, struct evf_trailer *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->lost_ringbuf = dl_session_lost(&live->s, DL_CNT_RINGBUF_LOST);
+	t->lost_map_full = dl_session_lost(&live->s, DL_CNT_MAP_FULL);
+	t->cmd_status = live->cmd.status;
+	t->has_cmd = o->run.cmd != NULL;
+	t->duration_us = (__u64)(live->duration_s * 1e6);
+	t->interrupted = live->interrupted;
+	t->timed_out = live->timed_out;
+}
+
+static void write_json(FILE *f, void *ctx)
+{
+	dl_report_json(f, ctx);
+}
+
+/*
+ * A new warning or error finding: the JSON report is rewritten whole, so a
+ * run killed later (or a machine that hangs) leaves every finding so far.
+ */
+static void snapshot(void *ctx)
+{
+	struct live_sink *ls = ctx;
+	struct evf_trailer t;
+	struct dl_report r;
+
+	if (!ls->json)
+		return;
+	live_trailer(ls->live, ls->o, &t);
+	t.cmd_status = -1;
+	check_fill_report(&r, &ls->cs, ls->meta, &t, ls->o->run.cmd);
+	r.partial = true;
+	out_rewrite(ls->json, write_json, &r);
+}
+
 static int run(struct check_opts *o)
 {
 	struct live_sink ls = {};
 	struct dl_live live = {};
 	struct dl_session_opts so = {};
-	struct out_file json = {}, recf = {}, dot = {};
+	struct out_file json = {}, recf = {}, dot = {}, junit = {};
 	struct evf_writer rec = {};
 	struct evf_trailer t = {};
-	struct evf_meta meta = {};
+	struct evf_run_end re = {};
+	struct evf_meta meta;
 	struct dl_report r;
 	char err[256];
 	int ret;
 
+	if (!o->fail_on_set)
+		o->fail_on = DL_FAIL_DEFAULT;
 	if ((o->json_path && out_open(&json, o->json_path, "JSON report", 0644, err, sizeof(err))) ||
 	    (o->record_path && out_open(&recf, o->record_path, "recording", 0600, err, sizeof(err))) ||
-	    (o->dot_path && out_open(&dot, o->dot_path, "graph", 0644, err, sizeof(err)))) {
+	    (o->dot_path && out_open(&dot, o->dot_path, "graph", 0644, err, sizeof(err))) ||
+	    (o->junit_path && out_open(&junit, o->junit_path, "JUnit report", 0644, err, sizeof(err)))) {
 		dl_err("%s", err);
 		out_discard(&json);
 		out_discard(&recf);
+		out_discard(&dot);
 		return DL_EXIT_USAGE;
 	}
+	evf_meta_fill(&meta, dl_kernel_release(), NULL, &o->run.filter);
 	check_sink_init(&ls.cs, &o->run.filter);
 	ls.cs.analyze = !o->record_cmd;
 	ls.cs.announce = !o->quiet && !o->record_cmd;
 	ls.cs.sr.frames = dl_live_frames;
 	ls.cs.sr.ctx = &live;
+	ls.live = &live;
+	ls.o = o;
+	ls.meta = &meta;
+	ls.json = json.f && json.f != stdout ? &json : NULL;
 	so.filter = &o->run.filter;
 	so.ringbuf_bytes = o->run.ringbuf_bytes;
 	so.forced = o->run.forced;
@@ -150,29 +233,40 @@ static int run(struct check_opts *o)
 	live.on_tick = on_tick;
 	live.tick_ctx = &ls;
 	live.timeout_s = o->run.timeout_s;
+	live.kill_after_s = o->run.kill_after_s;
 	ret = dl_live_start(&live, &so, o->run.cmd, err, sizeof(err));
 	if (ret) {
 		dl_err("%s", err);
 		ret = DL_EXIT_USAGE;
 		goto out;
 	}
+	memcpy(meta.hooks, live.s.hooks, sizeof(meta.hooks));
 	if (recf.f) {
-		snprintf(meta.kernel, sizeof(meta.kernel), "%s", dl_kernel_release());
-		memcpy(meta.hooks, live.s.hooks, sizeof(meta.hooks));
 		evf_write_header(&rec, recf.f, &meta);
+		evf_flush(&rec);
+		/* in place from now on: a killed run leaves what it recorded */
+		if (rec.err || out_publish(&recf)) {
+			ret = DL_EXIT_USAGE;
+			goto stop;
+		}
 		ls.cs.rec = &rec;
 	}
+	/* a report exists from the start: a run killed before any finding leaves one too */
+	if (ls.json) {
+		snapshot(&ls);
+		ls.cs.on_finding = snapshot;
+		ls.cs.finding_ctx = &ls;
+	}
+	if (!o->run.cmd)
+		fprintf(stderr, "diolock: watching all tasks%s; Ctrl-C to stop\n",
+			o->run.timeout_s > 0 ? " until --timeout" : "");
 	dl_live_run(&live);
 
-	t.lost_ringbuf = dl_session_lost(&live.s, DL_CNT_RINGBUF_LOST);
-	t.lost_map_full = dl_session_lost(&live.s, DL_CNT_MAP_FULL);
-	t.cmd_status = live.cmd.status;
-	t.has_cmd = o->run.cmd != NULL;
-	t.duration_us = (__u64)(live.duration_s * 1e6);
-	t.interrupted = live.interrupted;
-	t.timed_out = live.timed_out;
+	live_trailer(&live, o, &t);
+	re.killed_by = live.killed_by;
 	ret = DL_EXIT_OK;
 	if (recf.f) {
+		evf_write_run_end(&rec, &re);
 		evf_write_trailer(&rec, &t, o->run.cmd);
 		if (rec.err)
 			dl_err("writing the recording failed: %s", strerror(-rec.err));
@@ -184,28 +278,38 @@ static int run(struct check_opts *o)
 			(unsigned long long)ls.cs.records, o->record_path,
 			(unsigned long long)(t.lost_ringbuf + t.lost_map_full));
 	} else {
-		check_fill_report(&r, &ls.cs, dl_kernel_release(), live.s.hooks, &t, o->run.cmd);
+		check_fill_report(&r, &ls.cs, &meta, &t, o->run.cmd);
+		r.killed_by = live.killed_by;
 		/* the text report goes to stderr when stdout carries the JSON */
-		int verdict = check_emit(&r, json.f == stdout ? stderr : stdout, NULL);
+		int verdict = check_emit(&r, json.f == stdout ? stderr : stdout, NULL, o->fail_on);
 
 		if (!ret)
 			ret = verdict;
-		if (json.f) {
-			dl_report_json(json.f, &r);
+		if (json.f == stdout) {
+			dl_report_json(stdout, &r);
 			if (out_commit(&json))
 				ret = DL_EXIT_USAGE;
+		} else if (json.path && out_rewrite(&json, write_json, &r)) {
+			ret = DL_EXIT_USAGE;
 		}
 		if (dot.f) {
 			dl_report_dot(dot.f, &r);
 			if (out_commit(&dot))
 				ret = DL_EXIT_USAGE;
 		}
+		if (junit.f) {
+			dl_report_junit(junit.f, &r, o->fail_on);
+			if (out_commit(&junit))
+				ret = DL_EXIT_USAGE;
+		}
 	}
+stop:
 	dl_live_stop(&live);
 out:
 	out_discard(&json);
 	out_discard(&dot);
 	out_discard(&recf);
+	out_discard(&junit);
 	check_sink_fini(&ls.cs);
 	return ret;
 }

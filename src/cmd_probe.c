@@ -112,6 +112,7 @@ static void print_json(const struct hook_probe *hps)
 
 	json_init(&j, stdout);
 	json_begin_object(&j);
+	json_kv_u64(&j, "schema_version", DL_PROBE_JSON_SCHEMA);
 	json_kv_str(&j, "kernel", dl_kernel_release());
 	json_key(&j, "hooks");
 	json_begin_object(&j);

@@ -17,14 +17,21 @@ struct replay_opts {
 	const char *path;
 	const char *json_path;
 	const char *dot_path;
+	const char *junit_path;
+	unsigned int fail_on;
+	bool fail_on_set;
 	bool quiet;
 	int trace;		/* 0: report; 1: event lines; 2: JSON lines */
 };
+
+enum { OPT_FAIL_ON = 0x300, OPT_JUNIT };
 
 static const struct argp_option options[] = {
 	{ "json", 'J', "FILE", 0, "Write the JSON report to FILE ('-': stdout)", 0 },
 	{ "quiet", 'q', NULL, 0, "No finding lines as they are found; only the final report", 0 },
 	{ "dot", 'D', "FILE", 0, "Write the wait-for graph of each deadlock found to FILE (Graphviz)", 0 },
+	{ "junit", OPT_JUNIT, "FILE", 0, "Write a JUnit XML report to FILE: one test case per finding kind", 0 },
+	{ "fail-on", OPT_FAIL_ON, "LIST", 0, "What fails the run: error,warning,lost,cmd, comma-separated (default error,lost)", 0 },
 	{ "trace", 't', NULL, 0, "Print the recorded events as `trace` does, instead of a report", 0 },
 	{ "trace-json", 'j', NULL, 0, "Print the recorded events as `trace --json` does", 0 },
 	DL_FILTER_ARGP_OPTIONS,
@@ -33,7 +40,12 @@ static const struct argp_option options[] = {
 
 static const char doc[] =
 	"Analyse a recording made by `diolock record` or `check --record`. Needs no privileges.\n"
-	"Filters narrow the analysis further. Exit status as `check`; 2 for an unusable file.\n"
+	"Filters narrow the analysis further (the recording's own filters still\n"
+	"apply; none is checked against this machine).\n"
+	"Exit status as `check` for the same --fail-on: 0 clean, 1 error finding,\n"
+	"2 usage error or a file that is no recording or is corrupt, 3 incomplete,\n"
+	"which includes a recording cut short (a killed run): it is replayed up to\n"
+	"its last whole record, and one line on stderr says where it was cut.\n"
 	"\n"
 	"Examples:\n"
 	"  diolock replay run.dlr\n"
@@ -56,6 +68,19 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 	case 'D':
 		o->dot_path = arg;
 		return 0;
+	case OPT_JUNIT:
+		o->junit_path = arg;
+		return 0;
+	case OPT_FAIL_ON: {
+		char err[160];
+
+		o->fail_on_set = true;
+		if (dl_parse_fail_on(arg, &o->fail_on, err, sizeof(err))) {
+			argp_error(state, "%s", err);
+			return EINVAL;
+		}
+		return 0;
+	}
 	case 't':
 		o->trace = 1;
 		return 0;
@@ -82,7 +107,7 @@ int cmd_replay(int argc, char **argv)
 	static struct replay rp;	/* large buffers: not on the stack */
 	struct replay_opts o = {};
 	struct evf_reader *rd;
-	struct out_file json = {}, dot = {};
+	struct out_file json = {}, dot = {}, junit = {};
 	struct evf_meta meta;
 	struct dl_report r;
 	char err[512];
@@ -98,7 +123,8 @@ int cmd_replay(int argc, char **argv)
 	rp.cs.announce = !o.quiet && !o.trace;
 	if (evf_open(rd, o.path, &meta, err, sizeof(err)) ||
 	    (o.json_path && out_open(&json, o.json_path, "JSON report", 0644, err, sizeof(err))) ||
-	    (o.dot_path && out_open(&dot, o.dot_path, "graph", 0644, err, sizeof(err)))) {
+	    (o.dot_path && out_open(&dot, o.dot_path, "graph", 0644, err, sizeof(err))) ||
+	    (o.junit_path && out_open(&junit, o.junit_path, "JUnit report", 0644, err, sizeof(err)))) {
 		dl_err("%s", err);
 		goto out;
 	}
@@ -106,10 +132,18 @@ int cmd_replay(int argc, char **argv)
 		dl_err("%s", err);
 		goto out;
 	}
-	ret = DL_EXIT_OK;
+	/* a cut recording: one line, then what it holds */
+	if (rp.cut)
+		dl_warn("%s", err);
+	ret = rp.cut ? DL_EXIT_INCOMPLETE : DL_EXIT_OK;
+	if (!o.fail_on_set)
+		o.fail_on = DL_FAIL_DEFAULT;
 	if (!o.trace) {
-		check_fill_report(&r, &rp.cs, meta.kernel, meta.hooks, &rp.trailer, rp.argv);
-		ret = check_emit(&r, json.f == stdout ? stderr : stdout, NULL);
+		check_fill_report(&r, &rp.cs, &meta, &rp.trailer, rp.argv);
+		r.killed_by = rp.run_end.killed_by;
+		r.cut = rp.cut;
+		r.cut_at = rp.cut_at;
+		ret = check_emit(&r, json.f == stdout ? stderr : stdout, NULL, o.fail_on);
 		if (json.f) {
 			dl_report_json(json.f, &r);
 			if (out_commit(&json))
@@ -120,10 +154,16 @@ int cmd_replay(int argc, char **argv)
 			if (out_commit(&dot))
 				ret = DL_EXIT_USAGE;
 		}
+		if (junit.f) {
+			dl_report_junit(junit.f, &r, o.fail_on);
+			if (out_commit(&junit))
+				ret = DL_EXIT_USAGE;
+		}
 	}
 out:
 	out_discard(&json);
 	out_discard(&dot);
+	out_discard(&junit);
 	replay_fini(&rp);
 	evf_close(rd);
 	free(rd);

@@ -402,6 +402,7 @@ int cmd_serve(int argc, char **argv)
 		live.tick_ctx = &sc;
 	}
 	live.timeout_s = o.run.timeout_s;
+	live.kill_after_s = o.run.kill_after_s;
 	if (dl_live_start(&live, &so, o.run.cmd, err, sizeof(err))) {
 		dl_err("%s", err);
 		check_sink_fini(&sc.cs);

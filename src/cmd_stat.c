@@ -145,7 +145,7 @@ static void print_json(struct stat_out *so)
 
 	json_init(&j, stdout);
 	json_begin_object(&j);
-	json_kv_u64(&j, "schema_version", 1);
+	json_kv_u64(&j, "schema_version", DL_STAT_JSON_SCHEMA);
 	json_kv_str(&j, "kernel", dl_kernel_release());
 	json_kv_str(&j, "by", hist_by_name(so->o->by));
 	json_key(&j, "duration_s");
@@ -291,6 +291,7 @@ int cmd_stat(int argc, char **argv)
 	so.stat_by = o.by;
 	so.events_off = true;
 	live.timeout_s = o.run.timeout_s;
+	live.kill_after_s = o.run.kill_after_s;
 	if (o.run.filter.comm[0])
 		dl_warn("--comm is not applied by stat (BPF folds the histograms; use -p PID)");
 	if (dl_live_start(&live, &so, o.run.cmd, err, sizeof(err))) {

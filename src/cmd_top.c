@@ -316,6 +316,7 @@ int cmd_top(int argc, char **argv)
 	so.events_off = true;
 	live.tick = true;
 	live.timeout_s = o.run.timeout_s;
+	live.kill_after_s = o.run.kill_after_s;
 	if (dl_live_start(&live, &so, o.run.cmd, err, sizeof(err))) {
 		dl_err("%s", err);
 		pathres_free(tc.pr);

@@ -86,6 +86,7 @@ int cmd_trace(int argc, char **argv)
 	so.stream_all = true;
 	so.ctx = &tc;
 	live.timeout_s = o.run.timeout_s;
+	live.kill_after_s = o.run.kill_after_s;
 	/* the header before CMD runs, so CMD's own output cannot come first */
 	if (!o.json) {
 		dl_event_text_header(stdout);

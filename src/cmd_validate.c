@@ -368,6 +368,7 @@ int cmd_validate(int argc, char **argv)
 	struct dl_live live = {};
 	struct out_file json = {};
 	struct evf_trailer t = {};
+	struct evf_meta meta;
 	struct dl_report r;
 	struct row rows[5];
 	char *wargv[MAX_DIRS + 3], self[PATH_MAX], err[256];
@@ -424,6 +425,8 @@ int cmd_validate(int argc, char **argv)
 	so.ctx = &vc;
 	live.tick = true;
 	live.timeout_s = o.run.timeout_s ? o.run.timeout_s : 30;
+	live.kill_after_s = o.run.kill_after_s;
+	evf_meta_fill(&meta, dl_kernel_release(), NULL, &o.run.filter);
 	if (dl_live_start(&live, &so, wargv, err, sizeof(err))) {
 		dl_err("%s", err);
 		out_discard(&json);
@@ -445,7 +448,9 @@ int cmd_validate(int argc, char **argv)
 		t.duration_us = (__u64)(live.duration_s * 1e6);
 		t.interrupted = live.interrupted;
 		t.timed_out = live.timed_out;
-		check_fill_report(&r, &vc.cs, dl_kernel_release(), live.s.hooks, &t, wargv);
+		memcpy(meta.hooks, live.s.hooks, sizeof(meta.hooks));
+		check_fill_report(&r, &vc.cs, &meta, &t, wargv);
+		r.killed_by = live.killed_by;
 		dl_report_json(json.f, &r);
 		if (out_commit(&json))
 			ret = DL_EXIT_USAGE;

@@ -6,6 +6,9 @@
 #define DL_EXIT_OK 0
 #define DL_EXIT_VIOLATION 1
 #define DL_EXIT_USAGE 2
+/* No error found, but the run proved nothing: events lost, a needed hook
+ * unavailable, filters that matched nothing, or a recording cut short. */
+#define DL_EXIT_INCOMPLETE 3
 
 int cmd_probe(int argc, char **argv);
 int cmd_trace(int argc, char **argv);

@@ -142,6 +142,8 @@ void dl_event_json(FILE *f, const struct dl_event *e, const struct dl_stack_reso
 
 	json_init(&j, f);
 	json_begin_object(&j);
+	/* 2: lock_addr, lock.owner and held[].lock became "0x..." strings */
+	json_kv_u64(&j, "schema_version", DL_EVENT_JSON_SCHEMA);
 	json_kv_u64(&j, "ts_ns", e->hdr.ts_ns);
 	json_kv_str(&j, "type", dl_event_type_name(e->hdr.type));
 	json_kv_u64(&j, "cpu", e->hdr.cpu);
@@ -162,7 +164,7 @@ void dl_event_json(FILE *f, const struct dl_event *e, const struct dl_stack_reso
 		json_kv_u64(&j, "readers", e->lock.readers);
 		json_kv_str(&j, "current_holds", hold_name(e->lock.cur_holds));
 		json_kv_u64(&j, "count", e->lock.count);
-		json_kv_u64(&j, "owner", e->lock.owner);
+		json_kv_hex(&j, "owner", e->lock.owner);
 		json_end_object(&j);
 		json_key(&j, "flags");
 		json_begin_array(&j);
@@ -187,13 +189,13 @@ void dl_event_json(FILE *f, const struct dl_event *e, const struct dl_stack_reso
 				if (!e->held[i])
 					continue;
 				json_begin_object(&j);
-				json_kv_u64(&j, "lock", e->held[i]);
+				json_kv_hex(&j, "lock", e->held[i]);
 				json_kv_str(&j, "mode", mode_name(e->held_mode[i]));
 				json_end_object(&j);
 			}
 			json_end_array(&j);
 		}
-		json_kv_u64(&j, "lock_addr", e->lock_addr);
+		json_kv_hex(&j, "lock_addr", e->lock_addr);
 	}
 	json_kv_s64(&j, "ret", e->ret);
 	if (e->stack_id >= 0)

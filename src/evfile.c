@@ -2,7 +2,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
 #include "evfile.h"
+#include "version.h"
 
 /* x86-64 only (see vmlinux/x86): host order is the file's little-endian order. */
 
@@ -22,6 +26,40 @@ static void put_record(struct evf_writer *w, __u16 type, const void *p, __u32 le
 	put(w, p, len);
 }
 
+void evf_meta_fill(struct evf_meta *m, const char *kernel, const struct dl_hook_state *hooks,
+		   const struct dl_filter *filter)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	memset(m, 0, sizeof(*m));
+	snprintf(m->kernel, sizeof(m->kernel), "%s", kernel);
+	if (hooks)
+		memcpy(m->hooks, hooks, sizeof(m->hooks));
+	snprintf(m->version, sizeof(m->version), "%s", DIOLOCK_VERSION);
+	snprintf(m->git_rev, sizeof(m->git_rev), "%s", dl_git_rev);
+	if (gethostname(m->host, sizeof(m->host) - 1))
+		snprintf(m->host, sizeof(m->host), "unknown");
+	if (gmtime_r(&now, &tm))
+		strftime(m->start_time, sizeof(m->start_time), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (filter)
+		m->filter = *filter;
+}
+
+/* A metadata value is one line: a newline in it would start another key. */
+static size_t meta_kv(char *buf, size_t len, const char *key, const char *val)
+{
+	size_t n = snprintf(buf, len, "%s=", key);
+
+	for (; *val && n + 2 < len; val++)
+		buf[n++] = *val == '\n' ? ' ' : *val;
+	if (n + 1 < len)
+		buf[n++] = '\n';
+	if (n < len)
+		buf[n] = '\0';
+	return n;
+}
+
 int evf_write_header(struct evf_writer *w, FILE *f, const struct evf_meta *meta)
 {
 	char text[EVF_MAX_META];
@@ -35,6 +73,31 @@ int evf_write_header(struct evf_writer *w, FILE *f, const struct evf_meta *meta)
 	for (int h = 0; h < DL_HOOK_MAX && n < sizeof(text); h++)
 		n += snprintf(text + n, sizeof(text) - n, "attach.%s=%s\nwhy.%s=%s\n", dl_hooks[h].name,
 			      dl_tier_name(meta->hooks[h].tier), dl_hooks[h].name, meta->hooks[h].why);
+	if (meta->version[0] && n < sizeof(text)) {
+		const struct dl_filter *fl = &meta->filter;
+		char num[24];
+
+		n += meta_kv(text + n, sizeof(text) - n, "diolock", meta->version);
+		n += meta_kv(text + n, sizeof(text) - n, "git_rev", meta->git_rev);
+		n += meta_kv(text + n, sizeof(text) - n, "host", meta->host);
+		n += meta_kv(text + n, sizeof(text) - n, "start", meta->start_time);
+		if (fl->tgid) {
+			snprintf(num, sizeof(num), "%u", fl->tgid);
+			n += meta_kv(text + n, sizeof(text) - n, "filter.pid", num);
+		}
+		if (fl->comm[0])
+			n += meta_kv(text + n, sizeof(text) - n, "filter.comm", fl->comm);
+		if (fl->fs[0])
+			n += meta_kv(text + n, sizeof(text) - n, "filter.fs", fl->fs);
+		if (fl->dev) {
+			snprintf(num, sizeof(num), "%u:%u", DL_DEV_MAJOR(fl->dev), DL_DEV_MINOR(fl->dev));
+			n += meta_kv(text + n, sizeof(text) - n, "filter.dev", num);
+		}
+		if (fl->ino) {
+			snprintf(num, sizeof(num), "%llu", (unsigned long long)fl->ino);
+			n += meta_kv(text + n, sizeof(text) - n, "filter.ino", num);
+		}
+	}
 	if (n >= sizeof(text))
 		return -E2BIG;
 	len = n;
@@ -94,6 +157,35 @@ void evf_write_trailer(struct evf_writer *w, const struct evf_trailer *t, char *
 	put_record(w, EVF_TRAILER, buf, len);
 }
 
+void evf_write_run_end(struct evf_writer *w, const struct evf_run_end *re)
+{
+	char text[64];
+	int n = snprintf(text, sizeof(text), "killed_by_diolock=%d\n", re->killed_by);
+
+	put_record(w, EVF_RUN_END, text, (__u32)n);
+}
+
+void evf_flush(struct evf_writer *w)
+{
+	if (w->f && !w->err && fflush(w->f))
+		w->err = -(errno ? errno : EIO);
+}
+
+int evf_parse_run_end(const unsigned char *p, __u32 len, struct evf_run_end *re)
+{
+	char text[256], *line, *save;
+
+	memset(re, 0, sizeof(*re));
+	if (len >= sizeof(text))
+		return -1;
+	memcpy(text, p, len);
+	text[len] = '\0';
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (!strncmp(line, "killed_by_diolock=", 18))
+			re->killed_by = atoi(line + 18);
+	return 0;
+}
+
 static int bad(struct evf_reader *r, char *err, size_t errlen, const char *what)
 {
 	snprintf(err, errlen, "%s: not a usable diolock recording: %s at byte %llu", r->path, what,
@@ -112,6 +204,26 @@ static void meta_line(struct evf_meta *m, char *line)
 		snprintf(m->kernel, sizeof(m->kernel), "%s", eq);
 		return;
 	}
+	if (!strcmp(line, "diolock"))
+		snprintf(m->version, sizeof(m->version), "%s", eq);
+	else if (!strcmp(line, "git_rev"))
+		snprintf(m->git_rev, sizeof(m->git_rev), "%s", eq);
+	else if (!strcmp(line, "host"))
+		snprintf(m->host, sizeof(m->host), "%s", eq);
+	else if (!strcmp(line, "start"))
+		snprintf(m->start_time, sizeof(m->start_time), "%s", eq);
+	else if (!strncmp(line, "filter.", 7)) {
+		char err[160];
+		static const struct { const char *name; int key; } keys[] = {
+			{ "pid", DL_OPT_PID }, { "comm", DL_OPT_COMM }, { "fs", DL_OPT_FS },
+			{ "dev", DL_OPT_DEV }, { "ino", DL_OPT_INO },
+		};
+
+		/* a bad value is dropped: the filter then did not apply */
+		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+			if (!strcmp(line + 7, keys[k].name))
+				dl_filter_parse(&m->filter, keys[k].key, eq, err, sizeof(err));
+	}
 	for (int h = 0; h < DL_HOOK_MAX; h++) {
 		if (!strncmp(line, "attach.", 7) && !strcmp(line + 7, dl_hooks[h].name)) {
 			for (int t = 0; t < DL_TIER_MAX; t++)
@@ -126,12 +238,17 @@ static void meta_line(struct evf_meta *m, char *line)
 int evf_open(struct evf_reader *r, const char *path, struct evf_meta *meta, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "rbe");
+	struct stat st;
+	int ret;
 
 	if (!f) {
 		snprintf(err, errlen, "cannot open recording '%s': %s", path, strerror(errno));
 		return -errno;
 	}
-	return evf_open_stream(r, f, path, meta, err, errlen);
+	ret = evf_open_stream(r, f, path, meta, err, errlen);
+	if (!fstat(fileno(f), &st))
+		r->size = st.st_size;
+	return ret;
 }
 
 int evf_open_stream(struct evf_reader *r, FILE *f, const char *path, struct evf_meta *meta,
@@ -180,17 +297,26 @@ int evf_next(struct evf_reader *r, char *err, size_t errlen)
 	size_t n = fread(hdr, 1, sizeof(hdr), r->f);
 	__u16 type;
 
+	if (n != sizeof(hdr) && ferror(r->f))
+		return bad(r, err, errlen, "read error");
 	if (!n)
-		return ferror(r->f) ? bad(r, err, errlen, "read error") : 0;
-	if (n != sizeof(hdr))
-		return bad(r, err, errlen, "truncated record header");
+		return 0;
+	if (n != sizeof(hdr)) {
+		/* a killed writer: what came before is whole */
+		r->cut = true;
+		return 0;
+	}
 	memcpy(&r->len, hdr, 4);
 	memcpy(&type, hdr + 4, 2);
 	r->type = type;
 	if (r->len > EVF_MAX_RECORD)
 		return bad(r, err, errlen, "record length out of range");
-	if (fread(r->buf, 1, r->len, r->f) != r->len)
-		return bad(r, err, errlen, "truncated record");
+	if (fread(r->buf, 1, r->len, r->f) != r->len) {
+		if (ferror(r->f))
+			return bad(r, err, errlen, "read error");
+		r->cut = true;
+		return 0;
+	}
 	r->offset += sizeof(hdr) + r->len;
 	return 1;
 }

@@ -3,11 +3,14 @@
  * diolock's recording format, so that any report can be reproduced offline.
  *
  *   header:  "DIOLOCK\0" magic, u32 format version, u32 metadata length,
- *            metadata: "key=value\n" lines (kernel, clock, abi, attach.*)
+ *            metadata: "key=value\n" lines (kernel, clock, abi, attach.*,
+ *            diolock, git_rev, host, start, filter.*)
  *   records: u32 payload length, u16 type, u16 flags (0), payload
  *
  * All integers little-endian. Readers skip record types they do not know,
  * and every length is checked against the file before it is trusted.
+ * The writer flushes whole records as it goes: a file cut at any byte (a
+ * killed run) reads back up to its last complete record, as "cut".
  */
 #ifndef DIOLOCK_EVFILE_H
 #define DIOLOCK_EVFILE_H
@@ -16,6 +19,7 @@
 #include <stdio.h>
 #include <linux/types.h>
 #include "diolock/event.h"
+#include "filter.h"
 #include "hooks.h"
 
 #define EVF_MAGIC "DIOLOCK"	/* 8 bytes with its NUL */
@@ -29,8 +33,9 @@ enum evf_record_type {
 	EVF_EVENT = 1,		/* struct dl_event, hdr.size bytes */
 	EVF_STACK = 2,		/* s32 stack_id, u32 nframes, then NUL-terminated symbols */
 	EVF_TRAILER = 3,	/* struct evf_trailer, then the CMD argv as NUL-terminated strings */
-	EVF_FOLD = 4,		/* struct dl_fold: count is the increment since the last one of its slot */
-	EVF_COUNTS = 5,		/* __u64[DL_FSID_MAX][DL_DIO_CNT_MAX]: the kernel's DIO counters at the end */
+	EVF_RUN_END = 4,	/* "key=value\n" lines: how the run ended, beyond the trailer */
+	EVF_FOLD = 5,		/* struct dl_fold: count is the increment since the last one of its slot */
+	EVF_COUNTS = 6,		/* __u64[DL_FSID_MAX][DL_DIO_CNT_MAX]: the kernel's DIO counters at the end */
 };
 
 typedef __u64 evf_dio_counts[DL_FSID_MAX][DL_DIO_CNT_MAX];
@@ -46,10 +51,20 @@ struct evf_trailer {
 	__u32 timed_out;
 };
 
-/* Run facts written into the metadata and read back. */
+/* Run facts written into the metadata and read back ("" where a file lacks them). */
 struct evf_meta {
 	char kernel[65];
 	struct dl_hook_state hooks[DL_HOOK_MAX];
+	char version[32];	/* diolock's, and its git revision */
+	char git_rev[64];
+	char host[65];
+	char start_time[32];	/* wall clock, UTC, ISO 8601 */
+	struct dl_filter filter;	/* the filters the run applied in BPF */
+};
+
+/* What EVF_RUN_END holds. */
+struct evf_run_end {
+	int killed_by;		/* signal diolock sent CMD (--timeout), 0 none */
 };
 
 struct evf_writer {
@@ -57,12 +72,20 @@ struct evf_writer {
 	int err;		/* first write error, -errno */
 };
 
+/* This diolock, this host, now: the metadata of a run starting. */
+void evf_meta_fill(struct evf_meta *m, const char *kernel, const struct dl_hook_state *hooks,
+		   const struct dl_filter *filter);
+
 int evf_write_header(struct evf_writer *w, FILE *f, const struct evf_meta *meta);
 void evf_write_event(struct evf_writer *w, const struct dl_event *e);
 void evf_write_stack(struct evf_writer *w, __s32 id, char frames[][EVF_FRAME_LEN], int n);
 void evf_write_trailer(struct evf_writer *w, const struct evf_trailer *t, char *const *argv);
 void evf_write_fold(struct evf_writer *w, const struct dl_fold *f);
 void evf_write_counts(struct evf_writer *w, const evf_dio_counts counts);
+void evf_write_run_end(struct evf_writer *w, const struct evf_run_end *re);
+/* Hand whole records to the kernel now, so a killed run keeps them. */
+void evf_flush(struct evf_writer *w);
+int evf_parse_run_end(const unsigned char *p, __u32 len, struct evf_run_end *re);
 
 struct evf_reader {
 	FILE *f;
@@ -70,6 +93,8 @@ struct evf_reader {
 	__u64 offset;
 	__u32 type;
 	__u32 len;
+	bool cut;		/* the file ends inside a record: cut at offset */
+	__u64 size;		/* bytes in the file, when known */
 	unsigned char buf[EVF_MAX_RECORD];
 };
 
@@ -77,7 +102,11 @@ struct evf_reader {
 int evf_open_stream(struct evf_reader *r, FILE *f, const char *name, struct evf_meta *meta,
 		    char *err, size_t errlen);
 int evf_open(struct evf_reader *r, const char *path, struct evf_meta *meta, char *err, size_t errlen);
-/* 1: a record is in r->type/len/buf; 0: clean end; -errno with a reason for a bad file. */
+/*
+ * 1: a record is in r->type/len/buf; 0: end of the file (r->cut set if it
+ * ends inside a record: r->offset is then where the last whole one ends);
+ * -errno with a reason for a bad file.
+ */
 int evf_next(struct evf_reader *r, char *err, size_t errlen);
 void evf_close(struct evf_reader *r);
 

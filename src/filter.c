@@ -3,6 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
 #include "filter.h"
 
 int dl_parse_u64(const char *s, __u64 max, __u64 *out)
@@ -108,4 +111,94 @@ bool dl_filter_match_event(const struct dl_filter *f, const struct dl_event *e)
 	if (f->fs[0] && strncmp(f->fs, e->fs, DL_FS_LEN))
 		return false;
 	return dl_filter_match_comm(f, e->comm);
+}
+
+/* /proc/filesystems, or a module the kernel would load on the first mount. */
+static bool fs_known(const char *fs, char *known, size_t klen)
+{
+	char line[128], path[512], *name;
+	struct utsname u;
+	size_t n = 0;
+	bool found = false;
+	FILE *f = fopen("/proc/filesystems", "re");
+
+	known[0] = '\0';
+	if (!f)
+		return true;	/* cannot tell: do not refuse */
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		name = strchr(line, '\t');
+		name = name ? name + 1 : line;
+		if (!strcmp(name, fs))
+			found = true;
+		/* block filesystems only: the ones with i_rwsem-and-DIO stories */
+		if (strncmp(line, "nodev", 5) && n < klen)
+			n += snprintf(known + n, klen - n, "%s%s", n ? ", " : "", name);
+	}
+	fclose(f);
+	if (found || uname(&u))
+		return true;	/* known, or no release to look for modules under */
+	snprintf(path, sizeof(path), "/lib/modules/%s/kernel/fs/%s", u.release, fs);
+	return !access(path, F_OK);
+}
+
+/*
+ * A block device, or the device of a mounted filesystem (mountinfo's third
+ * field). btrfs files report their subvolume's anonymous device (0:N, even
+ * for the top subvolume), which mountinfo does not list and which cannot be
+ * enumerated without walking every subvolume: any 0:N passes while a btrfs
+ * is mounted.
+ */
+static bool dev_known(__u32 dev)
+{
+	char path[64], line[4096], want[32];
+	bool found = false, btrfs = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u", DL_DEV_MAJOR(dev), DL_DEV_MINOR(dev));
+	if (!access(path, F_OK))
+		return true;
+	f = fopen("/proc/self/mountinfo", "re");
+	if (!f)
+		return true;
+	/* "36 35 0:39 / /mnt rw,relatime - btrfs /dev/loop3 rw": the third field, the type after " - " */
+	snprintf(want, sizeof(want), " %u:%u ", DL_DEV_MAJOR(dev), DL_DEV_MINOR(dev));
+	while (!found && fgets(line, sizeof(line), f)) {
+		char *p = strchr(line, ' ');
+
+		p = p ? strchr(p + 1, ' ') : NULL;
+		found = p && !strncmp(p, want, strlen(want));
+		p = strstr(line, " - ");
+		if (p && !strncmp(p + 3, "btrfs ", 6))
+			btrfs = true;
+	}
+	fclose(f);
+	return found || (btrfs && !DL_DEV_MAJOR(dev));
+}
+
+int dl_filter_check_system(const struct dl_filter *f, char *err, size_t errlen)
+{
+	char path[64], known[512];
+	struct stat st;
+
+	if (f->tgid) {
+		snprintf(path, sizeof(path), "/proc/%u/status", f->tgid);
+		if (stat(path, &st)) {
+			snprintf(err, errlen, "-p %u: no such process (-p takes the id of a running process)",
+				 f->tgid);
+			return -ESRCH;
+		}
+	}
+	if (f->fs[0] && !fs_known(f->fs, known, sizeof(known))) {
+		snprintf(err, errlen, "--fs %s: not a filesystem type this kernel knows (/proc/filesystems: %s)",
+			 f->fs, known);
+		return -EINVAL;
+	}
+	if (f->dev && !dev_known(f->dev)) {
+		snprintf(err, errlen, "--dev %u:%u: no block device or mounted filesystem has this device "
+			 "(--dev takes the MAJ:MIN that stat(2) reports for a file on it)",
+			 DL_DEV_MAJOR(f->dev), DL_DEV_MINOR(f->dev));
+		return -ENODEV;
+	}
+	return 0;
 }

@@ -27,6 +27,13 @@ struct dl_filter {
 int dl_filter_parse(struct dl_filter *f, int key, const char *arg, char *err, size_t errlen);
 int dl_parse_u64(const char *s, __u64 max, __u64 *out);
 bool dl_filter_match_comm(const struct dl_filter *f, const char *comm);
+/*
+ * Live runs: a filter that cannot match on this system is refused (a PID no
+ * process has, a filesystem type the kernel does not know, a device no block
+ * device or mount has), so a typo does not silently watch nothing. Not for
+ * replay: a recording comes from another machine. 0, or -errno with a reason.
+ */
+int dl_filter_check_system(const struct dl_filter *f, char *err, size_t errlen);
 /* The whole filter in user space (replay): what BPF checks live, plus comm. */
 bool dl_filter_match_event(const struct dl_filter *f, const struct dl_event *e);
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <inttypes.h>
+#include <math.h>
 #include <string.h>
 #include "json.h"
 
@@ -43,11 +44,52 @@ void json_end_object(struct json *j) { close_(j, '}'); }
 void json_begin_array(struct json *j) { open_(j, '['); }
 void json_end_array(struct json *j) { close_(j, ']'); }
 
-static void put_escaped(FILE *f, const char *s, size_t maxlen)
+/*
+ * Length of the well-formed UTF-8 sequence at s (RFC 3629: no overlongs, no
+ * surrogates, nothing above U+10FFFF), or 0 if the bytes there are not one.
+ */
+size_t dl_utf8_seq(const unsigned char *s, size_t avail)
 {
+	size_t n;
+	unsigned int cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (n > avail)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/*
+ * comm, paths and argv are bytes, not necessarily UTF-8: well-formed UTF-8
+ * passes through as is; any other byte 0xXX becomes U+00XX, so the output is
+ * always valid UTF-8 and the byte can still be told.
+ */
+static void put_escaped(FILE *f, const char *str, size_t maxlen)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t len = strnlen(str, maxlen);
+
 	fputc('"', f);
-	for (size_t i = 0; i < maxlen && s[i]; i++) {
-		unsigned char c = (unsigned char)s[i];
+	for (size_t i = 0; i < len;) {
+		unsigned char c = s[i];
+		size_t n = c >= 0x80 ? dl_utf8_seq(s + i, len - i) : 1;
 
 		if (c == '"' || c == '\\')
 			fprintf(f, "\\%c", c);
@@ -55,11 +97,11 @@ static void put_escaped(FILE *f, const char *s, size_t maxlen)
 			fputs("\\n", f);
 		else if (c == '\t')
 			fputs("\\t", f);
-		else if (c < 0x20 || c >= 0x7f)
-			/* comm and paths are bytes, not UTF-8: keep the output valid */
+		else if (c < 0x20 || c == 0x7f || !n)
 			fprintf(f, "\\u%04x", c);
 		else
-			fputc(c, f);
+			fwrite(s + i, 1, n, f);
+		i += n ? n : 1;
 	}
 	fputc('"', f);
 }
@@ -101,7 +143,24 @@ void json_bool(struct json *j, bool v)
 void json_double(struct json *j, double v)
 {
 	sep(j);
-	fprintf(j->f, "%.6g", v);
+	/* JSON has no NaN or infinity */
+	if (isfinite(v))
+		fprintf(j->f, "%.6g", v);
+	else
+		fputs("null", j->f);
+}
+
+void json_hex(struct json *j, __u64 v)
+{
+	/* kernel addresses exceed 2^53: as numbers, most parsers would round them */
+	sep(j);
+	fprintf(j->f, "\"0x%" PRIx64 "\"", (uint64_t)v);
+}
+
+void json_kv_hex(struct json *j, const char *key, __u64 v)
+{
+	json_key(j, key);
+	json_hex(j, v);
 }
 
 void json_null(struct json *j)

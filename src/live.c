@@ -62,6 +62,11 @@ int dl_live_start(struct dl_live *l, const struct dl_session_opts *o, char *cons
 	l->argv = argv;
 	l->cmd.pid = -1;
 	l->cmd.status = -1;
+	if (l->kill_after_s <= 0)
+		l->kill_after_s = DL_DEFAULT_KILL_AFTER_S;
+	ret = dl_filter_check_system(o->filter, err, errlen);
+	if (ret)
+		return ret;
 	/* no SA_RESTART: the ring-buffer poll must return on a signal */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -91,6 +96,26 @@ int dl_live_start(struct dl_live *l, const struct dl_session_opts *o, char *cons
 	return 0;
 }
 
+/* CMD outlived --timeout: SIGTERM, then SIGKILL. True when it is time to stop waiting. */
+static bool timeout_cmd(struct dl_live *l)
+{
+	double now = now_s();
+
+	if (!l->timed_out) {
+		l->timed_out = true;
+		l->killed_by = SIGTERM;
+		l->signal_at = now;
+		kill(l->cmd.pid, SIGTERM);
+	} else if (now - l->signal_at >= l->kill_after_s) {
+		if (l->killed_by == SIGKILL)
+			return true;	/* unkillable: in the kernel, perhaps deadlocked */
+		l->killed_by = SIGKILL;
+		l->signal_at = now;
+		kill(l->cmd.pid, SIGKILL);
+	}
+	return false;
+}
+
 void dl_live_run(struct dl_live *l)
 {
 	double start = now_s();
@@ -113,8 +138,12 @@ void dl_live_run(struct dl_live *l)
 		if (l->argv && dl_cmd_reaped(&l->cmd))
 			break;
 		if (l->timeout_s > 0 && now_s() - start >= l->timeout_s) {
-			l->timed_out = true;
-			break;
+			if (!l->argv) {
+				l->timed_out = true;
+				break;
+			}
+			if (timeout_cmd(l))
+				break;
 		}
 	}
 	/* what the kernel produced before we stopped still counts */

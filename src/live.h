@@ -2,6 +2,9 @@
 /*
  * A live run shared by trace and check: start CMD held, attach, release it,
  * then poll until CMD exits, the timeout passes or a signal arrives.
+ * At the timeout CMD gets SIGTERM, then SIGKILL kill_after_s later; a CMD
+ * that even SIGKILL does not end (stuck in the kernel) is left after another
+ * kill_after_s and reported still running.
  */
 #ifndef DIOLOCK_LIVE_H
 #define DIOLOCK_LIVE_H
@@ -9,11 +12,16 @@
 #include "loader.h"
 #include "runcmd.h"
 
+#define DL_DEFAULT_KILL_AFTER_S 5.0
+
 struct dl_live {
 	struct dl_session s;
 	struct dl_cmd cmd;
 	char *const *argv;		/* CMD, or NULL to watch */
 	double timeout_s;		/* 0: until CMD exits or a signal */
+	double kill_after_s;		/* CMD at the timeout: SIGTERM, SIGKILL this much later */
+	int killed_by;			/* the last signal sent CMD at the timeout, 0 none */
+	double signal_at;
 	bool interrupted, timed_out;
 	double duration_s;
 	struct ksyms *ksyms;		/* loaded on first stack */

@@ -6,8 +6,7 @@
 #include <bpf/libbpf.h>
 #include "commands.h"
 #include "log.h"
-
-#define DIOLOCK_VERSION "0.1.0"
+#include "version.h"
 
 static const struct {
 	const char *name;
@@ -47,7 +46,7 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
 			dl_verbose = true;
 		} else if (!strcmp(argv[i], "-V") || !strcmp(argv[i], "--version")) {
-			printf("diolock %s (libbpf %s)\n", DIOLOCK_VERSION, libbpf_version_string());
+			printf("diolock %s (git %s, libbpf %s)\n", DIOLOCK_VERSION, dl_git_rev, libbpf_version_string());
 			return DL_EXIT_OK;
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			usage(stdout);

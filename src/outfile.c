@@ -17,6 +17,8 @@ int out_open(struct out_file *of, const char *path, const char *what, unsigned i
 
 	of->path = path;
 	of->what = what;
+	of->mode = mode;
+	of->published = false;
 	if (!strcmp(path, "-")) {
 		of->f = stdout;
 		return 0;
@@ -26,11 +28,12 @@ int out_open(struct out_file *of, const char *path, const char *what, unsigned i
 		return -EINVAL;
 	}
 	snprintf(dir, sizeof(dir), "%s", path);
-	if (snprintf(of->tmp, sizeof(of->tmp), "%s/.diolock-out.XXXXXX", dirname(dir)) >=
-	    (int)sizeof(of->tmp)) {
+	if (snprintf(of->tmpl, sizeof(of->tmpl), "%s/.diolock-out.XXXXXX", dirname(dir)) >=
+	    (int)sizeof(of->tmpl)) {
 		snprintf(err, len, "cannot write %s to '%s': path too long", what, path);
 		return -ENAMETOOLONG;
 	}
+	memcpy(of->tmp, of->tmpl, sizeof(of->tmp));
 	fd = mkstemp(of->tmp);
 	if (fd < 0 || fchmod(fd, mode) || !(of->f = fdopen(fd, "w"))) {
 		e = errno;
@@ -55,10 +58,11 @@ int out_commit(struct out_file *of)
 		err = -errno;
 	fclose(of->f);
 	of->f = NULL;
-	if (!err && rename(of->tmp, of->path))
+	if (!err && !of->published && rename(of->tmp, of->path))
 		err = -errno;
 	if (err) {
-		unlink(of->tmp);
+		if (!of->published)
+			unlink(of->tmp);
 		dl_err("cannot write %s to '%s': %s", of->what, of->path, strerror(-err));
 	}
 	return err;
@@ -70,5 +74,43 @@ void out_discard(struct out_file *of)
 		return;
 	fclose(of->f);
 	of->f = NULL;
-	unlink(of->tmp);
+	if (!of->published)
+		unlink(of->tmp);
+}
+
+int out_publish(struct out_file *of)
+{
+	if (!of->f || of->f == stdout || of->published)
+		return 0;
+	if (fflush(of->f) || rename(of->tmp, of->path)) {
+		int err = -errno;
+
+		dl_err("cannot write %s to '%s': %s", of->what, of->path, strerror(-err));
+		return err;
+	}
+	of->published = true;
+	return 0;
+}
+
+int out_rewrite(struct out_file *of, void (*write)(FILE *f, void *ctx), void *ctx)
+{
+	int fd, err;
+
+	if (of->f == stdout)
+		return -EINVAL;
+	if (!of->f) {
+		memcpy(of->tmp, of->tmpl, sizeof(of->tmp));
+		fd = mkstemp(of->tmp);
+		if (fd < 0 || fchmod(fd, of->mode) || !(of->f = fdopen(fd, "w"))) {
+			err = -errno;
+			if (fd >= 0) {
+				close(fd);
+				unlink(of->tmp);
+			}
+			dl_err("cannot write %s to '%s': %s", of->what, of->path, strerror(-err));
+			return err;
+		}
+	}
+	write(of->f, ctx);
+	return out_commit(of);
 }

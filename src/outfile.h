@@ -8,20 +8,36 @@
 #ifndef DIOLOCK_OUTFILE_H
 #define DIOLOCK_OUTFILE_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 struct out_file {
 	FILE *f;
 	char tmp[4096];
+	char tmpl[4096];	/* mkstemp template beside the target */
 	const char *path;
 	const char *what;	/* "JSON report", "recording" */
+	unsigned int mode;
+	bool published;		/* renamed into place, still being written */
 };
 
 /* "-" is stdout. mode: 0644 for reports, 0600 for recordings (kernel addresses). */
 int out_open(struct out_file *of, const char *path, const char *what, unsigned int mode, char *err,
 	     size_t len);
-/* Flush, sync and rename into place; prints the error itself. */
+/* Flush, sync and rename into place (published: flush and sync); prints the error itself. */
 int out_commit(struct out_file *of);
+/*
+ * A file written as it goes (a recording): rename the temporary file into
+ * place now and keep writing to it, so a killed run leaves what it wrote.
+ */
+int out_publish(struct out_file *of);
+/*
+ * A document rewritten whole at times (the JSON report while a run goes on):
+ * write(f, ctx) goes to a fresh temporary file that replaces the target, so a
+ * reader sees the previous version or this one, never half of one. The first
+ * call uses the file out_open() made. Not for "-". Prints the error itself.
+ */
+int out_rewrite(struct out_file *of, void (*write)(FILE *f, void *ctx), void *ctx);
 void out_discard(struct out_file *of);
 
 #endif

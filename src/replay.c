@@ -116,6 +116,13 @@ int replay_read(struct replay *rp, struct evf_reader *rd, char *err, size_t errl
 			}
 			rp->have_trailer = true;
 			break;
+		case EVF_RUN_END:
+			if (evf_parse_run_end(rd->buf, rd->len, &rp->run_end)) {
+				snprintf(err, errlen, "%s: not a usable diolock recording: malformed run end",
+					 rd->path);
+				return -1;
+			}
+			break;
 		default:
 			break;	/* a newer record type: skip it */
 		}
@@ -123,9 +130,15 @@ int replay_read(struct replay *rp, struct evf_reader *rd, char *err, size_t errl
 	if (r < 0)
 		return -1;
 	if (!rp->have_trailer) {
-		snprintf(err, errlen, "%s: truncated recording: it ends without its trailer (was diolock killed?)",
-			 rd->path);
-		return -1;
+		rp->cut = true;
+		rp->cut_at = rd->offset;
+		if (rd->size)
+			snprintf(err, errlen, "%s: recording cut at byte %llu of %llu (was diolock killed?): "
+				 "replaying what it holds", rd->path, (unsigned long long)rd->offset,
+				 (unsigned long long)rd->size);
+		else
+			snprintf(err, errlen, "%s: recording cut at byte %llu (was diolock killed?): "
+				 "replaying what it holds", rd->path, (unsigned long long)rd->offset);
 	}
 	return 0;
 }

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
+#include "commands.h"
 #include "report.h"
 
 static const char *const dio_fs_names[DL_FSID_MAX] = { "other", "ext4", "xfs", "btrfs" };
@@ -15,13 +18,128 @@ static bool blind_spot(const struct dl_report *r)
 	return false;
 }
 
+/* The filter in effect: the run's (BPF), narrowed by the analyzer's (replay). */
+static struct dl_filter effective_filter(const struct dl_report *r)
+{
+	struct dl_filter f = r->run_filter ? *r->run_filter : (struct dl_filter){};
+	const struct dl_filter *a = &r->an->filter;
+
+	if (a->tgid)
+		f.tgid = a->tgid;
+	if (a->dev)
+		f.dev = a->dev;
+	if (a->ino)
+		f.ino = a->ino;
+	if (a->fs[0])
+		memcpy(f.fs, a->fs, sizeof(f.fs));
+	if (a->comm[0])
+		memcpy(f.comm, a->comm, sizeof(f.comm));
+	return f;
+}
+
+void dl_report_filter_desc(const struct dl_report *r, char *buf, size_t len)
+{
+	struct dl_filter f = effective_filter(r);
+	size_t n = 0;
+
+	buf[0] = '\0';
+	if (f.tgid)
+		n += snprintf(buf + n, len - n, " -p %u", f.tgid);
+	if (f.comm[0] && n < len)
+		n += snprintf(buf + n, len - n, " -c %.*s", DL_COMM_LEN, f.comm);
+	if (f.fs[0] && n < len)
+		n += snprintf(buf + n, len - n, " --fs %.*s", DL_FS_LEN, f.fs);
+	if (f.dev && n < len)
+		n += snprintf(buf + n, len - n, " --dev %u:%u", DL_DEV_MAJOR(f.dev), DL_DEV_MINOR(f.dev));
+	if (f.ino && n < len)
+		snprintf(buf + n, len - n, " --ino %llu", (unsigned long long)f.ino);
+	if (buf[0])
+		memmove(buf, buf + 1, strlen(buf));
+}
+
+bool dl_report_filters_matched(const struct dl_report *r)
+{
+	struct dl_filter f = effective_filter(r);
+	bool any = f.tgid || f.dev || f.ino || f.fs[0] || f.comm[0];
+
+	/* an->events counts the records that passed every filter (no ticks, no exits) */
+	return !any || r->an->events > 0;
+}
+
+bool dl_report_cmd_failed(const struct dl_report *r)
+{
+	return r->cmd_argv && r->cmd_status >= 0 &&
+	       !(WIFEXITED(r->cmd_status) && WEXITSTATUS(r->cmd_status) == 0);
+}
+
+const char *dl_report_why_incomplete(const struct dl_report *r)
+{
+	if (r->cut)
+		return "the recording was cut short (diolock killed?): the run's end is not in it";
+	if (an_count_severity(r->an, AN_ERROR))
+		return NULL;
+	if (r->lost_ringbuf || r->lost_map_full)
+		return "events were lost";
+	if (r->an->oom)
+		return "the analyzer ran out of memory";
+	if (blind_spot(r))
+		return "some hook points are unavailable (listed above)";
+	if (!dl_report_filters_matched(r))
+		return "the filters matched no event";
+	return NULL;
+}
+
 enum dl_verdict dl_report_verdict(const struct dl_report *r)
 {
+	/* a cut recording is incomplete even with errors in it: its end is unknown */
+	if (r->cut)
+		return DL_VERDICT_INCOMPLETE;
 	if (an_count_severity(r->an, AN_ERROR))
 		return DL_VERDICT_FAIL;
-	if (r->lost_ringbuf || r->lost_map_full || r->an->oom || blind_spot(r))
-		return DL_VERDICT_INCOMPLETE;
-	return DL_VERDICT_CLEAN;
+	return dl_report_why_incomplete(r) ? DL_VERDICT_INCOMPLETE : DL_VERDICT_CLEAN;
+}
+
+int dl_report_exit(const struct dl_report *r, unsigned int fail_on)
+{
+	enum dl_verdict v = dl_report_verdict(r);
+	__u64 errors = an_count_severity(r->an, AN_ERROR);
+	__u64 warnings = an_count_severity(r->an, AN_WARNING) - errors;
+
+	if (r->cut && (fail_on & DL_FAIL_LOST))
+		return DL_EXIT_INCOMPLETE;
+	if ((errors && (fail_on & DL_FAIL_ERROR)) || (warnings && (fail_on & DL_FAIL_WARNING)) ||
+	    ((fail_on & DL_FAIL_CMD) && dl_report_cmd_failed(r)))
+		return DL_EXIT_VIOLATION;
+	if (v == DL_VERDICT_INCOMPLETE && (fail_on & DL_FAIL_LOST))
+		return DL_EXIT_INCOMPLETE;
+	return DL_EXIT_OK;
+}
+
+int dl_parse_fail_on(const char *s, unsigned int *mask, char *err, size_t errlen)
+{
+	static const struct { const char *name; unsigned int bit; } items[] = {
+		{ "error", DL_FAIL_ERROR }, { "warning", DL_FAIL_WARNING }, { "lost", DL_FAIL_LOST },
+		{ "incomplete", DL_FAIL_LOST }, { "cmd", DL_FAIL_CMD }, { "none", 0 },
+	};
+	unsigned int m = 0;
+	const char *p = s;
+
+	do {
+		size_t n = strcspn(p, ","), i;
+
+		for (i = 0; i < sizeof(items) / sizeof(items[0]); i++)
+			if (strlen(items[i].name) == n && !strncmp(p, items[i].name, n))
+				break;
+		if (i == sizeof(items) / sizeof(items[0])) {
+			snprintf(err, errlen, "invalid --fail-on '%s': a comma-separated list of error, warning, "
+				 "lost, cmd (or none)", s);
+			return -EINVAL;
+		}
+		m |= items[i].bit;
+		p += n;
+	} while (*p++ == ',');
+	*mask = m;
+	return 0;
 }
 
 const char *dl_verdict_name(enum dl_verdict v)
@@ -75,11 +193,15 @@ static void text_cmd(FILE *f, const struct dl_report *r)
 		return;
 	fprintf(f, "command: %s", r->cmd_argv[0]);
 	if (r->cmd_status < 0)
-		fprintf(f, " (still running)\n");
+		fprintf(f, " (still running)");
 	else if (WIFEXITED(r->cmd_status))
-		fprintf(f, " (exit %d)\n", WEXITSTATUS(r->cmd_status));
+		fprintf(f, " (exit %d%s)", WEXITSTATUS(r->cmd_status), WEXITSTATUS(r->cmd_status) ? ", failed" : "");
 	else
-		fprintf(f, " (killed by signal %d)\n", WTERMSIG(r->cmd_status));
+		fprintf(f, " (killed by signal %d)", WTERMSIG(r->cmd_status));
+	if (r->killed_by)
+		fprintf(f, "; diolock sent it SIG%s at --timeout%s", sigabbrev_np(r->killed_by),
+			r->killed_by == SIGKILL ? " (SIGTERM did not end it within --kill-after)" : "");
+	fputc('\n', f);
 }
 
 void dl_report_text(FILE *f, const struct dl_report *r)
@@ -90,6 +212,15 @@ void dl_report_text(FILE *f, const struct dl_report *r)
 	fprintf(f, "diolock check on Linux %s, %.1f s%s\n", r->kernel, r->duration_s,
 		r->interrupted ? " (interrupted)" : r->timed_out ? " (timeout)" : "");
 	text_cmd(f, r);
+	if (r->cut)
+		fprintf(f, "recording cut at byte %llu: this report covers the run up to there\n",
+			(unsigned long long)r->cut_at);
+	if (!dl_report_filters_matched(r)) {
+		char desc[128];
+
+		dl_report_filter_desc(r, desc, sizeof(desc));
+		fprintf(f, "filters: %s matched no event\n", desc);
+	}
 	for (int h = 0; h < DL_HOOK_MAX; h++)
 		if (dl_hooks[h].check_needs && r->hooks[h].tier == DL_TIER_NONE)
 			fprintf(f, "unavailable: %s: %s\n", dl_hooks[h].name, r->hooks[h].why);
@@ -153,7 +284,7 @@ void dl_report_text(FILE *f, const struct dl_report *r)
 		(uint64_t)(an->nviol - an_count_severity(an, AN_WARNING)));
 	if (verdict == DL_VERDICT_INCOMPLETE)
 		fprintf(f, "warning: %s, so no error found is not proof of absence\n",
-			blind_spot(r) ? "some hook points are unavailable (listed above)" : "events were lost");
+			dl_report_why_incomplete(r));
 }
 
 static void json_member(struct json *j, const struct dl_report *r, const struct an_violation *v,
@@ -270,7 +401,44 @@ static void json_cmd(struct json *j, const struct dl_report *r)
 	else
 		json_null(j);
 	json_kv_bool(j, "running", r->cmd_status < 0);
+	json_kv_bool(j, "failed", dl_report_cmd_failed(r));
+	json_key(j, "killed_by_diolock");
+	if (r->killed_by) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "SIG%s", sigabbrev_np(r->killed_by));
+		json_string(j, name);
+	} else {
+		json_null(j);
+	}
 	json_end_object(j);
+}
+
+static void json_filters(struct json *j, const struct dl_report *r)
+{
+	struct dl_filter fl = effective_filter(r);
+	char dev[16];
+
+	json_key(j, "filters");
+	json_begin_object(j);
+	if (fl.tgid)
+		json_kv_u64(j, "pid", fl.tgid);
+	if (fl.comm[0]) {
+		json_key(j, "comm");
+		json_stringn(j, fl.comm, DL_COMM_LEN);
+	}
+	if (fl.fs[0]) {
+		json_key(j, "fs");
+		json_stringn(j, fl.fs, DL_FS_LEN);
+	}
+	if (fl.dev) {
+		dl_fmt_dev(fl.dev, dev, sizeof(dev));
+		json_kv_str(j, "dev", dev);
+	}
+	if (fl.ino)
+		json_kv_u64(j, "ino", fl.ino);
+	json_end_object(j);
+	json_kv_bool(j, "filters_matched", dl_report_filters_matched(r));
 }
 
 void dl_report_json(FILE *f, const struct dl_report *r)
@@ -280,7 +448,22 @@ void dl_report_json(FILE *f, const struct dl_report *r)
 
 	json_init(&j, f);
 	json_begin_object(&j);
-	json_kv_u64(&j, "schema_version", 1);
+	json_kv_u64(&j, "schema_version", DL_REPORT_JSON_SCHEMA);
+	json_key(&j, "diolock");
+	json_begin_object(&j);
+	json_kv_str(&j, "version", r->version && r->version[0] ? r->version : "unknown");
+	json_kv_str(&j, "git_rev", r->git_rev && r->git_rev[0] ? r->git_rev : "unknown");
+	json_end_object(&j);
+	json_key(&j, "host");
+	if (r->host && r->host[0])
+		json_string(&j, r->host);
+	else
+		json_null(&j);
+	json_key(&j, "start_time");
+	if (r->start_time && r->start_time[0])
+		json_string(&j, r->start_time);
+	else
+		json_null(&j);
 	json_kv_str(&j, "kernel", r->kernel);
 	json_key(&j, "attach");
 	json_begin_object(&j);
@@ -366,7 +549,19 @@ void dl_report_json(FILE *f, const struct dl_report *r)
 	json_double(&j, r->duration_s);
 	json_kv_bool(&j, "interrupted", r->interrupted);
 	json_kv_bool(&j, "timed_out", r->timed_out);
+	json_filters(&j, r);
+	json_key(&j, "recording_cut_at");
+	if (r->cut)
+		json_u64(&j, r->cut_at);
+	else
+		json_null(&j);
+	json_kv_bool(&j, "complete", !r->partial && !r->cut);
 	json_kv_str(&j, "verdict", dl_verdict_name(dl_report_verdict(r)));
+	json_key(&j, "why_incomplete");
+	if (dl_report_verdict(r) == DL_VERDICT_INCOMPLETE)
+		json_string(&j, dl_report_why_incomplete(r));
+	else
+		json_null(&j);
 	json_end_object(&j);
 	fputc('\n', f);
 }

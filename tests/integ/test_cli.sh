@@ -67,7 +67,8 @@ test_not_root() {
 test_timeout_without_cmd() {
 	local start end
 	start=$(date +%s%N)
-	"$DIOLOCK" check -q --timeout 1 --json "$T/t.json" >/dev/null
+	# unfiltered: --fail-on none, the verdict is the machine's other work's
+	"$DIOLOCK" check -q --fail-on none --timeout 1 --json "$T/t.json" >/dev/null 2>&1
 	expect_eq "$?" 0 "exit status"
 	end=$(date +%s%N)
 	[ $(((end - start) / 1000000)) -ge 1000 ] || fail "returned before the timeout"
@@ -75,9 +76,135 @@ test_timeout_without_cmd() {
 }
 
 test_cmd_exit_status_recorded() {
-	"$DIOLOCK" check -q --json "$T/c.json" -- sh -c 'exit 3' >/dev/null
-	expect_eq "$?" 0 "a failing CMD is not a finding"
-	expect_jq "$T/c.json" '.command.exit_status == 3 and .command.argv[0] == "sh"' "exit status in report"
+	local mnt dev
+	mnt=$(mkfs_mount ext4 cmd) || { fail mount; return; }
+	dev=$(stat_dev "$mnt")
+	"$DIOLOCK" check -q --dev "$dev" --json "$T/c.json" -- sh -c "$DIOWORK -n 2 dio-write $mnt/f >/dev/null; exit 3" >"$T/c.out"
+	expect_eq "$?" 0 "a failing CMD is not a finding by default"
+	expect_jq "$T/c.json" '.command.exit_status == 3 and .command.argv[0] == "sh" and .command.failed == true' "exit status in report"
+	grep -q "^command: sh (exit 3, failed)" "$T/c.out" || fail "text says CMD failed: $(head -3 "$T/c.out")"
+	"$DIOLOCK" check -q --dev "$dev" --fail-on error,lost,cmd -- sh -c "$DIOWORK -n 2 dio-write $mnt/f >/dev/null; exit 3" >/dev/null
+	expect_eq "$?" 1 "--fail-on cmd: a failing CMD fails the run"
+	"$DIOLOCK" check -q --dev "$dev" --fail-on cmd -- sh -c "$DIOWORK -n 2 dio-write $mnt/f >/dev/null; kill -9 \$\$" >/dev/null
+	expect_eq "$?" 1 "--fail-on cmd: a CMD killed by a signal fails the run"
+	"$DIOLOCK" check -q --dev "$dev" --fail-on cmd -- "$DIOWORK" -n 2 dio-write "$mnt/f" >/dev/null
+	expect_eq "$?" 0 "--fail-on cmd: a CMD that succeeds"
+	expect_usage "bad --fail-on" "invalid --fail-on 'error,bogus'" -- check --fail-on error,bogus -- true
+}
+
+# The exit status a CI job reads: 3 when the run proved nothing.
+test_exit_status_incomplete() {
+	local mnt dev
+	mnt=$(mkfs_mount ext4 inc) || { fail mount; return; }
+	dev=$(stat_dev "$mnt")
+	# filters that match no event: nothing was checked
+	"$DIOLOCK" check -q --dev "$dev" --json "$T/i.json" -- true >"$T/i.out"
+	expect_eq "$?" 3 "filters that matched nothing: incomplete"
+	expect_jq "$T/i.json" '.filters_matched == false and .filters.dev == "'"$dev"'" and .verdict == "incomplete" and (.why_incomplete | test("filters"))' \
+		"JSON says the filters matched nothing"
+	grep -q "^filters: --dev $dev matched no event" "$T/i.out" || fail "text says the filters matched nothing"
+	"$DIOLOCK" check -q --dev "$dev" --fail-on error -- true >/dev/null
+	expect_eq "$?" 0 "--fail-on error: incomplete is not a failure"
+	"$DIOLOCK" check -q --dev "$dev" --json "$T/m.json" -- "$DIOWORK" -n 2 dio-write "$mnt/f" >/dev/null
+	expect_eq "$?" 0 "filters that matched"
+	expect_jq "$T/m.json" '.filters_matched == true and .verdict == "clean" and .complete == true' "clean"
+	# a warning fails the run only when asked; replay exits as the live run did
+	"$DIOLOCK" check -q --dev "$dev" --record "$T/w.dlr" --json "$T/w.json" -- \
+		"$DIOWORK" -j 1 --hold-ms 5600 hold-contend "$mnt/h" >/dev/null 2>&1
+	expect_eq "$?" 0 "a warning with the default --fail-on"
+	expect_jq "$T/w.json" '.violations | any(.kind == "long_wait_chain" and .severity == "warning")' "a real warning"
+	"$DIOLOCK" replay -q "$T/w.dlr" >/dev/null
+	expect_eq "$?" 0 "replay exits as the live check did"
+	"$DIOLOCK" replay -q "$T/w.dlr" --fail-on error,warning,lost >/dev/null
+	expect_eq "$?" 1 "--fail-on warning"
+	"$DIOLOCK" check -q --dev "$dev" --record "$T/n.dlr" -- true >/dev/null
+	"$DIOLOCK" replay -q "$T/n.dlr" --json "$T/n.json" >/dev/null
+	expect_eq "$?" 3 "replay of a run whose filters matched nothing: the recorded filters count"
+	expect_jq "$T/n.json" '.filters.dev == "'"$dev"'" and .filters_matched == false' "recorded filters in the replay"
+}
+
+# Filters that cannot match on this system are refused, not run for nothing.
+test_filters_checked() {
+	local mnt dev
+	expect_usage "unknown fs" "--fs ext5: not a filesystem type this kernel knows" -- check --fs ext5 -- true
+	expect_usage "no such device" "--dev 4095:1048575: no block device or mounted filesystem" -- check --dev 4095:1048575 -- true
+	expect_usage "no such process" "-p 1073741823: no such process" -- check -p 1073741823 -- true
+	expect_usage "no such process (trace)" "no such process" -- trace -p 1073741823 --timeout 1
+	[ "$(wc -l <"$T/err")" = 1 ] || fail "one line: $(cat "$T/err")"
+	# btrfs files report the subvolume's anonymous device (0:N): it is in mountinfo
+	mnt=$(mkfs_mount btrfs fb) || { fail mount; return; }
+	dev=$(stat_dev "$mnt")
+	"$DIOLOCK" check -q --dev "$dev" --fs btrfs -p $$ --fail-on error -- true >/dev/null 2>"$T/err"
+	expect_eq "$?" 0 "btrfs anonymous device $dev, a live pid, a known fs: accepted"
+	# replay does not check: the recording is from another machine
+	"$DIOLOCK" replay -q "$ROOT/tests/data/golden/xfs-dsync.dlr" --fs nosuchfs --fail-on error >/dev/null
+	expect_eq "$?" 0 "replay takes filters it cannot check"
+}
+
+test_timeout_kills_cmd() {
+	local start end
+	start=$(date +%s%N)
+	"$DIOLOCK" check -q --timeout 1 --json "$T/k.json" -- sleep 30 >"$T/k.out"
+	end=$(date +%s%N)
+	[ $(((end - start) / 1000000)) -lt 4000 ] || fail "SIGTERM ended it at once"
+	expect_jq "$T/k.json" '.timed_out == true and .command.killed_by_diolock == "SIGTERM" and .command.signal == 15 and .command.running == false' \
+		"SIGTERM at the timeout, reported"
+	grep -q "diolock sent it SIGTERM at --timeout" "$T/k.out" || fail "text says so: $(grep command "$T/k.out")"
+	start=$(date +%s%N)
+	"$DIOLOCK" check -q --timeout 0.5 --kill-after 1 --json "$T/k2.json" -- \
+		sh -c 'trap "" TERM; while :; do sleep 0.1; done' >/dev/null
+	end=$(date +%s%N)
+	[ $(((end - start) / 1000000)) -lt 4000 ] || fail "SIGKILL after --kill-after"
+	expect_jq "$T/k2.json" '.command.killed_by_diolock == "SIGKILL" and .command.signal == 9' "SIGKILL reported"
+	expect_usage "bad --kill-after" "invalid --kill-after" -- check --kill-after -1 -- true
+}
+
+test_watching_line() {
+	"$DIOLOCK" check -q --timeout 0.5 >/dev/null 2>"$T/w.err"
+	grep -q "^diolock: watching all tasks until --timeout; Ctrl-C to stop$" "$T/w.err" || fail "check: $(cat "$T/w.err")"
+	"$DIOLOCK" record -o "$T/w.dlr" --timeout 0.5 >/dev/null 2>"$T/w.err"
+	grep -q "^diolock: watching all tasks" "$T/w.err" || fail "record: $(cat "$T/w.err")"
+	"$DIOLOCK" check -q -- true >/dev/null 2>"$T/w.err"
+	grep -q "watching" "$T/w.err" && fail "not with CMD"
+}
+
+test_junit() {
+	local mnt
+	mnt=$(mkfs_mount xfs ju) || { fail mount; return; }
+	"$DIOLOCK" check -q --dev "$(stat_dev "$mnt")" --junit "$T/j.xml" --record "$T/j.dlr" -- "$DIOWORK" -n 3 dio-dsync-write "$mnt/f" >/dev/null
+	expect_eq "$?" 0 "check with --junit"
+	python3 - "$T/j.xml" <<'PY' || fail "JUnit structure"
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+assert root.tag == "testsuites", root.tag
+suites = root.findall("testsuite")
+assert len(suites) == 1
+s = suites[0]
+cases = {c.get("name"): c for c in s.findall("testcase")}
+kinds = ["dio_complete_under_i_rwsem", "self_deadlock", "dio_fallback_buffered", "deadlock_cycle",
+         "long_wait_chain", "lock_order_inversion", "recursive_acquire", "sync_skips_unheld_lock"]
+for k in kinds + ["complete", "command"]:
+    assert k in cases, k
+assert int(s.get("tests")) == len(cases) == len(kinds) + 2
+assert int(s.get("failures")) == 0 and not s.iter("failure").__next__ if False else True
+assert not list(s.iter("failure")), "no failure in a clean run"
+assert "x3" in cases["dio_complete_under_i_rwsem"].find("system-out").text
+props = {p.get("name"): p.get("value") for p in s.find("properties")}
+assert props["verdict"] == "clean" and props["diolock.git_rev"]
+assert s.get("hostname") and s.get("timestamp")
+PY
+	# an incomplete replay fails the "complete" case, as the exit status does
+	truncate -s $(($(stat -c %s "$T/j.dlr") - 10)) "$T/j.dlr"
+	"$DIOLOCK" replay -q "$T/j.dlr" --junit "$T/c.xml" >/dev/null 2>&1
+	expect_eq "$?" 3 "cut replay"
+	python3 - "$T/c.xml" <<'PY' || fail "JUnit failure for an incomplete run"
+import sys, xml.etree.ElementTree as ET
+s = ET.parse(sys.argv[1]).getroot().find("testsuite")
+c = [c for c in s.findall("testcase") if c.get("name") == "complete"][0]
+f = c.find("failure")
+assert f is not None and "cut" in f.get("message"), f
+assert s.get("failures") == "1"
+PY
 }
 
 diolock_progs() {
@@ -98,7 +225,9 @@ expect_progs_back_to() {
 test_sigint_reports_and_detaches() {
 	local pid rc before
 	before=$(diolock_progs)
-	"$DIOLOCK" check -q --json "$T/s.json" >"$T/s.out" 2>&1 &
+	# unfiltered: the verdict is the machine's other work's; the exit status and
+	# the report must be those of an interrupted run
+	"$DIOLOCK" check -q --fail-on none --json "$T/s.json" >"$T/s.out" 2>&1 &
 	pid=$!
 	sleep 2
 	[ "$(diolock_progs)" -gt "$before" ] || fail "programs attached while running"
@@ -106,7 +235,7 @@ test_sigint_reports_and_detaches() {
 	wait $pid
 	rc=$?
 	expect_eq "$rc" 0 "exit status after SIGINT"
-	expect_jq "$T/s.json" '.interrupted == true and .verdict == "clean"' "report written on SIGINT"
+	expect_jq "$T/s.json" '.interrupted == true and .complete == true' "report written on SIGINT"
 	grep -q "verdict:" "$T/s.out" || fail "text report printed"
 	expect_progs_back_to "$before" "no program left attached after SIGINT"
 	"$DIOLOCK" check -q --json "$T/s2.json" >/dev/null 2>&1 &
@@ -151,5 +280,10 @@ run_test test_bad_json_path
 run_test test_not_root
 run_test test_timeout_without_cmd
 run_test test_cmd_exit_status_recorded
+run_test test_exit_status_incomplete
+run_test test_filters_checked
+run_test test_timeout_kills_cmd
+run_test test_watching_line
+run_test test_junit
 run_test test_sigint_reports_and_detaches
 run_test test_probe_names_tiers

@@ -11,7 +11,7 @@ test_flood_is_counted() {
 	mnt=$(mkfs_mount ext4 flood) || { fail mount; return; }
 	"$DIOLOCK" check --dev "$(stat_dev "$mnt")" --ringbuf 4 --json "$T/f.json" -- \
 		"$DIOWORK" -j 4 -n 3000 extend-contend "$mnt/f" >"$T/f.out" 2>&1
-	expect_eq "$?" 0 "exit status"
+	expect_eq "$?" 3 "exit status: incomplete"
 	expect_jq "$T/f.json" '.lost_events > 0 and .lost_by_reason.ringbuf_full > 0' "losses counted"
 	expect_jq "$T/f.json" '.verdict == "incomplete"' "verdict incomplete, not clean"
 	grep -q "^events [0-9]*, lost [1-9]" "$T/f.out" || fail "text footer shows losses"
@@ -61,7 +61,8 @@ test_output_files() {
 
 test_btf_option() {
 	cp /sys/kernel/btf/vmlinux "$T/vmlinux.btf"
-	"$DIOLOCK" check -q --btf "$T/vmlinux.btf" --timeout 0.5 --json "$T/b.json" >/dev/null
+	# unfiltered: the verdict depends on the machine's other work, not on --btf
+	"$DIOLOCK" check -q --fail-on none --btf "$T/vmlinux.btf" --timeout 0.5 --json "$T/b.json" >/dev/null 2>&1
 	expect_eq "$?" 0 "--btf with the kernel's own BTF"
 	expect_jq "$T/b.json" '.attach.rwsem_wait_begin != "unavailable"' "programs attached"
 	"$DIOLOCK" check --btf "$T/nope.btf" --timeout 0.5 >/dev/null 2>"$T/err"

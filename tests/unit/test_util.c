@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Filters, the JSON writer and kallsyms symbolization. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -59,6 +60,49 @@ static void json_writer(void)
 	free(buf);
 }
 
+static char *json_of(const char *str)
+{
+	static char out[256];
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct json j;
+
+	json_init(&j, f);
+	json_string(&j, str);
+	fclose(f);
+	snprintf(out, sizeof(out), "%s", buf);
+	free(buf);
+	return out;
+}
+
+/* Well-formed UTF-8 passes, any other byte 0xXX becomes U+00XX: always valid UTF-8 out. */
+static void json_utf8(void)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	struct json j;
+
+	CHECK(!strcmp(json_of("caf\xc3\xa9 \xe6\x97\xa5 \xf0\x9f\x92\xbe"), "\"caf\xc3\xa9 \xe6\x97\xa5 \xf0\x9f\x92\xbe\""));
+	CHECK(!strcmp(json_of("\xff\xfe"), "\"\\u00ff\\u00fe\""));
+	CHECK(!strcmp(json_of("\xc0\xaf"), "\"\\u00c0\\u00af\""));		/* overlong '/' */
+	CHECK(!strcmp(json_of("\xed\xa0\x80"), "\"\\u00ed\\u00a0\\u0080\""));	/* a surrogate */
+	CHECK(!strcmp(json_of("\xf4\x90\x80\x80"), "\"\\u00f4\\u0090\\u0080\\u0080\""));	/* > U+10FFFF */
+	CHECK(!strcmp(json_of("a\xe6\x97"), "\"a\\u00e6\\u0097\""));		/* cut short (a 16-byte comm) */
+	CHECK(!strcmp(json_of("\x7f"), "\"\\u007f\""));
+	f = open_memstream(&buf, &len);
+	json_init(&j, f);
+	json_begin_array(&j);
+	json_double(&j, NAN);
+	json_double(&j, INFINITY);
+	json_hex(&j, 0xffff888012345678ULL);
+	json_end_array(&j);
+	fclose(f);
+	CHECK(!strcmp(buf, "[null,null,\"0xffff888012345678\"]"));
+	free(buf);
+}
+
 static void ksyms_symbolize(void)
 {
 	char path[] = "/tmp/diolock-kallsyms.XXXXXX", out[128];
@@ -88,6 +132,7 @@ static void ksyms_symbolize(void)
 int main(void)
 {
 	RUN(filter_parsing);
+	RUN(json_utf8);
 	RUN(json_writer);
 	RUN(ksyms_symbolize);
 	UNIT_EXIT();
