@@ -423,6 +423,8 @@ int cmd_validate(int argc, char **argv)
 	so.btf_path = o.run.btf_path;
 	so.cb = on_event;
 	so.ctx = &vc;
+	/* invariant 3 judges every DIO write's submission: all records cross, as in trace */
+	so.stream_all = true;
 	live.tick = true;
 	live.timeout_s = o.run.timeout_s ? o.run.timeout_s : 30;
 	live.kill_after_s = o.run.kill_after_s;

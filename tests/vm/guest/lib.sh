@@ -108,7 +108,8 @@ run_diolock() {
 	local timeout="$1" name="$2" rc reader
 	shift 2
 	set -- /vm/bin/workload "$OUT" "$name" "$@"
-	set -- --timeout "$timeout" --json "$OUT/report.json" -- "$@"
+	# a deadlocked CMD ignores signals: do not wait long for it after --timeout
+	set -- --timeout "$timeout" --kill-after 1 --json "$OUT/report.json" -- "$@"
 	# --attach only when a tier was asked for: "auto" lets diolock choose
 	[ "$TIER" = auto ] || set -- --attach "$TIER" "$@"
 	echo "diolock -v check $*"
@@ -121,7 +122,7 @@ run_diolock() {
 	now_ns >"$OUT/diolock.t0"
 	# -v: libbpf's warnings (CO-RE relocation failures, refused probes) too
 	# a diolock stuck in user space must not eat the whole boot's time
-	timeout -s KILL $((timeout + 20)) diolock -v check "$@" >"$OUT/report.txt" 2>"$OUT/.stderr"
+	timeout -s KILL $((timeout + 30)) diolock -v check "$@" >"$OUT/report.txt" 2>"$OUT/.stderr"
 	rc=$?
 	now_ns >"$OUT/diolock.t1"
 	wait "$reader"
@@ -136,14 +137,14 @@ run_diolock() {
 run_validate() {
 	local timeout="$1" rc d
 	shift
-	set -- --timeout "$timeout" --json "$OUT/report.json"
+	set -- --timeout "$timeout" --kill-after 1 --json "$OUT/report.json"
 	for d in $VALIDATE_DIRS; do
 		set -- "$@" --dir "$d"
 	done
 	[ "$TIER" = auto ] || set -- --attach "$TIER" "$@"
 	echo "diolock validate $*" | tee "$OUT/diolock.cmd"
 	now_ns >"$OUT/diolock.t0"
-	timeout -s KILL $((timeout + 20)) diolock validate "$@" >"$OUT/report.txt" 2>"$OUT/diolock.stderr"
+	timeout -s KILL $((timeout + 30)) diolock validate "$@" >"$OUT/report.txt" 2>"$OUT/diolock.stderr"
 	rc=$?
 	now_ns >"$OUT/diolock.t1"
 	echo "$rc" >"$OUT/diolock.rc"

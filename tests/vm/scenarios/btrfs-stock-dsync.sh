@@ -8,7 +8,7 @@ SC_TIERS="fentry kprobe tracepoint"
 expect() {
 	local pid
 	pid=$(pid_of writer)
-	expect_exit 0
+	expect_clean_exit
 	expect_workload_ok writer 4
 	expect_no_errors
 	expect_no_fallback

@@ -6,7 +6,7 @@ SC_BUDGET=50
 SC_TIERS="fentry kprobe tracepoint"
 
 expect() {
-	expect_exit 0
+	expect_clean_exit
 	expect_workload_ok writer 4
 	expect_no_errors
 	expect_no_fallback
