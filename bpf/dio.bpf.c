@@ -78,12 +78,12 @@ static __always_inline struct dl_dio_ctx *own_dio(struct dl_task_ctx *tc, struct
  * it found read-held (include/diolock/rules.h).
  */
 static __always_inline __u8 completion_hold(struct inode *inode, __u8 fsid, const struct dl_dio_ctx *d,
-					    struct dl_rwsem_state *st)
+					    struct dl_rwsem_state *st, bool btf)
 {
 	__u64 lock = (__u64)&inode->i_rwsem;
 	struct dl_task_ctx *tc;
 
-	dl_read_rwsem(inode, st);
+	dl_read_rwsem_btf(inode, st, btf);
 	if (track_acquire) {
 		tc = dl_ctx(false);
 		if (!tc)
@@ -110,9 +110,10 @@ static __always_inline bool hold_exact(__u8 hold)
 	return hold == DL_HOLD_WRITE || hold == DL_HOLD_READ;
 }
 
-static __always_inline void dio_iocb_flags(struct kiocb *iocb, __u32 *flags, __u64 *ki_flags, __s64 *pos)
+static __always_inline void dio_iocb_flags(struct kiocb *iocb, __u32 *flags, __u64 *ki_flags, __s64 *pos,
+					   bool btf)
 {
-	int kf = BPF_CORE_READ(iocb, ki_flags);
+	int kf = DL_RD(btf, iocb, ki_flags);
 
 	*ki_flags = (__u32)kf;
 	if (kf & IOCB_DIRECT)
@@ -122,19 +123,20 @@ static __always_inline void dio_iocb_flags(struct kiocb *iocb, __u32 *flags, __u
 	if (kf & IOCB_SYNC)
 		*flags |= DL_F_SYNC | DL_F_DSYNC;
 	/* is_sync_kiocb(): no completion callback means the caller waits. */
-	if (BPF_CORE_READ(iocb, ki_complete))
+	if (DL_RD(btf, iocb, ki_complete))
 		*flags |= DL_F_AIO;
-	*pos = BPF_CORE_READ(iocb, ki_pos);
+	*pos = DL_RD(btf, iocb, ki_pos);
 }
 
 static __always_inline void dl_iocb_flags(struct dl_event *e, struct kiocb *iocb)
 {
-	dio_iocb_flags(iocb, &e->flags, &e->ki_flags, &e->pos);
+	dio_iocb_flags(iocb, &e->flags, &e->ki_flags, &e->pos, false);
 }
 
-static __always_inline int on_dio_begin(void *ctx, struct kiocb *iocb, struct iov_iter *iter)
+static __always_inline int on_dio_begin(void *ctx, struct kiocb *iocb, struct iov_iter *iter, bool btf)
 {
-	struct inode *inode = BPF_CORE_READ(iocb, ki_filp, f_inode);
+	struct file *file = DL_RD(btf, iocb, ki_filp);
+	struct inode *inode = DL_RD(btf, file, f_inode);
 	struct dl_task_ctx *tc;
 	struct dl_dio_ctx *d;
 	struct dl_ino_id id;
@@ -146,7 +148,7 @@ static __always_inline int on_dio_begin(void *ctx, struct kiocb *iocb, struct io
 	/* The direct-write syscall reached iomap: it did not fall back. */
 	if (tc && tc->dw.inode == (__u64)inode)
 		tc->dw.iomap_seen = 1;
-	if (!dl_ino_id(inode, &id))
+	if (!dl_ino_id_btf(inode, &id, btf))
 		return 0;
 	dl_dio_count(id.fsid, DL_DIO_SUBMITTED);
 	if (stat_on)
@@ -169,13 +171,13 @@ static __always_inline int on_dio_begin(void *ctx, struct kiocb *iocb, struct io
 	d->inode = (__u64)inode;
 	d->ts = bpf_ktime_get_ns();
 	d->flags = 0;
-	dio_iocb_flags(iocb, &d->flags, &d->ki_flags, &d->pos);
-	d->len = BPF_CORE_READ(iter, count);
+	dio_iocb_flags(iocb, &d->flags, &d->ki_flags, &d->pos, btf);
+	d->len = DL_RD(btf, iter, count);
 	if (bpf_core_field_exists(iter->data_source) && BPF_CORE_READ_BITFIELD_PROBED(iter, data_source))
 		d->flags |= DL_F_WRITE;
 	d->emitted = d->synced = d->classified = 0;
 	d->lock = (struct dl_rwsem_state){};
-	dl_read_rwsem(inode, &d->lock);
+	dl_read_rwsem_btf(inode, &d->lock, btf);
 	return 0;
 }
 
@@ -186,7 +188,7 @@ static __always_inline int on_dio_begin(void *ctx, struct kiocb *iocb, struct io
  */
 static __always_inline void emit_complete(void *ctx, __u16 type, struct kiocb *iocb, struct inode *inode,
 					  const struct dl_ino_id *id, const struct dl_rwsem_state *st, __u8 hold,
-					  __u8 reason, __u32 extra_flags, __s64 ret, bool must)
+					  __u8 reason, __u32 extra_flags, __s64 ret, bool must, bool btf)
 {
 	__u8 sev = dl_complete_severity(reason, hold_exact(hold));
 	struct dl_fold_key k = {};
@@ -196,7 +198,7 @@ static __always_inline void emit_complete(void *ctx, __u16 type, struct kiocb *i
 	__u64 kf;
 	__s64 pos;
 
-	dio_iocb_flags(iocb, &flags, &kf, &pos);
+	dio_iocb_flags(iocb, &flags, &kf, &pos, btf);
 	if (fold_all || (!must && sev == DL_SEV_INFO)) {
 		k.kind = DL_FOLD_COMPLETE;
 		k.reason = reason;
@@ -237,9 +239,10 @@ static __always_inline void emit_complete(void *ctx, __u16 type, struct kiocb *i
 }
 
 /* The completion's end: iomap:iomap_dio_complete (after its fsync), or fexit/kretprobe. */
-static __always_inline int on_dio_complete(void *ctx, struct kiocb *iocb, int error, ssize_t ret)
+static __always_inline int on_dio_complete(void *ctx, struct kiocb *iocb, int error, ssize_t ret, bool btf)
 {
-	struct inode *inode = BPF_CORE_READ(iocb, ki_filp, f_inode);
+	struct inode *inode;
+	struct file *file;
 	struct dl_rwsem_state st = {};
 	struct dl_task_ctx *tc;
 	struct dl_dio_ctx *d;
@@ -248,7 +251,11 @@ static __always_inline int on_dio_complete(void *ctx, struct kiocb *iocb, int er
 	bool classified;
 	__u8 hold;
 
-	if (!iocb || dl_task_filtered() || !dl_ino_id(inode, &id))
+	if (!iocb || dl_task_filtered())
+		return 0;
+	file = DL_RD(btf, iocb, ki_filp);
+	inode = DL_RD(btf, file, f_inode);
+	if (!dl_ino_id_btf(inode, &id, btf))
 		return 0;
 	tc = dl_ctx(false);
 	d = own_dio(tc, inode);
@@ -256,7 +263,7 @@ static __always_inline int on_dio_complete(void *ctx, struct kiocb *iocb, int er
 	if (tc)
 		tc->complete_classified = 0;
 	dl_dio_count(id.fsid, DL_DIO_COMPLETED);
-	hold = completion_hold(inode, id.fsid, d, &st);
+	hold = completion_hold(inode, id.fsid, d, &st, btf);
 	if (hold != DL_HOLD_NO)
 		dl_dio_count(id.fsid, hold == DL_HOLD_WRITE ? DL_DIO_UNDER_WRITE : DL_DIO_UNDER_READ);
 	if (stat_on)
@@ -271,15 +278,15 @@ static __always_inline int on_dio_complete(void *ctx, struct kiocb *iocb, int er
 	} else if (!events_off || fold_all) {
 		/* the analyzer saw this DIO begin: it must see it end */
 		bool tracked = d && d->emitted;
-		bool dsync = BPF_CORE_READ(iocb, ki_flags) & (IOCB_DSYNC | IOCB_SYNC);
+		bool dsync = DL_RD(btf, iocb, ki_flags) & (IOCB_DSYNC | IOCB_SYNC);
 
 		if (hold != DL_HOLD_NO && !classified)
 			emit_complete(ctx, DL_EV_DIO_COMPLETE, iocb, inode, &id, &st, hold,
 				      dl_complete_reason_at_end(id.fsid, dsync, d && d->synced), 0,
-				      error ? error : ret, tracked);
+				      error ? error : ret, tracked, btf);
 		else if (tracked)
 			emit_complete(ctx, DL_EV_DIO_COMPLETE, iocb, inode, &id, &st, hold, DL_CR_NONE, 0,
-				      error ? error : ret, true);
+				      error ? error : ret, true, btf);
 	}
 	if (d)
 		d->inode = 0;
@@ -361,7 +368,7 @@ static __always_inline int on_dio_complete_begin(void *ctx, struct iomap_dio *di
 		return 0;
 	tc = dl_ctx(true);
 	d = own_dio(tc, inode);
-	hold = completion_hold(inode, id.fsid, d, &st);
+	hold = completion_hold(inode, id.fsid, d, &st, false);
 	if (hold == DL_HOLD_NO)
 		return 0;
 	if (tc)
@@ -370,7 +377,7 @@ static __always_inline int on_dio_complete_begin(void *ctx, struct iomap_dio *di
 	emit_complete(ctx, DL_EV_DIO_COMPLETE_BEGIN, iocb, inode, &id, &st, hold,
 		      dl_complete_reason_at_entry(id.fsid, dsync, need_sync, stub),
 		      DL_F_JINFO | (stub ? DL_F_STUB : 0) | (need_sync ? DL_F_NEED_SYNC : 0), 0,
-		      d && d->emitted);
+		      d && d->emitted, false);
 	return 0;
 }
 
@@ -402,26 +409,26 @@ static __always_inline int on_drain(void *ctx, __u16 type, struct inode *inode)
 	return 0;
 }
 
-DL_TRACEPOINT(iomap_dio_rw_begin, on_dio_begin(ctx, iocb, iter),
+DL_TRACEPOINT(iomap_dio_rw_begin, on_dio_begin(ctx, iocb, iter, btf),
 	      struct kiocb *iocb, struct iov_iter *iter, unsigned int dio_flags, size_t done_before)
-DL_TRACEPOINT(iomap_dio_complete, on_dio_complete(ctx, iocb, error, ret),
+DL_TRACEPOINT(iomap_dio_complete, on_dio_complete(ctx, iocb, error, ret, btf),
 	      struct kiocb *iocb, int error, ssize_t ret)
 DL_TRACEPOINT(iomap_dio_rw_queued, on_dio_queued(ctx, inode, off, len),
 	      struct inode *inode, loff_t off, u64 len)
 
-DL_FENTRY(__iomap_dio_rw, on_dio_begin(ctx, iocb, iter),
+DL_FENTRY(__iomap_dio_rw, on_dio_begin(ctx, iocb, iter, btf),
 	  struct kiocb *iocb, struct iov_iter *iter)
 DL_FEXIT(__iomap_dio_rw, on_submit_return(ctx, iocb, dl_fexit_ret(ctx)), struct kiocb *iocb)
-DL_KPROBE(__iomap_dio_rw, (dl_stash(DL_STASH_SUBMIT, (__u64)iocb), on_dio_begin(ctx, iocb, iter)),
+DL_KPROBE(__iomap_dio_rw, (dl_stash(DL_STASH_SUBMIT, (__u64)iocb), on_dio_begin(ctx, iocb, iter, btf)),
 	  struct kiocb *iocb, struct iov_iter *iter)
 DL_KRETPROBE(__iomap_dio_rw, on_submit_return(ctx, (void *)dl_unstash(DL_STASH_SUBMIT), (long)ret),
 	     void *ret)
 
 DL_FENTRY(iomap_dio_complete, on_dio_complete_begin(ctx, dio), struct iomap_dio *dio)
-DL_FEXIT(iomap_dio_complete, on_dio_complete(ctx, (void *)dl_unstash(DL_STASH_COMPLETE), 0, ret),
+DL_FEXIT(iomap_dio_complete, on_dio_complete(ctx, (void *)dl_unstash(DL_STASH_COMPLETE), 0, ret, false),
 	 struct iomap_dio *dio, ssize_t ret)
 DL_KPROBE(iomap_dio_complete, on_dio_complete_begin(ctx, dio), struct iomap_dio *dio)
-DL_KRETPROBE(iomap_dio_complete, on_dio_complete(ctx, (void *)dl_unstash(DL_STASH_COMPLETE), 0, ret),
+DL_KRETPROBE(iomap_dio_complete, on_dio_complete(ctx, (void *)dl_unstash(DL_STASH_COMPLETE), 0, ret, false),
 	     ssize_t ret)
 
 DL_FENTRY(inode_dio_wait, on_drain(ctx, DL_EV_DRAIN_WAIT_BEGIN, inode), struct inode *inode)

@@ -44,6 +44,15 @@
 #define DL_EXTERN extern
 #endif
 
+/*
+ * One field of a kernel object: a plain load where the verifier knows the
+ * pointer's BTF type (tp_btf and fentry/fexit arguments, and what they lead
+ * to), bpf_probe_read_kernel() elsewhere (kprobes, raw_tp, pointers kept as
+ * numbers). `btf` is a constant at every call site: the other branch is
+ * compiled away. A plain load costs a nanosecond, a helper call tens.
+ */
+#define DL_RD(btf, p, f) ((btf) ? (p)->f : BPF_CORE_READ(p, f))
+
 /* Configuration, set by the loader between open and load. */
 DL_EXTERN const volatile __u32 targ_tgid;
 DL_EXTERN const volatile __u32 targ_dev;
@@ -243,7 +252,7 @@ static __always_inline struct inode *dl_inode_of_rwsem(void *lock)
 	return inode;
 }
 
-static __always_inline void dl_read_rwsem(struct inode *inode, struct dl_rwsem_state *st)
+static __always_inline void dl_read_rwsem_btf(struct inode *inode, struct dl_rwsem_state *st, bool btf)
 {
 	struct rw_semaphore *sem = &inode->i_rwsem;
 	struct task_struct *owner;
@@ -254,8 +263,8 @@ static __always_inline void dl_read_rwsem(struct inode *inode, struct dl_rwsem_s
 		st->mode = DL_LOCK_UNKNOWN;
 		return;
 	}
-	st->count = BPF_CORE_READ(sem, count.counter);
-	st->owner = BPF_CORE_READ(sem, owner.counter);
+	st->count = DL_RD(btf, inode, i_rwsem.count.counter);
+	st->owner = DL_RD(btf, inode, i_rwsem.owner.counter);
 	st->readers = (st->count >> RWSEM_READER_SHIFT) & ((1ULL << 55) - 1);
 	owner = (void *)(st->owner & RWSEM_OWNER_MASK);
 	if (owner)
@@ -272,6 +281,11 @@ static __always_inline void dl_read_rwsem(struct inode *inode, struct dl_rwsem_s
 	} else {
 		st->holder_tid = 0;
 	}
+}
+
+static __always_inline void dl_read_rwsem(struct inode *inode, struct dl_rwsem_state *st)
+{
+	dl_read_rwsem_btf(inode, st, false);
 }
 
 static __always_inline bool dl_fs_matches(const char *fs)
@@ -291,18 +305,27 @@ static __always_inline bool dl_fs_matches(const char *fs)
  * The device users see in stat(2). btrfs gives each subvolume its own
  * anonymous device (btrfs_getattr), which is not the superblock's s_dev.
  */
-static __always_inline __u32 dl_inode_dev(struct inode *inode, struct super_block *sb, __u8 fsid)
+static __always_inline __u32 dl_inode_dev_btf(struct inode *inode, struct super_block *sb, __u8 fsid, bool btf)
 {
 	struct btrfs_inode *bi;
+	__u64 addr = (__u64)inode;
 	__u32 dev;
 
 	if (bpf_core_type_exists(struct btrfs_inode) && fsid == DL_FSID_BTRFS) {
-		bi = (void *)((char *)inode - bpf_core_field_offset(struct btrfs_inode, vfs_inode));
+		/* container_of on a BTF pointer is not allowed: go through its value */
+		if (btf)
+			bpf_probe_read_kernel(&addr, sizeof(addr), &addr);
+		bi = (void *)(addr - bpf_core_field_offset(struct btrfs_inode, vfs_inode));
 		dev = BPF_CORE_READ(bi, root, anon_dev);
 		if (dev)
 			return dev;
 	}
-	return BPF_CORE_READ(sb, s_dev);
+	return DL_RD(btf, sb, s_dev);
+}
+
+static __always_inline __u32 dl_inode_dev(struct inode *inode, struct super_block *sb, __u8 fsid)
+{
+	return dl_inode_dev_btf(inode, sb, fsid, false);
 }
 
 /*
@@ -356,18 +379,23 @@ static __always_inline bool dl_fs_name_matches(struct super_block *sb)
 }
 
 /* false when the filters reject the inode (rodata tests first: the verifier drops unset ones). */
-static __always_inline bool dl_ino_id(struct inode *inode, struct dl_ino_id *id)
+static __always_inline bool dl_ino_id_btf(struct inode *inode, struct dl_ino_id *id, bool btf)
 {
-	struct super_block *sb = BPF_CORE_READ(inode, i_sb);
+	struct super_block *sb = DL_RD(btf, inode, i_sb);
 
-	id->ino = BPF_CORE_READ(inode, i_ino);
+	id->ino = DL_RD(btf, inode, i_ino);
 	if (targ_ino && id->ino != targ_ino)
 		return false;
 	if (targ_fs[0] && !dl_fs_name_matches(sb))
 		return false;
-	id->fsid = dl_fsid_of_magic(BPF_CORE_READ(sb, s_magic));
-	id->dev = dl_inode_dev(inode, sb, id->fsid);
+	id->fsid = dl_fsid_of_magic(DL_RD(btf, sb, s_magic));
+	id->dev = dl_inode_dev_btf(inode, sb, id->fsid, btf);
 	return !(targ_dev && id->dev != targ_dev);
+}
+
+static __always_inline bool dl_ino_id(struct inode *inode, struct dl_ino_id *id)
+{
+	return dl_ino_id_btf(inode, id, false);
 }
 
 /*
@@ -529,23 +557,23 @@ static __always_inline void dl_stack(void *ctx, struct dl_event *e)
  */
 #define DL_TRACEPOINT(tp, call, ...)					\
 	SEC("?tp_btf/" #tp)						\
-	int BPF_PROG(tp_btf__##tp, ##__VA_ARGS__) { return call; }	\
+	int BPF_PROG(tp_btf__##tp, ##__VA_ARGS__) { const bool btf __attribute__((unused)) = true; return call; } \
 	SEC("?raw_tp/" #tp)						\
-	int BPF_PROG(raw_tp__##tp, ##__VA_ARGS__) { return call; }
+	int BPF_PROG(raw_tp__##tp, ##__VA_ARGS__) { const bool btf __attribute__((unused)) = false; return call; }
 
 /* The same hook point at the function tiers (see DL_TRACEPOINT). */
 #define DL_FENTRY(func, call, ...)					\
 	SEC("?fentry/" #func)						\
-	int BPF_PROG(fentry__##func, ##__VA_ARGS__) { return call; }
+	int BPF_PROG(fentry__##func, ##__VA_ARGS__) { const bool btf __attribute__((unused)) = true; return call; }
 #define DL_FEXIT(func, call, ...)					\
 	SEC("?fexit/" #func)						\
-	int BPF_PROG(fexit__##func, ##__VA_ARGS__) { return call; }
+	int BPF_PROG(fexit__##func, ##__VA_ARGS__) { const bool btf __attribute__((unused)) = true; return call; }
 #define DL_KPROBE(func, call, ...)					\
 	SEC("?kprobe/" #func)						\
-	int BPF_KPROBE(kprobe__##func, ##__VA_ARGS__) { return call; }
+	int BPF_KPROBE(kprobe__##func, ##__VA_ARGS__) { const bool btf __attribute__((unused)) = false; return call; }
 #define DL_KRETPROBE(func, call, ...)					\
 	SEC("?kretprobe/" #func)					\
-	int BPF_KRETPROBE(kretprobe__##func, ##__VA_ARGS__) { return call; }
+	int BPF_KRETPROBE(kretprobe__##func, ##__VA_ARGS__) { const bool btf __attribute__((unused)) = false; return call; }
 
 /*
  * fexit's return value, as a number. Where the function returns a pointer the
