@@ -491,6 +491,25 @@ static __always_inline void dl_submit(struct dl_event *e)
 	bpf_ringbuf_submit(e, flags);
 }
 
+/* A record that was kept in the task, sent now: its own time and lock state. */
+static __always_inline struct dl_event *dl_reserve_kept(__u16 type, __u64 inode, __u64 ts,
+							const struct dl_rwsem_state *lock)
+{
+	struct dl_event *e = dl_reserve(type);
+
+	if (!e)
+		return NULL;
+	if (!dl_fill_ident(e, (void *)inode)) {
+		bpf_ringbuf_discard(e, 0);
+		return NULL;
+	}
+	e->hdr.ts_ns = ts;
+	e->lock = *lock;
+	if (track_acquire)
+		dl_exact_holds(e);
+	return e;
+}
+
 /*
  * Something the analyzer must see happens inside this task's DIO (it waits,
  * syncs under the lock, or its completion is worth a record): send the DIO's
@@ -507,17 +526,9 @@ static __always_inline void dl_flush_dio(struct dl_task_ctx *tc)
 	d = &tc->dio;
 	if (!d->inode || d->emitted)
 		return;
-	e = dl_reserve(DL_EV_DIO_BEGIN);
+	e = dl_reserve_kept(DL_EV_DIO_BEGIN, d->inode, d->ts, &d->lock);
 	if (!e)
 		return;
-	if (!dl_fill_ident(e, (void *)d->inode)) {
-		bpf_ringbuf_discard(e, 0);
-		return;
-	}
-	e->hdr.ts_ns = d->ts;
-	e->lock = d->lock;
-	if (track_acquire)
-		dl_exact_holds(e);
 	e->ki_flags = d->ki_flags;
 	e->pos = d->pos;
 	e->len = d->len;
@@ -527,17 +538,9 @@ static __always_inline void dl_flush_dio(struct dl_task_ctx *tc)
 	if (!d->synced || d->sync_emitted)
 		return;
 	/* and the fsync it is in, so that a wait inside it reads as the seed bug's shape */
-	e = dl_reserve(DL_EV_SYNC_BEGIN);
+	e = dl_reserve_kept(DL_EV_SYNC_BEGIN, d->inode, d->sync_ts, &d->sync_lock);
 	if (!e)
 		return;
-	if (!dl_fill_ident(e, (void *)d->inode)) {
-		bpf_ringbuf_discard(e, 0);
-		return;
-	}
-	e->hdr.ts_ns = d->sync_ts;
-	e->lock = d->sync_lock;
-	if (track_acquire)
-		dl_exact_holds(e);
 	e->arg = d->sync_arg;
 	e->flags |= d->sync_flags;
 	d->sync_emitted = 1;
