@@ -144,7 +144,8 @@ static __always_inline int on_dio_begin(void *ctx, struct kiocb *iocb, struct io
 
 	if (dl_task_filtered())
 		return 0;
-	tc = dl_ctx(!events_off || fold_all);
+	/* stat needs it too: the DIO rule splits its latency histogram by lock */
+	tc = dl_ctx(true);
 	/* The direct-write syscall reached iomap: it did not fall back. */
 	if (tc && tc->dw.inode == (__u64)inode)
 		tc->dw.iomap_seen = 1;
