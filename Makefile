@@ -178,10 +178,11 @@ clean:
 
 # Benchmarks (bench/run): overhead of trace/check/stat and a bpftrace peer on fio
 # workloads, per-program BPF cost, replay throughput. Root; writes bench/results.md.
-$(OUTPUT)/bench/genrec: bench/genrec.c $(OUTPUT)/src/evfile.o $(OUTPUT)/src/hooks.o src/*.h include/diolock/*.h
+GENREC_OBJS := $(addprefix $(OUTPUT)/src/,evfile.o hooks.o filter.o version.o)
+$(OUTPUT)/bench/genrec: bench/genrec.c $(GENREC_OBJS) src/*.h include/diolock/*.h
 	$(Q)mkdir -p $(dir $@)
 	$(MSG) CC $@
-	$(Q)$(CC) $(CFLAGS) -Isrc $< $(OUTPUT)/src/evfile.o $(OUTPUT)/src/hooks.o -o $@
+	$(Q)$(CC) $(CFLAGS) -Isrc $< $(GENREC_OBJS) -o $@
 
 .PHONY: bench
 bench: all $(OUTPUT)/bench/genrec
