@@ -26,7 +26,7 @@ test_programs_only_read() {
 	"$DIOLOCK" check -q --timeout 3 >/dev/null 2>&1 &
 	pid=$!
 	sleep 1.5
-	ids=$(bpftool prog show --json 2>/dev/null | jq -r '.[] | select(.name | test("^(tp_btf|raw_tp|fentry|fexit|kprobe|kretprobe)__")) | .id')
+	ids=$(bpftool prog show --json 2>/dev/null | jq -r '.[] | select(.name | test("^(tp_btf|raw_tp|tp|fentry|fexit|kprobe|kretprobe)__")) | .id')
 	[ -n "$ids" ] || fail "no diolock programs found loaded"
 	for id in $ids; do
 		if bpftool prog dump xlated id "$id" 2>/dev/null | grep -E -q 'bpf_probe_write_user|bpf_override_return|bpf_send_signal|bpf_sys_bpf|bpf_copy_from_user_task'; then
