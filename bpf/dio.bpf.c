@@ -340,7 +340,6 @@ static __always_inline int on_dio_complete_begin(void *ctx, struct iomap_dio *di
 {
 	struct kiocb *iocb = BPF_CORE_READ(dio, iocb);
 	struct inode *inode = BPF_CORE_READ(iocb, ki_filp, f_inode);
-	struct task_struct *task = (void *)bpf_get_current_task();
 	struct dl_rwsem_state st = {};
 	struct dl_task_ctx *tc;
 	struct dl_dio_ctx *d;
@@ -353,7 +352,7 @@ static __always_inline int on_dio_complete_begin(void *ctx, struct iomap_dio *di
 	if (dl_task_filtered() || !dl_ino_id(inode, &id))
 		return 0;
 	need_sync = BPF_CORE_READ(dio, flags) & IOMAP_DIO_NEED_SYNC;
-	stub = (__u64)BPF_CORE_READ(task, journal_info) == BTRFS_TRANS_DIO_WRITE_STUB;
+	stub = dl_stub_set();
 	if (stream_all) {
 		e = dl_reserve_inode(DL_EV_DIO_COMPLETE_BEGIN, inode);
 		if (!e)

@@ -593,13 +593,12 @@ static __always_inline long dl_fexit_ret(void *ctx)
 /* btrfs's DIO-write stub: fs/btrfs/transaction.h, BTRFS_TRANS_DIO_WRITE_STUB (v6.11, 6.1.110). */
 #define BTRFS_TRANS_DIO_WRITE_STUB 1
 
-static __always_inline void dl_note_journal_info(struct dl_event *e)
+/* Does the current task carry btrfs's DIO-write stub in journal_info? */
+static __always_inline bool dl_stub_set(void)
 {
 	struct task_struct *task = (void *)bpf_get_current_task();
 
-	e->flags |= DL_F_JINFO;
-	if ((__u64)BPF_CORE_READ(task, journal_info) == BTRFS_TRANS_DIO_WRITE_STUB)
-		e->flags |= DL_F_STUB;
+	return (__u64)BPF_CORE_READ(task, journal_info) == BTRFS_TRANS_DIO_WRITE_STUB;
 }
 
 /* Entry -> return: what the return probe of the same task needs. */

@@ -40,7 +40,6 @@ static __always_inline bool holds_lock(struct inode *inode, const struct dl_dio_
 static __always_inline int emit_sync(void *ctx, __u16 type, struct inode *inode, int arg, long ret,
 				     bool see_stub)
 {
-	struct task_struct *task = (void *)bpf_get_current_task();
 	struct dl_rwsem_state st = {};
 	struct dl_task_ctx *tc;
 	struct dl_dio_ctx *d;
@@ -54,7 +53,7 @@ static __always_inline int emit_sync(void *ctx, __u16 type, struct inode *inode,
 	tc = dl_ctx(false);
 	d = tc && tc->dio.inode == (__u64)inode ? &tc->dio : NULL;
 	if (see_stub) {
-		stub = (__u64)BPF_CORE_READ(task, journal_info) == BTRFS_TRANS_DIO_WRITE_STUB;
+		stub = dl_stub_set();
 		jflags = DL_F_JINFO | (stub ? DL_F_STUB : 0);
 	}
 	if (type == DL_EV_SYNC_END) {
