@@ -178,6 +178,13 @@ static bool is_fs(const char *fs, const char *name)
 	return !strncmp(fs, name, DL_FS_LEN);
 }
 
+/* The shared rules (include/diolock/rules.h) know filesystems by number. */
+static __u8 fsid_of(const char *fs)
+{
+	return is_fs(fs, "ext4") ? DL_FSID_EXT4 : is_fs(fs, "xfs") ? DL_FSID_XFS :
+	       is_fs(fs, "btrfs") ? DL_FSID_BTRFS : DL_FSID_OTHER;
+}
+
 /* ---- tasks and locks ---- */
 
 static struct an_task *task_get(struct analyzer *an, __u32 tid, bool create)
@@ -561,17 +568,6 @@ static void suspect_confirm(struct analyzer *an, struct an_task *t, __u64 now)
 
 /* ---- holds ---- */
 
-/*
- * ext4, xfs and btrfs hold i_rwsem (shared or exclusive) around every
- * iomap_dio_rw/__iomap_dio_rw call, reads and writes alike (ext4_dio_*_iter,
- * xfs_file_dio_*, btrfs_direct_*). When the lock is read-held at submission
- * and the reader hint names another task, this task is still one of the
- * readers: the hint only remembers the last one.
- */
-static bool holds_across_dio(const struct dl_event *e)
-{
-	return is_fs(e->fs, "ext4") || is_fs(e->fs, "xfs") || is_fs(e->fs, "btrfs");
-}
 
 /* Does the event's task hold the event's i_rwsem, and in which mode? */
 static __u8 held_mode(const struct an_task *t, const struct dl_event *e, bool *exact)
@@ -931,7 +927,9 @@ static void on_dio_begin(struct analyzer *an, struct an_task *t, const struct dl
 	t->sync_under_lock = false;
 	t->dio_lock = e->lock_addr;
 	t->dio_hold = held_mode(NULL, e, &exact);
-	if (t->dio_hold == DL_LOCK_NONE && e->lock.mode == DL_LOCK_READ && holds_across_dio(e))
+	/* ext4, xfs and btrfs hold i_rwsem across iomap_dio_rw: a reader at submission stays one */
+	if (t->dio_hold == DL_LOCK_NONE && e->lock.mode == DL_LOCK_READ &&
+	    dl_fs_holds_across_dio(fsid_of(e->fs)))
 		t->dio_hold = DL_LOCK_READ;
 	if (t->dio_hold != DL_LOCK_NONE) {
 		struct an_lock *l = lock_get(an, e->lock_addr, false);
@@ -994,12 +992,6 @@ static const char *const complete_notes[DL_CR_MAX] = {
 	[DL_CR_BTRFS_STUB_SEEN] = NOTE_BTRFS_STUB_SEEN,
 	[DL_CR_BTRFS_NO_STUB] = NOTE_BTRFS_NO_STUB,
 };
-
-static __u8 fsid_of(const char *fs)
-{
-	return is_fs(fs, "ext4") ? DL_FSID_EXT4 : is_fs(fs, "xfs") ? DL_FSID_XFS :
-	       is_fs(fs, "btrfs") ? DL_FSID_BTRFS : DL_FSID_OTHER;
-}
 
 static const char *const fsid_names[DL_FSID_MAX] = {
 	[DL_FSID_OTHER] = "?", [DL_FSID_EXT4] = "ext4", [DL_FSID_XFS] = "xfs", [DL_FSID_BTRFS] = "btrfs",
