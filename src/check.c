@@ -53,9 +53,9 @@ static void announce(struct check_sink *cs)
 	}
 	if (!notable)
 		return;
-	/* the evidence must survive a hang or a kill that may follow */
+	/* the evidence must survive a kill, a hang or a dead machine that may follow */
 	if (cs->rec)
-		evf_flush(cs->rec);
+		evf_sync(cs->rec);
 	if (cs->on_finding)
 		cs->on_finding(cs->finding_ctx);
 }

@@ -171,6 +171,13 @@ void evf_flush(struct evf_writer *w)
 		w->err = -(errno ? errno : EIO);
 }
 
+void evf_sync(struct evf_writer *w)
+{
+	evf_flush(w);
+	if (w->f && !w->err && fdatasync(fileno(w->f)) && errno != EINVAL)
+		w->err = -errno;
+}
+
 int evf_parse_run_end(const unsigned char *p, __u32 len, struct evf_run_end *re)
 {
 	char text[256], *line, *save;

@@ -85,6 +85,8 @@ void evf_write_counts(struct evf_writer *w, const evf_dio_counts counts);
 void evf_write_run_end(struct evf_writer *w, const struct evf_run_end *re);
 /* Hand whole records to the kernel now, so a killed run keeps them. */
 void evf_flush(struct evf_writer *w);
+/* And onto the disk: for the evidence of a finding the machine may not survive. */
+void evf_sync(struct evf_writer *w);
 int evf_parse_run_end(const unsigned char *p, __u32 len, struct evf_run_end *re);
 
 struct evf_reader {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,26 @@ int out_open(struct out_file *of, const char *path, const char *what, unsigned i
 	return 0;
 }
 
+/*
+ * A rename is durable only once its directory is: without this a machine
+ * that dies seconds after the report was written can come back with the
+ * previous version, or none (ext4 commits its journal every 5 s by default).
+ */
+static int sync_dir_of(const char *path)
+{
+	char dir[4096];
+	int fd, err = 0;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	fd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd) && errno != EINVAL)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
 int out_commit(struct out_file *of)
 {
 	int err = 0;
@@ -60,6 +81,8 @@ int out_commit(struct out_file *of)
 	of->f = NULL;
 	if (!err && !of->published && rename(of->tmp, of->path))
 		err = -errno;
+	if (!err && !of->published)
+		err = sync_dir_of(of->path);
 	if (err) {
 		if (!of->published)
 			unlink(of->tmp);
@@ -80,11 +103,15 @@ void out_discard(struct out_file *of)
 
 int out_publish(struct out_file *of)
 {
+	int err = 0;
+
 	if (!of->f || of->f == stdout || of->published)
 		return 0;
-	if (fflush(of->f) || rename(of->tmp, of->path)) {
-		int err = -errno;
-
+	if (fflush(of->f) || rename(of->tmp, of->path))
+		err = -errno;
+	else
+		err = sync_dir_of(of->path);
+	if (err) {
 		dl_err("cannot write %s to '%s': %s", of->what, of->path, strerror(-err));
 		return err;
 	}

@@ -24,7 +24,11 @@ struct out_file {
 /* "-" is stdout. mode: 0644 for reports, 0600 for recordings (kernel addresses). */
 int out_open(struct out_file *of, const char *path, const char *what, unsigned int mode, char *err,
 	     size_t len);
-/* Flush, sync and rename into place (published: flush and sync); prints the error itself. */
+/*
+ * Flush, sync, rename into place and sync the directory, so the file survives
+ * a machine that dies right after (published: flush and sync). Prints the
+ * error itself.
+ */
 int out_commit(struct out_file *of);
 /*
  * A file written as it goes (a recording): rename the temporary file into

@@ -5,11 +5,15 @@
 #   SLOT    its slot number, unique within the boot (use it in file names)
 #   TIER    fentry, kprobe, tracepoint, or auto (diolock chooses)
 #   MNT_BTRFS MNT_EXT4 MNT_XFS   the mounted test file systems
+#   MNT_REPORTS   an ext4 disk the host reads after the boot, even after it
+#                 killed the VM (vm_kill_me); mounted with a 300 s journal
+#                 commit, so only what a program syncs itself survives a kill
 
 SLOT_MIB=16		# must match tests/vm/run
 MNT_BTRFS=/mnt/btrfs
 MNT_EXT4=/mnt/ext4
 MNT_XFS=/mnt/xfs
+MNT_REPORTS=/mnt/reports
 BTRFS_LOADED=
 
 # CLOCK_MONOTONIC in ns: the clock of diolock's event timestamps (ktime_get_ns)
@@ -51,6 +55,9 @@ vm_setup() {
 		mount -t "$fs" "$d" "/mnt/$fs" || { echo "mount -t $fs $d failed: $(dmesg | tail -3)"; return 1; }
 		echo "mounted $fs $d on /mnt/$fs"
 	done
+	d=$(disk_by_serial reports) || { echo "no reports disk"; return 1; }
+	mkdir -p "$MNT_REPORTS"
+	mount -t ext4 -o commit=300 "$d" "$MNT_REPORTS" || { echo "mount -t ext4 $d failed: $(dmesg | tail -3)"; return 1; }
 	[ -e /modules/abba.ko ] && { insmod /modules/abba.ko hold_ms=1000 || return 1; }
 	cat /sys/kernel/btf/vmlinux >/dev/null 2>&1 || echo "warning: no /sys/kernel/btf/vmlinux"
 	return 0
@@ -84,6 +91,17 @@ vm_save_boot() {
 	dmesg >/results/0/dmesg.txt
 	lsmod >/results/0/lsmod.txt 2>&1
 	[ -n "${RESULTS_DEV:-}" ] && save_slot 0
+}
+
+# vm_kill_me: the scenario ends here, and so does the boot: the host kills
+# qemu (SIGKILL, no shutdown, no sync) when it sees the line below on the
+# console. This run's slot and slot 0 are saved first; MNT_REPORTS keeps only
+# what was synced. Scenarios that call it set SC_KILLS_VM=yes (run last).
+vm_kill_me() {
+	vm_save_boot
+	save_slot "$SLOT"
+	echo "diolock-vm: kill the VM now (slot $SLOT)" >/dev/console
+	sleep 600
 }
 
 # Lines on stdin, each prefixed with now_ns (one awk, no fork per line: the
