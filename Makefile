@@ -135,7 +135,7 @@ $(OUTPUT)/fuzz/fuzz_cli: tests/fuzz/fuzz_cli.c $(CLI_FUZZ_SRCS) src/*.h include/
 # Installs every package the build and the tests need; safe to run again.
 DEPS := clang clang-tidy libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev pkg-config make gcc \
 	btrfs-progs xfsprogs e2fsprogs util-linux jq fio \
-	libmicrohttpd-dev prometheus tmux curl
+	libmicrohttpd-dev prometheus tmux curl graphviz
 deps:
 	$(Q)missing=$$(for p in $(DEPS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
 		grep -q '^install ok installed' || echo $$p; done); \

@@ -22,6 +22,15 @@
  * and a fallocate/punch/ftruncate mutator on the same three files).  AIO
  * uses the raw io_setup/io_submit/io_getevents syscalls: no libaio.
  *
+ * aio-dsync-truncate is the seed series' second deadlock (patch 04/15,
+ * "iomap: Call inode_dio_end() before generic_write_sync()"): an AIO
+ * O_DIRECT|O_DSYNC write, then at once a shrinking ftruncate of the same
+ * file, whose btrfs_setsize() waits in inode_dio_wait() under i_rwsem while
+ * the write's completion (a kworker) fsyncs and so wants i_rwsem too.  With
+ * inode_dio_end() before the fsync, as every kernel since 5.10 has it, the
+ * truncate goes on and the completion waits for it; with the order undone
+ * (tests/vm livepatch), neither can.
+ *
  * Every participating process prints one JSON line on stdout when done.
  * Exit status: 0 all I/O done, 1 an I/O error (EXIT_IO), 2 usage, 3 no
  * userfaultfd (the hold cases).
@@ -66,13 +75,15 @@
 enum wcase {
 	C_DIO_WRITE, C_DIO_DSYNC_WRITE, C_DIO_READ, C_BUFFERED_WRITE,
 	C_EXTEND_CONTEND, C_TRUNCATE_RACE, C_HOLD, C_HOLD_CONTEND,
-	C_HOLD_READ_CONTEND, C_AIO_FCNTL_TOGGLE, C_STRESS_MIX, C_NR,
+	C_HOLD_READ_CONTEND, C_AIO_FCNTL_TOGGLE, C_STRESS_MIX,
+	C_AIO_DSYNC_TRUNCATE, C_NR,
 };
 
 static const char *const case_names[C_NR] = {
 	"dio-write", "dio-dsync-write", "dio-read", "buffered-write",
 	"extend-contend", "truncate-race", "hold", "hold-contend",
 	"hold-read-contend", "aio-fcntl-toggle", "stress-mix",
+	"aio-dsync-truncate",
 };
 
 /* stress-mix: process j plays role j % S_NR. */
@@ -993,6 +1004,75 @@ static void aio_loop(const struct opts *o, struct tally *t,
 	free(bufs);
 }
 
+#define DT_SIZE	(1 << 20)	/* aio-dsync-truncate: the file's size between rounds */
+
+/*
+ * aio-dsync-truncate: each round submits one AIO O_DIRECT|O_DSYNC write at
+ * offset 0, shrinks the file to half while it is in flight, reaps it and
+ * grows the file back. One process: the truncating task is the submitter.
+ */
+static int dsync_truncate(const struct opts *o)
+{
+	struct tally t = { .role = "aio-dsync-truncate", .ms_key = "run_ms" };
+	struct iocb cb = { .aio_lio_opcode = IOCB_CMD_PWRITE }, *cbp = &cb;
+	struct io_event ev;
+	aio_context_t ctx = 0;
+	double t0;
+	void *buf;
+	long n;
+	int fd;
+
+	fd = open_target(o, O_RDWR | O_DIRECT | O_DSYNC, &t);
+	if (fd < 0)
+		return EXIT_IO;
+	buf = alloc_buf(o, o->bs);
+	if (!buf || sys_io_setup(1, &ctx)) {
+		if (buf)
+			fail(o, errno, "io_setup");
+		close(fd);
+		free(buf);
+		return EXIT_IO;
+	}
+	cb.aio_fildes = fd;
+	cb.aio_buf = (uintptr_t)buf;
+	cb.aio_nbytes = o->bs;
+	cb.aio_offset = o->offset;
+	t0 = now_ms();
+	for (unsigned long i = 0; i < o->count && !t.errors; i++) {
+		if (ftruncate(fd, DT_SIZE)) {
+			fail(o, errno, "ftruncate to %d", DT_SIZE);
+			t.errors++;
+			break;
+		}
+		if (sys_io_submit(ctx, 1, &cbp) != 1) {
+			fail(o, errno, "io_submit");
+			t.errors++;
+			break;
+		}
+		/* the write is in flight: this waits for it in inode_dio_wait, holding i_rwsem */
+		if (ftruncate(fd, DT_SIZE / 2)) {
+			fail(o, errno, "ftruncate to %d", DT_SIZE / 2);
+			t.errors++;
+		}
+		do
+			n = sys_io_getevents(ctx, 1, 1, &ev);
+		while (n < 0 && errno == EINTR);
+		if (n != 1) {
+			fail(o, n < 0 ? errno : EIO, "io_getevents");
+			t.errors++;
+			break;
+		}
+		errno = ev.res < 0 ? -ev.res : 0;
+		account(o, &t, ev.res < 0 ? -1 : ev.res, o->offset, false);
+	}
+	t.ms = now_ms() - t0;
+	if (sys_io_destroy(ctx)) {
+		fail(o, errno, "io_destroy");
+		t.errors++;
+	}
+	return finish(o, &t, fd, buf);
+}
+
 /* aio-fcntl-toggle: an AIO writer on the shared open file description. */
 static int toggle_writer(const struct opts *o, struct gate *g, unsigned long j)
 {
@@ -1191,6 +1271,8 @@ int main(int argc, char **argv)
 		return run_toggle(&o);
 	case C_STRESS_MIX:
 		return run_group(&o, stress_child, o.jobs);
+	case C_AIO_DSYNC_TRUNCATE:
+		return dsync_truncate(&o);
 	case C_HOLD:
 		return holder_run(&o, -1);
 	default:

@@ -128,6 +128,8 @@ run_diolock() {
 	set -- /vm/bin/workload "$OUT" "$name" "$@"
 	# a deadlocked CMD ignores signals: do not wait long for it after --timeout
 	set -- --timeout "$timeout" --kill-after 1 --json "$OUT/report.json" -- "$@"
+	# a scenario's own extra options (set RUN_DIOLOCK_DOT=1 for OUT/report.dot)
+	[ -n "${RUN_DIOLOCK_DOT:-}" ] && set -- --dot "$OUT/report.dot" "$@"
 	# --attach only when a tier was asked for: "auto" lets diolock choose
 	[ "$TIER" = auto ] || set -- --attach "$TIER" "$@"
 	echo "diolock -v check $*"
@@ -184,6 +186,38 @@ proc_state() {
 	echo "$1 (pid $pid): state $(cat "$OUT/$1.state")"
 	[ -s "$OUT/$1.stack" ] && sed 's/^/    /' "$OUT/$1.stack"
 	return 0
+}
+
+# find_task NAME PATTERN: the first task whose kernel stack matches PATTERN
+# (grep -E) becomes NAME (NAME.pid, then proc_state NAME), for tasks the
+# workload did not start itself: a kworker running a DIO completion
+find_task() {
+	local f pid
+	for f in /proc/[0-9]*/stack; do
+		grep -q -E "$2" "$f" 2>/dev/null || continue
+		pid=${f#/proc/}
+		echo "${pid%/stack}" >"$OUT/$1.pid"
+		proc_state "$1"
+		return 0
+	done
+	echo "$1: no task with a stack matching $2"
+	return 0
+}
+
+# livepatch_dio_end_late: patches/0002 in effect (the dio_end_late livepatch,
+# loaded once per boot; it cannot be undone while its deadlock stands)
+livepatch_dio_end_late() {
+	local lp=/sys/kernel/livepatch/dio_end_late i=0
+	[ -d "$lp" ] || insmod /modules/dio_end_late.ko || return 1
+	while [ "$(cat "$lp/transition" 2>/dev/null)" != 0 ] && [ $i -lt 100 ]; do
+		usleep 100000
+		i=$((i + 1))
+	done
+	if [ "$(cat "$lp/enabled" 2>/dev/null)" != 1 ] || [ "$(cat "$lp/transition" 2>/dev/null)" != 0 ]; then
+		echo "livepatch dio_end_late not in effect: enabled $(cat "$lp/enabled" 2>/dev/null), transition $(cat "$lp/transition" 2>/dev/null)"
+		return 1
+	fi
+	echo "livepatch dio_end_late in effect: iomap_dio_complete() ends the DIO after its fsync"
 }
 
 # One line of /vm/plan per run: SLOT NAME TIER BTRFS.

@@ -7,6 +7,8 @@
 #   $VM_CACHE/busybox/VERSION/busybox      from busybox-static
 #   $VM_CACHE/btrfs-faulty/KVER-HASH/      btrfs.ko with patches/0001-*.patch applied
 #   $VM_CACHE/abba/KVER-HASH/              the ABBA test module
+#   $VM_CACHE/dio_end_late/KVER-HASH/      livepatch: iomap_dio_complete() with
+#                                          patches/0002-*.patch applied
 #
 # HASH covers the inputs (patch or module source, kernel package version), so
 # editing the patch rebuilds the module and nothing stale is ever used.
@@ -225,10 +227,11 @@ _vm_kbuild() {
 	fi
 }
 
+# vm_patch_file [N]: patches/000N-*.patch (default 1)
 vm_patch_file() {
-	local p
-	p=$(find "$REPO/patches" -maxdepth 1 -name '0001-*.patch' 2>/dev/null | sort | head -1)
-	[ -n "$p" ] || vm_die "no patches/0001-*.patch"
+	local p n=${1:-1}
+	p=$(find "$REPO/patches" -maxdepth 1 -name "000$n-*.patch" 2>/dev/null | sort | head -1)
+	[ -n "$p" ] || vm_die "no patches/000$n-*.patch"
 	echo "$p"
 }
 
@@ -291,6 +294,45 @@ _vm_abba() {
 }
 vm_abba() { vm_locked _vm_abba; }
 
+vm_dio_end_late_dir() {
+	local h
+	h=$({
+		cat "$VM_DIR"/modules/dio_end_late/* "$(vm_patch_file 2)"
+		echo "$KVER $KPKGVER"
+	} | sha256sum | cut -c1-16)
+	echo "$VM_CACHE/dio_end_late/$KVER-$h"
+}
+
+# The livepatch for patches/0002: fs/iomap/direct-io.c from Debian's
+# linux-source-6.1, the patch applied, the two functions it changes
+# extracted into dio_complete.h (modules/dio_end_late/extract.sh), built.
+_vm_dio_end_late() {
+	local out tmp patch src
+	out=$(vm_dio_end_late_dir)
+	[ -f "$out/dio_end_late.ko" ] && return 0
+	patch=$(vm_patch_file 2)
+	tmp=$(mktemp -d /tmp/diolock-vm-lp.XXXXXX)
+	vm_log "building the dio_end_late livepatch ($(basename "$patch")) against linux-headers-$KVER"
+	tar -xJf /usr/src/linux-source-6.1.tar.xz -C "$tmp" linux-source-6.1/fs/iomap/direct-io.c ||
+		{ rm -rf "$tmp"; vm_die "cannot extract fs/iomap/direct-io.c from /usr/src/linux-source-6.1.tar.xz"; }
+	src=$tmp/linux-source-6.1
+	if ! (cd "$src" && patch -p1 --forward --batch --quiet <"$patch"); then
+		rm -rf "$tmp"
+		vm_die "$(basename "$patch") does not apply to linux-source-6.1 $KPKGVER"
+	fi
+	mkdir -p "$tmp/lp"
+	cp "$VM_DIR"/modules/dio_end_late/* "$tmp/lp/"
+	sh "$tmp/lp/extract.sh" "$src/fs/iomap/direct-io.c" >"$tmp/lp/dio_complete.h" ||
+		{ rm -rf "$tmp"; vm_die "extracting iomap_dio_complete() from the patched source failed"; }
+	(_vm_kbuild "$tmp/lp") || { rm -rf "$tmp"; exit 2; }
+	strip --strip-debug "$tmp/lp/dio_end_late.ko" || vm_die "strip --strip-debug dio_end_late.ko"
+	mkdir -p "$out.tmp"
+	cp "$tmp/lp/dio_end_late.ko" "$tmp/lp/dio_complete.h" "$patch" "$out.tmp/"
+	rm -rf "$out" "$tmp"
+	mv "$out.tmp" "$out"
+}
+vm_dio_end_late() { vm_locked _vm_dio_end_late; }
+
 # The modules the guest loads, dependencies first, one path a line.
 vm_module_list() {
 	local root=$VM_CACHE/kernel/$KVER/root
@@ -323,6 +365,7 @@ vm_prepare() {
 	vm_busybox
 	vm_faulty_btrfs
 	vm_abba
+	vm_dio_end_late
 	if [ -n "${DIOLOCK_VM_BIN:-}" ]; then
 		STATIC_DIR=$DIOLOCK_VM_BIN
 	else

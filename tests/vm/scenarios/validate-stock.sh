@@ -21,5 +21,14 @@ expect() {
 		grep -q "^DIO writes below EOF on btrfs take i_rwsem shared .* n/a .*dio_submit hook is unavailable" \
 			"$D/report.txt" || fail "below-EOF invariant should say why it is n/a: $(grep 'below EOF' "$D/report.txt")"
 	fi
+	# the AIO+truncate workload ran to the end: judged where inode_dio_wait is seen
+	case $SEEN in
+	fentry | kprobe)
+		grep -q "^no DIO-completion vs fallocate/truncate deadlock cycle .* pass" "$D/report.txt" ||
+			fail "the deadlock-cycle invariant should pass: $(grep 'deadlock cycle' "$D/report.txt")" ;;
+	*)
+		grep -q "^no DIO-completion vs fallocate/truncate deadlock cycle .* n/a .*needs inode_dio_wait" "$D/report.txt" ||
+			fail "the deadlock-cycle invariant should be n/a with its reason: $(grep 'deadlock cycle' "$D/report.txt")" ;;
+	esac
 	return 0
 }
