@@ -261,8 +261,10 @@ static __always_inline int on_dio_complete(void *ctx, struct kiocb *iocb, int er
 	tc = dl_ctx(false);
 	d = own_dio(tc, inode);
 	classified = tc && tc->complete_classified;
-	if (tc)
+	if (tc) {
 		tc->complete_classified = 0;
+		tc->completing = 0;
+	}
 	dl_dio_count(id.fsid, DL_DIO_COMPLETED);
 	hold = completion_hold(inode, id.fsid, d, &st, btf);
 	if (hold != DL_HOLD_NO)
@@ -353,6 +355,10 @@ static __always_inline int on_dio_complete_begin(void *ctx, struct iomap_dio *di
 		return 0;
 	need_sync = BPF_CORE_READ(dio, flags) & IOMAP_DIO_NEED_SYNC;
 	stub = dl_stub_set();
+	/* a wait inside this completion's fsync says so (DL_F_COMPLETING) */
+	tc = need_sync && !events_off ? dl_ctx(true) : NULL;
+	if (tc)
+		tc->completing = (__u64)inode;
 	if (stream_all) {
 		e = dl_reserve_inode(DL_EV_DIO_COMPLETE_BEGIN, inode);
 		if (!e)
@@ -366,7 +372,8 @@ static __always_inline int on_dio_complete_begin(void *ctx, struct iomap_dio *di
 	}
 	if (events_off && !fold_all)
 		return 0;
-	tc = dl_ctx(true);
+	if (!tc)
+		tc = dl_ctx(true);
 	d = own_dio(tc, inode);
 	hold = completion_hold(inode, id.fsid, d, &st, false);
 	if (hold == DL_HOLD_NO)

@@ -204,6 +204,7 @@ struct dl_task_ctx {
 	__u8 complete_classified;	/* iomap_dio_complete entry judged this completion */
 	__u8 drain_emitted;		/* the inode_dio_wait in progress crossed as a record */
 	__u8 pad2[6];
+	__u64 completing;	/* inode of the fsyncing iomap_dio_complete() this task is in */
 	__u64 stat_dio_ts;	/* stat: submission time of the sync DIO in progress */
 	__s32 stat_dio_stack;
 	__u8 stat_dio_read_held;

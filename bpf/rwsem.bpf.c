@@ -64,6 +64,10 @@ static __always_inline int on_wait_begin(void *ctx, void *lock, unsigned int fla
 		}
 		e->arg = flags;
 		e->flags |= (flags & LCB_F_READ) ? DL_F_WAIT_READ : DL_F_WAIT_WRITE;
+		if (tc->completing == (__u64)inode) {
+			e->flags |= DL_F_COMPLETING;
+			e->len = (__u32)BPF_CORE_READ(inode, i_dio_count.counter);
+		}
 		dl_stack(ctx, e);
 		w->ts = e->hdr.ts_ns;
 		w->stack_id = e->stack_id;

@@ -30,6 +30,7 @@ struct an_suspect {
 	__u32 tids[AN_MAX_MEMBERS];
 	__u64 locks[AN_MAX_MEMBERS];
 	__u64 since[AN_MAX_MEMBERS];
+	bool exact[AN_MAX_MEMBERS];	/* the holder edge out of each wait is certain */
 	int n;
 };
 
@@ -70,10 +71,13 @@ struct an_task {
 	__u64 wait_since;
 	__s32 wait_stack;
 	bool wait_reported;
+	bool in_cycle;		/* this wait is in a reported deadlock_cycle: no long_wait_chain too */
 	/* exact holds, from acquisition tracking */
 	__u64 held[DL_MAX_HELD];
 	__u8 held_mode[DL_MAX_HELD];
 	__u8 last_type;		/* what it did last: for wait-chain roots */
+	/* the drain it holds while its completion waits in fsync (DL_F_COMPLETING) */
+	__u64 completion_drain;
 	struct an_suspect *suspect;	/* NULL, or an inferred finding awaiting confirmation */
 };
 
@@ -529,6 +533,11 @@ static const char NOTE_CYCLE[] = "each task waits for a lock the next one holds"
 static const char NOTE_CYCLE_INFERRED[] =
 	"each task waits for a lock the next one holds (a holder is inferred from hints; "
 	"confirmed: every wait stayed unbroken for the confirmation interval)";
+static const char NOTE_CYCLE_DIO_END_LATE[] =
+	"a DIO completion waits in its fsync for an i_rwsem whose holder waits in inode_dio_wait for "
+	"DIOs that completion still counts (inode_dio_end after generic_write_sync: the seed series' "
+	"patch 04/15 undone); its hold on the DIO count is inferred from i_dio_count, confirmed: "
+	"every wait stayed unbroken for the confirmation interval";
 static const char NOTE_BTRFS_DEADLOCK[] =
 	"btrfs_sync_file in this completion takes the i_rwsem its own task holds: deadlock";
 
@@ -560,7 +569,8 @@ static void suspect_confirm(struct analyzer *an, struct an_task *t, __u64 now)
 		for (int i = 0; i < s->n; i++) {
 			struct an_task *m = task_get(an, s->tids[i], false);
 
-			member_of(&v->members[i], m, lock_get(an, s->locks[i], false), now, false);
+			member_of(&v->members[i], m, lock_get(an, s->locks[i], false), now, s->exact[i]);
+			m->in_cycle = true;
 		}
 	}
 	suspect_drop(an, t, false);
@@ -709,11 +719,15 @@ static void check_cycle(struct analyzer *an, struct an_task *t, struct an_lock *
 		all_exact &= exact[i];
 	if (!all_exact) {
 		/* a holder edge rests on a hint: the cycle must last to be one */
+		const char *note = NOTE_CYCLE_INFERRED;
 		struct an_suspect *s;
 
 		if (t->suspect)
 			return;
-		s = suspect_new(an, t, AN_DEADLOCK_CYCLE, e, t->wait_mode, NOTE_CYCLE_INFERRED);
+		for (int i = 0; i < n; i++)
+			if (path[i]->completion_drain)
+				note = NOTE_CYCLE_DIO_END_LATE;
+		s = suspect_new(an, t, AN_DEADLOCK_CYCLE, e, t->wait_mode, note);
 		if (!s)
 			return;
 		s->n = n;
@@ -721,6 +735,7 @@ static void check_cycle(struct analyzer *an, struct an_task *t, struct an_lock *
 			s->tids[i] = path[i]->tid;
 			s->locks[i] = path[i]->waiting_on;
 			s->since[i] = path[i]->wait_since;
+			s->exact[i] = exact[i];
 		}
 		return;
 	}
@@ -728,9 +743,11 @@ static void check_cycle(struct analyzer *an, struct an_task *t, struct an_lock *
 	if (!v)
 		return;
 	v->nmembers = n;
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
 		member_of(&v->members[i], path[i], lock_get(an, path[i]->waiting_on, false),
 			  e->hdr.ts_ns, exact[i]);
+		path[i]->in_cycle = true;
+	}
 }
 
 /* ---- predictive lock order ---- */
@@ -856,7 +873,8 @@ static void check_long_waits(struct analyzer *an, __u64 now)
 
 		if (t->suspect)
 			suspect_confirm(an, t, now);
-		if (!t->waiting_on || t->wait_reported || now < t->wait_since + an->long_wait_ns)
+		/* a wait already in a deadlock_cycle is not news as a long wait */
+		if (!t->waiting_on || t->wait_reported || t->in_cycle || now < t->wait_since + an->long_wait_ns)
 			continue;
 		t->wait_reported = true;
 		l = lock_get(an, t->waiting_on, false);
@@ -889,6 +907,18 @@ static void check_long_waits(struct analyzer *an, __u64 now)
 			cur = task_get(an, h[0], false);
 			if (cur == t)
 				break;
+			if (!cur && viol->nmembers < AN_MAX_MEMBERS) {
+				/* a root holder no hook of this tier saw (only the lock's owner names it) */
+				struct an_member *m = &viol->members[viol->nmembers++];
+
+				memset(m, 0, sizeof(*m));
+				m->tid = h[0];
+				m->stack_id = -1;
+				m->exact = exact;
+				snprintf(viol->detail, sizeof(viol->detail),
+					 "root holder tid %u: known only as the lock's owner, no record of its own", h[0]);
+				break;
+			}
 			if (cur && !cur->waiting_on) {
 				/* the root holder: say what it last did */
 				if (viol->nmembers < AN_MAX_MEMBERS)
@@ -1178,9 +1208,37 @@ static void start_wait(struct analyzer *an, struct an_task *t, struct an_lock *l
 	t->wait_since = e->hdr.ts_ns;
 	t->wait_stack = e->stack_id;
 	t->wait_reported = false;
+	t->in_cycle = false;
 	l->waiters++;
 	order_edges(an, t, l, e);
 	check_cycle(an, t, l, e);
+}
+
+/*
+ * A completion that fsyncs waits on its inode's i_rwsem while i_dio_count is
+ * not zero: it may not have ended its own DIO yet (iomap since 5.10 ends it
+ * before the fsync; patch 04/15 undone, after), so a truncate or fallocate
+ * in inode_dio_wait may be waiting for it. Inferred: the count may be other
+ * DIOs', which end by themselves; a cycle through this edge must last.
+ */
+static void completion_holds_drain(struct analyzer *an, struct an_task *t, const struct dl_event *e)
+{
+	struct an_lock *drain;
+
+	if (t->completion_drain) {
+		reg_del(lock_get(an, t->completion_drain, false), t->tid);
+		t->completion_drain = 0;
+	}
+	if (!(e->flags & DL_F_COMPLETING) || !e->len)
+		return;
+	drain = lock_get(an, drain_id(e->lock_addr), true);
+	if (!drain)
+		return;
+	memcpy(drain->fs, e->fs, DL_FS_LEN);
+	drain->dev = e->dev;
+	drain->ino = e->ino;
+	reg_add(drain, t->tid, DL_LOCK_READ, false);
+	t->completion_drain = drain->id;
 }
 
 static void end_wait(struct analyzer *an, struct an_task *t)
@@ -1189,6 +1247,10 @@ static void end_wait(struct analyzer *an, struct an_task *t)
 
 	if (l && l->waiters)
 		l->waiters--;
+	if (t->completion_drain) {
+		reg_del(lock_get(an, t->completion_drain, false), t->tid);
+		t->completion_drain = 0;
+	}
 	t->waiting_on = 0;
 	suspect_drop(an, t, true);
 }
@@ -1233,6 +1295,7 @@ static void on_wait_begin(struct analyzer *an, struct an_task *t, struct an_lock
 	}
 	if (!l)
 		return;
+	completion_holds_drain(an, t, e);
 	start_wait(an, t, l, e, wants_write ? DL_LOCK_WRITE : DL_LOCK_READ);
 	if (!self || exact)
 		return;

@@ -182,8 +182,12 @@ static void text_member(FILE *f, const struct dl_report *r, const struct an_viol
 			m->pid, m->tid, m->comm, m->wait_ns / 1e6, an_lock_mode_name(m->mode),
 			an_lock_kind_name(m->lock_kind), m->fs, dev, (uint64_t)m->ino,
 			m->exact ? "" : " (holder inferred)");
+	else if (!m->pid)
+		fprintf(f, "      tid %u holds it; no record of it came (what it waits for, if anything, is unseen)\n",
+			m->tid);
 	else
-		fprintf(f, "      pid %u tid %u (%.16s) holds it and is not waiting\n", m->pid, m->tid, m->comm);
+		fprintf(f, "      pid %u tid %u (%.16s) holds it; not seen waiting since its last wait%s\n", m->pid,
+			m->tid, m->comm, m->stack_id >= 0 ? ", at:" : "");
 	text_stack(f, r, m->stack_id);
 }
 
@@ -597,8 +601,9 @@ static void dot_violation(FILE *f, int cluster, const struct an_violation *v)
 			an_lock_mode_name(m->mode), m->wait_ns / 1e6, cycle ? ", color=red" : "");
 		/* held by the next member: the one it waits for */
 		if (i + 1 < v->nmembers || cycle)
-			fprintf(f, "    %s -> c%d_t%u [label=\"held by\"%s];\n", lock, cluster,
-				v->members[(i + 1) % v->nmembers].tid, cycle ? ", color=red" : "");
+			fprintf(f, "    %s -> c%d_t%u [label=\"held by%s\"%s%s];\n", lock, cluster,
+				v->members[(i + 1) % v->nmembers].tid, m->exact ? "" : " (inferred)",
+				cycle ? ", color=red" : "", m->exact ? "" : ", style=dashed");
 	}
 	if (v->kind == AN_SELF_DEADLOCK) {
 		struct an_member m = { .pid = v->pid, .tid = v->tid, .dev = v->dev, .ino = v->ino };

@@ -94,6 +94,13 @@ enum dl_hold {
  * judged (DL_HOLD_READ_HINT when inferred).
  */
 #define DL_F_CLASSIFIED	(1u << 15)
+/*
+ * WAIT_BEGIN: the task is inside iomap_dio_complete() of this same inode,
+ * for a completion that will fsync (function tiers); len holds the inode's
+ * i_dio_count at the wait. Nonzero: a waiter in inode_dio_wait() may be
+ * waiting for this very completion (patch 04/15 undone), or for another DIO.
+ */
+#define DL_F_COMPLETING	(1u << 16)
 
 /* What the rwsem looked like when the event fired. */
 struct dl_rwsem_state {
@@ -126,7 +133,7 @@ struct dl_event {
 	struct dl_rwsem_state lock;
 	__u64 ki_flags;		/* raw iocb->ki_flags */
 	__s64 pos;		/* bytes */
-	__u64 len;		/* bytes */
+	__u64 len;		/* bytes; WAIT_END: ns waited; WAIT_BEGIN with DL_F_COMPLETING: i_dio_count */
 	__s64 ret;		/* return value or error, by type */
 	__u32 flags;		/* DL_F_* */
 	__u32 arg;		/* WAIT_BEGIN: lock:contention_begin flags;
