@@ -49,6 +49,7 @@ static void choose_tier(struct dl_session *s, enum dl_hook_id h, enum dl_tier fo
 	struct dl_hook_state *hs = &s->hooks[h];
 	int leader = dl_hooks[h].leader;
 	struct dl_tier_result res;
+	bool lp_refused = false;
 
 	hs->tier = DL_TIER_NONE;
 	hs->why[0] = '\0';
@@ -75,13 +76,17 @@ static void choose_tier(struct dl_session *s, enum dl_hook_id h, enum dl_tier fo
 	}
 	for (size_t i = 0; i < sizeof(tier_order) / sizeof(tier_order[0]); i++) {
 		enum dl_tier t = tier_order[i];
+		/* a livepatched function gets a kprobe even under --attach fentry (see probe.c) */
+		bool lp_fallback = forced == DL_TIER_FENTRY && t == DL_TIER_KPROBE && lp_refused;
 
-		if (!dl_hook_has_tier(h, t) || !tier_allowed(h, t, forced) || (s->refused[h] & (1u << t)))
+		if (!dl_hook_has_tier(h, t) || (!tier_allowed(h, t, forced) && !lp_fallback) ||
+		    (s->refused[h] & (1u << t)))
 			continue;
 		if (!dl_probe_tier(h, t, &res)) {
 			hs->tier = t;
 			return;
 		}
+		lp_refused |= t == DL_TIER_FENTRY && res.err == -EBUSY;
 		add_why(hs, res.why);
 	}
 	if (!hs->why[0])

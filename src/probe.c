@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <glob.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -203,6 +204,41 @@ static int try_cached(enum dl_tier tier, const char *target)
 	return err;
 }
 
+/*
+ * The enabled livepatch replacing FUNC, into patch: its sysfs directory is
+ * /sys/kernel/livepatch/PATCH/OBJECT/FUNC,SYMPOS. A BPF trampoline on such
+ * a function shares ftrace's IPMODIFY with the livepatch; on Debian's 6.1,
+ * detaching diolock's trampolines with one in place oopsed in BPF
+ * trampoline code (tests/vm, the dio_end_late livepatch). kprobes are safe.
+ */
+static bool livepatch_of(const char *func, char *patch, size_t len)
+{
+	char pat[160], en[320];
+	bool found = false;
+	glob_t g;
+
+	snprintf(pat, sizeof(pat), "/sys/kernel/livepatch/*/*/%s,*", func);
+	if (glob(pat, GLOB_NOSORT, NULL, &g))
+		return false;
+	for (size_t i = 0; i < g.gl_pathc && !found; i++) {
+		char *p = g.gl_pathv[i] + strlen("/sys/kernel/livepatch/"), *slash = strchr(p, '/');
+		FILE *f;
+		int on = 0;
+
+		if (!slash)
+			continue;
+		snprintf(patch, len, "%.*s", (int)(slash - p), p);
+		snprintf(en, sizeof(en), "/sys/kernel/livepatch/%s/enabled", patch);
+		f = fopen(en, "re");
+		if (f && fscanf(f, "%d", &on) == 1 && on)
+			found = true;
+		if (f)
+			fclose(f);
+	}
+	globfree(&g);
+	return found;
+}
+
 int dl_probe_tier(enum dl_hook_id hook, enum dl_tier tier, struct dl_tier_result *res)
 {
 	const struct dl_hook *h = &dl_hooks[hook];
@@ -225,6 +261,12 @@ int dl_probe_tier(enum dl_hook_id hook, enum dl_tier tier, struct dl_tier_result
 		if (tier == DL_TIER_PERF_TP) {
 			snprintf(full, sizeof(full), "%s:%s", h->tp_system, target);
 			target = full;
+		}
+		if (tier == DL_TIER_FENTRY && livepatch_of(target, full, sizeof(full))) {
+			res->err = -EBUSY;
+			snprintf(res->why, sizeof(res->why),
+				 "%s is livepatched (%s): no BPF trampoline next to a livepatch", target, full);
+			return res->err;
 		}
 		err = try_cached(tier, target);
 		if (err) {
