@@ -97,6 +97,10 @@ struct evf_reader {
 	__u32 len;
 	bool cut;		/* the file ends inside a record: cut at offset */
 	__u64 size;		/* bytes in the file, when known */
+	const unsigned char *rec;	/* the current record's bytes: into map, or buf */
+	/* a regular file is read in place (no copy per record); a pipe through buf */
+	const unsigned char *map;
+	size_t map_len;
 	unsigned char buf[EVF_MAX_RECORD];
 };
 

@@ -42,10 +42,15 @@ static int on_stack(struct replay *rp, const unsigned char *p, __u32 len)
 
 static void on_event(struct replay *rp, const unsigned char *p, __u32 len)
 {
-	struct dl_event e = {};
+	struct dl_event e;
 
-	/* a newer diolock's longer records keep this version's prefix */
-	memcpy(&e, p, len < sizeof(e) ? len : sizeof(e));
+	/* a newer diolock's longer records keep this version's prefix; an older one's shorter, zero-filled */
+	if (len >= sizeof(e)) {
+		memcpy(&e, p, sizeof(e));
+	} else {
+		memset(&e, 0, sizeof(e));
+		memcpy(&e, p, len);
+	}
 	if (!dl_filter_match_event(&rp->filter, &e))
 		return;
 	if (rp->trace) {
@@ -85,10 +90,10 @@ int replay_read(struct replay *rp, struct evf_reader *rd, char *err, size_t errl
 					 "at byte %llu", rd->path, (unsigned long long)rd->offset);
 				return -1;
 			}
-			on_event(rp, rd->buf, rd->len);
+			on_event(rp, rd->rec, rd->len);
 			break;
 		case EVF_STACK:
-			if (on_stack(rp, rd->buf, rd->len)) {
+			if (on_stack(rp, rd->rec, rd->len)) {
 				snprintf(err, errlen, "%s: not a usable diolock recording: malformed stack before "
 					 "byte %llu", rd->path, (unsigned long long)rd->offset);
 				return -1;
@@ -98,17 +103,17 @@ int replay_read(struct replay *rp, struct evf_reader *rd, char *err, size_t errl
 			if (rd->len == sizeof(struct dl_fold) && !rp->trace) {
 				struct dl_fold f;
 
-				memcpy(&f, rd->buf, sizeof(f));
+				memcpy(&f, rd->rec, sizeof(f));
 				if (fold_matches(&rp->filter, &f))
 					check_sink_fold(&rp->cs, &f);
 			}
 			break;
 		case EVF_COUNTS:
 			if (rd->len == sizeof(evf_dio_counts))
-				check_sink_counts(&rp->cs, (const void *)rd->buf);
+				check_sink_counts(&rp->cs, (const void *)rd->rec);
 			break;
 		case EVF_TRAILER:
-			if (evf_parse_trailer(rd->buf, rd->len, &rp->trailer, rp->argbuf, sizeof(rp->argbuf),
+			if (evf_parse_trailer(rd->rec, rd->len, &rp->trailer, rp->argbuf, sizeof(rp->argbuf),
 					      rp->argv, REPLAY_MAX_ARGS) < 0) {
 				snprintf(err, errlen, "%s: not a usable diolock recording: malformed trailer",
 					 rd->path);
@@ -117,7 +122,7 @@ int replay_read(struct replay *rp, struct evf_reader *rd, char *err, size_t errl
 			rp->have_trailer = true;
 			break;
 		case EVF_RUN_END:
-			if (evf_parse_run_end(rd->buf, rd->len, &rp->run_end)) {
+			if (evf_parse_run_end(rd->rec, rd->len, &rp->run_end)) {
 				snprintf(err, errlen, "%s: not a usable diolock recording: malformed run end",
 					 rd->path);
 				return -1;
