@@ -223,12 +223,7 @@ static int run(struct check_opts *o)
 	ls.o = o;
 	ls.meta = &meta;
 	ls.json = json.f && json.f != stdout ? &json : NULL;
-	so.filter = &o->run.filter;
-	so.ringbuf_bytes = o->run.ringbuf_bytes;
-	so.forced = o->run.forced;
-	so.btf_path = o->run.btf_path;
-	so.cb = on_event;
-	so.ctx = &ls;
+	dl_session_opts_init(&so, &o->run, on_event, &ls);
 	live.tick = true;
 	live.on_tick = on_tick;
 	live.tick_ctx = &ls;

@@ -387,11 +387,7 @@ int cmd_serve(int argc, char **argv)
 	sc.cs.announce = true;
 	sc.cs.sr.frames = dl_live_frames;
 	sc.cs.sr.ctx = &live;
-	so.filter = &o.run.filter;
-	so.ringbuf_bytes = o.run.ringbuf_bytes;
-	so.forced = o.run.forced;
-	so.cb = on_event;
-	so.ctx = &sc;
+	dl_session_opts_init(&so, &o.run, on_event, &sc);
 	so.stat = true;
 	so.stat_by = o.by;
 	so.events_off = !o.findings;

@@ -284,9 +284,7 @@ int cmd_stat(int argc, char **argv)
 
 	if (argp_parse(&argp, argc, argv, DL_RUN_ARGP_FLAGS, NULL, &o))
 		return DL_EXIT_USAGE;
-	so.filter = &o.run.filter;
-	so.forced = o.run.forced;
-	so.cb = no_event;
+	dl_session_opts_init(&so, &o.run, no_event, NULL);
 	so.stat = true;
 	so.stat_by = o.by;
 	so.events_off = true;

@@ -307,10 +307,7 @@ int cmd_top(int argc, char **argv)
 	tc.pr = pathres_new();
 	if (!tc.pr)
 		return DL_EXIT_USAGE;
-	so.filter = &o.run.filter;
-	so.forced = o.run.forced;
-	so.cb = on_tick;
-	so.ctx = &tc;
+	dl_session_opts_init(&so, &o.run, on_tick, &tc);
 	so.stat = true;
 	so.stat_by = DL_BY_INODE;
 	so.events_off = true;

@@ -78,13 +78,8 @@ int cmd_trace(int argc, char **argv)
 		return DL_EXIT_USAGE;
 	tc.sr.frames = dl_live_frames;
 	tc.sr.ctx = &live;
-	so.filter = &o.run.filter;
-	so.ringbuf_bytes = o.run.ringbuf_bytes;
-	so.forced = o.run.forced;
-	so.btf_path = o.run.btf_path;
-	so.cb = on_event;
+	dl_session_opts_init(&so, &o.run, on_event, &tc);
 	so.stream_all = true;
-	so.ctx = &tc;
 	live.timeout_s = o.run.timeout_s;
 	live.kill_after_s = o.run.kill_after_s;
 	/* the header before CMD runs, so CMD's own output cannot come first */

@@ -511,12 +511,7 @@ int cmd_validate(int argc, char **argv)
 	vc.cs.announce = true;
 	vc.cs.sr.frames = dl_live_frames;
 	vc.cs.sr.ctx = &live;
-	so.filter = &o.run.filter;
-	so.ringbuf_bytes = o.run.ringbuf_bytes;
-	so.forced = o.run.forced;
-	so.btf_path = o.run.btf_path;
-	so.cb = on_event;
-	so.ctx = &vc;
+	dl_session_opts_init(&so, &o.run, on_event, &vc);
 	/* invariant 3 judges every DIO write's submission: all records cross, as in trace */
 	so.stream_all = true;
 	live.tick = true;

@@ -186,3 +186,14 @@ int dl_live_frames(void *live, __s32 stack_id, char frames[][128], int max)
 	}
 	return out;
 }
+
+void dl_session_opts_init(struct dl_session_opts *so, const struct dl_run_opts *run, dl_event_fn cb, void *ctx)
+{
+	memset(so, 0, sizeof(*so));
+	so->filter = &run->filter;
+	so->ringbuf_bytes = run->ringbuf_bytes;
+	so->forced = run->forced;
+	so->btf_path = run->btf_path;
+	so->cb = cb;
+	so->ctx = ctx;
+}

@@ -9,6 +9,7 @@
 #ifndef DIOLOCK_LIVE_H
 #define DIOLOCK_LIVE_H
 
+#include "cli.h"
 #include "loader.h"
 #include "runcmd.h"
 
@@ -31,6 +32,11 @@ struct dl_live {
 	void *tick_ctx;
 };
 
+/*
+ * What every live command takes from its common options (the filters,
+ * --attach, --btf, --ringbuf-size), in one place so no command drops one.
+ */
+void dl_session_opts_init(struct dl_session_opts *so, const struct dl_run_opts *run, dl_event_fn cb, void *ctx);
 int dl_live_start(struct dl_live *l, const struct dl_session_opts *o, char *const *argv,
 		  char *err, size_t errlen);
 void dl_live_run(struct dl_live *l);

@@ -68,6 +68,13 @@ test_btf_option() {
 	"$DIOLOCK" check --btf "$T/nope.btf" --timeout 0.5 >/dev/null 2>"$T/err"
 	expect_eq "$?" 2 "missing BTF file"
 	grep -q "cannot read the BTF file" "$T/err" || fail "message: $(cat "$T/err")"
+	# every live command passes --btf on (stat, top and serve once dropped it)
+	for c in "stat --timeout 0.5" "top --timeout 0.5" "serve --listen 127.0.0.1:0 --timeout 0.5" "trace --timeout 0.5"; do
+		# shellcheck disable=SC2086 # the command and its options
+		"$DIOLOCK" $c --btf "$T/nope.btf" >/dev/null 2>"$T/err" </dev/null
+		expect_eq "$?" 2 "$c with a missing BTF file"
+		grep -q "cannot read the BTF file" "$T/err" || fail "$c --btf: $(cat "$T/err")"
+	done
 }
 
 run_test test_flood_is_counted
