@@ -272,6 +272,19 @@ static __u64 drain_id(__u64 rwsem)
 	return rwsem | 1;	/* i_rwsem is 8-byte aligned: bit 0 is free */
 }
 
+/* The in-flight DIO of the record's inode, as a lock, named after that inode. */
+static struct an_lock *drain_of(struct analyzer *an, const struct dl_event *e)
+{
+	struct an_lock *drain = lock_get(an, drain_id(e->lock_addr), true);
+
+	if (drain) {
+		memcpy(drain->fs, e->fs, DL_FS_LEN);
+		drain->dev = e->dev;
+		drain->ino = e->ino;
+	}
+	return drain;
+}
+
 /*
  * Could a task other than the suspect hold the lock it waits for? Yes when
  * the lock is not read-held at all, or when its reader hint names a task
@@ -967,13 +980,9 @@ static void on_dio_begin(struct analyzer *an, struct an_task *t, const struct dl
 		if (l)
 			reg_add(l, t->tid, t->dio_hold, false);
 	}
-	drain = lock_get(an, drain_id(e->lock_addr), true);
-	if (drain) {
-		memcpy(drain->fs, e->fs, DL_FS_LEN);
-		drain->dev = e->dev;
-		drain->ino = e->ino;
+	drain = drain_of(an, e);
+	if (drain)
 		reg_add(drain, t->tid, DL_LOCK_READ, false);
-	}
 }
 
 static void dio_end(struct analyzer *an, struct an_task *t)
@@ -1221,22 +1230,24 @@ static void start_wait(struct analyzer *an, struct an_task *t, struct an_lock *l
  * in inode_dio_wait may be waiting for it. Inferred: the count may be other
  * DIOs', which end by themselves; a cycle through this edge must last.
  */
+static void completion_drain_end(struct analyzer *an, struct an_task *t)
+{
+	if (!t->completion_drain)
+		return;
+	reg_del(lock_get(an, t->completion_drain, false), t->tid);
+	t->completion_drain = 0;
+}
+
 static void completion_holds_drain(struct analyzer *an, struct an_task *t, const struct dl_event *e)
 {
 	struct an_lock *drain;
 
-	if (t->completion_drain) {
-		reg_del(lock_get(an, t->completion_drain, false), t->tid);
-		t->completion_drain = 0;
-	}
+	completion_drain_end(an, t);
 	if (!(e->flags & DL_F_COMPLETING) || !e->len)
 		return;
-	drain = lock_get(an, drain_id(e->lock_addr), true);
+	drain = drain_of(an, e);
 	if (!drain)
 		return;
-	memcpy(drain->fs, e->fs, DL_FS_LEN);
-	drain->dev = e->dev;
-	drain->ino = e->ino;
 	reg_add(drain, t->tid, DL_LOCK_READ, false);
 	t->completion_drain = drain->id;
 }
@@ -1247,10 +1258,7 @@ static void end_wait(struct analyzer *an, struct an_task *t)
 
 	if (l && l->waiters)
 		l->waiters--;
-	if (t->completion_drain) {
-		reg_del(lock_get(an, t->completion_drain, false), t->tid);
-		t->completion_drain = 0;
-	}
+	completion_drain_end(an, t);
 	t->waiting_on = 0;
 	suspect_drop(an, t, true);
 }
@@ -1325,12 +1333,9 @@ static void on_drain_begin(struct analyzer *an, struct an_task *t, const struct 
 	/* i_dio_count already 0: inode_dio_wait returns at once */
 	if (!e->arg)
 		return;
-	drain = lock_get(an, drain_id(e->lock_addr), true);
+	drain = drain_of(an, e);
 	if (!drain)
 		return;
-	memcpy(drain->fs, e->fs, DL_FS_LEN);
-	drain->dev = e->dev;
-	drain->ino = e->ino;
 	start_wait(an, t, drain, e, DL_LOCK_WRITE);
 }
 
