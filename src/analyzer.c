@@ -776,6 +776,8 @@ static int class_of(struct analyzer *an, const struct an_lock *l)
 	if (an->nclasses == AN_MAX_CLASSES)
 		return -1;
 	snprintf(an->classes[an->nclasses], sizeof(an->classes[0]), "%s", name);
+	an->class_kind[an->nclasses] = l->kind;
+	memcpy(an->class_fs[an->nclasses], l->fs, DL_FS_LEN);
 	return an->nclasses++;
 }
 
@@ -843,7 +845,9 @@ static void order_edge(struct analyzer *an, struct an_task *t, const struct an_l
 		memcpy(m->comm, ce->comm, DL_COMM_LEN);
 		m->stack_id = ce->stack_id;
 		m->exact = exact;
-		snprintf(m->fs, sizeof(m->fs), "%s", an->classes[cls[i]]);
+		/* the class it leads to: kind and filesystem, printed as "kind[fs]" */
+		m->lock_kind = an->class_kind[cls[i]];
+		memcpy(m->fs, an->class_fs[cls[i]], DL_FS_LEN);
 		prev = cls[i];
 	}
 }

@@ -128,7 +128,9 @@ struct analyzer {
 	size_t nfallbacks;
 	struct table tasks;		/* tid -> struct an_task */
 	struct table locks;		/* lock id -> struct an_lock */
-	char classes[AN_MAX_CLASSES][32];
+	char classes[AN_MAX_CLASSES][32];	/* "kind[fs]", for details */
+	__u8 class_kind[AN_MAX_CLASSES];	/* enum an_lock_kind */
+	char class_fs[AN_MAX_CLASSES][DL_FS_LEN];
 	int nclasses;
 	struct an_class_edge order[AN_MAX_CLASSES][AN_MAX_CLASSES];
 	__u64 last_ts;

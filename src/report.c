@@ -169,14 +169,22 @@ static void text_stack(FILE *f, const struct dl_report *r, __s32 stack_id)
 		fprintf(f, "        %s\n", frames[i]);
 }
 
+/* A lock_order_inversion member's lock class: "i_rwsem[ext4]", "dio_drain[btrfs]". */
+static const char *member_class(const struct an_member *m, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s[%.16s]", an_lock_kind_name(m->lock_kind), m->fs);
+	return buf;
+}
+
 static void text_member(FILE *f, const struct dl_report *r, const struct an_violation *v,
 			const struct an_member *m)
 {
-	char dev[16];
+	char dev[16], cls[40];
 
 	dl_fmt_dev(m->dev, dev, sizeof(dev));
 	if (v->kind == AN_LOCK_ORDER)
-		fprintf(f, "      -> %s first by pid %u tid %u (%.16s) at:\n", m->fs, m->pid, m->tid, m->comm);
+		fprintf(f, "      -> %s first by pid %u tid %u (%.16s) at:\n", member_class(m, cls, sizeof(cls)),
+			m->pid, m->tid, m->comm);
 	else if (m->ino)
 		fprintf(f, "      pid %u tid %u (%.16s) waits %.3f ms to %s %s of %s %s ino %" PRIu64 "%s\n",
 			m->pid, m->tid, m->comm, m->wait_ns / 1e6, an_lock_mode_name(m->mode),
@@ -301,7 +309,9 @@ static void json_member(struct json *j, const struct dl_report *r, const struct 
 	json_kv_u64(j, "tid", m->tid);
 	json_kv_str(j, "comm", m->comm);
 	if (v->kind == AN_LOCK_ORDER) {
-		json_kv_str(j, "to_class", m->fs);
+		char cls[40];
+
+		json_kv_str(j, "to_class", member_class(m, cls, sizeof(cls)));
 	} else if (m->ino) {
 		dl_fmt_dev(m->dev, dev, sizeof(dev));
 		json_key(j, "waits_for");

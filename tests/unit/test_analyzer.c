@@ -702,6 +702,20 @@ static void lock_order_inversion(void)
 		CHECK(strstr(v->detail, "dio_drain[btrfs] -> i_rwsem[btrfs] -> dio_drain[btrfs]") != NULL);
 		CHECK(v->nmembers == 2 && v->members[1].tid == 120);
 	}
+	if (v) {
+		/* the class each edge leads to, whole in the JSON ("dio_drain[btrfs]" is 16 characters) */
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&buf, &len);
+		struct dl_hook_state hooks[DL_HOOK_MAX] = {};
+		struct dl_report r = { .an = &an, .hooks = hooks };
+
+		dl_report_json(f, &r);
+		fclose(f);
+		CHECK(strstr(buf, "\"to_class\":\"dio_drain[btrfs]\"") != NULL);
+		CHECK(strstr(buf, "\"to_class\":\"i_rwsem[btrfs]\"") != NULL);
+		free(buf);
+	}
 	an_fini(&an);
 }
 
