@@ -9,7 +9,11 @@ CC        ?= cc
 BPFTOOL   ?= bpftool
 PREFIX    ?= /usr/local
 DESTDIR   ?=
-ARCH      := x86
+# the BPF target arch (vmlinux.h, PT_REGS): only x86-64 is built and tested
+ARCH      := $(patsubst x86_64,x86,$(shell uname -m))
+ifneq ($(ARCH),x86)
+$(error diolock builds for x86-64 only (uname -m says $(shell uname -m)): bpf/vmlinux.h and the kprobe programs are x86-64's)
+endif
 Q         := $(if $(V),,@)
 MSG        = $(if $(V),@true,@printf '  %-8s %s\n')
 
@@ -49,7 +53,7 @@ PURE_OBJS := $(addprefix $(OUTPUT)/src/,analyzer.o table.o json.o filter.o ksyms
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 
-.PHONY: all clean deps test demo install vmlinux golden lint unit-bins soak
+.PHONY: check-unit check-integ check-vm all clean deps test demo install vmlinux golden lint unit-bins soak
 all: $(OUTPUT)/diolock $(OUTPUT)/diowork
 
 $(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/src $(OUTPUT)/tests:
@@ -152,6 +156,15 @@ unit-bins: $(UNIT_BINS) $(OUTPUT)/diolock
 test: all $(UNIT_BINS) $(OUTPUT)/fuzz/fuzz_replay $(OUTPUT)/fuzz/fuzz_cli
 	$(Q)$(MAKE) --no-print-directory OUTPUT=$(OUTPUT)/san SANITIZE=1 unit-bins
 	$(Q)tests/run $(OUTPUT)
+
+# One layer at a time: check-unit needs no root; check-integ and check-vm do.
+check-unit: all $(UNIT_BINS) $(OUTPUT)/fuzz/fuzz_replay $(OUTPUT)/fuzz/fuzz_cli
+	$(Q)$(MAKE) --no-print-directory OUTPUT=$(OUTPUT)/san SANITIZE=1 unit-bins
+	$(Q)DIOLOCK_TEST_LAYERS=unit tests/run $(OUTPUT)
+check-integ: all
+	$(Q)DIOLOCK_TEST_LAYERS=integ tests/run $(OUTPUT)
+check-vm: all
+	$(Q)DIOLOCK_TEST_LAYERS=vm tests/run $(OUTPUT)
 
 # The long soak: ten minutes of mixed workload under one `check` (make test runs 60 s).
 soak: all

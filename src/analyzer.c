@@ -950,15 +950,6 @@ static void check_long_waits(struct analyzer *an, __u64 now)
 	}
 }
 
-void an_tick(struct analyzer *an, __u64 now_ns)
-{
-	struct dl_event e = {};
-
-	e.hdr.type = DL_EV_TICK;
-	e.hdr.size = sizeof(e);
-	e.hdr.ts_ns = now_ns;
-	an_feed(an, &e);
-}
 
 /* ---- per record ---- */
 
@@ -997,8 +988,6 @@ static void dio_end(struct analyzer *an, struct an_task *t)
 	reg_del(lock_get(an, t->dio_lock, false), t->tid);
 	reg_del(lock_get(an, drain_id(t->dio_lock), false), t->tid);
 }
-
-static void on_sync_begin(struct analyzer *an, struct an_task *t, const struct dl_event *e);
 
 /*
  * An async submission returned -EIOCBQUEUED: the submitter unlocked and went

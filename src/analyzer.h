@@ -150,7 +150,6 @@ void an_feed(struct analyzer *an, const struct dl_event *e);
 /* Occurrences BPF counted in a fold slot (f->count is the increment since the last one). */
 void an_fold(struct analyzer *an, const struct dl_fold *f);
 /* Time passes without records (live mode): checks long waits up to now_ns. */
-void an_tick(struct analyzer *an, __u64 now_ns);
 void an_fini(struct analyzer *an);
 
 const char *an_kind_name(enum an_kind k);

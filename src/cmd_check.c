@@ -110,8 +110,10 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 		o->fail_on_set = true;
 		return fail_on_opt_parse(arg, state, &o->fail_on);
 	case ARGP_KEY_END:
-		if (o->record_cmd && !o->record_path)
+		if (o->record_cmd && !o->record_path) {
 			argp_error(state, "the recording needs a file: -o FILE");
+			return EINVAL;
+		}
 		return 0;
 	default:
 		return dl_run_opt_parse(key, arg, state, &o->run);

@@ -88,13 +88,17 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 		o->trace = 2;
 		return 0;
 	case ARGP_KEY_ARG:
-		if (o->path)
+		if (o->path) {
 			argp_error(state, "one recording at a time ('%s' is extra)", arg);
+			return EINVAL;
+		}
 		o->path = arg;
 		return 0;
 	case ARGP_KEY_END:
-		if (!o->path)
+		if (!o->path) {
 			argp_error(state, "which recording? diolock replay FILE");
+			return EINVAL;
+		}
 		return 0;
 	default:
 		return ARGP_ERR_UNKNOWN;

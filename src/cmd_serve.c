@@ -79,8 +79,10 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 		o->findings = true;
 		return 0;
 	case OPT_BY:
-		if (hist_parse_by(arg, &o->by) || o->by == DL_BY_STACK)
+		if (hist_parse_by(arg, &o->by) || o->by == DL_BY_STACK) {
 			argp_error(state, "invalid --by '%s': fs, inode or comm", arg);
+			return EINVAL;
+		}
 		return 0;
 	default:
 		return dl_run_opt_parse(key, arg, state, &o->run);

@@ -50,12 +50,16 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 
 	switch (key) {
 	case 'd':
-		if (dl_parse_seconds(arg, &o->run.timeout_s))
+		if (dl_parse_seconds(arg, &o->run.timeout_s)) {
 			argp_error(state, "invalid --duration '%s': expected seconds, > 0 and <= 1000000", arg);
+			return EINVAL;
+		}
 		return 0;
 	case OPT_BY:
-		if (hist_parse_by(arg, &o->by))
+		if (hist_parse_by(arg, &o->by)) {
 			argp_error(state, "invalid --by '%s': inode, fs, comm or stack", arg);
+			return EINVAL;
+		}
 		return 0;
 	case 'j':
 		o->json = true;

@@ -66,8 +66,10 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 	struct top_opts *o = state->input;
 
 	if (key == 'i') {
-		if (dl_parse_seconds(arg, &o->interval_s))
+		if (dl_parse_seconds(arg, &o->interval_s)) {
 			argp_error(state, "invalid --interval '%s': expected seconds, > 0", arg);
+			return EINVAL;
+		}
 		return 0;
 	}
 	return dl_run_opt_parse(key, arg, state, &o->run);

@@ -97,12 +97,15 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 
 	switch (key) {
 	case 'd':
-		if (o->ndirs == MAX_DIRS)
+		if (o->ndirs == MAX_DIRS) {
 			argp_error(state, "at most %d --dir", MAX_DIRS);
-		else if (stat(arg, &st) || !S_ISDIR(st.st_mode))
+			return EINVAL;
+		}
+		if (stat(arg, &st) || !S_ISDIR(st.st_mode)) {
 			argp_error(state, "--dir '%s' is not a directory", arg);
-		else
-			o->dirs[o->ndirs++] = arg;
+			return EINVAL;
+		}
+		o->dirs[o->ndirs++] = arg;
 		return 0;
 	case 'J':
 		o->json_path = arg;
@@ -111,8 +114,10 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 		argp_error(state, "unexpected argument '%s'", arg);
 		return EINVAL;
 	case ARGP_KEY_END:
-		if (!o->ndirs)
+		if (!o->ndirs) {
 			argp_error(state, "which filesystem? --dir DIR");
+			return EINVAL;
+		}
 		return 0;
 	default:
 		return dl_run_opt_parse(key, arg, state, &o->run);

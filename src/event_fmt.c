@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <inttypes.h>
 #include <string.h>
+#include "analyzer.h"
 #include "event_fmt.h"
 #include "filter.h"
 
@@ -46,12 +47,6 @@ static const char *hold_name(__u8 h)
 {
 	return h == DL_HOLD_WRITE ? "write" : h == DL_HOLD_READ_HINT ? "read_hint" :
 	       h == DL_HOLD_READ ? "read" : "no";
-}
-
-static const char *mode_name(__u8 m)
-{
-	return m == DL_LOCK_READ ? "read" : m == DL_LOCK_WRITE ? "write" :
-	       m == DL_LOCK_UNKNOWN ? "unknown" : "none";
 }
 
 /* "W:me", "W:1234", "R3:me?", "R1:55?", "-" */
@@ -159,7 +154,7 @@ void dl_event_json(FILE *f, const struct dl_event *e, const struct dl_stack_reso
 		json_kv_u64(&j, "ino", e->ino);
 		json_key(&j, "lock");
 		json_begin_object(&j);
-		json_kv_str(&j, "mode", mode_name(e->lock.mode));
+		json_kv_str(&j, "mode", an_lock_mode_name(e->lock.mode));
 		json_kv_u64(&j, "holder_tid", e->lock.holder_tid);
 		json_kv_u64(&j, "readers", e->lock.readers);
 		json_kv_str(&j, "current_holds", hold_name(e->lock.cur_holds));
@@ -190,7 +185,7 @@ void dl_event_json(FILE *f, const struct dl_event *e, const struct dl_stack_reso
 					continue;
 				json_begin_object(&j);
 				json_kv_hex(&j, "lock", e->held[i]);
-				json_kv_str(&j, "mode", mode_name(e->held_mode[i]));
+				json_kv_str(&j, "mode", an_lock_mode_name(e->held_mode[i]));
 				json_end_object(&j);
 			}
 			json_end_array(&j);

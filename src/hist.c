@@ -53,16 +53,6 @@ __u64 hist_percentile_ns(const struct dl_hist *h, double p)
 	return h->max_ns;
 }
 
-void hist_merge(struct dl_hist *dst, const struct dl_hist *src)
-{
-	for (int i = 0; i < DL_HIST_SLOTS; i++)
-		dst->slots[i] += src->slots[i];
-	dst->count += src->count;
-	dst->sum_ns += src->sum_ns;
-	if (src->max_ns > dst->max_ns)
-		dst->max_ns = src->max_ns;
-}
-
 void hist_fmt_ns(char *buf, size_t len, __u64 ns)
 {
 	if (ns < 1000)

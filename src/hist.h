@@ -20,7 +20,6 @@ __u64 hist_slot_hi_ns(int slot);
  * above max_ns. 0 when empty. Within a factor of two of the exact value.
  */
 __u64 hist_percentile_ns(const struct dl_hist *h, double p);
-void hist_merge(struct dl_hist *dst, const struct dl_hist *src);
 
 /* "203.084 ms", "12.5 us", "830 ns", "1.503 s" */
 void hist_fmt_ns(char *buf, size_t len, __u64 ns);

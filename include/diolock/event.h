@@ -147,7 +147,7 @@ struct dl_event {
 	__u8 pad2[4];
 };
 
-/* Per-CPU counters in .bss, summed by user space: losses first. */
+/* What was lost, counted per CPU in dl_counters (bpf/maps.bpf.c) and summed by user space. */
 enum dl_counter {
 	DL_CNT_RINGBUF_LOST = 0,
 	DL_CNT_MAP_FULL,

@@ -54,6 +54,17 @@ static void feed(struct analyzer *an, struct dl_event e)
 	an_feed(an, &e);
 }
 
+/* Time passes: what user space feeds once a second (a DL_EV_TICK record). */
+static void an_tick(struct analyzer *an, __u64 now_ns)
+{
+	struct dl_event e = {};
+
+	e.hdr.type = DL_EV_TICK;
+	e.hdr.size = sizeof(e);
+	e.hdr.ts_ns = now_ns;
+	an_feed(an, &e);
+}
+
 /* A synchronous O_DIRECT|O_DSYNC write: begin, fs sync, complete. */
 static void dsync_write(struct analyzer *an, __u32 tid, const char *fs, __u8 mode, __u8 holds)
 {
@@ -708,7 +719,8 @@ static void lock_order_inversion(void)
 		size_t len = 0;
 		FILE *f = open_memstream(&buf, &len);
 		struct dl_hook_state hooks[DL_HOOK_MAX] = {};
-		struct dl_report r = { .an = &an, .hooks = hooks };
+		struct dl_report r = { .an = &an, .hooks = hooks, .kernel = "6.1", .version = "", .git_rev = "",
+					.host = "h", .start_time = "" };
 
 		dl_report_json(f, &r);
 		fclose(f);

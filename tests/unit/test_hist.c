@@ -84,20 +84,6 @@ static void test_percentile_vs_exact(void)
 	CHECK(hist_percentile_ns(&h, 0.5) <= hist_percentile_ns(&h, 0.99));
 }
 
-static void test_merge(void)
-{
-	struct dl_hist a = {}, b = {};
-
-	add(&a, 5000);
-	add(&b, 7000000);
-	add(&b, 9000);
-	hist_merge(&a, &b);
-	CHECK(a.count == 3);
-	CHECK(a.sum_ns == 5000 + 7000000 + 9000);
-	CHECK(a.max_ns == 7000000);
-	CHECK(a.slots[dl_hist_slot(9000)] == 1 && a.slots[dl_hist_slot(5000)] == 1);
-}
-
 static void test_fmt(void)
 {
 	char b[32];
@@ -168,7 +154,6 @@ int main(void)
 	RUN(test_percentile_empty);
 	RUN(test_percentile_single);
 	RUN(test_percentile_vs_exact);
-	RUN(test_merge);
 	RUN(test_fmt);
 	RUN(test_print);
 	RUN(test_by);
