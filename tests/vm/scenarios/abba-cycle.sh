@@ -5,12 +5,6 @@ SC_DEADLOCKS=yes
 SC_BUDGET=50
 SC_TIERS="fentry kprobe tracepoint"
 
-# >>> ENABLE ME when diolock's cycle detector lands: the deadlock_cycle finding
-# is then required (set to 1 here, or run with DIOLOCK_VM_REQUIRE_CYCLE=1).
-# Until then the scenario passes on the contention evidence (each task waits
-# on one inode and holds the other), and checks deadlock_cycle only if present.
-ABBA_REQUIRE_CYCLE=${DIOLOCK_VM_REQUIRE_CYCLE:-1}
-
 expect() {
 	local p1 p2 ia ib c args
 	p1=$(pid_of t1) p2=$(pid_of t2) ia=$(meta ino_a) ib=$(meta ino_b)
@@ -19,19 +13,14 @@ expect() {
 	fi
 	args=(--argjson p1 "${p1:-0}" --argjson p2 "${p2:-0}" --argjson ia "${ia:-0}" --argjson ib "${ib:-0}")
 	c='[.violations[] | select(.kind == "deadlock_cycle")]'
-	if [ "$ABBA_REQUIRE_CYCLE" = 1 ] || [ "$(jq_r "$c | length")" != 0 ]; then
-		expect_exit 1
-		expect_jq "$c | length >= 1" "no deadlock_cycle finding; findings: $(findings)"
-		expect_jq "$c | any(.severity == \"error\")" "deadlock_cycle is not an error"
-		# .cycle: one entry per task, {pid, tid, comm, waits_for: {fs, ino, mode, ...}}:
-		# t1 waits for B (held by t2), t2 waits for A (held by t1)
-		expect_jq "$c | any(.cycle | any(.pid == \$p1 and .waits_for.ino == \$ib) and any(.pid == \$p2 and .waits_for.ino == \$ia))" \
-			"no deadlock_cycle with t1 ($p1) waiting for inode B ($ib) and t2 ($p2) waiting for inode A ($ia): $(jq_r -c "$c | map(.cycle)")" "${args[@]}"
-		expect_jq "$c | any(.cycle | all(.waits_for.fs == \"ext4\"))" "the cycle's locks should be ext4 inodes"
-		[ "$ABBA_REQUIRE_CYCLE" = 1 ] || note "deadlock_cycle found (not yet required: ABBA_REQUIRE_CYCLE=0)"
-	else
-		note "deadlock_cycle not required yet (ABBA_REQUIRE_CYCLE=0): judged on .contention"
-	fi
+	expect_exit 1
+	expect_jq "$c | length >= 1" "no deadlock_cycle finding; findings: $(findings)"
+	expect_jq "$c | any(.severity == \"error\")" "deadlock_cycle is not an error"
+	# .cycle: one entry per task, {pid, tid, comm, waits_for: {fs, ino, mode, ...}}:
+	# t1 waits for B (held by t2), t2 waits for A (held by t1)
+	expect_jq "$c | any(.cycle | any(.pid == \$p1 and .waits_for.ino == \$ib) and any(.pid == \$p2 and .waits_for.ino == \$ia))" \
+		"no deadlock_cycle with t1 ($p1) waiting for inode B ($ib) and t2 ($p2) waiting for inode A ($ia): $(jq_r -c "$c | map(.cycle)")" "${args[@]}"
+	expect_jq "$c | any(.cycle | all(.waits_for.fs == \"ext4\"))" "the cycle's locks should be ext4 inodes"
 	# each task waits on one inode and holds the other
 	expect_jq '.contention | any(.ino == $ia and any(.waiters[]; . == $p2) and any(.holders[]; . == $p1))' \
 		"contention should show t2 ($p2) waiting on inode A ($ia) held by t1 ($p1): $(jq_r -c '.contention')" "${args[@]}"
