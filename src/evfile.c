@@ -309,12 +309,23 @@ int evf_open_stream(struct evf_reader *r, FILE *f, const char *path, struct evf_
 	return 0;
 }
 
+/* A record's 8-byte header (length, type): 0, or -errno for a bad length. */
+static int take_header(struct evf_reader *r, const unsigned char *hdr, char *err, size_t errlen)
+{
+	__u16 type;
+
+	memcpy(&r->len, hdr, 4);
+	memcpy(&type, hdr + 4, 2);
+	r->type = type;
+	return r->len > EVF_MAX_RECORD ? bad(r, err, errlen, "record length out of range") : 0;
+}
+
 /* evf_next on a mapped file: the record stays where it is. */
 static int next_mapped(struct evf_reader *r, char *err, size_t errlen)
 {
 	size_t left = r->offset < r->map_len ? r->map_len - r->offset : 0;
 	const unsigned char *p = r->map + r->offset;
-	__u16 type;
+	int ret;
 
 	if (!left)
 		return 0;
@@ -322,11 +333,9 @@ static int next_mapped(struct evf_reader *r, char *err, size_t errlen)
 		r->cut = true;
 		return 0;
 	}
-	memcpy(&r->len, p, 4);
-	memcpy(&type, p + 4, 2);
-	r->type = type;
-	if (r->len > EVF_MAX_RECORD)
-		return bad(r, err, errlen, "record length out of range");
+	ret = take_header(r, p, err, errlen);
+	if (ret)
+		return ret;
 	if (left - 8 < r->len) {
 		r->cut = true;
 		return 0;
@@ -340,7 +349,7 @@ int evf_next(struct evf_reader *r, char *err, size_t errlen)
 {
 	unsigned char hdr[8];
 	size_t n;
-	__u16 type;
+	int ret;
 
 	if (r->map)
 		return next_mapped(r, err, errlen);
@@ -355,11 +364,9 @@ int evf_next(struct evf_reader *r, char *err, size_t errlen)
 		r->cut = true;
 		return 0;
 	}
-	memcpy(&r->len, hdr, 4);
-	memcpy(&type, hdr + 4, 2);
-	r->type = type;
-	if (r->len > EVF_MAX_RECORD)
-		return bad(r, err, errlen, "record length out of range");
+	ret = take_header(r, hdr, err, errlen);
+	if (ret)
+		return ret;
 	if (fread(r->buf, 1, r->len, r->f) != r->len) {
 		if (ferror(r->f))
 			return bad(r, err, errlen, "read error");
