@@ -205,11 +205,20 @@ find_task() {
 }
 
 # livepatch_dio_end_late: patches/0002 in effect (the dio_end_late livepatch,
-# loaded once per boot; it cannot be undone while its deadlock stands)
+# loaded once per boot; it cannot be undone while its deadlock stands).
+# Tasks that earlier scenarios left deadlocked inside iomap_dio_complete()
+# (the faulty btrfs.ko's writers) never leave it, so the livepatch's
+# transition would wait for them forever: after 3 s it is forced
+# (/sys/kernel/livepatch/PATCH/force), which only marks those sleeping
+# tasks patched; they run no code again.
 livepatch_dio_end_late() {
 	local lp=/sys/kernel/livepatch/dio_end_late i=0
 	[ -d "$lp" ] || insmod /modules/dio_end_late.ko || return 1
 	while [ "$(cat "$lp/transition" 2>/dev/null)" != 0 ] && [ $i -lt 100 ]; do
+		if [ $i = 30 ]; then
+			echo "livepatch transition blocked by: $(grep -l iomap_dio_complete /proc/[0-9]*/stack 2>/dev/null | tr '\n' ' ')"
+			echo 1 >"$lp/force"
+		fi
 		usleep 100000
 		i=$((i + 1))
 	done

@@ -157,3 +157,28 @@ seconds_between() {
 	[ -n "$1" ] && [ -n "$2" ] || return 0
 	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b - a) / 1e9 }'
 }
+
+# expect_left_behind WHERE: a run stopped right after its first live error (diolock
+# SIGKILLed, or the whole VM) left a valid report (R) with "complete": false and the
+# writer's self_deadlock, and a recording whose replay ($D/replay.{rc,json,stderr})
+# exits 3, incomplete, with the finding. WHERE names what was left, for messages.
+expect_left_behind() {
+	local where=$1 pid ino v
+	pid=$(pid_of writer)
+	ino=$(meta ino)
+	[ "$(state_of writer)" = D ] ||
+		fail "the writer is not stuck (state $(state_of writer)): is the faulty btrfs.ko loaded?"
+	grep -q 'diolock: \[error\]' "$D/diolock.stderr" 2>/dev/null ||
+		fail "diolock printed no live error before $where: $(tail -3 "$D/diolock.stderr" 2>/dev/null)"
+	v='[.violations[] | select(.kind == "self_deadlock" and .severity == "error" and .pid == $pid and .ino == $ino)]'
+	expect_jq '.complete == false' "the JSON report left by $where should say complete false (it says $(jq_r .complete))"
+	expect_jq "$v | length >= 1" "the report left by $where lacks the self_deadlock; findings: $(findings)" \
+		--argjson pid "${pid:-0}" --argjson ino "${ino:-0}"
+	[ "$(cat "$D/replay.rc" 2>/dev/null)" = 3 ] ||
+		fail "replay of the recording left by $where exited $(cat "$D/replay.rc" 2>/dev/null), expected 3: $(cat "$D/replay.stderr" 2>/dev/null)"
+	jq -e --argjson pid "${pid:-0}" --argjson ino "${ino:-0}" "($v | length >= 1) and .verdict == \"incomplete\"" \
+		"$D/replay.json" >/dev/null 2>&1 ||
+		fail "the replay lacks the self_deadlock or is not incomplete: verdict $(jq -r .verdict "$D/replay.json" 2>/dev/null), $(jq -r -c '[.violations[] | .kind + "/" + .severity]' "$D/replay.json" 2>/dev/null)"
+	grep -q -i 'cut\|truncated\|ends' "$D/replay.stderr" 2>/dev/null ||
+		fail "replay should say where the recording ends: $(cat "$D/replay.stderr" 2>/dev/null)"
+}

@@ -235,14 +235,30 @@ vm_patch_file() {
 	echo "$p"
 }
 
-vm_faulty_btrfs_dir() {
-	local h
+# vm_cache_dir NAME FILE...: $VM_CACHE/NAME/KVER-HASH, HASH over the FILEs and the kernel version
+vm_cache_dir() {
+	local name=$1 h
+	shift
 	h=$({
-		cat "$(vm_patch_file)"
+		cat "$@"
 		echo "$KVER $KPKGVER"
 	} | sha256sum | cut -c1-16)
-	echo "$VM_CACHE/btrfs-faulty/$KVER-$h"
+	echo "$VM_CACHE/$name/$KVER-$h"
 }
+
+# vm_patched_source DIR PATCH PATH...: PATHs of linux-source-6.1 under DIR, PATCH applied
+vm_patched_source() {
+	local dir=$1 patch=$2
+	shift 2
+	tar -xJf /usr/src/linux-source-6.1.tar.xz -C "$dir" "${@/#/linux-source-6.1/}" ||
+		{ rm -rf "$dir"; vm_die "cannot extract $* from /usr/src/linux-source-6.1.tar.xz"; }
+	if ! (cd "$dir/linux-source-6.1" && patch -p1 --forward --batch --quiet <"$patch"); then
+		rm -rf "$dir"
+		vm_die "$(basename "$patch") does not apply to linux-source-6.1 $KPKGVER"
+	fi
+}
+
+vm_faulty_btrfs_dir() { vm_cache_dir btrfs-faulty "$(vm_patch_file)"; }
 
 # btrfs.ko from Debian's linux-source-6.1 with the seed-bug patch, built out of tree.
 _vm_faulty_btrfs() {
@@ -253,12 +269,7 @@ _vm_faulty_btrfs() {
 	tmp=$(mktemp -d /tmp/diolock-vm-btrfs.XXXXXX)
 	t0=$SECONDS
 	vm_log "building faulty btrfs.ko ($(basename "$patch")) against linux-headers-$KVER"
-	tar -xJf /usr/src/linux-source-6.1.tar.xz -C "$tmp" linux-source-6.1/fs/btrfs ||
-		{ rm -rf "$tmp"; vm_die "cannot extract fs/btrfs from /usr/src/linux-source-6.1.tar.xz"; }
-	if ! (cd "$tmp/linux-source-6.1" && patch -p1 --forward --batch --quiet <"$patch"); then
-		rm -rf "$tmp"
-		vm_die "$(basename "$patch") does not apply to linux-source-6.1 $KPKGVER"
-	fi
+	vm_patched_source "$tmp" "$patch" fs/btrfs
 	(_vm_kbuild "$tmp/linux-source-6.1/fs/btrfs") || { rm -rf "$tmp"; exit 2; }
 	vm_finish_module "$tmp/linux-source-6.1/fs/btrfs/btrfs.ko"
 	mkdir -p "$out.tmp"
@@ -269,14 +280,7 @@ _vm_faulty_btrfs() {
 }
 vm_faulty_btrfs() { vm_locked _vm_faulty_btrfs; }
 
-vm_abba_dir() {
-	local h
-	h=$({
-		cat "$VM_DIR"/modules/abba/*
-		echo "$KVER $KPKGVER"
-	} | sha256sum | cut -c1-16)
-	echo "$VM_CACHE/abba/$KVER-$h"
-}
+vm_abba_dir() { vm_cache_dir abba "$VM_DIR"/modules/abba/*; }
 
 _vm_abba() {
 	local out tmp
@@ -294,14 +298,7 @@ _vm_abba() {
 }
 vm_abba() { vm_locked _vm_abba; }
 
-vm_dio_end_late_dir() {
-	local h
-	h=$({
-		cat "$VM_DIR"/modules/dio_end_late/* "$(vm_patch_file 2)"
-		echo "$KVER $KPKGVER"
-	} | sha256sum | cut -c1-16)
-	echo "$VM_CACHE/dio_end_late/$KVER-$h"
-}
+vm_dio_end_late_dir() { vm_cache_dir dio_end_late "$VM_DIR"/modules/dio_end_late/* "$(vm_patch_file 2)"; }
 
 # The livepatch for patches/0002: fs/iomap/direct-io.c from Debian's
 # linux-source-6.1, the patch applied, the two functions it changes
@@ -313,13 +310,8 @@ _vm_dio_end_late() {
 	patch=$(vm_patch_file 2)
 	tmp=$(mktemp -d /tmp/diolock-vm-lp.XXXXXX)
 	vm_log "building the dio_end_late livepatch ($(basename "$patch")) against linux-headers-$KVER"
-	tar -xJf /usr/src/linux-source-6.1.tar.xz -C "$tmp" linux-source-6.1/fs/iomap/direct-io.c ||
-		{ rm -rf "$tmp"; vm_die "cannot extract fs/iomap/direct-io.c from /usr/src/linux-source-6.1.tar.xz"; }
+	vm_patched_source "$tmp" "$patch" fs/iomap/direct-io.c
 	src=$tmp/linux-source-6.1
-	if ! (cd "$src" && patch -p1 --forward --batch --quiet <"$patch"); then
-		rm -rf "$tmp"
-		vm_die "$(basename "$patch") does not apply to linux-source-6.1 $KPKGVER"
-	fi
 	mkdir -p "$tmp/lp"
 	cp "$VM_DIR"/modules/dio_end_late/* "$tmp/lp/"
 	sh "$tmp/lp/extract.sh" "$src/fs/iomap/direct-io.c" >"$tmp/lp/dio_complete.h" ||
