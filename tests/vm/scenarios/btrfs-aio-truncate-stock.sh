@@ -7,7 +7,7 @@ SC_TIERS="fentry kprobe tracepoint"
 expect() {
 	local tp ino
 	tp=$(pid_of truncater) ino=$(meta ino)
-	expect_workload_ok truncater 200
+	expect_workload_ok truncater 100
 	expect_no_errors
 	expect_clean_exit
 	# the shape a naive wait-for graph takes for a cycle did happen: the
