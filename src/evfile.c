@@ -325,8 +325,14 @@ static int next_mapped(struct evf_reader *r, char *err, size_t errlen)
 {
 	size_t left = r->offset < r->map_len ? r->map_len - r->offset : 0;
 	const unsigned char *p = r->map + r->offset;
+	size_t done = r->offset & ~(size_t)(EVF_MAP_DROP - 1);
 	int ret;
 
+	/* what was read is not read again: keep the mapping's resident part small */
+	if (done > r->map_dropped) {
+		madvise((void *)(r->map + r->map_dropped), done - r->map_dropped, MADV_DONTNEED);
+		r->map_dropped = done;
+	}
 	if (!left)
 		return 0;
 	if (left < 8) {

@@ -89,6 +89,9 @@ void evf_flush(struct evf_writer *w);
 void evf_sync(struct evf_writer *w);
 int evf_parse_run_end(const unsigned char *p, __u32 len, struct evf_run_end *re);
 
+/* A mapped recording is released behind the reader in steps of this many bytes. */
+#define EVF_MAP_DROP ((size_t)4 << 20)
+
 struct evf_reader {
 	FILE *f;
 	const char *path;
@@ -101,6 +104,7 @@ struct evf_reader {
 	/* a regular file is read in place (no copy per record); a pipe through buf */
 	const unsigned char *map;
 	size_t map_len;
+	size_t map_dropped;	/* bytes from the start already released (MADV_DONTNEED) */
 	unsigned char buf[EVF_MAX_RECORD];
 };
 
