@@ -1,6 +1,6 @@
 # shellcheck shell=bash disable=SC2034 # SC_* are read by tests/vm/run
 # The seed's second deadlock, livepatched in (patches/0002): an AIO O_DSYNC write's completion vs a truncate in inode_dio_wait; diolock must report the deadlock_cycle.
-SC_BTRFS=any
+SC_BTRFS=stock
 SC_DEADLOCKS=yes
 SC_LIVEPATCH=yes
 SC_BUDGET=50

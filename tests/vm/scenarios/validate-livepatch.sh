@@ -1,6 +1,6 @@
 # shellcheck shell=bash disable=SC2034 # SC_* are read by tests/vm/run
 # diolock validate with patches/0002 livepatched in: the "no DIO-completion vs fallocate/truncate deadlock cycle" row fails where the tier sees it, n/a (exit 3) where not.
-SC_BTRFS=any
+SC_BTRFS=stock
 SC_DEADLOCKS=yes
 SC_LIVEPATCH=yes
 SC_BUDGET=60
