@@ -765,17 +765,20 @@ static void check_cycle(struct analyzer *an, struct an_task *t, struct an_lock *
 
 /* ---- predictive lock order ---- */
 
+const char *an_class_name(__u8 kind, const char *fs, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s[%.16s]", an_lock_kind_name(kind), fs);
+	return buf;
+}
+
+/* A lock class is a lock kind on one filesystem: i_rwsem[ext4], dio_drain[btrfs]. */
 static int class_of(struct analyzer *an, const struct an_lock *l)
 {
-	char name[32];
-
-	snprintf(name, sizeof(name), "%s[%.16s]", an_lock_kind_name(l->kind), l->fs);
 	for (int i = 0; i < an->nclasses; i++)
-		if (!strcmp(an->classes[i], name))
+		if (an->class_kind[i] == l->kind && !strncmp(an->class_fs[i], l->fs, DL_FS_LEN))
 			return i;
 	if (an->nclasses == AN_MAX_CLASSES)
 		return -1;
-	snprintf(an->classes[an->nclasses], sizeof(an->classes[0]), "%s", name);
 	an->class_kind[an->nclasses] = l->kind;
 	memcpy(an->class_fs[an->nclasses], l->fs, DL_FS_LEN);
 	return an->nclasses++;
@@ -810,6 +813,7 @@ static void order_edge(struct analyzer *an, struct an_task *t, const struct an_l
 	bool visited[AN_MAX_CLASSES] = {};
 	struct an_class_edge *edge;
 	struct an_violation *v;
+	char cname[40];
 	size_t n;
 
 	/* same class (two i_rwsem[ext4]): lockdep needs subclasses for those */
@@ -826,9 +830,13 @@ static void order_edge(struct analyzer *an, struct an_task *t, const struct an_l
 	v = report(an, AN_LOCK_ORDER, exact ? AN_ERROR : AN_WARNING, exact, e, t->wait_mode, NOTE_ORDER);
 	if (!v)
 		return;
-	n = snprintf(v->detail, sizeof(v->detail), "%s -> %s", an->classes[a], an->classes[b]);
+	n = snprintf(v->detail, sizeof(v->detail), "%s", an_class_name(an->class_kind[a], an->class_fs[a], cname,
+									  sizeof(cname)));
+	n += snprintf(v->detail + n, sizeof(v->detail) - n, " -> %s",
+		      an_class_name(an->class_kind[b], an->class_fs[b], cname, sizeof(cname)));
 	for (int i = 0; i < nvia && n < sizeof(v->detail); i++)
-		n += snprintf(v->detail + n, sizeof(v->detail) - n, " -> %s", an->classes[via[i]]);
+		n += snprintf(v->detail + n, sizeof(v->detail) - n, " -> %s",
+			      an_class_name(an->class_kind[via[i]], an->class_fs[via[i]], cname, sizeof(cname)));
 	/* one member per edge of the class cycle: who created it first, and where */
 	int prev = a, cls[AN_MAX_CLASSES + 1];
 
@@ -1216,13 +1224,6 @@ static void start_wait(struct analyzer *an, struct an_task *t, struct an_lock *l
 	check_cycle(an, t, l, e);
 }
 
-/*
- * A completion that fsyncs waits on its inode's i_rwsem while i_dio_count is
- * not zero: it may not have ended its own DIO yet (iomap since 5.10 ends it
- * before the fsync; patch 04/15 undone, after), so a truncate or fallocate
- * in inode_dio_wait may be waiting for it. Inferred: the count may be other
- * DIOs', which end by themselves; a cycle through this edge must last.
- */
 static void completion_drain_end(struct analyzer *an, struct an_task *t)
 {
 	if (!t->completion_drain)
@@ -1231,6 +1232,13 @@ static void completion_drain_end(struct analyzer *an, struct an_task *t)
 	t->completion_drain = 0;
 }
 
+/*
+ * A completion that fsyncs waits on its inode's i_rwsem while i_dio_count is
+ * not zero: it may not have ended its own DIO yet (iomap since 5.10 ends it
+ * before the fsync; patch 04/15 undone, after), so a truncate or fallocate
+ * in inode_dio_wait may be waiting for it. Inferred: the count may be other
+ * DIOs', which end by themselves; a cycle through this edge must last.
+ */
 static void completion_holds_drain(struct analyzer *an, struct an_task *t, const struct dl_event *e)
 {
 	struct an_lock *drain;

@@ -128,7 +128,6 @@ struct analyzer {
 	size_t nfallbacks;
 	struct table tasks;		/* tid -> struct an_task */
 	struct table locks;		/* lock id -> struct an_lock */
-	char classes[AN_MAX_CLASSES][32];	/* "kind[fs]", for details */
 	__u8 class_kind[AN_MAX_CLASSES];	/* enum an_lock_kind */
 	char class_fs[AN_MAX_CLASSES][DL_FS_LEN];
 	int nclasses;
@@ -156,6 +155,8 @@ const char *an_kind_name(enum an_kind k);
 const char *an_severity_name(enum an_severity s);
 const char *an_lock_mode_name(__u8 mode);
 const char *an_lock_kind_name(__u8 kind);
+/* A lock class as reports name it: "i_rwsem[ext4]", "dio_drain[btrfs]"; into buf. */
+const char *an_class_name(__u8 kind, const char *fs, char *buf, size_t len);
 /* Number of folded findings at or above sev. */
 __u64 an_count_severity(const struct analyzer *an, enum an_severity sev);
 size_t an_live_tasks(const struct analyzer *an);

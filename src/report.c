@@ -172,8 +172,7 @@ static void text_stack(FILE *f, const struct dl_report *r, __s32 stack_id)
 /* A lock_order_inversion member's lock class: "i_rwsem[ext4]", "dio_drain[btrfs]". */
 static const char *member_class(const struct an_member *m, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s[%.16s]", an_lock_kind_name(m->lock_kind), m->fs);
-	return buf;
+	return an_class_name(m->lock_kind, m->fs, buf, len);
 }
 
 static void text_member(FILE *f, const struct dl_report *r, const struct an_violation *v,
