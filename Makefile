@@ -19,7 +19,8 @@ MSG        = $(if $(V),@true,@printf '  %-8s %s\n')
 
 VMLINUX_H := vmlinux/$(ARCH)/vmlinux.h
 INCLUDES  := -Iinclude -I$(OUTPUT) -Ivmlinux/$(ARCH)
-BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Wextra -Werror \
+# -mcpu=v3: the atomic exchange of the pending-wait slots (BPF_XCHG, Linux 5.12+)
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Wextra -Werror \
 	-Wno-unused-parameter $(INCLUDES)
 CFLAGS    ?= -g -O2
 CFLAGS    += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE $(INCLUDES)

@@ -88,6 +88,19 @@ struct dl_folds_map {
 };
 DL_EXTERN struct dl_folds_map folds SEC(".maps");
 
+/* Wait-fold slots, nr_cpus * DL_WFOLD_SLOTS of them, mmapped like the fold slots. */
+struct dl_wait_folds_map {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, DL_WFOLD_SLOTS);	/* resized by the loader */
+	__type(key, __u32);
+	__type(value, struct dl_wait_fold);
+};
+DL_EXTERN struct dl_wait_folds_map wait_folds SEC(".maps");
+/* Pending waits (include/diolock/event.h); 0 in wait_defer_ns: every wait crosses at once. */
+DL_EXTERN struct dl_pending dl_pending[DL_PENDING_SLOTS];
+DL_EXTERN const volatile __u64 wait_defer_ns;
+
 struct dl_events_map {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 1 << 22);
@@ -154,8 +167,11 @@ struct dl_wait {
 	__s32 stack_id;
 	__u8 holder_mode;	/* enum dl_lock_mode at wait begin */
 	__u8 emitted;		/* its WAIT_BEGIN record crossed: the end must too */
-	__u8 pad[2];
+	__u8 deferred;		/* it started in its pending slot (dl_pending) */
+	__u8 pad;
 	char holder_comm[DL_COMM_LEN];
+	__u32 pend_seq;		/* the pending slot's seq for this wait */
+	__u32 pad2;
 };
 
 /*

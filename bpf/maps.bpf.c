@@ -23,5 +23,7 @@ __u8 track_acquire = 0;
 __u64 dl_counters[DL_MAX_CPUS][DL_CNT_MAX] = {};
 __u64 dl_dio[DL_MAX_CPUS][DL_FSID_MAX][DL_DIO_CNT_MAX] = {};
 const volatile __u32 nr_cpus = 1;
+const volatile __u64 wait_defer_ns = 0;
+struct dl_pending dl_pending[DL_PENDING_SLOTS] = {};
 
 char LICENSE[] SEC("license") = "GPL";

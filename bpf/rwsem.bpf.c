@@ -5,10 +5,15 @@
  * lock stealing are invisible there. The function tiers hook the slow paths
  * themselves, so they also see waits that end by spinning.
  *
- * Every i_rwsem wait crosses as a record, with its stack: a wait is where a
- * self-deadlock, a cycle or a long wait shows, and the self-deadlock must be
- * printed before the task hangs. The wait in progress lives in the task's
- * storage; if the task is inside a DIO, that DIO's begin crosses first.
+ * A wait is where a self-deadlock, a cycle or a long wait shows. One that
+ * can be a self-deadlock (the task is inside a DIO or its completion, or
+ * writes the lock it waits for), and every wait in the exact tiers and in
+ * `trace`, crosses at once as a record with its stack: the self-deadlock
+ * must be printed before the task hangs. Any other wait starts in its
+ * pending slot and crosses only if it lasts (DL_PENDING_SLOTS in
+ * include/diolock/event.h); the short ones fold. The wait in progress
+ * lives in the task's storage; if the task is inside a DIO, that DIO's
+ * begin crosses first.
  */
 #include "diolock.bpf.h"
 #include "stat.bpf.h"
@@ -25,6 +30,125 @@ static __always_inline void note_holder(struct inode *inode, struct dl_wait *w)
 	owner = (void *)(st.owner & RWSEM_OWNER_MASK);
 	if (w->holder && owner)
 		bpf_probe_read_kernel_str(w->holder_comm, sizeof(w->holder_comm), &owner->comm);
+}
+
+/*
+ * A wait of a task that holds nothing the analyzer knows of starts in its
+ * pending slot: true when it did (or the filters reject the inode).
+ */
+static __always_inline bool defer_wait(struct dl_task_ctx *tc, void *lock, struct inode *inode,
+				       unsigned int flags)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct dl_pending *p = &dl_pending[(__u32)id & (DL_PENDING_SLOTS - 1)];
+	struct dl_rwsem_state st = {};
+	struct dl_wait *w = &tc->wait;
+	struct dl_ino_id ino;
+	__u32 s, seq;
+
+	if (!wait_defer_ns || stream_all || stat_on || track_acquire || tc->dio.inode || tc->completing)
+		return false;
+	if (!dl_ino_id(inode, &ino))
+		return true;
+	if (ino.fsid == DL_FSID_OTHER)
+		return false;	/* user space could not name its filesystem */
+	dl_read_rwsem(inode, &st);
+	if (st.cur_holds != DL_HOLD_NO)
+		return false;
+	s = *(volatile __u32 *)&p->state;
+	if (s & DL_PEND_MASK)
+		return false;	/* another task's wait has the slot */
+	seq = (s >> 2) + 1;
+	p->tid = (__u32)id;
+	p->tgid = id >> 32;
+	p->cpu = bpf_get_smp_processor_id();
+	p->ts = bpf_ktime_get_ns();
+	p->lock = (__u64)lock;
+	p->ino = ino.ino;
+	p->dev = ino.dev;
+	p->flags = flags;
+	p->fsid = ino.fsid;
+	p->eflags = (flags & LCB_F_READ) ? DL_F_WAIT_READ : DL_F_WAIT_WRITE;
+	bpf_get_current_comm(p->comm, sizeof(p->comm));
+	p->st = st;
+	/* the fields before the state: user space copies them once it sees WAITING */
+	asm volatile("" ::: "memory");
+	*(volatile __u32 *)&p->state = seq << 2 | DL_PEND_WAITING;
+	w->pend_seq = seq;
+	w->deferred = 1;
+	w->ts = p->ts;
+	w->lock = (__u64)lock;
+	return true;
+}
+
+static __always_inline __u32 wait_fold_hash(const struct dl_wait_fold_key *k)
+{
+	__u64 h = k->ino * 0x9e3779b97f4a7c15ULL;
+
+	h ^= ((__u64)k->tid << 32 | k->dev) * 0xc2b2ae3d27d4eb4fULL;
+	h ^= ((__u64)k->holder << 8 | k->mode) * 0x165667b19e3779f9ULL;
+	h ^= h >> 29;
+	return (__u32)h & (DL_WFOLD_SLOTS - 1);
+}
+
+/* A short deferred wait, counted in this CPU's wait-fold slot; false: it must cross instead. */
+static __always_inline bool fold_wait(const struct dl_pending *p, __u64 ns, __u64 now)
+{
+	__u32 cpu = bpf_get_smp_processor_id(), idx;
+	struct dl_wait_fold_key k = {};
+	struct dl_wait_fold *f;
+
+	if (cpu >= nr_cpus)
+		return false;
+	k.ino = p->ino;
+	k.dev = p->dev;
+	k.tid = p->tid;
+	k.holder = p->st.holder_tid;
+	k.mode = (p->eflags & DL_F_WAIT_READ) ? DL_LOCK_READ : DL_LOCK_WRITE;
+	k.fsid = p->fsid;
+	idx = cpu * DL_WFOLD_SLOTS + wait_fold_hash(&k);
+	f = bpf_map_lookup_elem(&wait_folds, &idx);
+	if (!f)
+		return false;
+	if (!f->used) {
+		f->key = k;
+		f->tgid = p->tgid;
+		__builtin_memcpy(f->comm, p->comm, sizeof(f->comm));
+		asm volatile("" ::: "memory");
+		f->used = 1;
+	} else if (f->key.ino != k.ino || f->key.dev != k.dev || f->key.tid != k.tid ||
+		   f->key.holder != k.holder || f->key.mode != k.mode) {
+		return false;
+	}
+	f->ns_total += ns;
+	if (ns > f->ns_max)
+		f->ns_max = ns;
+	f->last_ts = now;
+	/* the count last: user space reads it first */
+	asm volatile("" ::: "memory");
+	f->count++;
+	return true;
+}
+
+/* A deferred wait that lasted: its WAIT_BEGIN as it would have crossed at the start, with the stack now. */
+static __always_inline bool send_deferred(void *ctx, const struct dl_pending *p, struct inode *inode)
+{
+	struct dl_event *e = dl_reserve(DL_EV_WAIT_BEGIN);
+
+	if (!e)
+		return false;
+	if (!dl_fill_ident(e, inode)) {
+		bpf_ringbuf_discard(e, 0);
+		return false;
+	}
+	e->hdr.ts_ns = p->ts;
+	e->hdr.cpu = p->cpu;
+	e->lock = p->st;
+	e->arg = p->flags;
+	e->flags |= p->eflags;
+	dl_stack(ctx, e);
+	dl_submit(e);
+	return true;
 }
 
 static __always_inline int on_wait_begin(void *ctx, void *lock, unsigned int flags)
@@ -53,7 +177,10 @@ static __always_inline int on_wait_begin(void *ctx, void *lock, unsigned int fla
 	w->emitted = 0;
 	w->flags = flags;
 	w->stack_id = -1;
+	w->deferred = 0;
 	if (!events_off) {
+		if (defer_wait(tc, lock, inode, flags))
+			return 0;
 		dl_flush_dio(tc);
 		e = dl_reserve(DL_EV_WAIT_BEGIN);
 		if (!e)
@@ -122,6 +249,20 @@ static __always_inline int on_wait_end(void *ctx, void *lock, int ret)
 	inode = dl_inode_of_rwsem(lock);
 	if (!inode)
 		return 0;
+	if (w->deferred) {
+		struct dl_pending *p = &dl_pending[(__u32)bpf_get_current_pid_tgid() & (DL_PENDING_SLOTS - 1)];
+		__u32 old = __sync_lock_test_and_set(&p->state, w->pend_seq << 2 | DL_PEND_FREE);
+		__u64 now = bpf_ktime_get_ns();
+
+		w->deferred = 0;
+		/* user space claimed it: it sent the WAIT_BEGIN, the end follows */
+		if ((old & DL_PEND_MASK) == DL_PEND_CLAIMED)
+			w->emitted = 1;
+		else if (now - w->ts < wait_defer_ns && fold_wait(p, now - w->ts, now))
+			return 0;
+		else
+			w->emitted = send_deferred(ctx, p, inode);
+	}
 	if (stat_on)
 		stat_wait_end(inode, w);
 	if (!w->emitted)

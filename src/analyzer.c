@@ -1033,10 +1033,6 @@ static const char *const complete_notes[DL_CR_MAX] = {
 	[DL_CR_BTRFS_NO_STUB] = NOTE_BTRFS_NO_STUB,
 };
 
-static const char *const fsid_names[DL_FSID_MAX] = {
-	[DL_FSID_OTHER] = "?", [DL_FSID_EXT4] = "ext4", [DL_FSID_XFS] = "xfs", [DL_FSID_BTRFS] = "btrfs",
-};
-
 /*
  * A completion under the lock, reported with the shared rule's reason: the
  * one BPF judged (DL_F_CLASSIFIED records), else the same rule applied here
@@ -1102,7 +1098,7 @@ void an_fold(struct analyzer *an, const struct dl_fold *f)
 	e.dev = k->dev;
 	e.ino = k->ino;
 	e.stack_id = -1;
-	snprintf(e.fs, sizeof(e.fs), "%s", fsid_names[k->fsid < DL_FSID_MAX ? k->fsid : 0]);
+	snprintf(e.fs, sizeof(e.fs), "%s", dl_fsid_name(k->fsid));
 	if (k->flags & DL_FOLD_F_DSYNC)
 		e.flags |= DL_F_DSYNC;
 	an->folded += f->count;
@@ -1139,61 +1135,94 @@ static void on_sync_begin(struct analyzer *an, struct an_task *t, const struct d
 	t->sync_lock = e->lock_addr;
 }
 
-static void note_contention(struct analyzer *an, const struct dl_event *e)
+/* The contention entry of an inode, made on first use; NULL when out of memory. */
+static struct an_contention *contention_of(struct analyzer *an, __u32 dev, __u64 ino, const char *fs)
 {
-	__u64 key = mix(e->dev, e->ino) | 1;
+	__u64 key = mix(dev, ino) | 1;
 	uintptr_t at = (uintptr_t)table_get(&an->cont_index, key);
 	struct an_contention *c = at ? &an->cont[at - 1] : NULL;
 
-	if (c && (c->dev != e->dev || c->ino != e->ino)) {
+	if (c && (c->dev != dev || c->ino != ino)) {
 		c = NULL;
 		for (size_t i = 0; i < an->ncont; i++)
-			if (an->cont[i].dev == e->dev && an->cont[i].ino == e->ino)
+			if (an->cont[i].dev == dev && an->cont[i].ino == ino)
 				c = &an->cont[i];
 	}
-	if (!c) {
-		c = grow(an->cont, &an->capcont, an->ncont, sizeof(*c), &an->oom);
-		if (!c)
+	if (c)
+		return c;
+	c = grow(an->cont, &an->capcont, an->ncont, sizeof(*c), &an->oom);
+	if (!c)
+		return NULL;
+	an->cont = c;
+	if (!at && table_put(&an->cont_index, key, (void *)(uintptr_t)(an->ncont + 1)))
+		an->oom = true;
+	c = &an->cont[an->ncont++];
+	memset(c, 0, sizeof(*c));
+	c->dev = dev;
+	c->ino = ino;
+	memcpy(c->fs, fs, sizeof(c->fs));
+	c->fs[DL_FS_LEN - 1] = '\0';
+	return c;
+}
+
+/* A tid into a contention entry's list of distinct holders or waiters. */
+static void contention_tid(__u32 *list, int *n, __u32 tid)
+{
+	for (int i = 0;; i++) {
+		if (i == *n) {
+			if (*n < AN_MAX_HOLDERS)
+				list[(*n)++] = tid;
 			return;
-		an->cont = c;
-		if (!at && table_put(&an->cont_index, key, (void *)(uintptr_t)(an->ncont + 1)))
-			an->oom = true;
-		c = &an->cont[an->ncont++];
-		memset(c, 0, sizeof(*c));
-		c->dev = e->dev;
-		c->ino = e->ino;
-		memcpy(c->fs, e->fs, sizeof(c->fs));
-		c->fs[DL_FS_LEN - 1] = '\0';
+		}
+		if (list[i] == tid)
+			return;
 	}
+}
+
+static void contention_wait(struct an_contention *c, __u32 tid, __u32 holder, bool read, __u64 n)
+{
+	c->waits += n;
+	if (read)
+		c->read_waits += n;
+	else
+		c->write_waits += n;
+	if (holder && holder != tid)
+		contention_tid(c->holders, &c->nholders, holder);
+	contention_tid(c->waiters, &c->nwaiters, tid);
+}
+
+static void note_contention(struct analyzer *an, const struct dl_event *e)
+{
+	struct an_contention *c = contention_of(an, e->dev, e->ino, e->fs);
+
+	if (!c)
+		return;
 	if (e->hdr.type == DL_EV_WAIT_END) {
 		c->wait_ns_total += e->len;
 		if (e->len > c->wait_ns_max)
 			c->wait_ns_max = e->len;
 		return;
 	}
-	c->waits++;
-	if (e->flags & DL_F_WAIT_READ)
-		c->read_waits++;
-	else
-		c->write_waits++;
-	for (int i = 0; e->lock.holder_tid && e->lock.holder_tid != e->hdr.tid; i++) {
-		if (i == c->nholders) {
-			if (c->nholders < AN_MAX_HOLDERS)
-				c->holders[c->nholders++] = e->lock.holder_tid;
-			break;
-		}
-		if (c->holders[i] == e->lock.holder_tid)
-			break;
-	}
-	for (int i = 0;; i++) {
-		if (i == c->nwaiters) {
-			if (c->nwaiters < AN_MAX_HOLDERS)
-				c->waiters[c->nwaiters++] = e->hdr.tid;
-			break;
-		}
-		if (c->waiters[i] == e->hdr.tid)
-			break;
-	}
+	contention_wait(c, e->hdr.tid, e->lock.holder_tid, e->flags & DL_F_WAIT_READ, 1);
+}
+
+void an_wait_fold(struct analyzer *an, const struct dl_wait_fold *f)
+{
+	const struct dl_wait_fold_key *k = &f->key;
+	char fs[DL_FS_LEN];
+	struct an_contention *c;
+
+	if (!f->count || !dl_filter_match_comm(&an->filter, f->comm))
+		return;
+	snprintf(fs, sizeof(fs), "%s", dl_fsid_name(k->fsid));
+	c = contention_of(an, k->dev, k->ino, fs);
+	if (!c)
+		return;
+	an->folded_waits += f->count;
+	contention_wait(c, k->tid, k->holder, k->mode == DL_LOCK_READ, f->count);
+	c->wait_ns_total += f->ns_total;
+	if (f->ns_max > c->wait_ns_max)
+		c->wait_ns_max = f->ns_max;
 }
 
 static const char NOTE_SELF_WRITE[] = "waits for an i_rwsem it holds for write";

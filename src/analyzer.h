@@ -118,6 +118,7 @@ struct analyzer {
 	__u64 retracted[AN_KIND_MAX];	/* ... of which time refuted these (never reported) */
 	__u64 confirm_ns;		/* AN_CONFIRM_NS */
 	__u64 folded;			/* occurrences counted in BPF fold slots, not records */
+	__u64 folded_waits;		/* short i_rwsem waits counted in BPF wait-fold slots */
 	struct an_violation *viol;
 	size_t nviol, capviol;
 	struct table viol_index;	/* fold key hash -> first index + 1 */
@@ -148,6 +149,8 @@ void an_init(struct analyzer *an, const struct dl_filter *filter);
 void an_feed(struct analyzer *an, const struct dl_event *e);
 /* Occurrences BPF counted in a fold slot (f->count is the increment since the last one). */
 void an_fold(struct analyzer *an, const struct dl_fold *f);
+/* Short i_rwsem waits BPF folded (a wait-fold slot's increment): the contention table only. */
+void an_wait_fold(struct analyzer *an, const struct dl_wait_fold *f);
 /* Time passes without records (live mode): checks long waits up to now_ns. */
 void an_fini(struct analyzer *an);
 

@@ -14,6 +14,7 @@ void check_sink_init(struct check_sink *cs, const struct dl_filter *f)
 void check_sink_fini(struct check_sink *cs)
 {
 	free(cs->fold_fed);
+	free(cs->wait_fed);
 	an_fini(&cs->an);
 	table_free(&cs->stacks_written);
 }
@@ -104,6 +105,39 @@ void check_sink_folds(struct check_sink *cs, const struct dl_fold *slots, size_t
 		d.count = count - cs->fold_fed[i];
 		cs->fold_fed[i] = count;
 		check_sink_fold(cs, &d);
+	}
+}
+
+void check_sink_wait_fold(struct check_sink *cs, const struct dl_wait_fold *f)
+{
+	if (cs->rec)
+		evf_write_wait_fold(cs->rec, f);
+	if (cs->analyze)
+		an_wait_fold(&cs->an, f);
+}
+
+void check_sink_wait_folds(struct check_sink *cs, const struct dl_wait_fold *slots, size_t n)
+{
+	if (n != cs->nwait_fold) {
+		free(cs->wait_fed);
+		cs->wait_fed = calloc(n, sizeof(*cs->wait_fed));
+		cs->nwait_fold = cs->wait_fed ? n : 0;
+	}
+	for (size_t i = 0; i < cs->nwait_fold; i++) {
+		/* BPF writes the count last: a count read first has its time in ns_total */
+		__u64 count = __atomic_load_n(&slots[i].count, __ATOMIC_ACQUIRE);
+		struct check_wait_fed *fed = &cs->wait_fed[i];
+		struct dl_wait_fold d;
+
+		if (!__atomic_load_n(&slots[i].used, __ATOMIC_ACQUIRE) || count <= fed->count)
+			continue;
+		d = slots[i];
+		d.count = count - fed->count;
+		/* a wait counted after the count was read is in the next increment */
+		d.ns_total = d.ns_total >= fed->ns_total ? d.ns_total - fed->ns_total : 0;
+		fed->count = count;
+		fed->ns_total += d.ns_total;
+		check_sink_wait_fold(cs, &d);
 	}
 }
 

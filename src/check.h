@@ -13,6 +13,10 @@
 #include "report.h"
 #include "table.h"
 
+struct check_wait_fed {
+	__u64 count, ns_total;
+};
+
 struct check_sink {
 	struct analyzer an;
 	bool analyze;			/* feed the analyzer */
@@ -24,6 +28,8 @@ struct check_sink {
 	__u64 records;
 	__u64 *fold_fed;		/* per fold slot: the count already fed to the analyzer */
 	size_t nfold;
+	struct check_wait_fed *wait_fed;	/* per wait-fold slot: what was already fed */
+	size_t nwait_fold;
 	evf_dio_counts dio;		/* the kernel's DIO counters, at the end */
 	bool have_dio;
 	__u64 last_flush_ts;		/* record time of the recording's last flush */
@@ -37,6 +43,9 @@ void check_sink_event(struct check_sink *cs, const struct dl_event *e);
 void check_sink_fini(struct check_sink *cs);
 /* The fold slots as BPF keeps them: what grew since the last call becomes EVF_FOLD records. */
 void check_sink_folds(struct check_sink *cs, const struct dl_fold *slots, size_t n);
+/* The same for the wait-fold slots (EVF_WAIT_FOLD records). */
+void check_sink_wait_folds(struct check_sink *cs, const struct dl_wait_fold *slots, size_t n);
+void check_sink_wait_fold(struct check_sink *cs, const struct dl_wait_fold *f);
 /* One increment of a fold slot (live from check_sink_folds, or from a recording). */
 void check_sink_fold(struct check_sink *cs, const struct dl_fold *f);
 void check_sink_counts(struct check_sink *cs, const evf_dio_counts counts);

@@ -139,6 +139,7 @@ static void on_tick(struct dl_live *l, void *ctx, bool final)
 {
 	struct live_sink *ls = ctx;
 	evf_dio_counts counts;
+	const struct dl_wait_fold *waits;
 	const struct dl_fold *slots;
 	size_t n;
 
@@ -146,6 +147,8 @@ static void on_tick(struct dl_live *l, void *ctx, bool final)
 		return;
 	slots = dl_session_folds(&l->s, &n);
 	check_sink_folds(&ls->cs, slots, n);
+	waits = dl_session_wait_folds(&l->s, &n);
+	check_sink_wait_folds(&ls->cs, waits, n);
 	if (!final)
 		return;
 	dl_session_dio_counts(&l->s, counts);

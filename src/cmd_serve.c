@@ -354,13 +354,16 @@ static void on_event(void *ctx, const struct dl_event *e)
 static void serve_tick(struct dl_live *l, void *ctx, bool final)
 {
 	struct serve_ctx *sc = ctx;
+	const struct dl_wait_fold *waits;
 	const struct dl_fold *slots;
-	size_t n;
+	size_t n, nw;
 
 	(void)final;
 	slots = dl_session_folds(&l->s, &n);
+	waits = dl_session_wait_folds(&l->s, &nw);
 	pthread_mutex_lock(&sc->lock);
 	check_sink_folds(&sc->cs, slots, n);
+	check_sink_wait_folds(&sc->cs, waits, nw);
 	pthread_mutex_unlock(&sc->lock);
 }
 

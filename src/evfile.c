@@ -119,6 +119,11 @@ void evf_write_fold(struct evf_writer *w, const struct dl_fold *f)
 	put_record(w, EVF_FOLD, f, sizeof(*f));
 }
 
+void evf_write_wait_fold(struct evf_writer *w, const struct dl_wait_fold *f)
+{
+	put_record(w, EVF_WAIT_FOLD, f, sizeof(*f));
+}
+
 void evf_write_counts(struct evf_writer *w, const evf_dio_counts counts)
 {
 	put_record(w, EVF_COUNTS, counts, sizeof(evf_dio_counts));

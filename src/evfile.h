@@ -36,6 +36,7 @@ enum evf_record_type {
 	EVF_RUN_END = 4,	/* "key=value\n" lines: how the run ended, beyond the trailer */
 	EVF_FOLD = 5,		/* struct dl_fold: count is the increment since the last one of its slot */
 	EVF_COUNTS = 6,		/* __u64[DL_FSID_MAX][DL_DIO_CNT_MAX]: the kernel's DIO counters at the end */
+	EVF_WAIT_FOLD = 7,	/* struct dl_wait_fold: count and ns_total are increments, like EVF_FOLD's */
 };
 
 typedef __u64 evf_dio_counts[DL_FSID_MAX][DL_DIO_CNT_MAX];
@@ -81,6 +82,7 @@ void evf_write_event(struct evf_writer *w, const struct dl_event *e);
 void evf_write_stack(struct evf_writer *w, __s32 id, char frames[][EVF_FRAME_LEN], int n);
 void evf_write_trailer(struct evf_writer *w, const struct evf_trailer *t, char *const *argv);
 void evf_write_fold(struct evf_writer *w, const struct dl_fold *f);
+void evf_write_wait_fold(struct evf_writer *w, const struct dl_wait_fold *f);
 void evf_write_counts(struct evf_writer *w, const evf_dio_counts counts);
 void evf_write_run_end(struct evf_writer *w, const struct evf_run_end *re);
 /* Hand whole records to the kernel now, so a killed run keeps them. */

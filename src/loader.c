@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "loader.h"
@@ -172,6 +173,9 @@ static void configure(struct dl_session *s, const struct dl_session_opts *o)
 		s->nr_cpus = DL_MAX_CPUS;
 	s->skel->rodata->nr_cpus = s->nr_cpus;
 	bpf_map__set_max_entries(s->skel->maps.folds, s->nr_cpus * DL_FOLD_SLOTS);
+	bpf_map__set_max_entries(s->skel->maps.wait_folds, s->nr_cpus * DL_WFOLD_SLOTS);
+	/* the analyzer's consumers read the wait folds and claim the pending waits */
+	s->skel->rodata->wait_defer_ns = !o->events_off && !o->stream_all ? DL_WAIT_DEFER_NS : 0;
 	s->skel->rodata->events_off = o->events_off;
 	s->skel->rodata->stream_all = o->stream_all;
 	s->skel->rodata->fold_all = o->fold_all;
@@ -321,6 +325,15 @@ int dl_session_open(struct dl_session *s, const struct dl_session_opts *o, char 
 		snprintf(msg, len, "cannot map diolock's fold slots: %s", strerror(-err));
 		goto fail;
 	}
+	s->wait_folds_len = (size_t)s->nr_cpus * DL_WFOLD_SLOTS * sizeof(struct dl_wait_fold);
+	s->wait_folds = mmap(NULL, s->wait_folds_len, PROT_READ, MAP_SHARED,
+			     bpf_map__fd(s->skel->maps.wait_folds), 0);
+	if (s->wait_folds == MAP_FAILED) {
+		err = -errno;
+		s->wait_folds = NULL;
+		snprintf(msg, len, "cannot map diolock's wait-fold slots: %s", strerror(-err));
+		goto fail;
+	}
 	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.events), on_record, s, NULL);
 	if (!s->rb) {
 		err = -errno;
@@ -333,6 +346,65 @@ fail:
 	return err;
 }
 
+/* A pending wait as the WAIT_BEGIN record BPF would have sent at its start, without the stack. */
+static void pending_record(const struct dl_pending *p, struct dl_event *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->hdr.type = DL_EV_WAIT_BEGIN;
+	e->hdr.size = sizeof(*e);
+	e->hdr.cpu = p->cpu;
+	e->hdr.ts_ns = p->ts;
+	e->hdr.tgid = p->tgid;
+	e->hdr.tid = p->tid;
+	memcpy(e->comm, p->comm, sizeof(e->comm));
+	snprintf(e->fs, sizeof(e->fs), "%s", dl_fsid_name(p->fsid));
+	e->dev = p->dev;
+	e->stack_id = -1;
+	e->ino = p->ino;
+	e->lock_addr = p->lock;
+	e->lock = p->st;
+	e->arg = p->flags;
+	e->flags = p->eflags;
+}
+
+/*
+ * Waits that have lasted DL_WAIT_DEFER_NS in their pending slot cross now:
+ * copy, then claim with the seq seen, so a slot reused meanwhile fails the
+ * claim (see DL_PENDING_SLOTS).
+ */
+static int claim_pending(struct dl_session *s)
+{
+	struct dl_pending *slots;
+	struct timespec ts;
+	__u64 now;
+	int n = 0;
+
+	if (!s->skel->rodata->wait_defer_ns || !s->skel->bss)
+		return 0;
+	slots = s->skel->bss->dl_pending;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	for (int i = 0; i < DL_PENDING_SLOTS; i++) {
+		__u32 st = __atomic_load_n(&slots[i].state, __ATOMIC_ACQUIRE);
+		struct dl_pending copy;
+		struct dl_event e;
+
+		if ((st & DL_PEND_MASK) != DL_PEND_WAITING)
+			continue;
+		memcpy(&copy, &slots[i], sizeof(copy));
+		if (now < copy.ts || now - copy.ts < DL_WAIT_DEFER_NS)
+			continue;
+		if (!__atomic_compare_exchange_n(&slots[i].state, &st, (st & ~DL_PEND_MASK) | DL_PEND_CLAIMED, false,
+						 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+			continue;
+		pending_record(&copy, &e);
+		s->events++;
+		s->cb(s->ctx, &e);
+		n++;
+	}
+	return n;
+}
+
 int dl_session_poll(struct dl_session *s, int timeout_ms)
 {
 	int n = ring_buffer__poll(s->rb, timeout_ms), m;
@@ -341,7 +413,9 @@ int dl_session_poll(struct dl_session *s, int timeout_ms)
 		return n;
 	/* routine records are submitted without a wakeup: read what is there */
 	m = ring_buffer__consume(s->rb);
-	return m < 0 ? m : n + m;
+	if (m < 0)
+		return m;
+	return n + m + claim_pending(s);
 }
 
 __u64 dl_session_lost(const struct dl_session *s, enum dl_counter c)
@@ -375,6 +449,12 @@ const struct dl_fold *dl_session_folds(const struct dl_session *s, size_t *n)
 	return s->folds;
 }
 
+const struct dl_wait_fold *dl_session_wait_folds(const struct dl_session *s, size_t *n)
+{
+	*n = s->wait_folds ? (size_t)s->nr_cpus * DL_WFOLD_SLOTS : 0;
+	return s->wait_folds;
+}
+
 void dl_session_dio_counts(const struct dl_session *s, __u64 out[DL_FSID_MAX][DL_DIO_CNT_MAX])
 {
 	memset(out, 0, sizeof(__u64) * DL_FSID_MAX * DL_DIO_CNT_MAX);
@@ -398,6 +478,9 @@ void dl_session_close(struct dl_session *s)
 	if (s->folds)
 		munmap((void *)s->folds, s->folds_len);
 	s->folds = NULL;
+	if (s->wait_folds)
+		munmap((void *)s->wait_folds, s->wait_folds_len);
+	s->wait_folds = NULL;
 	ring_buffer__free(s->rb);
 	s->rb = NULL;
 	for (int h = 0; h < DL_HOOK_MAX; h++)

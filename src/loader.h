@@ -46,6 +46,8 @@ struct dl_session {
 	int nr_cpus;			/* the fold array has nr_cpus * DL_FOLD_SLOTS slots */
 	const struct dl_fold *folds;	/* mmap of the fold slots, read-only; NULL: none */
 	size_t folds_len;
+	const struct dl_wait_fold *wait_folds;	/* likewise, nr_cpus * DL_WFOLD_SLOTS */
+	size_t wait_folds_len;
 };
 
 /* 0 or -errno with a one-line reason in err. */
@@ -58,6 +60,8 @@ __u64 dl_session_lost(const struct dl_session *s, enum dl_counter c);
 int dl_session_stack(const struct dl_session *s, __s32 stack_id, __u64 *ips, int max);
 /* The fold slots BPF counts benign findings in (read-only, live): *n slots, or NULL. */
 const struct dl_fold *dl_session_folds(const struct dl_session *s, size_t *n);
+/* The wait-fold slots (short i_rwsem waits, read-only, live): *n slots, or NULL. */
+const struct dl_wait_fold *dl_session_wait_folds(const struct dl_session *s, size_t *n);
 /* DIO counters by filesystem (enum dl_fsid), summed over CPUs. */
 void dl_session_dio_counts(const struct dl_session *s, __u64 out[DL_FSID_MAX][DL_DIO_CNT_MAX]);
 /* fd of one of the skeleton's maps by name ("hists", ...), or -ENOENT. */

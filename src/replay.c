@@ -68,14 +68,16 @@ static void on_event(struct replay *rp, const unsigned char *p, __u32 len)
 }
 
 /* What BPF's filters would have let through live, for a fold slot's key. */
+static bool fold_key_matches(const struct dl_filter *f, __u32 tgid, __u32 dev, __u64 ino, __u8 fsid)
+{
+	if ((f->tgid && tgid != f->tgid) || (f->dev && dev != f->dev) || (f->ino && ino != f->ino))
+		return false;
+	return !f->fs[0] || (fsid != DL_FSID_OTHER && !strncmp(f->fs, dl_fsid_name(fsid), DL_FS_LEN));
+}
+
 static bool fold_matches(const struct dl_filter *f, const struct dl_fold *fo)
 {
-	static const char *const names[DL_FSID_MAX] = { "", "ext4", "xfs", "btrfs" };
-	const struct dl_fold_key *k = &fo->key;
-
-	if ((f->tgid && k->tgid != f->tgid) || (f->dev && k->dev != f->dev) || (f->ino && k->ino != f->ino))
-		return false;
-	return !f->fs[0] || (k->fsid < DL_FSID_MAX && !strncmp(f->fs, names[k->fsid], DL_FS_LEN));
+	return fold_key_matches(f, fo->key.tgid, fo->key.dev, fo->key.ino, fo->key.fsid);
 }
 
 int replay_read(struct replay *rp, struct evf_reader *rd, char *err, size_t errlen)
@@ -106,6 +108,15 @@ int replay_read(struct replay *rp, struct evf_reader *rd, char *err, size_t errl
 				memcpy(&f, rd->rec, sizeof(f));
 				if (fold_matches(&rp->filter, &f))
 					check_sink_fold(&rp->cs, &f);
+			}
+			break;
+		case EVF_WAIT_FOLD:
+			if (rd->len == sizeof(struct dl_wait_fold) && !rp->trace) {
+				struct dl_wait_fold f;
+
+				memcpy(&f, rd->rec, sizeof(f));
+				if (fold_key_matches(&rp->filter, f.tgid, f.key.dev, f.key.ino, f.key.fsid))
+					check_sink_wait_fold(&rp->cs, &f);
 			}
 			break;
 		case EVF_COUNTS:

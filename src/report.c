@@ -547,6 +547,7 @@ void dl_report_json(FILE *f, const struct dl_report *r)
 	}
 	json_end_object(&j);
 	json_kv_u64(&j, "folded_in_kernel", an->folded);
+	json_kv_u64(&j, "waits_folded_in_kernel", an->folded_waits);
 	json_key(&j, "fallbacks_by_fs");
 	json_begin_object(&j);
 	for (size_t i = 0; i < an->nfallbacks; i++)

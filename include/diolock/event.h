@@ -205,6 +205,77 @@ struct dl_fold {
 };
 
 /*
+ * i_rwsem waits in `check`: a wait whose task holds nothing the analyzer
+ * knows of (no DIO, no completion, not the lock's writer) cannot be a
+ * self-deadlock, and it can be part of a cycle or a long wait only if it
+ * lasts. Such a wait starts in a pending slot, not as a record: the slot of
+ * the waiting tid (tid % DL_PENDING_SLOTS, in BPF's .bss, which user space
+ * maps). A wait that ends within DL_WAIT_DEFER_NS folds into this CPU's
+ * wait-fold slot; one that lasts longer crosses as a WAIT_BEGIN record,
+ * built by user space from the slot (it claims the slot, without a stack)
+ * or by BPF at the wait's end (with the stack, whichever comes first).
+ *
+ * Slot state: seq << 2 | DL_PEND_*. BPF moves FREE -> WAITING (its own
+ * task's slot, new seq) and back with an exchange; user space moves WAITING
+ * -> CLAIMED with a compare-and-exchange of the same seq, so exactly one
+ * side sends the WAIT_BEGIN, and the fields it copies are the wait's own.
+ */
+#define DL_PENDING_SLOTS 4096
+#define DL_WAIT_DEFER_NS (10ULL * 1000000ULL)
+
+enum dl_pend_state {
+	DL_PEND_FREE = 0,
+	DL_PEND_WAITING = 1,
+	DL_PEND_CLAIMED = 2,
+	DL_PEND_MASK = 3,
+};
+
+struct dl_pending {
+	__u32 state;		/* seq << 2 | enum dl_pend_state */
+	__u32 tid;
+	__u32 tgid;
+	__u32 cpu;
+	__u64 ts;		/* wait begin, ns */
+	__u64 lock;		/* &inode->i_rwsem */
+	__u64 ino;
+	__u32 dev;
+	__u32 flags;		/* lock:contention_begin flags */
+	__u8 fsid;		/* enum dl_fsid, never DL_FSID_OTHER: it names the filesystem */
+	__u8 pad[3];
+	__u32 eflags;		/* the record's DL_F_WAIT_READ or DL_F_WAIT_WRITE */
+	char comm[DL_COMM_LEN];
+	struct dl_rwsem_state st;	/* the lock at wait begin */
+};
+
+/*
+ * Waits that ended within DL_WAIT_DEFER_NS: per CPU, DL_WFOLD_SLOTS slots
+ * (cpu * DL_WFOLD_SLOTS + hash), what the analyzer's contention table
+ * needs. A wait whose slot holds another key crosses as records instead.
+ */
+#define DL_WFOLD_SLOTS 256
+
+struct dl_wait_fold_key {
+	__u64 ino;
+	__u32 dev;
+	__u32 tid;		/* the waiter */
+	__u32 holder;		/* holder tid at wait begin (for readers: the hint), 0 unknown */
+	__u8 mode;		/* enum dl_lock_mode wanted */
+	__u8 fsid;		/* enum dl_fsid */
+	__u8 pad[2];
+};
+
+struct dl_wait_fold {
+	struct dl_wait_fold_key key;
+	__u64 count;		/* waits; in a recording: the increment since the last one of its slot */
+	__u64 ns_total;		/* likewise */
+	__u64 ns_max;
+	__u64 last_ts;
+	char comm[DL_COMM_LEN];	/* the waiter's */
+	__u32 tgid;
+	__u32 used;		/* key is valid (written last) */
+};
+
+/*
  * `stat`, `top` and `serve`: histograms aggregated in BPF maps.
  * Slot i counts durations of [2^i, 2^(i+1)) microseconds (slot 0: [0, 2)),
  * bcc's log2 layout; the last slot also takes everything longer.

@@ -37,6 +37,18 @@ static inline __u8 dl_fsid_of_magic(__u64 magic)
 	}
 }
 
+#ifndef __BPF__
+/* The name a record built from a fsid gives its filesystem ("?": another). */
+static inline const char *dl_fsid_name(__u8 fsid)
+{
+	static const char *const names[DL_FSID_MAX] = {
+		[DL_FSID_OTHER] = "?", [DL_FSID_EXT4] = "ext4", [DL_FSID_XFS] = "xfs", [DL_FSID_BTRFS] = "btrfs",
+	};
+
+	return names[fsid < DL_FSID_MAX ? fsid : DL_FSID_OTHER];
+}
+#endif
+
 /*
  * ext4, xfs and btrfs hold i_rwsem (shared or exclusive) around every
  * iomap_dio_rw/__iomap_dio_rw call, reads and writes alike (ext4_dio_*_iter,

@@ -68,6 +68,29 @@ test_extending_writers() {
 	expect_jq "$T/e.json" '.summary.dio_complete_under_i_rwsem == 800' "every completion counted"
 }
 
+# Short waits fold in the kernel (no records), long ones still cross; the
+# recording carries the folds, so the replay's contention table is the live one.
+test_short_waits_fold() {
+	local mnt ino
+	mnt=$(mkfs_mount xfs fo) || { fail mount; return; }
+	"$DIOLOCK" check -q --dev "$(stat_dev "$mnt")" --json "$T/f.json" --record "$T/f.dlr" -- \
+		"$DIOWORK" -j 4 -n 500 -s extend-contend "$mnt/f" >/dev/null
+	expect_eq "$?" 0 "check exit status"
+	ino=$(stat -c %i "$mnt/f")
+	expect_jq "$T/f.json" '.waits_folded_in_kernel > 0' "short waits folded in the kernel"
+	expect_jq "$T/f.json" "[.contention[] | select(.ino == $ino)][0].waits >= .waits_folded_in_kernel" \
+		"folded waits in the contention table"
+	expect_jq "$T/f.json" '.events_by_type.wait_begin < .waits_folded_in_kernel / 10' \
+		"few waits crossed as records: $(jq -c '[.events_by_type.wait_begin, .waits_folded_in_kernel]' "$T/f.json")"
+	"$DIOLOCK" replay -q "$T/f.dlr" --json "$T/fr.json" >/dev/null
+	cmp -s "$T/f.json" "$T/fr.json" || fail "replay differs: $(diff "$T/f.json" "$T/fr.json" | head -5)"
+	# a 300 ms wait of a task that holds nothing crosses (claimed from its pending slot)
+	"$DIOLOCK" check -q --dev "$(stat_dev "$mnt")" --json "$T/l.json" -- \
+		"$DIOWORK" -j 2 --hold-ms 300 hold-contend "$mnt/h" >/dev/null
+	expect_jq "$T/l.json" '.events_by_type.wait_begin == 2 and .events_by_type.wait_end == 2 and .waits_folded_in_kernel == 0' \
+		"long waits crossed: $(jq -c '[.events_by_type, .waits_folded_in_kernel]' "$T/l.json")"
+}
+
 # truncate/fallocate racing DIO: contention but no false deadlock.
 test_truncate_race() {
 	local fs mnt
@@ -85,4 +108,5 @@ run_test test_contention_xfs
 run_test test_contention_btrfs
 run_test test_trace_names_holder
 run_test test_extending_writers
+run_test test_short_waits_fold
 run_test test_truncate_race

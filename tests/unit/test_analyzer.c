@@ -278,6 +278,42 @@ static void other_holder_is_contention(void)
 	an_fini(&an);
 }
 
+/* Waits BPF folded join the same contention entry as the ones that crossed, and filter by comm. */
+static void folded_waits_join_contention(void)
+{
+	struct analyzer an;
+	struct dl_filter f = {};
+	struct dl_event w = ev(DL_EV_WAIT_BEGIN, 15, "ext4", 200, DL_LOCK_WRITE, DL_HOLD_NO, DL_F_WAIT_WRITE);
+	struct dl_wait_fold wf = { .key = { .ino = 200, .dev = w.dev, .tid = 16, .holder = 99,
+					    .mode = DL_LOCK_READ, .fsid = DL_FSID_EXT4 },
+				   .count = 4, .ns_total = 4000, .ns_max = 2500, .comm = "fold", .used = 1 };
+
+	an_init(&an, NULL);
+	w.lock.holder_tid = 99;
+	an_feed(&an, &w);
+	an_wait_fold(&an, &wf);
+	wf.count = 1;
+	wf.ns_total = 100;
+	wf.ns_max = 2500;
+	wf.key.tid = 17;
+	wf.key.holder = 17;	/* its own tid as the reader hint: not a holder */
+	an_wait_fold(&an, &wf);
+	CHECK(an.nviol == 0);
+	CHECK(an.ncont == 1);
+	CHECK(an.cont[0].waits == 6 && an.cont[0].read_waits == 5 && an.cont[0].write_waits == 1);
+	CHECK(an.cont[0].wait_ns_total == 4100 && an.cont[0].wait_ns_max == 2500);
+	CHECK(an.cont[0].nholders == 1 && an.cont[0].holders[0] == 99);
+	CHECK(an.cont[0].nwaiters == 3);
+	CHECK(an.folded_waits == 5);
+	an_fini(&an);
+
+	snprintf(f.comm, sizeof(f.comm), "other");
+	an_init(&an, &f);
+	an_wait_fold(&an, &wf);
+	CHECK(an.ncont == 0 && an.folded_waits == 0);
+	an_fini(&an);
+}
+
 /* Readers share: a reader queueing behind a writer while holding shared is no self-deadlock. */
 static void reader_waiting_to_read_is_benign(void)
 {
@@ -843,6 +879,7 @@ int main(void)
 	RUN(aio_queued_ends_hold);
 	RUN(fallback_only_on_iomap_fs);
 	RUN(other_holder_is_contention);
+	RUN(folded_waits_join_contention);
 	RUN(reader_waiting_to_read_is_benign);
 	RUN(fallback_reasons);
 	RUN(exit_drops_task_state);
