@@ -128,6 +128,12 @@ static __always_inline void dio_iocb_flags(struct kiocb *iocb, __u32 *flags, __u
 	*pos = DL_RD(btf, iocb, ki_pos);
 }
 
+/* iov_iter's data_source (a bitfield before v6.0, a bool since): a direct load where typed. */
+static __always_inline bool dio_data_source(struct iov_iter *iter, bool btf)
+{
+	return btf ? BPF_CORE_READ_BITFIELD(iter, data_source) : BPF_CORE_READ_BITFIELD_PROBED(iter, data_source);
+}
+
 static __always_inline void dl_iocb_flags(struct dl_event *e, struct kiocb *iocb)
 {
 	dio_iocb_flags(iocb, &e->flags, &e->ki_flags, &e->pos, false);
@@ -174,7 +180,7 @@ static __always_inline int on_dio_begin(void *ctx, struct kiocb *iocb, struct io
 	d->flags = 0;
 	dio_iocb_flags(iocb, &d->flags, &d->ki_flags, &d->pos, btf);
 	d->len = DL_RD(btf, iter, count);
-	if (bpf_core_field_exists(iter->data_source) && BPF_CORE_READ_BITFIELD_PROBED(iter, data_source))
+	if (bpf_core_field_exists(iter->data_source) && dio_data_source(iter, btf))
 		d->flags |= DL_F_WRITE;
 	d->emitted = d->synced = d->classified = 0;
 	d->lock = (struct dl_rwsem_state){};
@@ -227,6 +233,7 @@ static __always_inline void emit_complete(void *ctx, __u16 type, struct kiocb *i
 		return;
 	}
 	e->lock = *st;
+	dl_rwsem_holder(&e->lock);
 	if (track_acquire)
 		dl_exact_holds(e);
 	e->lock.cur_holds = hold;

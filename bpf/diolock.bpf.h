@@ -284,8 +284,6 @@ static __always_inline void dl_read_rwsem_btf(struct inode *inode, struct dl_rws
 	st->owner = DL_RD(btf, inode, i_rwsem.owner.counter);
 	st->readers = (st->count >> RWSEM_READER_SHIFT) & ((1ULL << 55) - 1);
 	owner = (void *)(st->owner & RWSEM_OWNER_MASK);
-	if (owner)
-		st->holder_tid = BPF_CORE_READ(owner, pid);
 	/* Gate on count: owner is only a hint for readers and may be stale. */
 	if (st->count & RWSEM_WRITER_LOCKED) {
 		st->mode = DL_LOCK_WRITE;
@@ -295,14 +293,27 @@ static __always_inline void dl_read_rwsem_btf(struct inode *inode, struct dl_rws
 		st->mode = DL_LOCK_READ;
 		if ((st->owner & RWSEM_READER_OWNED) && (__u64)owner == cur)
 			st->cur_holds = DL_HOLD_READ_HINT;
-	} else {
-		st->holder_tid = 0;
 	}
 }
 
+/*
+ * The holder's tid, from the owner pointer of a state read before: a helper
+ * call, so the hot path reads it only for a record that crosses.
+ */
+static __always_inline void dl_rwsem_holder(struct dl_rwsem_state *st)
+{
+	struct task_struct *owner = (void *)(st->owner & RWSEM_OWNER_MASK);
+
+	st->holder_tid = 0;
+	if ((st->mode == DL_LOCK_READ || st->mode == DL_LOCK_WRITE) && owner)
+		st->holder_tid = BPF_CORE_READ(owner, pid);
+}
+
+/* The lock's state with its holder: for records, waits and stat. */
 static __always_inline void dl_read_rwsem(struct inode *inode, struct dl_rwsem_state *st)
 {
 	dl_read_rwsem_btf(inode, st, false);
+	dl_rwsem_holder(st);
 }
 
 static __always_inline bool dl_fs_matches(const char *fs)
@@ -522,6 +533,7 @@ static __always_inline struct dl_event *dl_reserve_kept(__u16 type, __u64 inode,
 	}
 	e->hdr.ts_ns = ts;
 	e->lock = *lock;
+	dl_rwsem_holder(&e->lock);
 	if (track_acquire)
 		dl_exact_holds(e);
 	return e;
