@@ -54,17 +54,9 @@ static __always_inline void holders_add(__u64 lock, __u32 tid, __u8 mode)
 {
 	struct dl_lock_holders zero = {}, *lh;
 
-	lh = bpf_map_lookup_elem(&holders, &lock);
-	if (!lh) {
-		if (bpf_map_update_elem(&holders, &lock, &zero, BPF_NOEXIST) &&
-		    bpf_map_lookup_elem(&holders, &lock) == NULL) {
-			dl_count(DL_CNT_MAP_FULL);
-			return;
-		}
-		lh = bpf_map_lookup_elem(&holders, &lock);
-		if (!lh)
-			return;
-	}
+	lh = dl_lookup_or_init(&holders, &lock, &zero);
+	if (!lh)
+		return;
 	if (mode == DL_LOCK_WRITE) {
 		lh->writer = tid;
 		return;

@@ -43,19 +43,13 @@ static __always_inline void stat_dio_complete(struct kiocb *iocb, struct inode *
 	if (!dl_ident_of(inode, &id))
 		return;
 	ds = bpf_map_lookup_elem(&dio_starts, &key);
-	fd = bpf_map_lookup_elem(&fs_dio, id.fs);
-	if (!fd) {
-		bpf_map_update_elem(&fs_dio, id.fs, &zero, BPF_NOEXIST);
-		fd = bpf_map_lookup_elem(&fs_dio, id.fs);
-	}
+	fd = dl_lookup_or_init(&fs_dio, id.fs, &zero);
 	if (fd) {
 		__sync_fetch_and_add(&fd->completions, 1);
 		if (mode == DL_LOCK_READ)
 			__sync_fetch_and_add(&fd->under_read, 1);
 		else if (mode == DL_LOCK_WRITE)
 			__sync_fetch_and_add(&fd->under_write, 1);
-	} else {
-		dl_count(DL_CNT_MAP_FULL);
 	}
 	if (!ds)
 		return;

@@ -249,6 +249,23 @@ static __always_inline void dl_count(enum dl_counter c)
 	__sync_fetch_and_add(&dl_counters[cpu][c & (DL_CNT_MAX - 1)], 1);
 }
 
+/*
+ * A hash map's value for key, made from init if absent (libbpf-tools'
+ * bpf_map_lookup_or_try_init): NULL only when the map is full, counted.
+ */
+static __always_inline void *dl_lookup_or_init(void *map, const void *key, const void *init)
+{
+	void *v = bpf_map_lookup_elem(map, key);
+
+	if (v)
+		return v;
+	bpf_map_update_elem(map, key, init, BPF_NOEXIST);
+	v = bpf_map_lookup_elem(map, key);
+	if (!v)
+		dl_count(DL_CNT_MAP_FULL);
+	return v;
+}
+
 static __always_inline bool dl_task_filtered(void)
 {
 	return targ_tgid && (bpf_get_current_pid_tgid() >> 32) != targ_tgid;
@@ -430,18 +447,23 @@ static __always_inline bool dl_ino_id(struct inode *inode, struct dl_ino_id *id)
  * The identity part of a record (names included: records are rare); false
  * when the filters reject the inode. The caller then discards the record.
  */
-static __always_inline bool dl_fill_ident(struct dl_event *e, struct inode *inode)
+static __always_inline bool dl_read_ident(struct inode *inode, __u64 *ino, char fs[DL_FS_LEN], __u32 *dev)
 {
 	struct super_block *sb = BPF_CORE_READ(inode, i_sb);
 
-	e->ino = BPF_CORE_READ(inode, i_ino);
-	if (targ_ino && e->ino != targ_ino)
+	*ino = BPF_CORE_READ(inode, i_ino);
+	if (targ_ino && *ino != targ_ino)
 		return false;
-	bpf_probe_read_kernel_str(e->fs, sizeof(e->fs), BPF_CORE_READ(sb, s_type, name));
-	if (!dl_fs_matches(e->fs))
+	bpf_probe_read_kernel_str(fs, DL_FS_LEN, BPF_CORE_READ(sb, s_type, name));
+	if (!dl_fs_matches(fs))
 		return false;
-	e->dev = dl_inode_dev(inode, sb, dl_fsid_of_magic(BPF_CORE_READ(sb, s_magic)));
-	if (targ_dev && e->dev != targ_dev)
+	*dev = dl_inode_dev(inode, sb, dl_fsid_of_magic(BPF_CORE_READ(sb, s_magic)));
+	return !(targ_dev && *dev != targ_dev);
+}
+
+static __always_inline bool dl_fill_ident(struct dl_event *e, struct inode *inode)
+{
+	if (!dl_read_ident(inode, &e->ino, e->fs, &e->dev))
 		return false;
 	e->lock_addr = (__u64)&inode->i_rwsem;
 	return true;

@@ -71,16 +71,7 @@ struct dl_ident {
 /* dl_fill_inode's filters without a record; false when they reject the inode. */
 static __always_inline bool dl_ident_of(struct inode *inode, struct dl_ident *id)
 {
-	struct super_block *sb = BPF_CORE_READ(inode, i_sb);
-
-	id->ino = BPF_CORE_READ(inode, i_ino);
-	if (targ_ino && id->ino != targ_ino)
-		return false;
-	bpf_probe_read_kernel_str(id->fs, sizeof(id->fs), BPF_CORE_READ(sb, s_type, name));
-	if (!dl_fs_matches(id->fs))
-		return false;
-	id->dev = dl_inode_dev(inode, sb, dl_fsid_of_magic(BPF_CORE_READ(sb, s_magic)));
-	return !(targ_dev && id->dev != targ_dev);
+	return dl_read_ident(inode, &id->ino, id->fs, &id->dev);
 }
 
 /* The stack a --by stack key names; -1 in the other modes (no cost). */
@@ -119,15 +110,9 @@ static __always_inline void dl_hist_add(__u32 kind, const struct dl_ident *id, _
 		__builtin_memcpy(k.fs, id->fs, DL_FS_LEN);
 		break;
 	}
-	h = bpf_map_lookup_elem(&hists, &k);
-	if (!h) {
-		bpf_map_update_elem(&hists, &k, &dl_hist_zero, BPF_NOEXIST);
-		h = bpf_map_lookup_elem(&hists, &k);
-		if (!h) {
-			dl_count(DL_CNT_MAP_FULL);
-			return;
-		}
-	}
+	h = dl_lookup_or_init(&hists, &k, &dl_hist_zero);
+	if (!h)
+		return;
 	__sync_fetch_and_add(&h->slots[dl_hist_slot(ns) & (DL_HIST_SLOTS - 1)], 1);
 	__sync_fetch_and_add(&h->count, 1);
 	__sync_fetch_and_add(&h->sum_ns, ns);
@@ -144,16 +129,14 @@ static __always_inline void dl_lock_task_add(const struct dl_ident *id, __u32 ti
 
 	v = bpf_map_lookup_elem(&lock_tasks, &k);
 	if (!v) {
+		/* the name only for a new entry: it costs a helper call */
 		if (comm)
 			__builtin_memcpy(nv.comm, comm, DL_COMM_LEN);
 		else
 			bpf_get_current_comm(nv.comm, sizeof(nv.comm));
-		bpf_map_update_elem(&lock_tasks, &k, &nv, BPF_NOEXIST);
-		v = bpf_map_lookup_elem(&lock_tasks, &k);
-		if (!v) {
-			dl_count(DL_CNT_MAP_FULL);
+		v = dl_lookup_or_init(&lock_tasks, &k, &nv);
+		if (!v)
 			return;
-		}
 	}
 	__sync_fetch_and_add(&v->wait_ns, ns);
 	__sync_fetch_and_add(&v->waits, 1);
