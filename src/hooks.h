@@ -13,6 +13,12 @@
 
 #define DL_HOOK_MAX_PROGS 12
 
+/* One program of a hook point: its name in the BPF object and what it attaches to. */
+struct dl_hook_prog {
+	const char *name;	/* "<tier>__<target>", as the bpf/ macros name it */
+	const char *target;	/* kernel function, or tracepoint for the per-syscall tier */
+};
+
 struct dl_hook {
 	const char *name;	/* hook point, as users see it */
 	const char *func;	/* main fentry/kprobe target, for messages; NULL: none */
@@ -23,25 +29,15 @@ struct dl_hook {
 	const char *no_tp_why;	/* why there is no tracepoint tier */
 	int leader;		/* -1, or the hook whose tier this one must share */
 	const char *cost;	/* what it costs and where it is used, for `probe`; NULL: nothing special */
-	/* programs per function tier, NULL-terminated; "<tier>__<function>" */
-	const char *progs[DL_TIER_MAX][DL_HOOK_MAX_PROGS];
+	/* programs per function tier (and the per-syscall tracepoint tier), name NULL after the last */
+	struct dl_hook_prog progs[DL_TIER_MAX][DL_HOOK_MAX_PROGS];
 };
 
+/* DL_HOOK_DIO_SUBMIT, ...: the entries of hooks.def, in order. */
 enum dl_hook_id {
-	DL_HOOK_DIO_SUBMIT,
-	DL_HOOK_DIO_COMPLETE,
-	DL_HOOK_DIO_QUEUED,
-	DL_HOOK_BTRFS_SYNC,
-	DL_HOOK_EXT4_SYNC_ENTER,
-	DL_HOOK_EXT4_SYNC_EXIT,
-	DL_HOOK_WAIT_BEGIN,
-	DL_HOOK_WAIT_END,
-	DL_HOOK_TASK_EXIT,
-	DL_HOOK_SYSCALL_ENTER,
-	DL_HOOK_SYSCALL_EXIT,
-	DL_HOOK_RWSEM_ACQUIRE,
-	DL_HOOK_RWSEM_RELEASE,
-	DL_HOOK_DIO_DRAIN_WAIT,
+#define X(id, ...) DL_HOOK_##id,
+#include "hooks.def"
+#undef X
 	DL_HOOK_MAX,
 };
 
@@ -61,8 +57,8 @@ bool dl_hook_has_tier(enum dl_hook_id h, enum dl_tier t);
  * named after the tracepoint); false past the last.
  */
 bool dl_hook_prog(enum dl_hook_id h, enum dl_tier t, int i, char *buf, size_t len);
-/* The kernel function or tracepoint a program attaches to. */
-const char *dl_prog_target(const char *prog);
+/* What the i-th program of a hook at a tier attaches to (function or tracepoint); NULL past the last. */
+const char *dl_hook_target(enum dl_hook_id h, enum dl_tier t, int i);
 /* A tracepoint tier (tp_btf, raw_tp or a classic tracepoint)? */
 bool dl_tier_is_tp(enum dl_tier t);
 /* "fentry", "kprobe", "tracepoint": the tiers --attach can force. */

@@ -54,7 +54,7 @@ static void choose_tier(struct dl_session *s, enum dl_hook_id h, enum dl_tier fo
 
 	hs->tier = DL_TIER_NONE;
 	hs->why[0] = '\0';
-	if (leader >= 0 && !is_tp_tier(s->hooks[leader].tier) && dl_hooks[leader].progs[DL_TIER_FENTRY][0]) {
+	if (leader >= 0 && !is_tp_tier(s->hooks[leader].tier) && dl_hooks[leader].progs[DL_TIER_FENTRY][0].name) {
 		/*
 		 * The return half of a function pair rides on its entry half's tier:
 		 * fexit/kretprobe read what the entry program stashed.

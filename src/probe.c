@@ -256,7 +256,7 @@ int dl_probe_tier(enum dl_hook_id hook, enum dl_tier tier, struct dl_tier_result
 	}
 	for (int i = 0; dl_hook_prog(hook, tier, i, prog, sizeof(prog)); i++) {
 		char full[128];
-		const char *target = dl_prog_target(prog);
+		const char *target = dl_hook_target(hook, tier, i);
 
 		if (tier == DL_TIER_PERF_TP) {
 			snprintf(full, sizeof(full), "%s:%s", h->tp_system, target);
