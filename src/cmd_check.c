@@ -46,11 +46,12 @@ static const struct argp_option record_options[] = {
 };
 
 static const char check_doc[] =
-	"Run CMD (or watch until --timeout or a signal) and check i_rwsem and DIO completion.\n"
-	"Every task on the system is watched, not only CMD: deadlocks involve kworkers.\n"
-	"Findings (README.md has them all): dio_complete_under_i_rwsem, self_deadlock,\n"
-	"deadlock_cycle, long_wait_chain, lock_order_inversion, recursive_acquire,\n"
-	"sync_skips_unheld_lock, dio_fallback_buffered.\n"
+	"Run CMD (or watch until --timeout or a signal) and check i_rwsem and DIO\n"
+	"completion. Every task on the system is watched, not only CMD: deadlocks\n"
+	"involve kworkers. Findings (README.md has them all):\n"
+	"dio_complete_under_i_rwsem, self_deadlock, deadlock_cycle, long_wait_chain,\n"
+	"lock_order_inversion, recursive_acquire, sync_skips_unheld_lock,\n"
+	"dio_fallback_buffered.\n"
 	"\n"
 	"Exit status (with the default --fail-on error,lost):\n"
 	"  0  clean: no error finding, nothing lost, every needed hook attached\n"
@@ -68,12 +69,12 @@ static const char check_doc[] =
 static const char record_doc[] =
 	"Record every event of a run to FILE; `diolock replay FILE` analyses it\n"
 	"later, on any machine, without root, with the same report a live `check`\n"
-	"gives. The file is written as the run goes: a killed run leaves a\n"
-	"recording that replays up to where it was cut.\n"
+	"gives. The file is written as the run goes: a killed run leaves a recording\n"
+	"that replays up to where it was cut.\n"
 	"\n"
 	"Examples:\n"
-	"  diolock record -o run.dlr -- dd if=/dev/zero of=/mnt/f bs=4k count=64 oflag=direct,dsync\n"
-	"  diolock replay run.dlr --json report.json\n";
+	"  diolock record -o r.dlr -- dd if=/dev/zero of=f bs=4k count=8 oflag=direct\n"
+	"  diolock replay r.dlr --json report.json\n";
 
 static error_t fail_on_opt_parse(char *arg, struct argp_state *state, unsigned int *mask)
 {

@@ -19,10 +19,12 @@ static const struct argp_option options[] = {
 };
 
 static const char doc[] =
-	"Show which tier each hook point gets on this kernel, and why better tiers were refused.\n"
+	"Show which tier each hook point gets on this kernel, and why better tiers\n"
+	"were refused.\n"
 	"\n"
-	"Tiers, best first: fentry/fexit (BPF trampolines), kprobe/kretprobe, tp_btf, raw_tp.\n"
-	"Each is decided by loading (and attaching) an empty program at the real target.\n"
+	"Tiers, best first: fentry/fexit (BPF trampolines), kprobe/kretprobe, tp_btf,\n"
+	"raw_tp. Each is decided by loading (and attaching) an empty program at the\n"
+	"real target.\n"
 	"\n"
 	"Examples:\n"
 	"  diolock probe\n"

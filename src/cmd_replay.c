@@ -39,13 +39,13 @@ static const struct argp_option options[] = {
 };
 
 static const char doc[] =
-	"Analyse a recording made by `diolock record` or `check --record`. Needs no privileges.\n"
-	"Filters narrow the analysis further (the recording's own filters still\n"
-	"apply; none is checked against this machine).\n"
-	"Exit status as `check` for the same --fail-on: 0 clean, 1 error finding,\n"
-	"2 usage error or a file that is no recording or is corrupt, 3 incomplete,\n"
-	"which includes a recording cut short (a killed run): it is replayed up to\n"
-	"its last whole record, and one line on stderr says where it was cut.\n"
+	"Analyse a recording made by `diolock record` or `check --record`. Needs no\n"
+	"privileges. Filters narrow the analysis further (the recording's own filters\n"
+	"still apply; none is checked against this machine). Exit status as `check`\n"
+	"for the same --fail-on: 0 clean, 1 error finding, 2 usage error or a file\n"
+	"that is no recording or is corrupt, 3 incomplete, which includes a recording\n"
+	"cut short (a killed run): it is replayed up to its last whole record, and\n"
+	"one line on stderr says where it was cut.\n"
 	"\n"
 	"Examples:\n"
 	"  diolock replay run.dlr\n"

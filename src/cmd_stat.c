@@ -34,10 +34,10 @@ static const struct argp_option options[] = {
 };
 
 static const char doc[] =
-	"Histograms of i_rwsem wait time by mode, i_rwsem hold time by mode (fentry/kprobe tiers\n"
-	"only), and DIO submit->complete latency split by whether the completion ran under the\n"
-	"inode's i_rwsem; DIO completions under i_rwsem per filesystem. Folded in BPF maps:\n"
-	"nothing is streamed per event.\n"
+	"Histograms of i_rwsem wait time by mode, i_rwsem hold time by mode\n"
+	"(fentry/kprobe tiers only), and DIO submit->complete latency split by\n"
+	"whether the completion ran under the inode's i_rwsem; DIO completions under\n"
+	"i_rwsem per filesystem. Folded in BPF maps: nothing is streamed per event.\n"
 	"\n"
 	"Examples:\n"
 	"  diolock stat -d 10\n"

@@ -51,11 +51,11 @@ static const struct argp_option options[] = {
 };
 
 static const char doc[] =
-	"A live table of the inodes with the most i_rwsem wait since start: waits by mode, total\n"
-	"and longest wait, DIO completions under the lock, the top waiters and holders (holder:\n"
-	"the task holding the lock when a wait began; for readers, the kernel's last-reader\n"
-	"hint). On a terminal the screen is redrawn; otherwise plain snapshots are printed.\n"
-	"Stop with Ctrl-C.\n"
+	"A live table of the inodes with the most i_rwsem wait since start: waits by\n"
+	"mode, total and longest wait, DIO completions under the lock, the top\n"
+	"waiters and holders (holder: the task holding the lock when a wait began;\n"
+	"for readers, the kernel's last-reader hint). On a terminal the screen is\n"
+	"redrawn; otherwise plain snapshots are printed. Stop with Ctrl-C.\n"
 	"\n"
 	"Examples:\n"
 	"  diolock top\n"

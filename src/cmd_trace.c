@@ -28,14 +28,15 @@ static const struct argp_option options[] = {
 };
 
 static const char doc[] =
-	"Stream i_rwsem waits, DIO submissions and completions, and fs syncs as they happen.\n"
+	"Stream i_rwsem waits, DIO submissions and completions, and fs syncs as they\n"
+	"happen.\n"
 	"\n"
-	"I_RWSEM shows the lock at that moment: W:me (this task holds it for write), W:TID,\n"
-	"Rn:TID? (n readers, TID the last reader: a hint), - (free).\n"
+	"I_RWSEM shows the lock at that moment: W:me (this task holds it for write),\n"
+	"W:TID, Rn:TID? (n readers, TID the last reader: a hint), - (free).\n"
 	"\n"
 	"Examples:\n"
 	"  diolock trace --fs btrfs\n"
-	"  diolock trace --json -- dd if=/dev/zero of=/mnt/f bs=4k count=8 oflag=direct,dsync\n";
+	"  diolock trace --json -- dd if=/dev/zero of=f bs=4k count=8 oflag=direct\n";
 
 static error_t parse(int key, char *arg, struct argp_state *state)
 {

@@ -79,16 +79,17 @@ static const struct argp_option options[] = {
 };
 
 static const char doc[] =
-	"Check, on this kernel, the invariants the btrfs DIO inode locking / D_SYNC fix promises,\n"
-	"with built-in O_DIRECT|O_DSYNC, overwrite, fallocate-vs-DIO and AIO-vs-truncate workloads\n"
-	"in each DIR. Prints one line per invariant: pass, fail, or n/a with the reason. Exit\n"
-	"status 1 if any fails, 3 if none fails but the workload never finished (a deadlock this\n"
-	"tier cannot see), 0 otherwise. Default --timeout 30: a deadlocked workload is judged\n"
-	"when it expires.\n"
+	"Check, on this kernel, the invariants the btrfs DIO inode locking / D_SYNC\n"
+	"fix promises, with built-in O_DIRECT|O_DSYNC, overwrite, fallocate-vs-DIO\n"
+	"and AIO-vs-truncate workloads in each DIR. Prints one line per invariant:\n"
+	"pass, fail, or n/a with the reason. Exit status 1 if any fails, 3 if none\n"
+	"fails but the workload never finished (a deadlock this tier cannot see), 0\n"
+	"otherwise. Default --timeout 30: a deadlocked workload is judged when it\n"
+	"expires.\n"
 	"\n"
 	"Examples:\n"
 	"  diolock validate --dir /mnt/btrfs\n"
-	"  diolock validate --attach kprobe --dir /mnt/btrfs --dir /mnt/xfs --json v.json\n";
+	"  diolock validate --attach kprobe --dir /mnt/btrfs --json v.json\n";
 
 static error_t parse(int key, char *arg, struct argp_state *state)
 {

@@ -30,9 +30,47 @@ static void usage(FILE *f)
 		   "Observe inode i_rwsem and direct-I/O completion with eBPF.\n\nCommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].help);
-	fprintf(f, "\nOptions:\n  -v, --verbose  show libbpf's messages\n"
+	fprintf(f, "\nOptions (-v and -h also after COMMAND):\n  -v, --verbose  show libbpf's messages\n"
 		   "  -V, --version  print the version\n  -h, --help     this text\n\n"
 		   "Run 'diolock COMMAND --help' for a command's options.\n");
+}
+
+#ifdef DL_NO_HTTP
+#define DL_FEATURE_SERVE "no (static build: libmicrohttpd needs GnuTLS, which Debian ships no static library of)"
+#else
+#define DL_FEATURE_SERVE "yes"
+#endif
+
+static void version(void)
+{
+	printf("diolock %s (git %s, libbpf %s)\nfeatures: serve: %s\n", DIOLOCK_VERSION, dl_git_rev,
+	       libbpf_version_string(), DL_FEATURE_SERVE);
+}
+
+/*
+ * What every subcommand accepts before "--", as bpftool does: -v anywhere
+ * (taken out here), -h for --help (argp knows only -? and --help).
+ */
+static int common_options(int argc, char **argv)
+{
+	int n = 1;
+
+	for (int j = 1; j < argc; j++) {
+		if (!strcmp(argv[j], "--")) {
+			while (j < argc)
+				argv[n++] = argv[j++];
+			break;
+		}
+		if (!strcmp(argv[j], "-v") || !strcmp(argv[j], "--verbose")) {
+			dl_verbose = true;
+			continue;
+		}
+		if (!strcmp(argv[j], "-h"))
+			argv[j] = "--help";
+		argv[n++] = argv[j];
+	}
+	argv[n] = NULL;
+	return n;
 }
 
 int main(int argc, char **argv)
@@ -46,7 +84,7 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
 			dl_verbose = true;
 		} else if (!strcmp(argv[i], "-V") || !strcmp(argv[i], "--version")) {
-			printf("diolock %s (git %s, libbpf %s)\n", DIOLOCK_VERSION, dl_git_rev, libbpf_version_string());
+			version();
 			return DL_EXIT_OK;
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			usage(stdout);
@@ -69,7 +107,7 @@ int main(int argc, char **argv)
 		/* argp names the program after argv[0]: "diolock check" */
 		snprintf(prog, sizeof(prog), "diolock %s", commands[c].name);
 		argv[i] = prog;
-		return commands[c].fn(argc - i, argv + i);
+		return commands[c].fn(common_options(argc - i, argv + i), argv + i);
 	}
 	dl_err("unknown command '%s' (try 'diolock --help')", argv[i]);
 	return DL_EXIT_USAGE;

@@ -34,7 +34,27 @@ test_help_exits_zero() {
 	grep -q "check" "$T/h" || fail "--help lists commands"
 	"$DIOLOCK" check --help >"$T/h" || fail "check --help exit status"
 	grep -q "Examples" "$T/h" || fail "check --help has examples"
-	"$DIOLOCK" --version | grep -q "^diolock " || fail "--version"
+	"$DIOLOCK" --version >"$T/v" || fail "--version exit status"
+	grep -q "^diolock .*(git [0-9a-f]" "$T/v" || fail "--version names the git revision: $(cat "$T/v")"
+	grep -q "^features: serve: yes" "$T/v" || fail "--version lists serve: $(cat "$T/v")"
+	local c
+	for c in probe trace check record replay validate stat top serve; do
+		"$DIOLOCK" "$c" -h >"$T/h" 2>&1 || fail "$c -h exit status"
+		grep -q "^Usage: diolock $c" "$T/h" || fail "$c -h: $(head -2 "$T/h")"
+		# every example line is a whole command a user can copy
+		awk '/^Examples/{e=1;next} e&&/^$/{e=0} e&&!/^  diolock /' "$T/h" >"$T/wrapped"
+		[ -s "$T/wrapped" ] && fail "$c --help wraps an example: $(cat "$T/wrapped")"
+		# a source line longer than argp's margin comes out as a stub line
+		awk 'NR>1 && /^  *-/{exit} {if (p!="" && length(p)<20 && $0!="" && p !~ /^ / && p !~ /:$/) print p; p=$0}' \
+			"$T/h" >"$T/stubs"
+		[ -s "$T/stubs" ] && fail "$c --help breaks a line of its text: $(cat "$T/stubs")"
+	done
+	# -v after the subcommand, as before it
+	"$DIOLOCK" probe -v -j >"$T/p" 2>"$T/perr" || fail "probe -v -j exit status"
+	jq -e .hooks "$T/p" >/dev/null || fail "probe -v -j prints JSON"
+	grep -q "debug:" "$T/perr" || fail "-v after the subcommand shows libbpf's messages"
+	"$DIOLOCK" check -q --timeout 1 -- echo -v >"$T/e" 2>/dev/null
+	grep -qx -- "-v" "$T/e" || fail "-v after -- belongs to CMD: $(cat "$T/e")"
 }
 
 test_cmd_not_found() {
