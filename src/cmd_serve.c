@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <microhttpd.h>
+#include <bpf/libbpf.h>
 #include "check.h"
 #include "cli.h"
 #include "commands.h"
@@ -25,14 +26,18 @@
 #include "live.h"
 #include "log.h"
 #include "stats.h"
+#include "version.h"
 
 #define DEFAULT_LISTEN "127.0.0.1:9435"
+
+#define DEFAULT_TOP_INODES 20
 
 struct serve_opts {
 	struct dl_run_opts run;
 	const char *listen;
 	enum dl_stat_by by;
 	bool findings;		/* records on, the analyzer of `check` fed live */
+	unsigned int top_inodes;	/* --by inode: series for this many inodes, the rest as ino="other" */
 };
 
 struct serve_ctx {
@@ -44,11 +49,13 @@ struct serve_ctx {
 	__u64 scrapes;
 };
 
-enum { OPT_LISTEN = 0x300, OPT_BY, OPT_FINDINGS };
+enum { OPT_LISTEN = 0x300, OPT_BY, OPT_FINDINGS, OPT_TOP_INODES };
 
 static const struct argp_option options[] = {
 	{ "listen", OPT_LISTEN, "ADDR:PORT", 0, "Listen there (default " DEFAULT_LISTEN "; IPv6 as [::1]:PORT)", 0 },
 	{ "by", OPT_BY, "KEY", 0, "Label histograms by fs (default), inode or comm", 0 },
+	{ "top-inodes", OPT_TOP_INODES, "N", 0, "With --by inode: series for the N inodes with the most i_rwsem "
+	  "wait (default 20), the others summed per device as ino=\"other\"", 0 },
 	{ "findings", OPT_FINDINGS, NULL, 0, "Run check's analyzer too (records cross the ring buffer: costs more); "
 	  "without it only DIO-completion findings are counted, in the kernel", 0 },
 	DL_RUN_ARGP_OPTIONS,
@@ -56,11 +63,12 @@ static const struct argp_option options[] = {
 };
 
 static const char doc[] =
-	"Serve the stat histograms, DIO completion counts, finding counters, lost events and\n"
-	"attach tiers at http://ADDR:PORT/metrics in the Prometheus text format. Binds to\n"
-	"loopback unless --listen says otherwise. Nothing crosses the ring buffer by default:\n"
-	"DIO completions under i_rwsem are judged and counted in the kernel; --findings runs\n"
-	"check's analyzer as well (every finding kind, at the cost of records for waits).\n"
+	"Serve the stat histograms, DIO completion counts, finding counters, lost\n"
+	"events and attach tiers at http://ADDR:PORT/metrics in the Prometheus text\n"
+	"format. Binds to loopback unless --listen says otherwise. Nothing crosses\n"
+	"the ring buffer by default: DIO completions under i_rwsem are judged and\n"
+	"counted in the kernel; --findings runs check's analyzer as well (every\n"
+	"finding kind, at the cost of records for waits).\n"
 	"\n"
 	"Examples:\n"
 	"  diolock serve\n"
@@ -78,6 +86,17 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 	case OPT_FINDINGS:
 		o->findings = true;
 		return 0;
+	case OPT_TOP_INODES: {
+		char *end;
+		unsigned long n = strtoul(arg, &end, 10);
+
+		if (!*arg || *end || arg[0] == '-' || n < 1 || n > 10000) {
+			argp_error(state, "invalid --top-inodes '%s': 1 to 10000", arg);
+			return EINVAL;
+		}
+		o->top_inodes = n;
+		return 0;
+	}
 	case OPT_BY:
 		if (hist_parse_by(arg, &o->by) || o->by == DL_BY_STACK) {
 			argp_error(state, "invalid --by '%s': fs, inode or comm", arg);
@@ -89,34 +108,75 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 	}
 }
 
-/* Label values escape backslash, double quote and newline. */
+/* Bytes of the valid UTF-8 sequence at s (at most n), 0 if there is none. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+	size_t len = s[0] < 0x80 ? 1 : (s[0] & 0xe0) == 0xc0 ? 2 : (s[0] & 0xf0) == 0xe0 ? 3 :
+		     (s[0] & 0xf8) == 0xf0 ? 4 : 0;
+	__u32 cp;
+
+	if (!len || len > n)
+		return 0;
+	cp = len == 1 ? s[0] : s[0] & (0x7f >> len);
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	/* overlong forms, surrogates and beyond U+10FFFF are not UTF-8 */
+	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return len;
+}
+
+/*
+ * Label values escape backslash, double quote and newline; bytes that are
+ * not UTF-8 (a path or comm can hold any) become U+FFFD.
+ */
 static void label(FILE *f, const char *name, const char *v, size_t max, bool comma)
 {
+	size_t n = strnlen(v, max);
+
 	fprintf(f, "%s%s=\"", comma ? "," : "", name);
-	for (size_t i = 0; i < max && v[i]; i++) {
+	for (size_t i = 0; i < n;) {
+		size_t len = utf8_seq((const unsigned char *)v + i, n - i);
+
+		if (!len) {
+			fputs("\xef\xbf\xbd", f);
+			i++;
+			continue;
+		}
 		if (v[i] == '\\' || v[i] == '"')
 			fprintf(f, "\\%c", v[i]);
 		else if (v[i] == '\n')
 			fputs("\\n", f);
 		else
-			fputc(v[i], f);
+			fwrite(v + i, 1, len, f);
+		i += len;
 	}
 	fputc('"', f);
 }
 
-/* The labels a histogram key gives, after the family's own (which come first). */
-static void key_labels(struct serve_ctx *sc, FILE *f, const struct st_snap *s, const struct dl_hist_key *k)
+/*
+ * The labels a histogram key gives, after the family's own (which come
+ * first): small keys only. Names (device, path) are in diolock_device_info
+ * and diolock_inode_info, joined on dev (and ino).
+ */
+static void key_labels(struct serve_ctx *sc, FILE *f, const struct dl_hist_key *k)
 {
 	char dev[24], ino[24];
 
 	switch (sc->o->by) {
 	case DL_BY_INODE:
 		dl_fmt_dev(k->dev, dev, sizeof(dev));
-		snprintf(ino, sizeof(ino), "%llu", (unsigned long long)k->ino);
+		if (k->ino)
+			snprintf(ino, sizeof(ino), "%llu", (unsigned long long)k->ino);
+		else
+			snprintf(ino, sizeof(ino), "other");
 		label(f, "fs", k->fs, DL_FS_LEN, true);
 		label(f, "dev", dev, sizeof(dev), true);
 		label(f, "ino", ino, sizeof(ino), true);
-		label(f, "path", pathres_inode(sc->pr, k->dev, k->ino, st_pid_hint(s, k->dev, k->ino)), 4096, true);
 		break;
 	case DL_BY_COMM:
 		label(f, "comm", k->comm, DL_COMM_LEN, true);
@@ -125,39 +185,45 @@ static void key_labels(struct serve_ctx *sc, FILE *f, const struct st_snap *s, c
 		dl_fmt_dev(k->dev, dev, sizeof(dev));
 		label(f, "fs", k->fs, DL_FS_LEN, true);
 		label(f, "dev", dev, sizeof(dev), true);
-		label(f, "device", pathres_dev(sc->pr, k->dev), 4096, true);
 		break;
 	}
 }
 
-static void histogram(struct serve_ctx *sc, FILE *f, const struct st_snap *s, const struct st_hist *h,
-		      const char *family, const char *lname, const char *lval)
+/*
+ * Buckets every other power of two of microseconds, 2 us to 134 s: 14 and
+ * +Inf, from the BPF side's 32 log2 slots (slot i holds [2^i, 2^(i+1)) us).
+ */
+#define BUCKET_LAST_SLOT 26
+
+static void histogram(struct serve_ctx *sc, FILE *f, const struct st_hist *h, const char *family,
+		      const char *lname, const char *lval)
 {
-	__u64 cum = 0;
+	__u64 cum = 0, all = 0;
 
 	/* _count and +Inf from the buckets: the BPF side bumps count separately */
-	for (int i = 0; i < DL_HIST_SLOTS; i++) {
+	for (int i = 0; i < DL_HIST_SLOTS; i++)
+		all += h->h.slots[i];
+	for (int i = 0; i <= BUCKET_LAST_SLOT; i++) {
 		cum += h->h.slots[i];
-		if (i == DL_HIST_SLOTS - 1)
-			break;
+		if (i % 2)
+			continue;
 		fprintf(f, "%s_bucket{", family);
 		label(f, lname, lval, 64, false);
-		key_labels(sc, f, s, &h->key);
-		/* slot i holds [2^i, 2^(i+1)) microseconds */
+		key_labels(sc, f, &h->key);
 		fprintf(f, ",le=\"%.10g\"} %llu\n", (double)(1ULL << (i + 1)) * 1e-6, (unsigned long long)cum);
 	}
 	fprintf(f, "%s_bucket{", family);
 	label(f, lname, lval, 64, false);
-	key_labels(sc, f, s, &h->key);
-	fprintf(f, ",le=\"+Inf\"} %llu\n", (unsigned long long)cum);
+	key_labels(sc, f, &h->key);
+	fprintf(f, ",le=\"+Inf\"} %llu\n", (unsigned long long)all);
 	fprintf(f, "%s_sum{", family);
 	label(f, lname, lval, 64, false);
-	key_labels(sc, f, s, &h->key);
+	key_labels(sc, f, &h->key);
 	fprintf(f, "} %.9f\n", h->h.sum_ns / 1e9);
 	fprintf(f, "%s_count{", family);
 	label(f, lname, lval, 64, false);
-	key_labels(sc, f, s, &h->key);
-	fprintf(f, "} %llu\n", (unsigned long long)cum);
+	key_labels(sc, f, &h->key);
+	fprintf(f, "} %llu\n", (unsigned long long)all);
 }
 
 static void family(struct serve_ctx *sc, FILE *f, const struct st_snap *s, const char *name, const char *help,
@@ -166,7 +232,146 @@ static void family(struct serve_ctx *sc, FILE *f, const struct st_snap *s, const
 	fprintf(f, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name);
 	for (size_t i = 0; i < s->nhists; i++)
 		if (s->hists[i].key.kind == k1 || s->hists[i].key.kind == k2)
-			histogram(sc, f, s, &s->hists[i], name, lname, hist_kind_mode(s->hists[i].key.kind));
+			histogram(sc, f, &s->hists[i], name, lname, hist_kind_mode(s->hists[i].key.kind));
+}
+
+struct inode_rank {
+	__u32 dev;
+	__u64 ino;
+	__u64 wait_ns, all_ns;
+};
+
+static int inode_cmp(const void *a, const void *b)
+{
+	const struct inode_rank *x = a, *y = b;
+
+	return x->dev != y->dev ? (x->dev < y->dev ? -1 : 1) : (x->ino < y->ino ? -1 : x->ino > y->ino);
+}
+
+static int rank_cmp(const void *a, const void *b)
+{
+	const struct inode_rank *x = a, *y = b;
+
+	if (x->wait_ns != y->wait_ns)
+		return x->wait_ns < y->wait_ns ? 1 : -1;
+	if (x->all_ns != y->all_ns)
+		return x->all_ns < y->all_ns ? 1 : -1;
+	return inode_cmp(a, b);
+}
+
+static bool is_wait(__u32 kind)
+{
+	return kind == DL_HIST_WAIT_READ || kind == DL_HIST_WAIT_WRITE;
+}
+
+/*
+ * --by inode: keep the top_inodes inodes by i_rwsem wait (then by any time),
+ * and sum every other inode's histograms into one per kind and device with
+ * ino 0 ("other"). Bounded series whatever the number of inodes.
+ */
+static int fold_inodes(struct st_snap *s, unsigned int top, struct inode_rank **topv, size_t *ntop)
+{
+	struct inode_rank *r = calloc(s->nhists ? s->nhists : 1, sizeof(*r));
+	struct st_hist *out;
+	size_t nr = 0, nout = 0;
+
+	*topv = r;
+	*ntop = 0;
+	if (!r)
+		return -ENOMEM;
+	/* one rank per histogram, sorted by inode, then merged per inode */
+	for (size_t i = 0; i < s->nhists; i++) {
+		const struct dl_hist_key *k = &s->hists[i].key;
+
+		r[i].dev = k->dev;
+		r[i].ino = k->ino;
+		r[i].all_ns = s->hists[i].h.sum_ns;
+		r[i].wait_ns = is_wait(k->kind) ? s->hists[i].h.sum_ns : 0;
+	}
+	qsort(r, s->nhists, sizeof(*r), inode_cmp);
+	for (size_t i = 0; i < s->nhists; i++) {
+		if (nr && r[nr - 1].dev == r[i].dev && r[nr - 1].ino == r[i].ino) {
+			r[nr - 1].all_ns += r[i].all_ns;
+			r[nr - 1].wait_ns += r[i].wait_ns;
+		} else {
+			r[nr++] = r[i];
+		}
+	}
+	qsort(r, nr, sizeof(*r), rank_cmp);
+	*ntop = nr < top ? nr : top;
+	out = calloc(s->nhists ? s->nhists : 1, sizeof(*out));
+	if (!out)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->nhists; i++) {
+		struct st_hist h = s->hists[i];
+		bool kept = false;
+		size_t j;
+
+		for (j = 0; j < *ntop && !kept; j++)
+			kept = r[j].dev == h.key.dev && r[j].ino == h.key.ino;
+		if (!kept) {
+			h.key.ino = 0;
+			for (j = 0; j < nout; j++)
+				if (!out[j].key.ino && out[j].key.kind == h.key.kind && out[j].key.dev == h.key.dev)
+					break;
+			if (j < nout) {
+				for (int b = 0; b < DL_HIST_SLOTS; b++)
+					out[j].h.slots[b] += h.h.slots[b];
+				out[j].h.sum_ns += h.h.sum_ns;
+				out[j].h.count += h.h.count;
+				continue;
+			}
+		}
+		out[nout++] = h;
+	}
+	free(s->hists);
+	s->hists = out;
+	s->nhists = nout;
+	return 0;
+}
+
+/* What the small keys of the histograms name: devices (and the kept inodes' paths). */
+static void info_metrics(struct serve_ctx *sc, FILE *f, const struct st_snap *s, const struct inode_rank *top,
+			 size_t ntop)
+{
+	char dev[24], ino[24];
+	__u32 seen[64];
+	size_t nseen = 0;
+
+	if (sc->o->by == DL_BY_COMM)
+		return;
+	fprintf(f, "# HELP diolock_device_info The block device (and backing file) of a dev label.\n"
+		   "# TYPE diolock_device_info gauge\n");
+	for (size_t i = 0; i < s->nhists; i++) {
+		const struct dl_hist_key *k = &s->hists[i].key;
+		size_t j;
+
+		for (j = 0; j < nseen && seen[j] != k->dev; j++)
+			;
+		if (j < nseen || nseen == sizeof(seen) / sizeof(seen[0]))
+			continue;
+		seen[nseen++] = k->dev;
+		dl_fmt_dev(k->dev, dev, sizeof(dev));
+		fputs("diolock_device_info{", f);
+		label(f, "dev", dev, sizeof(dev), false);
+		label(f, "fs", k->fs, DL_FS_LEN, true);
+		label(f, "device", pathres_dev(sc->pr, k->dev), 4096, true);
+		fputs("} 1\n", f);
+	}
+	if (sc->o->by != DL_BY_INODE)
+		return;
+	fprintf(f, "# HELP diolock_inode_info The path of an inode that has its own series (--top-inodes).\n"
+		   "# TYPE diolock_inode_info gauge\n");
+	for (size_t i = 0; i < ntop; i++) {
+		dl_fmt_dev(top[i].dev, dev, sizeof(dev));
+		snprintf(ino, sizeof(ino), "%llu", (unsigned long long)top[i].ino);
+		fputs("diolock_inode_info{", f);
+		label(f, "dev", dev, sizeof(dev), false);
+		label(f, "ino", ino, sizeof(ino), true);
+		label(f, "path", pathres_inode(sc->pr, top[i].dev, top[i].ino, st_pid_hint(s, top[i].dev, top[i].ino)),
+		      4096, true);
+		fputs("} 1\n", f);
+	}
 }
 
 static void metrics(struct serve_ctx *sc, FILE *f)
@@ -177,10 +382,23 @@ static void metrics(struct serve_ctx *sc, FILE *f)
 	bool hold_ok = st_hold_available(ds, why, sizeof(why));
 	struct st_snap s;
 
+	struct inode_rank *top = NULL;
+	size_t ntop = 0;
+
 	if (st_snap_read(ds, &s)) {
 		fprintf(f, "# diolock: cannot read the histogram maps\n");
 		return;
 	}
+	if (sc->o->by == DL_BY_INODE && fold_inodes(&s, sc->o->top_inodes, &top, &ntop))
+		fprintf(f, "# diolock: out of memory folding inodes\n");
+	fprintf(f, "# HELP diolock_build_info diolock's version, git revision, libbpf and built-in features.\n"
+		   "# TYPE diolock_build_info gauge\ndiolock_build_info{");
+	label(f, "version", DIOLOCK_VERSION, 64, false);
+	label(f, "git_rev", dl_git_rev, 64, true);
+	label(f, "libbpf", libbpf_version_string(), 64, true);
+	fputs(",serve=\"yes\"} 1\n", f);
+	info_metrics(sc, f, &s, top, ntop);
+	free(top);
 	family(sc, f, &s, "diolock_i_rwsem_wait_seconds",
 	       "Time tasks slept waiting for an inode's i_rwsem (lock:contention_begin to end), by requested mode.",
 	       DL_HIST_WAIT_READ, DL_HIST_WAIT_WRITE, "mode");
@@ -191,9 +409,10 @@ static void metrics(struct serve_ctx *sc, FILE *f)
 	family(sc, f, &s, "diolock_dio_latency_seconds",
 	       "Direct I/O submission (iomap) to completion; completion=locked when the completing task held the inode's i_rwsem.",
 	       DL_HIST_DIO_LOCKED, DL_HIST_DIO_UNLOCKED, "completion");
-	fprintf(f, "# HELP diolock_i_rwsem_hold_time_available 1 when hold-time histograms are collected. %s\n"
+	/* the HELP text is the same whatever the state: why is in `diolock probe` */
+	fprintf(f, "# HELP diolock_i_rwsem_hold_time_available 1 when hold-time histograms are collected: they "
+		   "need the acquire/release hooks of the fentry or kprobe tier.\n"
 		   "# TYPE diolock_i_rwsem_hold_time_available gauge\ndiolock_i_rwsem_hold_time_available %d\n",
-		hold_ok ? "" : "Here they are not: no acquire/release hooks (fentry or kprobe) in the tracepoint tier.",
 		hold_ok);
 	fprintf(f, "# HELP diolock_dio_completions_total Direct I/O completions seen, by filesystem type.\n"
 		   "# TYPE diolock_dio_completions_total counter\n");
@@ -370,7 +589,7 @@ static void serve_tick(struct dl_live *l, void *ctx, bool final)
 int cmd_serve(int argc, char **argv)
 {
 	static const struct argp argp = { options, parse, "[-- CMD [ARG...]]", doc, NULL, NULL, NULL };
-	struct serve_opts o = { .listen = DEFAULT_LISTEN, .by = DL_BY_FS };
+	struct serve_opts o = { .listen = DEFAULT_LISTEN, .by = DL_BY_FS, .top_inodes = DEFAULT_TOP_INODES };
 	struct serve_ctx sc = { .o = &o, .lock = PTHREAD_MUTEX_INITIALIZER };
 	struct dl_session_opts so = {};
 	struct sockaddr_storage ss = {};

@@ -119,8 +119,17 @@ test_serve_promtool() {
 	ino=$(stat -c %i "$mnt/h")
 	curl -sf "http://127.0.0.1:$port/metrics" >"$T/m.txt" || fail "scrape"
 	promtool check metrics <"$T/m.txt" >"$T/promtool.out" 2>&1 || fail "promtool: $(cat "$T/promtool.out")"
-	grep -q "^diolock_i_rwsem_wait_seconds_count{mode=\"write\",fs=\"ext4\",dev=\"[0-9:]*\",ino=\"$ino\",path=\"$mnt/h\"} 3\$" \
+	grep -q "^diolock_i_rwsem_wait_seconds_count{mode=\"write\",fs=\"ext4\",dev=\"[0-9:]*\",ino=\"$ino\"} 3\$" \
 		"$T/m.txt" || fail "three write waits on ino $ino"
+	grep -q "^diolock_inode_info{dev=\"[0-9:]*\",ino=\"$ino\",path=\"$mnt/h\"} 1\$" "$T/m.txt" ||
+		fail "the inode's path in diolock_inode_info"
+	grep -q '^diolock_device_info{dev="[0-9:]*",fs="ext4",device="/dev/loop' "$T/m.txt" ||
+		fail "the device's name in diolock_device_info"
+	grep -q '^diolock_build_info{version="[^"]*",git_rev="[^"]*",libbpf="v[^"]*",serve="yes"} 1$' "$T/m.txt" ||
+		fail "diolock_build_info"
+	grep -q 'path=\|device=' <(grep '_seconds_' "$T/m.txt") && fail "names in histogram labels"
+	[ "$(grep -c "_seconds_bucket{mode=\"write\".*ino=\"$ino\"" "$T/m.txt")" = 15 ] ||
+		fail "14 buckets and +Inf per histogram"
 	grep -q "^diolock_i_rwsem_wait_seconds_bucket{mode=\"write\",.*ino=\"$ino\".*,le=\"0.524288\"} 3\$" "$T/m.txt" ||
 		fail "cumulative buckets with le in seconds"
 	grep -q '^diolock_violations_total{kind="dio_complete_under_i_rwsem",severity="info"} [1-9]' "$T/m.txt" ||
@@ -134,6 +143,39 @@ test_serve_promtool() {
 	rm -f "$T/serve.pid"
 	"$DIOLOCK" serve --listen 127.0.0.1 >/dev/null 2>"$T/bad.err"
 	expect_eq "$?" 2 "bad --listen"
+}
+
+# 10,000 inodes with DIO: --by inode keeps --top-inodes series and one
+# "other" per device, so the scrape stays small; names stay valid UTF-8.
+test_serve_bounded_series() {
+	local mnt port i n
+	mnt=$(mkfs_mount ext4 many) || { fail mount; return; }
+	port=$((20000 + RANDOM % 20000))
+	"$DIOLOCK" serve --by inode --top-inodes 5 --dev "$(stat_dev "$mnt")" --listen "127.0.0.1:$port" \
+		--timeout 120 2>"$T/many.err" &
+	echo $! >"$T/many.pid"
+	for i in $(seq 50); do
+		curl -sf "http://127.0.0.1:$port/metrics" >/dev/null && break
+		sleep 0.2
+	done
+	mkdir "$mnt/d"
+	fio --name=many --directory="$mnt/d" --nrfiles=10000 --filesize=4k --bs=4k --rw=write --direct=1 \
+		--openfiles=64 --create_on_open=1 >"$T/fio.out" 2>&1 || fail "fio: $(tail -2 "$T/fio.out")"
+	# a name that is not UTF-8, contended: it ranks first
+	"$DIOWORK" -j 2 --hold-ms 200 hold-contend "$mnt/bad"$'\xff\xfe' >/dev/null
+	curl -sf "http://127.0.0.1:$port/metrics" >"$T/many.txt" || fail "scrape"
+	kill "$(cat "$T/many.pid")"
+	wait "$(cat "$T/many.pid")"
+	promtool check metrics <"$T/many.txt" >"$T/many.promtool" 2>&1 || fail "promtool: $(head -5 "$T/many.promtool")"
+	n=$(grep -c '^diolock_dio_latency_seconds_count{' "$T/many.txt")
+	[ "$n" -ge 2 ] && [ "$n" -le 12 ] || fail "DIO latency series for 10,000 inodes: $n (5 inodes and other, by completion)"
+	grep -q '^diolock_dio_latency_seconds_count{.*ino="other"} [0-9]' "$T/many.txt" || fail "no ino=\"other\" series"
+	n=$(grep -c '^diolock_' "$T/many.txt")
+	[ "$n" -le 600 ] || fail "$n series for 10,000 inodes"
+	[ "$(grep -c '^diolock_inode_info{' "$T/many.txt")" -le 5 ] || fail "more diolock_inode_info than --top-inodes"
+	grep -qF "path=\"$mnt/bad"$'\xef\xbf\xbd\xef\xbf\xbd'"\"} 1" "$T/many.txt" ||
+		fail "the non-UTF-8 name as U+FFFD: $(grep inode_info "$T/many.txt" | head -3)"
+	iconv -f UTF-8 -t UTF-8 "$T/many.txt" >/dev/null 2>&1 || fail "the scrape is not valid UTF-8"
 }
 
 # top at 80x24 under tmux: the contended inode, readable, nothing wider than the screen.
@@ -170,5 +212,6 @@ run_test test_stat_xfs_read
 run_test test_stat_agrees_with_trace
 run_test test_stat_by_comm
 run_test test_serve_promtool
+run_test test_serve_bounded_series
 run_test test_top_tmux
 run_test test_top_plain
