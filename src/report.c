@@ -580,6 +580,26 @@ void dl_report_json(FILE *f, const struct dl_report *r)
 	fputc('\n', f);
 }
 
+/* A string inside a DOT "..." label: quotes and backslashes escaped, control characters dropped. */
+static void dot_str(FILE *f, const char *s, size_t max)
+{
+	for (size_t i = 0; i < max && s[i]; i++) {
+		unsigned char c = s[i];
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c >= 0x20 && c != 0x7f)
+			fputc(c, f);
+	}
+}
+
+static void dot_task_node(FILE *f, int cluster, __u32 tid, const char *comm, __u32 pid)
+{
+	fprintf(f, "    c%d_t%u [shape=box, label=\"", cluster, tid);
+	dot_str(f, comm, DL_COMM_LEN);
+	fprintf(f, "\\npid %u tid %u\"];\n", pid, tid);
+}
+
 static void dot_lock_node(FILE *f, int cluster, const struct an_member *m, char *id, size_t len)
 {
 	char dev[16];
@@ -587,8 +607,42 @@ static void dot_lock_node(FILE *f, int cluster, const struct an_member *m, char 
 	dl_fmt_dev(m->dev, dev, sizeof(dev));
 	snprintf(id, len, "c%d_%s_%u_%llu", cluster, an_lock_kind_name(m->lock_kind), m->dev,
 		 (unsigned long long)m->ino);
-	fprintf(f, "    %s [shape=ellipse, label=\"%s\\n%s %s ino %llu\"];\n", id,
-		an_lock_kind_name(m->lock_kind), m->fs, dev, (unsigned long long)m->ino);
+	fprintf(f, "    %s [shape=ellipse, label=\"%s\\n", id, an_lock_kind_name(m->lock_kind));
+	dot_str(f, m->fs, DL_FS_LEN);
+	fprintf(f, " %s ino %llu\"];\n", dev, (unsigned long long)m->ino);
+}
+
+/*
+ * A lock_order_inversion: lock classes are ellipses, each edge the order one
+ * task took them in (member i: from member i-1's class to its own), labelled
+ * with that task and the top of the first stack that made the edge.
+ */
+static void dot_order(FILE *f, int cluster, const struct an_violation *v, const struct dl_report *r)
+{
+	char frames[DL_STACK_DEPTH][128], cls[40];
+
+	fprintf(f, "  subgraph cluster_%d {\n    label=\"%s (%s)\";\n", cluster, an_kind_name(v->kind),
+		v->exact ? "exact" : "inferred");
+	for (int i = 0; i < v->nmembers; i++) {
+		fprintf(f, "    c%d_k%d [shape=ellipse, label=\"", cluster, i);
+		dot_str(f, member_class(&v->members[i], cls, sizeof(cls)), sizeof(cls));
+		fprintf(f, "\"];\n");
+	}
+	for (int i = 0; i < v->nmembers; i++) {
+		const struct an_member *m = &v->members[i];
+		int n = r->sr && r->sr->frames ? r->sr->frames(r->sr->ctx, m->stack_id, frames, DL_STACK_DEPTH) : 0;
+
+		fprintf(f, "    c%d_k%d -> c%d_k%d [color=orange, label=\"then, by ", cluster,
+			(i + v->nmembers - 1) % v->nmembers, cluster, i);
+		dot_str(f, m->comm, DL_COMM_LEN);
+		fprintf(f, " pid %u tid %u", m->pid, m->tid);
+		for (int k = 0; k < n && k < 3; k++) {
+			fputs("\\l  ", f);
+			dot_str(f, frames[k], sizeof(frames[k]));
+		}
+		fprintf(f, "%s\"];\n", n ? "\\l" : "");
+	}
+	fprintf(f, "  }\n");
 }
 
 /* One cluster per finding: tasks are boxes, locks ellipses, the cycle red. */
@@ -602,8 +656,7 @@ static void dot_violation(FILE *f, int cluster, const struct an_violation *v)
 	for (int i = 0; i < v->nmembers; i++) {
 		const struct an_member *m = &v->members[i];
 
-		fprintf(f, "    c%d_t%u [shape=box, label=\"%.16s\\npid %u tid %u\"];\n", cluster, m->tid,
-			m->comm, m->pid, m->tid);
+		dot_task_node(f, cluster, m->tid, m->comm, m->pid);
 		if (!m->ino)
 			continue;
 		dot_lock_node(f, cluster, m, lock, sizeof(lock));
@@ -619,8 +672,7 @@ static void dot_violation(FILE *f, int cluster, const struct an_violation *v)
 		struct an_member m = { .pid = v->pid, .tid = v->tid, .dev = v->dev, .ino = v->ino };
 
 		memcpy(m.fs, v->fs, DL_FS_LEN);
-		fprintf(f, "    c%d_t%u [shape=box, label=\"%.16s\\npid %u tid %u\"];\n", cluster, v->tid,
-			v->comm, v->pid, v->tid);
+		dot_task_node(f, cluster, v->tid, v->comm, v->pid);
 		dot_lock_node(f, cluster, &m, lock, sizeof(lock));
 		fprintf(f, "    c%d_t%u -> %s [label=\"waits %s\", color=red];\n", cluster, v->tid, lock,
 			an_lock_mode_name(v->lock_mode));
@@ -639,6 +691,8 @@ void dl_report_dot(FILE *f, const struct dl_report *r)
 
 		if (v->kind == AN_DEADLOCK_CYCLE || v->kind == AN_SELF_DEADLOCK || v->kind == AN_LONG_WAIT)
 			dot_violation(f, cluster++, v);
+		else if (v->kind == AN_LOCK_ORDER && v->nmembers)
+			dot_order(f, cluster++, v, r);
 	}
 	fprintf(f, "}\n");
 }
