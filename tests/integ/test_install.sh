@@ -7,18 +7,21 @@ require_root
 
 # what an installed tree must hold, under ROOT with PREFIX
 check_tree() {
-	local root=$1 prefix=$2 unitdir=$3 p
+	local root=$1 prefix=$2 unitdir=$3 p m
 	[ -x "$root$prefix/sbin/diolock" ] || fail "no $prefix/sbin/diolock"
 	readelf -S "$root$prefix/sbin/diolock" | grep -q '\.debug_info' && fail "the installed binary is not stripped"
 	"$root$prefix/sbin/diolock" --version | grep -q '^features: serve: yes' || fail "installed binary lacks serve"
 	for p in diolock diolock-check diolock-trace diolock-replay diolock-serve; do
-		[ -f "$root$prefix/share/man/man8/$p.8" ] || { fail "no man page $p.8"; continue; }
+		# a package compresses them
+		m=$(ls "$root$prefix/share/man/man8/$p.8" "$root$prefix/share/man/man8/$p.8.gz" 2>/dev/null | head -1)
+		[ -n "$m" ] || { fail "no man page $p.8"; continue; }
 		# renders without a groff warning
-		groff -man -Tutf8 -ww -z "$root$prefix/share/man/man8/$p.8" 2>"$T/groff" && [ ! -s "$T/groff" ] ||
+		zcat -f "$m" | groff -man -Tutf8 -ww -z 2>"$T/groff" && [ ! -s "$T/groff" ] ||
 			fail "$p.8 does not render cleanly: $(head -3 "$T/groff")"
 	done
 	man -M "$root$prefix/share/man" -w diolock-check >/dev/null 2>&1 || fail "man -w diolock-check"
-	grep -q -- '--fail-on' "$root$prefix/share/man/man8/diolock-check.8" || fail "check's man page lacks its options"
+	MANWIDTH=200 man -M "$root$prefix/share/man" diolock-check 2>/dev/null | grep -q -- '--fail-on=LIST' ||
+		fail "check's man page lacks its options"
 	[ -f "$root$prefix/share/bash-completion/completions/diolock" ] || fail "no bash completion"
 	[ -f "$root$unitdir/diolock-serve.service" ] || fail "no systemd unit"
 	grep -q "^ExecStart=$prefix/sbin/diolock serve" "$root$unitdir/diolock-serve.service" ||
@@ -33,8 +36,9 @@ test_make_install_uninstall() {
 		{ fail "make install: $(tail -3 "$T/install.log")"; return; }
 	check_tree "$root" /opt/dl /opt/dl/lib/systemd/system
 	# the unit as systemd reads it (the binary it names exists under DESTDIR only)
-	sed "s|/opt/dl/sbin/diolock|$root/opt/dl/sbin/diolock|" "$root/opt/dl/lib/systemd/system/diolock-serve.service" \
-		>"$T/diolock-serve.service"
+	# (its Documentation= page is under DESTDIR too, where man does not look)
+	sed -e "s|/opt/dl/sbin/diolock|$root/opt/dl/sbin/diolock|" -e '/^Documentation=/d' \
+		"$root/opt/dl/lib/systemd/system/diolock-serve.service" >"$T/diolock-serve.service"
 	systemd-analyze verify "$T/diolock-serve.service" >"$T/verify" 2>&1 ||
 		fail "systemd-analyze verify: $(grep -v 'Failed to .*cgroup\|Cannot add dependency' "$T/verify" | head -3)"
 	make -C "$ROOT" -s OUTPUT="$BUILD" uninstall PREFIX=/opt/dl DESTDIR="$root" >/dev/null 2>&1 || fail "make uninstall"
@@ -49,6 +53,7 @@ check_completion() {
 		complete -p diolock >/dev/null 2>&1 || _completion_loader diolock
 		complete -p diolock | grep -q _diolock || { echo "no completion for diolock"; exit 1; }
 		c() { COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); COMPREPLY=()
+		      COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
 		      _diolock diolock "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}" 2>/dev/null
 		      echo "${COMPREPLY[*]}"; }
 		[ "$(c diolock ch)" = check ] || { echo "subcommand: $(c diolock ch)"; exit 1; }
