@@ -23,7 +23,9 @@ INCLUDES  := -Iinclude -I$(OUTPUT) -Ivmlinux/$(ARCH)
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Wextra -Werror \
 	-Wno-unused-parameter $(INCLUDES)
 CFLAGS    ?= -g -O2
-CFLAGS    += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE $(INCLUDES)
+# src/core: pure (no libbpf, no privileges); src/live: the kernel side of user space; src/cmd: subcommands
+SRC_INCLUDES := -Isrc/core -Isrc/live -Isrc/cmd
+CFLAGS    += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE $(INCLUDES) $(SRC_INCLUDES)
 LIBBPF_CFLAGS := $(shell pkg-config --cflags libbpf 2>/dev/null)
 ifeq ($(STATIC),1)
 LDLIBS    := $(shell pkg-config --static --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz) -lzstd
@@ -46,16 +48,18 @@ endif
 # maps.bpf.c first: libbpf 1.1's linker cannot resolve an extern map defined later.
 BPF_SRCS  := bpf/maps.bpf.c $(filter-out bpf/maps.bpf.c,$(wildcard bpf/*.bpf.c))
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
-# Everything in src/ except main.c is a library the unit tests link too.
-LIB_SRCS  := $(filter-out src/main.c,$(wildcard src/*.c))
+# Everything in src/ except main.c is a library; src/core alone is what the
+# unit tests, fuzzers and genrec link (checked: nothing there includes libbpf).
+LIB_SRCS  := $(filter-out src/cmd/main.c,$(wildcard src/core/*.c src/live/*.c src/cmd/*.c))
 LIB_OBJS  := $(patsubst src/%.c,$(OUTPUT)/src/%.o,$(LIB_SRCS))
-# Parts the unit tests use: pure user space, no libbpf.
-PURE_OBJS := $(addprefix $(OUTPUT)/src/,analyzer.o table.o json.o filter.o ksyms.o event_fmt.o report.o hooks.o evfile.o check.o replay.o hist.o version.o junit.o)
+CORE_SRCS := $(wildcard src/core/*.c)
+PURE_OBJS := $(patsubst src/%.c,$(OUTPUT)/src/%.o,$(CORE_SRCS))
+SRC_HDRS  := $(wildcard src/*/*.h src/*/*.def)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 
 .PHONY: check-unit check-integ check-vm all clean deps test demo install vmlinux golden lint unit-bins soak
-all: $(OUTPUT)/diolock $(OUTPUT)/diowork $(OUTPUT)/.hookcheck
+all: $(OUTPUT)/diolock $(OUTPUT)/diowork $(OUTPUT)/.hookcheck $(OUTPUT)/.corecheck
 
 $(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/src $(OUTPUT)/tests:
 	$(Q)mkdir -p $@
@@ -81,32 +85,41 @@ $(OUTPUT)/probe.skel.h: $(OUTPUT)/probe.bpf.o
 	$(MSG) SKEL $@
 	$(Q)$(BPFTOOL) gen skeleton $< name probe_bpf > $@
 
-$(OUTPUT)/src/%.o: src/%.c src/*.h src/*.def include/diolock/*.h | $(OUTPUT)/src
+$(OUTPUT)/src/%.o: src/%.c $(SRC_HDRS) include/diolock/*.h
+	$(Q)mkdir -p $(dir $@)
 	$(MSG) CC $@
 	$(Q)$(CC) $(CFLAGS) $(LIBBPF_CFLAGS) -c $< -o $@
+
+# The pure layer stays pure: no libbpf, no skeleton, no src/live or src/cmd header in src/core.
+OTHER_HDRS := $(notdir $(wildcard src/live/*.h src/cmd/*.h))
+$(OUTPUT)/.corecheck: $(CORE_SRCS) $(wildcard src/core/*.h) | $(OUTPUT)
+	$(MSG) CHECK "src/core is pure"
+	$(Q)if grep -nE '#include [<"](bpf/|[a-z_]*\.skel\.h|$(subst $(space),|,$(OTHER_HDRS)))' \
+		src/core/*.c src/core/*.h; then echo "src/core must not use libbpf, src/live or src/cmd"; exit 1; fi
+	$(Q)touch $@
 
 # The git revision goes into reports and recordings; "unknown" outside git.
 # version.o is rebuilt when the revision changes (the stamp file holds it).
 DL_GIT_REV := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 $(OUTPUT)/src/.git-rev: FORCE | $(OUTPUT)/src
 	$(Q)echo '$(DL_GIT_REV)' | cmp -s - $@ || echo '$(DL_GIT_REV)' >$@
-$(OUTPUT)/src/version.o: CFLAGS += -DDL_GIT_REV='"$(DL_GIT_REV)"'
-$(OUTPUT)/src/version.o: $(OUTPUT)/src/.git-rev
+$(OUTPUT)/src/core/version.o: CFLAGS += -DDL_GIT_REV='"$(DL_GIT_REV)"'
+$(OUTPUT)/src/core/version.o: $(OUTPUT)/src/.git-rev
 .PHONY: FORCE
 FORCE:
 
-$(OUTPUT)/src/loader.o $(OUTPUT)/src/probe.o: $(OUTPUT)/diolock.skel.h $(OUTPUT)/probe.skel.h
+$(OUTPUT)/src/live/loader.o $(OUTPUT)/src/live/probe.o: $(OUTPUT)/diolock.skel.h $(OUTPUT)/probe.skel.h
 
-$(OUTPUT)/diolock: $(OUTPUT)/src/main.o $(LIB_OBJS)
+$(OUTPUT)/diolock: $(OUTPUT)/src/cmd/main.o $(LIB_OBJS)
 	$(MSG) LD $@
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 # src/hooks.def and bpf/ name the same programs: checked on every build (tests/hookcheck.c).
-$(OUTPUT)/hookcheck: tests/hookcheck.c $(OUTPUT)/src/hooks.o $(OUTPUT)/diolock.skel.h
+$(OUTPUT)/hookcheck: tests/hookcheck.c $(OUTPUT)/src/core/hooks.o $(OUTPUT)/diolock.skel.h
 	$(MSG) CC $@
-	$(Q)$(CC) $(CFLAGS) $(LIBBPF_CFLAGS) -Isrc $(LDFLAGS) tests/hookcheck.c $(OUTPUT)/src/hooks.o $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(LIBBPF_CFLAGS) $(LDFLAGS) tests/hookcheck.c $(OUTPUT)/src/core/hooks.o $(LDLIBS) -o $@
 $(OUTPUT)/.hookcheck: $(OUTPUT)/hookcheck
-	$(MSG) CHECK src/hooks.def against bpf/
+	$(MSG) CHECK "src/core/hooks.def against bpf/"
 	$(Q)$(OUTPUT)/hookcheck && touch $@
 
 $(OUTPUT)/diowork: tests/workload/diowork.c | $(OUTPUT)
@@ -115,34 +128,34 @@ $(OUTPUT)/diowork: tests/workload/diowork.c | $(OUTPUT)
 
 $(OUTPUT)/tests/%: tests/unit/%.c $(PURE_OBJS) | $(OUTPUT)/tests
 	$(MSG) CC $@
-	$(Q)$(CC) $(CFLAGS) -Isrc $(LDFLAGS) $^ -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@
 
 # libFuzzer target for the recording reader, built with clang from the pure sources.
-FUZZ_SRCS := $(patsubst $(OUTPUT)/src/%.o,src/%.c,$(PURE_OBJS))
-$(OUTPUT)/fuzz/fuzz_replay: tests/fuzz/fuzz_replay.c $(FUZZ_SRCS) src/*.h include/diolock/*.h
+FUZZ_SRCS := $(CORE_SRCS)
+$(OUTPUT)/fuzz/fuzz_replay: tests/fuzz/fuzz_replay.c $(FUZZ_SRCS) $(SRC_HDRS) include/diolock/*.h
 	$(Q)mkdir -p $(dir $@)
 	$(MSG) FUZZ $@
-	$(Q)$(CLANG) -g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -Isrc \
+	$(Q)$(CLANG) -g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -Isrc/core \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $< $(FUZZ_SRCS) -o $@
 
 # Static analysis with the checked-in .clang-tidy (generated skeletons are
 # included as system headers: not ours to fix).
 space := $(subst ,, )
 comma := ,
-LINT_FILES := $(wildcard src/*.c)
+LINT_FILES := $(wildcard src/*/*.c)
 LINT_ONLY := [$(subst $(space),$(comma),$(patsubst %,{"name":"%"},$(LINT_FILES)))]
 lint: $(OUTPUT)/diolock.skel.h $(OUTPUT)/probe.skel.h
 	$(MSG) LINT src/
 	$(Q)clang-tidy --quiet --line-filter='$(LINT_ONLY)' $(LINT_FILES) -- -std=gnu11 -D_GNU_SOURCE \
-		-Iinclude -I$(OUTPUT) -Ivmlinux/$(ARCH) -Isrc 2>&1 | grep -v "warnings\? generated" ; \
+		-Iinclude -I$(OUTPUT) -Ivmlinux/$(ARCH) $(SRC_INCLUDES) 2>&1 | grep -v "warnings\? generated" ; \
 		exit $${PIPESTATUS[0]}
 
 # libFuzzer target for the live subcommands' option parser.
-CLI_FUZZ_SRCS := src/cli.c src/filter.c src/hooks.c
-$(OUTPUT)/fuzz/fuzz_cli: tests/fuzz/fuzz_cli.c $(CLI_FUZZ_SRCS) src/*.h include/diolock/*.h
+CLI_FUZZ_SRCS := src/core/cli.c src/core/filter.c src/core/hooks.c
+$(OUTPUT)/fuzz/fuzz_cli: tests/fuzz/fuzz_cli.c $(CLI_FUZZ_SRCS) $(SRC_HDRS) include/diolock/*.h
 	$(Q)mkdir -p $(dir $@)
 	$(MSG) FUZZ $@
-	$(Q)$(CLANG) -g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -Isrc \
+	$(Q)$(CLANG) -g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -Isrc/core \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $< $(CLI_FUZZ_SRCS) -o $@
 
 # Installs every package the build and the tests need; safe to run again.
@@ -232,11 +245,11 @@ clean:
 
 # Benchmarks (bench/run): overhead of trace/check/stat and a bpftrace peer on fio
 # workloads, per-program BPF cost, replay throughput. Root; writes bench/results.md.
-GENREC_OBJS := $(addprefix $(OUTPUT)/src/,evfile.o hooks.o filter.o version.o)
-$(OUTPUT)/bench/genrec: bench/genrec.c $(GENREC_OBJS) src/*.h include/diolock/*.h
+GENREC_OBJS := $(addprefix $(OUTPUT)/src/core/,evfile.o hooks.o filter.o version.o)
+$(OUTPUT)/bench/genrec: bench/genrec.c $(GENREC_OBJS) $(SRC_HDRS) include/diolock/*.h
 	$(Q)mkdir -p $(dir $@)
 	$(MSG) CC $@
-	$(Q)$(CC) $(CFLAGS) -Isrc $< $(GENREC_OBJS) -o $@
+	$(Q)$(CC) $(CFLAGS) $< $(GENREC_OBJS) -o $@
 
 .PHONY: bench
 bench: all $(OUTPUT)/bench/genrec

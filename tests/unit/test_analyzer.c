@@ -83,15 +83,15 @@ static void xfs_dsync_is_info(void)
 	an_init(&an, NULL);
 	dsync_write(&an, 10, "xfs", DL_LOCK_WRITE, DL_HOLD_WRITE);
 	dsync_write(&an, 10, "xfs", DL_LOCK_WRITE, DL_HOLD_WRITE);
-	CHECK(an.nviol == 1);
-	CHECK(an.viol[0].kind == AN_DIO_COMPLETE_UNDER_LOCK);
-	CHECK(an.viol[0].severity == AN_INFO);
-	CHECK(an.viol[0].count == 2);
-	CHECK(an.viol[0].exact);
-	CHECK(an.viol[0].pid == 10);
-	CHECK(!strcmp(an.viol[0].fs, "xfs"));
-	CHECK(an.viol[0].lock_mode == DL_LOCK_WRITE);
-	CHECK(an.viol[0].dsync);
+	CHECK(an.nfindings == 1);
+	CHECK(an.finding[0].kind == AN_DIO_COMPLETE_UNDER_LOCK);
+	CHECK(an.finding[0].severity == AN_INFO);
+	CHECK(an.finding[0].count == 2);
+	CHECK(an.finding[0].exact);
+	CHECK(an.finding[0].pid == 10);
+	CHECK(!strcmp(an.finding[0].fs, "xfs"));
+	CHECK(an.finding[0].lock_mode == DL_LOCK_WRITE);
+	CHECK(an.finding[0].dsync);
 	CHECK(an.summary[AN_DIO_COMPLETE_UNDER_LOCK] == 2);
 	CHECK(an_count_severity(&an, AN_ERROR) == 0);
 	an_fini(&an);
@@ -106,9 +106,9 @@ static void shared_hold_tracked_from_submission(void)
 	an_init(&an, NULL);
 	feed(&an, ev(DL_EV_DIO_BEGIN, 11, "ext4", 100, DL_LOCK_READ, DL_HOLD_READ_HINT, f));
 	feed(&an, ev(DL_EV_DIO_COMPLETE, 11, "ext4", 100, DL_LOCK_READ, DL_HOLD_NO, f));
-	CHECK(an.nviol == 1);
-	CHECK(an.viol[0].lock_mode == DL_LOCK_READ);
-	CHECK(!an.viol[0].exact);
+	CHECK(an.nfindings == 1);
+	CHECK(an.finding[0].lock_mode == DL_LOCK_READ);
+	CHECK(!an.finding[0].exact);
 	an_fini(&an);
 }
 
@@ -121,11 +121,11 @@ static void shared_hold_hint_names_other_reader(void)
 	an_init(&an, NULL);
 	feed(&an, ev(DL_EV_DIO_BEGIN, 22, "ext4", 100, DL_LOCK_READ, DL_HOLD_NO, f));
 	feed(&an, ev(DL_EV_DIO_COMPLETE, 22, "ext4", 100, DL_LOCK_READ, DL_HOLD_NO, f));
-	CHECK(an.nviol == 1 && an.viol[0].lock_mode == DL_LOCK_READ && !an.viol[0].exact);
+	CHECK(an.nfindings == 1 && an.finding[0].lock_mode == DL_LOCK_READ && !an.finding[0].exact);
 	/* a filesystem not known to hold i_rwsem across DIO gets no such benefit */
 	feed(&an, ev(DL_EV_DIO_BEGIN, 23, "zonefs", 100, DL_LOCK_READ, DL_HOLD_NO, f));
 	feed(&an, ev(DL_EV_DIO_COMPLETE, 23, "zonefs", 100, DL_LOCK_READ, DL_HOLD_NO, f));
-	CHECK(an.nviol == 1);
+	CHECK(an.nfindings == 1);
 	an_fini(&an);
 }
 
@@ -135,9 +135,9 @@ static void btrfs_stub_completion_is_info(void)
 
 	an_init(&an, NULL);
 	dsync_write(&an, 12, "btrfs", DL_LOCK_WRITE, DL_HOLD_WRITE);
-	CHECK(an.nviol == 1);
-	CHECK(an.viol[0].severity == AN_INFO);
-	CHECK(an.viol[0].note && strstr(an.viol[0].note, "stub"));
+	CHECK(an.nfindings == 1);
+	CHECK(an.finding[0].severity == AN_INFO);
+	CHECK(an.finding[0].note && strstr(an.finding[0].note, "stub"));
 	an_fini(&an);
 }
 
@@ -151,10 +151,10 @@ static void btrfs_dsync_self_deadlock(void)
 	feed(&an, ev(DL_EV_DIO_BEGIN, 13, "btrfs", 100, DL_LOCK_WRITE, DL_HOLD_WRITE, f));
 	feed(&an, ev(DL_EV_SYNC_BEGIN, 13, "btrfs", 100, DL_LOCK_WRITE, DL_HOLD_WRITE, 0));
 	feed(&an, ev(DL_EV_WAIT_BEGIN, 13, "btrfs", 100, DL_LOCK_WRITE, DL_HOLD_WRITE, DL_F_WAIT_WRITE));
-	CHECK(an.nviol == 2);
-	CHECK(an.viol[0].kind == AN_SELF_DEADLOCK && an.viol[0].severity == AN_ERROR);
-	CHECK(an.viol[0].exact && an.viol[0].stack_id == 7 && an.viol[0].holder_tid == 13);
-	CHECK(an.viol[1].kind == AN_DIO_COMPLETE_UNDER_LOCK && an.viol[1].severity == AN_ERROR);
+	CHECK(an.nfindings == 2);
+	CHECK(an.finding[0].kind == AN_SELF_DEADLOCK && an.finding[0].severity == AN_ERROR);
+	CHECK(an.finding[0].exact && an.finding[0].stack_id == 7 && an.finding[0].holder_tid == 13);
+	CHECK(an.finding[1].kind == AN_DIO_COMPLETE_UNDER_LOCK && an.finding[1].severity == AN_ERROR);
 	CHECK(an_count_severity(&an, AN_ERROR) == 2);
 	an_fini(&an);
 }
@@ -170,14 +170,14 @@ static void read_holder_waiting_for_write(void)
 	feed(&an, ev(DL_EV_SYNC_BEGIN, 14, "btrfs", 100, DL_LOCK_READ, DL_HOLD_READ_HINT, 0));
 	feed(&an, ev(DL_EV_WAIT_BEGIN, 14, "btrfs", 100, DL_LOCK_READ, DL_HOLD_NO, DL_F_WAIT_WRITE));
 	/* inferred: nothing until the wait has outlasted the confirmation interval */
-	CHECK(an.nviol == 0 && an.suspected[AN_SELF_DEADLOCK] == 1);
+	CHECK(an.nfindings == 0 && an.suspected[AN_SELF_DEADLOCK] == 1);
 	an_tick(&an, clock_ns + AN_CONFIRM_NS / 2);
-	CHECK(an.nviol == 0);
+	CHECK(an.nfindings == 0);
 	an_tick(&an, clock_ns + AN_CONFIRM_NS + 200000000ULL);
-	CHECK(an.nviol == 2);
-	CHECK(an.viol[0].kind == AN_SELF_DEADLOCK && !an.viol[0].exact && an.viol[0].severity == AN_ERROR);
-	CHECK(an.viol[0].lock_mode == DL_LOCK_READ && an.viol[0].holder_tid == 14);
-	CHECK(an.viol[1].kind == AN_DIO_COMPLETE_UNDER_LOCK && an.viol[1].severity == AN_ERROR);
+	CHECK(an.nfindings == 2);
+	CHECK(an.finding[0].kind == AN_SELF_DEADLOCK && !an.finding[0].exact && an.finding[0].severity == AN_ERROR);
+	CHECK(an.finding[0].lock_mode == DL_LOCK_READ && an.finding[0].holder_tid == 14);
+	CHECK(an.finding[1].kind == AN_DIO_COMPLETE_UNDER_LOCK && an.finding[1].severity == AN_ERROR);
 	CHECK(an.confirmed[AN_SELF_DEADLOCK] == 1 && an.retracted[AN_SELF_DEADLOCK] == 0);
 	an_fini(&an);
 }
@@ -195,7 +195,7 @@ static void suspect_retracted_when_wait_ends(void)
 	end.len = 700000;
 	an_feed(&an, &end);
 	an_tick(&an, clock_ns + 3 * AN_CONFIRM_NS);
-	CHECK(an.nviol == 0 && an.retracted[AN_SELF_DEADLOCK] == 1 && an_count_severity(&an, AN_WARNING) == 0);
+	CHECK(an.nfindings == 0 && an.retracted[AN_SELF_DEADLOCK] == 1 && an_count_severity(&an, AN_WARNING) == 0);
 	/* a task's own later record also ends its wait (a lost wait_end) */
 	feed(&an, ev(DL_EV_WAIT_BEGIN, 31, "xfs", 101, DL_LOCK_READ, DL_HOLD_READ_HINT, DL_F_WAIT_WRITE));
 	feed(&an, ev(DL_EV_DIO_BEGIN, 31, "xfs", 101, DL_LOCK_WRITE, DL_HOLD_WRITE, DL_F_DIRECT | DL_F_WRITE));
@@ -235,7 +235,7 @@ static void aio_queued_ends_hold(void)
 	/* the next io_submit goes buffered (O_DIRECT toggled off) and waits to write-lock */
 	feed(&an, evl(DL_EV_WAIT_BEGIN, 40, "ext4", 12, DL_LOCK_READ, 41, DL_F_WAIT_WRITE));
 	an_tick(&an, clock_ns + 2 * AN_CONFIRM_NS);
-	CHECK(an.suspected[AN_SELF_DEADLOCK] == 0 && an.nviol == 0);
+	CHECK(an.suspected[AN_SELF_DEADLOCK] == 0 && an.nfindings == 0);
 	an_fini(&an);
 }
 
@@ -250,11 +250,11 @@ static void fallback_only_on_iomap_fs(void)
 	an_feed(&an, &e);
 	snprintf(e.fs, sizeof(e.fs), "bdev");
 	an_feed(&an, &e);
-	CHECK(an.nviol == 0 && an.nfallbacks == 0);
+	CHECK(an.nfindings == 0 && an.nfallbacks == 0);
 	snprintf(e.fs, sizeof(e.fs), "xfs");
 	e.flags |= DL_F_UNALIGNED;
 	an_feed(&an, &e);
-	CHECK(an.nviol == 1 && strstr(an.viol[0].note, "reflink") != NULL);
+	CHECK(an.nfindings == 1 && strstr(an.finding[0].note, "reflink") != NULL);
 	an_fini(&an);
 }
 
@@ -270,7 +270,7 @@ static void other_holder_is_contention(void)
 	an_feed(&an, &w);
 	end.len = 5000000;
 	an_feed(&an, &end);
-	CHECK(an.nviol == 0);
+	CHECK(an.nfindings == 0);
 	CHECK(an.ncont == 1);
 	CHECK(an.cont[0].ino == 200 && an.cont[0].waits == 1 && an.cont[0].write_waits == 1);
 	CHECK(an.cont[0].nholders == 1 && an.cont[0].holders[0] == 99);
@@ -299,7 +299,7 @@ static void folded_waits_join_contention(void)
 	wf.key.tid = 17;
 	wf.key.holder = 17;	/* its own tid as the reader hint: not a holder */
 	an_wait_fold(&an, &wf);
-	CHECK(an.nviol == 0);
+	CHECK(an.nfindings == 0);
 	CHECK(an.ncont == 1);
 	CHECK(an.cont[0].waits == 6 && an.cont[0].read_waits == 5 && an.cont[0].write_waits == 1);
 	CHECK(an.cont[0].wait_ns_total == 4100 && an.cont[0].wait_ns_max == 2500);
@@ -322,7 +322,7 @@ static void reader_waiting_to_read_is_benign(void)
 
 	an_init(&an, NULL);
 	feed(&an, ev(DL_EV_WAIT_BEGIN, 16, "xfs", 300, DL_LOCK_READ, DL_HOLD_READ_HINT, DL_F_WAIT_READ));
-	CHECK(an.nviol == 0);
+	CHECK(an.nfindings == 0);
 	an_fini(&an);
 }
 
@@ -342,10 +342,10 @@ static void fallback_reasons(void)
 	an_feed(&an, &e);
 	e.ret = -22;			/* failed writes are not fallbacks */
 	an_feed(&an, &e);
-	CHECK(an.nviol == 2);
-	CHECK(an.viol[0].kind == AN_DIO_FALLBACK && an.viol[0].count == 2);
-	CHECK(strstr(an.viol[0].note, "checksums") != NULL);
-	CHECK(strstr(an.viol[1].note, "aligned") != NULL);
+	CHECK(an.nfindings == 2);
+	CHECK(an.finding[0].kind == AN_DIO_FALLBACK && an.finding[0].count == 2);
+	CHECK(strstr(an.finding[0].note, "checksums") != NULL);
+	CHECK(strstr(an.finding[1].note, "aligned") != NULL);
 	CHECK(an.nfallbacks == 1 && an.fallbacks[0].count == 3);
 	CHECK(an_count_severity(&an, AN_ERROR) == 0);
 	an_fini(&an);
@@ -363,7 +363,7 @@ static void exit_drops_task_state(void)
 	feed(&an, ev(DL_EV_TASK_EXIT, 18, "", 0, 0, 0, 0));
 	CHECK(an_live_tasks(&an) == 0);
 	feed(&an, ev(DL_EV_DIO_COMPLETE, 18, "btrfs", 100, DL_LOCK_READ, DL_HOLD_NO, f));
-	CHECK(an.nviol == 0);
+	CHECK(an.nfindings == 0);
 	an_fini(&an);
 }
 
@@ -375,9 +375,9 @@ static void comm_filter(void)
 	snprintf(f.comm, sizeof(f.comm), "task20");
 	an_init(&an, &f);
 	dsync_write(&an, 19, "xfs", DL_LOCK_WRITE, DL_HOLD_WRITE);
-	CHECK(an.nviol == 0 && an.events == 0);
+	CHECK(an.nfindings == 0 && an.events == 0);
 	dsync_write(&an, 20, "xfs", DL_LOCK_WRITE, DL_HOLD_WRITE);
-	CHECK(an.nviol == 1 && an.events == 3);
+	CHECK(an.nfindings == 1 && an.events == 3);
 	an_fini(&an);
 }
 
@@ -387,16 +387,16 @@ static void unknown_fs_dsync_is_warning(void)
 
 	an_init(&an, NULL);
 	dsync_write(&an, 21, "f2fs", DL_LOCK_WRITE, DL_HOLD_WRITE);
-	CHECK(an.nviol == 1 && an.viol[0].severity == AN_WARNING);
+	CHECK(an.nfindings == 1 && an.finding[0].severity == AN_WARNING);
 	an_fini(&an);
 }
 
 
-static const struct an_violation *find(const struct analyzer *an, enum an_kind kind)
+static const struct an_finding *find(const struct analyzer *an, enum an_kind kind)
 {
-	for (size_t i = 0; i < an->nviol; i++)
-		if (an->viol[i].kind == kind)
-			return &an->viol[i];
+	for (size_t i = 0; i < an->nfindings; i++)
+		if (an->finding[i].kind == kind)
+			return &an->finding[i];
 	return NULL;
 }
 
@@ -404,7 +404,7 @@ static const struct an_violation *find(const struct analyzer *an, enum an_kind k
 static void abba_two_inodes(void)
 {
 	struct analyzer an;
-	const struct an_violation *v;
+	const struct an_finding *v;
 
 	an_init(&an, NULL);
 	feed(&an, evl(DL_EV_WAIT_BEGIN, 30, "ext4", 2, DL_LOCK_WRITE, 31, DL_F_WAIT_WRITE));
@@ -438,7 +438,7 @@ static void abba_exact_holds(void)
 	struct analyzer an;
 	struct dl_event a = evl(DL_EV_WAIT_BEGIN, 30, "ext4", 2, DL_LOCK_WRITE, 31, DL_F_WAIT_WRITE | DL_F_EXACT);
 	struct dl_event b = evl(DL_EV_WAIT_BEGIN, 31, "ext4", 1, DL_LOCK_WRITE, 30, DL_F_WAIT_WRITE | DL_F_EXACT);
-	const struct an_violation *v;
+	const struct an_finding *v;
 
 	an_init(&an, NULL);
 	a.holders[0] = 31;
@@ -479,7 +479,7 @@ static void woken_waiter_is_not_a_cycle(void)
 static void three_task_cycle(void)
 {
 	struct analyzer an;
-	const struct an_violation *v;
+	const struct an_finding *v;
 
 	an_init(&an, NULL);
 	feed(&an, evl(DL_EV_WAIT_BEGIN, 40, "xfs", 2, DL_LOCK_WRITE, 41, DL_F_WAIT_WRITE));
@@ -504,7 +504,7 @@ static void three_task_cycle(void)
 static void dio_completion_vs_fallocate(void)
 {
 	struct analyzer an;
-	const struct an_violation *v;
+	const struct an_finding *v;
 	__u32 f = DL_F_DIRECT | DL_F_DSYNC | DL_F_WRITE;
 	struct dl_event drain;
 
@@ -561,7 +561,7 @@ static void kworker_vs_truncate(struct analyzer *an, __u64 dio_count, bool drain
 static void kworker_completion_vs_truncate(void)
 {
 	struct analyzer an;
-	const struct an_violation *v;
+	const struct an_finding *v;
 
 	kworker_vs_truncate(&an, 1, false);
 	v = find(&an, AN_DEADLOCK_CYCLE);
@@ -609,7 +609,7 @@ static void readers_share(void)
 	feed(&an, evl(DL_EV_DIO_BEGIN, 60, "xfs", 5, DL_LOCK_READ, 60, DL_F_DIRECT));
 	an_feed(&an, &w);
 	feed(&an, evl(DL_EV_WAIT_BEGIN, 62, "xfs", 5, DL_LOCK_READ, 60, DL_F_WAIT_READ));
-	CHECK(an.nviol == 0);
+	CHECK(an.nfindings == 0);
 	CHECK(an.ncont == 1 && an.cont[0].read_waits == 2);
 	an_fini(&an);
 }
@@ -657,7 +657,7 @@ static void downgrade_then_readers(void)
 	e = evl(DL_EV_WAIT_BEGIN, 91, "ext4", 4, DL_LOCK_READ, 90, DL_F_EXACT | DL_F_WAIT_READ);
 	e.holders[0] = 90;
 	an_feed(&an, &e);
-	CHECK(an.nviol == 0);
+	CHECK(an.nfindings == 0);
 	/* the downgraded holder wanting write again waits for itself */
 	e = evl(DL_EV_WAIT_BEGIN, 90, "ext4", 4, DL_LOCK_READ, 90, DL_F_EXACT | DL_F_WAIT_WRITE);
 	e.held[0] = lock_of(4);
@@ -692,7 +692,7 @@ static void exit_while_holding(void)
 static void long_wait_chain(void)
 {
 	struct analyzer an;
-	const struct an_violation *v;
+	const struct an_finding *v;
 	struct dl_event e = evl(DL_EV_WAIT_BEGIN, 110, "ext4", 2, DL_LOCK_WRITE, 111, DL_F_WAIT_WRITE);
 
 	an_init(&an, NULL);
@@ -731,7 +731,7 @@ static void long_wait_chain(void)
 static void lock_order_inversion(void)
 {
 	struct analyzer an;
-	const struct an_violation *v;
+	const struct an_finding *v;
 	struct dl_event e = evl(DL_EV_DRAIN_WAIT_BEGIN, 120, "btrfs", 20, DL_LOCK_WRITE, 120, DL_F_EXACT);
 
 	an_init(&an, NULL);
@@ -845,8 +845,8 @@ static void stub_seen_at_completion_entry(void)
 	feed(&an, ev(DL_EV_DIO_COMPLETE_BEGIN, 130, "btrfs", 5, DL_LOCK_WRITE, DL_HOLD_WRITE, f | DL_F_STUB));
 	feed(&an, ev(DL_EV_SYNC_BEGIN, 130, "btrfs", 5, DL_LOCK_WRITE, DL_HOLD_WRITE, DL_F_JINFO | DL_F_STUB));
 	feed(&an, ev(DL_EV_DIO_COMPLETE, 130, "btrfs", 5, DL_LOCK_WRITE, DL_HOLD_WRITE, f));
-	CHECK(an.nviol == 1 && an.viol[0].severity == AN_INFO && an.viol[0].count == 1);
-	CHECK(strstr(an.viol[0].note, "journal_info") != NULL);
+	CHECK(an.nfindings == 1 && an.finding[0].severity == AN_INFO && an.finding[0].count == 1);
+	CHECK(strstr(an.finding[0].note, "journal_info") != NULL);
 	/* the faulty kernel: no stub, so the error comes before the fsync blocks */
 	feed(&an, ev(DL_EV_DIO_BEGIN, 131, "btrfs", 6, DL_LOCK_WRITE, DL_HOLD_WRITE, f));
 	feed(&an, ev(DL_EV_DIO_COMPLETE_BEGIN, 131, "btrfs", 6, DL_LOCK_WRITE, DL_HOLD_WRITE, f));

@@ -124,7 +124,7 @@ static void cut_at_every_byte(void)
 			if (n >= error_end)
 				CHECK(errors >= 1);
 		} else {
-			CHECK(rc == DL_EXIT_VIOLATION && !cut && errors >= 1);
+			CHECK(rc == DL_EXIT_FINDING && !cut && errors >= 1);
 		}
 	}
 	CHECK(refused == header);

@@ -11,8 +11,5 @@ extern bool dl_verbose;
 void dl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void dl_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void dl_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* libbpf's messages are only shown with -v: its hints do not fit this tool's errors. */
-enum libbpf_print_level;
-int dl_libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap);
 
 #endif

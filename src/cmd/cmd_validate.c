@@ -335,9 +335,9 @@ static __u64 count_kind(const struct analyzer *an, enum an_kind k, enum an_sever
 {
 	__u64 n = 0;
 
-	for (size_t i = 0; i < an->nviol; i++)
-		if (an->viol[i].kind == k && an->viol[i].severity >= min && (!fs || !strcmp(an->viol[i].fs, fs)))
-			n += an->viol[i].count;
+	for (size_t i = 0; i < an->nfindings; i++)
+		if (an->finding[i].kind == k && an->finding[i].severity >= min && (!fs || !strcmp(an->finding[i].fs, fs)))
+			n += an->finding[i].count;
 	return n;
 }
 
@@ -542,7 +542,7 @@ int cmd_validate(int argc, char **argv)
 		printf("\nthe workload did not finish within %.0f s (left in the kernel: deadlocked?)\n",
 		       live.timeout_s);
 	/* a workload that never came back proved nothing, even if no row could see why */
-	ret = failed ? DL_EXIT_VIOLATION : live.cmd.status < 0 ? DL_EXIT_INCOMPLETE : DL_EXIT_OK;
+	ret = failed ? DL_EXIT_FINDING : live.cmd.status < 0 ? DL_EXIT_INCOMPLETE : DL_EXIT_OK;
 	if (json.f) {
 		t.lost_ringbuf = dl_session_lost(&live.s, DL_CNT_RINGBUF_LOST);
 		t.lost_map_full = dl_session_lost(&live.s, DL_CNT_MAP_FULL);

@@ -2,13 +2,7 @@
 #ifndef DIOLOCK_COMMANDS_H
 #define DIOLOCK_COMMANDS_H
 
-/* Exit codes shared by every subcommand. */
-#define DL_EXIT_OK 0
-#define DL_EXIT_VIOLATION 1
-#define DL_EXIT_USAGE 2
-/* No error found, but the run proved nothing: events lost, a needed hook
- * unavailable, filters that matched nothing, or a recording cut short. */
-#define DL_EXIT_INCOMPLETE 3
+#include "exit.h"
 
 int cmd_probe(int argc, char **argv);
 int cmd_trace(int argc, char **argv);

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <bpf/libbpf.h>
 #include "commands.h"
+#include "libbpf_log.h"
 #include "log.h"
 #include "version.h"
 

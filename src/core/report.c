@@ -4,7 +4,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
-#include "commands.h"
+#include "exit.h"
 #include "report.h"
 
 static const char *const dio_fs_names[DL_FSID_MAX] = { "other", "ext4", "xfs", "btrfs" };
@@ -109,7 +109,7 @@ int dl_report_exit(const struct dl_report *r, unsigned int fail_on)
 		return DL_EXIT_INCOMPLETE;
 	if ((errors && (fail_on & DL_FAIL_ERROR)) || (warnings && (fail_on & DL_FAIL_WARNING)) ||
 	    ((fail_on & DL_FAIL_CMD) && dl_report_cmd_failed(r)))
-		return DL_EXIT_VIOLATION;
+		return DL_EXIT_FINDING;
 	if (v == DL_VERDICT_INCOMPLETE && (fail_on & DL_FAIL_LOST))
 		return DL_EXIT_INCOMPLETE;
 	return DL_EXIT_OK;
@@ -147,7 +147,7 @@ const char *dl_verdict_name(enum dl_verdict v)
 	return v == DL_VERDICT_FAIL ? "fail" : v == DL_VERDICT_INCOMPLETE ? "incomplete" : "clean";
 }
 
-void dl_violation_line(FILE *f, const struct an_violation *v)
+void dl_finding_line(FILE *f, const struct an_finding *v)
 {
 	char dev[16];
 
@@ -175,7 +175,7 @@ static const char *member_class(const struct an_member *m, char *buf, size_t len
 	return an_class_name(m->lock_kind, m->fs, buf, len);
 }
 
-static void text_member(FILE *f, const struct dl_report *r, const struct an_violation *v,
+static void text_member(FILE *f, const struct dl_report *r, const struct an_finding *v,
 			const struct an_member *m)
 {
 	char dev[16], cls[40];
@@ -235,12 +235,12 @@ void dl_report_text(FILE *f, const struct dl_report *r)
 	for (int h = 0; h < DL_HOOK_MAX; h++)
 		if (dl_hooks[h].check_needs && r->hooks[h].tier == DL_TIER_NONE)
 			fprintf(f, "unavailable: %s: %s\n", dl_hooks[h].name, r->hooks[h].why);
-	fprintf(f, "\nfindings:%s\n", an->nviol ? "" : " none");
-	for (size_t i = 0; i < an->nviol; i++) {
-		const struct an_violation *v = &an->viol[i];
+	fprintf(f, "\nfindings:%s\n", an->nfindings ? "" : " none");
+	for (size_t i = 0; i < an->nfindings; i++) {
+		const struct an_finding *v = &an->finding[i];
 
 		fprintf(f, "  ");
-		dl_violation_line(f, v);
+		dl_finding_line(f, v);
 		fprintf(f, "      x%" PRIu64 ": %s\n", (uint64_t)v->count, v->note);
 		if (v->detail[0])
 			fprintf(f, "      %s\n", v->detail);
@@ -292,13 +292,13 @@ void dl_report_text(FILE *f, const struct dl_report *r)
 	fprintf(f, "verdict: %s (%" PRIu64 " error, %" PRIu64 " warning, %" PRIu64 " info findings)\n",
 		dl_verdict_name(verdict), (uint64_t)an_count_severity(an, AN_ERROR),
 		(uint64_t)(an_count_severity(an, AN_WARNING) - an_count_severity(an, AN_ERROR)),
-		(uint64_t)(an->nviol - an_count_severity(an, AN_WARNING)));
+		(uint64_t)(an->nfindings - an_count_severity(an, AN_WARNING)));
 	if (verdict == DL_VERDICT_INCOMPLETE)
 		fprintf(f, "warning: %s, so no error found is not proof of absence\n",
 			dl_report_why_incomplete(r));
 }
 
-static void json_member(struct json *j, const struct dl_report *r, const struct an_violation *v,
+static void json_member(struct json *j, const struct dl_report *r, const struct an_finding *v,
 			const struct an_member *m)
 {
 	char dev[16];
@@ -328,7 +328,7 @@ static void json_member(struct json *j, const struct dl_report *r, const struct 
 	json_end_object(j);
 }
 
-static void json_violation(struct json *j, const struct dl_report *r, const struct an_violation *v)
+static void json_finding(struct json *j, const struct dl_report *r, const struct an_finding *v)
 {
 	char dev[16];
 
@@ -502,10 +502,11 @@ void dl_report_json(FILE *f, const struct dl_report *r)
 	json_kv_u64(&j, "ringbuf_full", r->lost_ringbuf);
 	json_kv_u64(&j, "map_full", r->lost_map_full);
 	json_end_object(&j);
+	/* "findings" in the code and the text report; the JSON key keeps its first name for consumers */
 	json_key(&j, "violations");
 	json_begin_array(&j);
-	for (size_t i = 0; i < an->nviol; i++)
-		json_violation(&j, r, &an->viol[i]);
+	for (size_t i = 0; i < an->nfindings; i++)
+		json_finding(&j, r, &an->finding[i]);
 	json_end_array(&j);
 	json_key(&j, "summary");
 	json_begin_object(&j);
@@ -617,7 +618,7 @@ static void dot_lock_node(FILE *f, int cluster, const struct an_member *m, char 
  * task took them in (member i: from member i-1's class to its own), labelled
  * with that task and the top of the first stack that made the edge.
  */
-static void dot_order(FILE *f, int cluster, const struct an_violation *v, const struct dl_report *r)
+static void dot_order(FILE *f, int cluster, const struct an_finding *v, const struct dl_report *r)
 {
 	char frames[DL_STACK_DEPTH][128], cls[40];
 
@@ -646,7 +647,7 @@ static void dot_order(FILE *f, int cluster, const struct an_violation *v, const 
 }
 
 /* One cluster per finding: tasks are boxes, locks ellipses, the cycle red. */
-static void dot_violation(FILE *f, int cluster, const struct an_violation *v)
+static void dot_finding(FILE *f, int cluster, const struct an_finding *v)
 {
 	bool cycle = v->kind == AN_DEADLOCK_CYCLE;
 	char lock[96];
@@ -686,11 +687,11 @@ void dl_report_dot(FILE *f, const struct dl_report *r)
 	int cluster = 0;
 
 	fprintf(f, "digraph diolock {\n  rankdir=LR;\n  node [fontname=\"monospace\"];\n");
-	for (size_t i = 0; i < r->an->nviol; i++) {
-		const struct an_violation *v = &r->an->viol[i];
+	for (size_t i = 0; i < r->an->nfindings; i++) {
+		const struct an_finding *v = &r->an->finding[i];
 
 		if (v->kind == AN_DEADLOCK_CYCLE || v->kind == AN_SELF_DEADLOCK || v->kind == AN_LONG_WAIT)
-			dot_violation(f, cluster++, v);
+			dot_finding(f, cluster++, v);
 		else if (v->kind == AN_LOCK_ORDER && v->nmembers)
 			dot_order(f, cluster++, v, r);
 	}

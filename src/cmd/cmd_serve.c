@@ -3,7 +3,7 @@
  * `diolock serve`: the stat aggregates as Prometheus text exposition over
  * HTTP (libmicrohttpd), for fleets.
  *
- * Histograms come from the BPF maps (stat.bpf.h). Violation counters come
+ * Histograms come from the BPF maps (stat.bpf.h). Finding counters come
  * from the analyzer, fed from the ring buffer as in `check`: kind and
  * severity depend on what the analyzer knows (fs sync rules, the btrfs
  * DIO-write stub, wait-for cycles across tasks), and re-deciding that in BPF
@@ -376,7 +376,7 @@ static void info_metrics(struct serve_ctx *sc, FILE *f, const struct st_snap *s,
 
 static void metrics(struct serve_ctx *sc, FILE *f)
 {
-	__u64 viol[AN_KIND_MAX][AN_ERROR + 1] = {};
+	__u64 finding[AN_KIND_MAX][AN_ERROR + 1] = {};
 	const struct dl_session *ds = &sc->live->s;
 	char why[320];
 	bool hold_ok = st_hold_available(ds, why, sizeof(why));
@@ -434,11 +434,11 @@ static void metrics(struct serve_ctx *sc, FILE *f)
 	}
 	if (sc->o->findings) {
 		pthread_mutex_lock(&sc->lock);
-		for (size_t i = 0; i < sc->cs.an.nviol; i++) {
-			const struct an_violation *v = &sc->cs.an.viol[i];
+		for (size_t i = 0; i < sc->cs.an.nfindings; i++) {
+			const struct an_finding *v = &sc->cs.an.finding[i];
 
 			if (v->kind < AN_KIND_MAX && v->severity <= AN_ERROR)
-				viol[v->kind][v->severity] += v->count;
+				finding[v->kind][v->severity] += v->count;
 		}
 		pthread_mutex_unlock(&sc->lock);
 	} else {
@@ -448,7 +448,7 @@ static void metrics(struct serve_ctx *sc, FILE *f)
 
 		for (size_t i = 0; i < n; i++)
 			if (slots[i].used && slots[i].key.kind == DL_FOLD_COMPLETE)
-				viol[AN_DIO_COMPLETE_UNDER_LOCK][dl_complete_severity(slots[i].key.reason,
+				finding[AN_DIO_COMPLETE_UNDER_LOCK][dl_complete_severity(slots[i].key.reason,
 					slots[i].key.flags & DL_FOLD_F_EXACT)] += slots[i].count;
 	}
 	fprintf(f, "# HELP diolock_findings_analyzer 1 when serve runs check's analyzer (--findings); 0: only "
@@ -460,7 +460,7 @@ static void metrics(struct serve_ctx *sc, FILE *f)
 		for (int sev = AN_INFO; sev <= AN_ERROR; sev++)
 			if (sc->o->findings || k == AN_DIO_COMPLETE_UNDER_LOCK)
 			fprintf(f, "diolock_violations_total{kind=\"%s\",severity=\"%s\"} %llu\n", an_kind_name(k),
-				an_severity_name(sev), (unsigned long long)viol[k][sev]);
+				an_severity_name(sev), (unsigned long long)finding[k][sev]);
 	fprintf(f, "# HELP diolock_lost_events_total Events the kernel side could not deliver or fold, by reason.\n"
 		   "# TYPE diolock_lost_events_total counter\n"
 		   "diolock_lost_events_total{reason=\"ringbuf_full\"} %llu\n"

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <stdio.h>
-#include <bpf/libbpf.h>
 #include "log.h"
 
 bool dl_verbose;
@@ -39,11 +38,4 @@ void dl_debug(const char *fmt, ...)
 	va_start(ap, fmt);
 	vmsg("debug: ", fmt, ap);
 	va_end(ap);
-}
-
-int dl_libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	if (!dl_verbose || level == LIBBPF_DEBUG)
-		return 0;
-	return vfprintf(stderr, fmt, ap);
 }

@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <sys/mount.h>
 #include <bpf/libbpf.h>
+#include "libbpf_log.h"
 #include "log.h"
 #include "probe.h"
 #include "probe.skel.h"

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "check.h"
-#include "commands.h"
+#include "exit.h"
 
 void check_sink_init(struct check_sink *cs, const struct dl_filter *f)
 {
@@ -37,8 +37,8 @@ static void announce(struct check_sink *cs)
 	char frames[DL_STACK_DEPTH][128];
 	bool notable = false;
 
-	for (; cs->announced < cs->an.nviol; cs->announced++) {
-		const struct an_violation *v = &cs->an.viol[cs->announced];
+	for (; cs->announced < cs->an.nfindings; cs->announced++) {
+		const struct an_finding *v = &cs->an.finding[cs->announced];
 		int n;
 
 		if (v->severity >= AN_WARNING)
@@ -46,7 +46,7 @@ static void announce(struct check_sink *cs)
 		if (!cs->announce || v->severity < AN_ERROR)
 			continue;
 		fprintf(stderr, "diolock: ");
-		dl_violation_line(stderr, v);
+		dl_finding_line(stderr, v);
 		n = cs->sr.frames ? cs->sr.frames(cs->sr.ctx, v->stack_id, frames, DL_STACK_DEPTH) : 0;
 		for (int i = 0; i < n; i++)
 			fprintf(stderr, "        %s\n", frames[i]);

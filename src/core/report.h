@@ -59,7 +59,7 @@ void dl_report_json(FILE *f, const struct dl_report *r);
 /* Graphviz: the wait-for graph of each deadlock, cycle and long wait as found. */
 void dl_report_dot(FILE *f, const struct dl_report *r);
 /* One line for a finding, as printed live the moment it is detected. */
-void dl_violation_line(FILE *f, const struct an_violation *v);
+void dl_finding_line(FILE *f, const struct an_finding *v);
 /* JUnit XML: one test case per finding kind and per completeness condition. */
 void dl_report_junit(FILE *f, const struct dl_report *r, unsigned int fail_on);
 /* The report's filters (the run's, narrowed by replay's) as options: "--dev 7:0 --fs ext4". */

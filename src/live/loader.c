@@ -8,6 +8,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "loader.h"
+#include "libbpf_log.h"
 #include "log.h"
 #include "probe.h"
 #include "diolock.skel.h"

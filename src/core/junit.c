@@ -42,7 +42,7 @@ static void xml_text(FILE *f, const char *str)
 	}
 }
 
-static void finding_line(FILE *f, const struct an_violation *v)
+static void finding_line(FILE *f, const struct an_finding *v)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -50,7 +50,7 @@ static void finding_line(FILE *f, const struct an_violation *v)
 
 	if (!m)
 		return;
-	dl_violation_line(m, v);
+	dl_finding_line(m, v);
 	fprintf(m, "    x%" PRIu64 ": %s\n", (uint64_t)v->count, v->note);
 	fclose(m);
 	xml_text(f, buf);
@@ -64,12 +64,12 @@ static void kind_case(FILE *f, const struct dl_report *r, int kind, unsigned int
 	size_t n = 0;
 	bool failed;
 
-	for (size_t i = 0; i < an->nviol; i++) {
-		if (an->viol[i].kind != (enum an_kind)kind)
+	for (size_t i = 0; i < an->nfindings; i++) {
+		if (an->finding[i].kind != (enum an_kind)kind)
 			continue;
 		n++;
-		if (an->viol[i].severity > worst)
-			worst = an->viol[i].severity;
+		if (an->finding[i].severity > worst)
+			worst = an->finding[i].severity;
 	}
 	failed = n && ((worst == AN_ERROR && (fail_on & DL_FAIL_ERROR)) ||
 		       (worst == AN_WARNING && (fail_on & DL_FAIL_WARNING)));
@@ -78,16 +78,16 @@ static void kind_case(FILE *f, const struct dl_report *r, int kind, unsigned int
 	if (failed) {
 		fprintf(f, "      <failure type=\"%s\" message=\"%" PRIu64 " occurrences, worst severity %s\">",
 			an_kind_name(kind), (uint64_t)an->summary[kind], an_severity_name(worst));
-		for (size_t i = 0; i < an->nviol; i++)
-			if (an->viol[i].kind == (enum an_kind)kind && an->viol[i].severity == worst)
-				finding_line(f, &an->viol[i]);
+		for (size_t i = 0; i < an->nfindings; i++)
+			if (an->finding[i].kind == (enum an_kind)kind && an->finding[i].severity == worst)
+				finding_line(f, &an->finding[i]);
 		fprintf(f, "</failure>\n");
 	}
 	if (n) {
 		fprintf(f, "      <system-out>");
-		for (size_t i = 0; i < an->nviol; i++)
-			if (an->viol[i].kind == (enum an_kind)kind)
-				finding_line(f, &an->viol[i]);
+		for (size_t i = 0; i < an->nfindings; i++)
+			if (an->finding[i].kind == (enum an_kind)kind)
+				finding_line(f, &an->finding[i]);
 		fprintf(f, "</system-out>\n");
 	}
 	fprintf(f, "    </testcase>\n");
@@ -104,11 +104,11 @@ void dl_report_junit(FILE *f, const struct dl_report *r, unsigned int fail_on)
 		enum an_severity worst = AN_INFO;
 		bool any = false;
 
-		for (size_t i = 0; i < r->an->nviol; i++)
-			if (r->an->viol[i].kind == (enum an_kind)k) {
+		for (size_t i = 0; i < r->an->nfindings; i++)
+			if (r->an->finding[i].kind == (enum an_kind)k) {
 				any = true;
-				if (r->an->viol[i].severity > worst)
-					worst = r->an->viol[i].severity;
+				if (r->an->finding[i].severity > worst)
+					worst = r->an->finding[i].severity;
 			}
 		failures += any && ((worst == AN_ERROR && (fail_on & DL_FAIL_ERROR)) ||
 				    (worst == AN_WARNING && (fail_on & DL_FAIL_WARNING)));

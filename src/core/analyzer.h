@@ -59,7 +59,7 @@ struct an_member {
 #define AN_MAX_MEMBERS 8
 
 /* Findings with the same key are folded into one, with a count. */
-struct an_violation {
+struct an_finding {
 	enum an_kind kind;
 	enum an_severity severity;
 	bool exact;		/* false: inferred from hints (see note) */
@@ -119,9 +119,9 @@ struct analyzer {
 	__u64 confirm_ns;		/* AN_CONFIRM_NS */
 	__u64 folded;			/* occurrences counted in BPF fold slots, not records */
 	__u64 folded_waits;		/* short i_rwsem waits counted in BPF wait-fold slots */
-	struct an_violation *viol;
-	size_t nviol, capviol;
-	struct table viol_index;	/* fold key hash -> first index + 1 */
+	struct an_finding *finding;
+	size_t nfindings, capfindings;
+	struct table finding_index;	/* fold key hash -> first index + 1 */
 	struct an_contention *cont;
 	size_t ncont, capcont;
 	struct table cont_index;	/* dev/ino hash -> index + 1 */
