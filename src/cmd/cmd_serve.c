@@ -23,6 +23,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "event_fmt.h"
+#include "json.h"
 #include "live.h"
 #include "log.h"
 #include "stats.h"
@@ -108,28 +109,6 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 	}
 }
 
-/* Bytes of the valid UTF-8 sequence at s (at most n), 0 if there is none. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-	size_t len = s[0] < 0x80 ? 1 : (s[0] & 0xe0) == 0xc0 ? 2 : (s[0] & 0xf0) == 0xe0 ? 3 :
-		     (s[0] & 0xf8) == 0xf0 ? 4 : 0;
-	__u32 cp;
-
-	if (!len || len > n)
-		return 0;
-	cp = len == 1 ? s[0] : s[0] & (0x7f >> len);
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	/* overlong forms, surrogates and beyond U+10FFFF are not UTF-8 */
-	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return 0;
-	return len;
-}
-
 /*
  * Label values escape backslash, double quote and newline; bytes that are
  * not UTF-8 (a path or comm can hold any) become U+FFFD.
@@ -140,7 +119,7 @@ static void label(FILE *f, const char *name, const char *v, size_t max, bool com
 
 	fprintf(f, "%s%s=\"", comma ? "," : "", name);
 	for (size_t i = 0; i < n;) {
-		size_t len = utf8_seq((const unsigned char *)v + i, n - i);
+		size_t len = dl_utf8_seq((const unsigned char *)v + i, n - i);
 
 		if (!len) {
 			fputs("\xef\xbf\xbd", f);

@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "event_fmt.h"
+#include "json.h"
 #include "live.h"
 #include "log.h"
 #include "stats.h"
@@ -25,6 +26,7 @@
 struct top_opts {
 	struct dl_run_opts run;
 	double interval_s;
+	bool json;		/* one JSON document per refresh */
 };
 
 struct top_row {
@@ -46,6 +48,7 @@ struct top_ctx {
 
 static const struct argp_option options[] = {
 	{ "interval", 'i', "SEC", 0, "Refresh every SEC seconds (default 1)", 0 },
+	{ "json", 'j', NULL, 0, "One JSON document per refresh (a line each; --pretty indents) instead of the table", 0 },
 	DL_RUN_ARGP_OPTIONS,
 	{ 0 },
 };
@@ -65,6 +68,10 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 {
 	struct top_opts *o = state->input;
 
+	if (key == 'j') {
+		o->json = true;
+		return 0;
+	}
 	if (key == 'i') {
 		if (dl_parse_seconds(arg, &o->interval_s)) {
 			argp_error(state, "invalid --interval '%s': expected seconds, > 0", arg);
@@ -166,28 +173,18 @@ static void task_list(char *buf, size_t len, int room, const struct st_snap *s, 
 		snprintf(buf + off, len - off, " +%zu more", total - shown);
 }
 
-static void draw(struct top_ctx *tc, __u64 now_ns)
-{
-	struct top_row rows[TOP_MAX_ROWS];
-	struct st_snap s;
-	struct winsize ws;
-	int width = 80, height = 24, nrows = 0, used;
-	__u64 waits = 0, rw = 0, ww = 0, wns = 0, dio = 0, dio_locked = 0;
-	char line[512], list[400], a[24], b[24], dev[24], clock[16];
-	time_t t = time(NULL);
+struct top_totals {
+	__u64 waits, rw, ww, wns, dio, dio_locked;
+};
 
-	if (tc->tty && !ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) && ws.ws_col >= 40 && ws.ws_row >= 10) {
-		width = ws.ws_col;
-		height = ws.ws_row;
-	}
-	if (width > (int)sizeof(line) - 1)
-		width = sizeof(line) - 1;
-	if (st_snap_read(&tc->live->s, &s)) {
-		dl_warn("cannot read diolock's histogram maps");
-		return;
-	}
-	for (size_t i = 0; i < s.nhists; i++) {
-		const struct st_hist *h = &s.hists[i];
+/* The inodes of a snapshot, most waited first, and the totals. */
+static int collect(const struct st_snap *s, struct top_row *rows, struct top_totals *tt)
+{
+	int nrows = 0;
+
+	memset(tt, 0, sizeof(*tt));
+	for (size_t i = 0; i < s->nhists; i++) {
+		const struct st_hist *h = &s->hists[i];
 		struct top_row *r;
 
 		if (h->key.kind != DL_HIST_WAIT_READ && h->key.kind != DL_HIST_WAIT_WRITE &&
@@ -211,14 +208,113 @@ static void draw(struct top_ctx *tc, __u64 now_ns)
 	}
 	qsort(rows, nrows, sizeof(rows[0]), cmp_row);
 	for (int i = 0; i < nrows; i++) {
-		waits += rows[i].waits;
-		rw += rows[i].read_waits;
-		ww += rows[i].write_waits;
-		wns += rows[i].wait_ns;
+		tt->waits += rows[i].waits;
+		tt->rw += rows[i].read_waits;
+		tt->ww += rows[i].write_waits;
+		tt->wns += rows[i].wait_ns;
 	}
-	for (size_t i = 0; i < s.nfsdio; i++) {
-		dio += s.fsdio[i].v.completions;
-		dio_locked += s.fsdio[i].v.under_read + s.fsdio[i].v.under_write;
+	for (size_t i = 0; i < s->nfsdio; i++) {
+		tt->dio += s->fsdio[i].v.completions;
+		tt->dio_locked += s->fsdio[i].v.under_read + s->fsdio[i].v.under_write;
+	}
+	return nrows;
+}
+
+static void json_tasks(struct json *j, const char *key, const struct st_snap *s, const struct top_row *r, __u32 role)
+{
+	json_key(j, key);
+	json_begin_array(j);
+	for (size_t i = 0; i < s->ntasks; i++) {
+		const struct st_task *t = &s->tasks[i];
+
+		if (t->key.dev != r->dev || t->key.ino != r->ino || t->key.role != role)
+			continue;
+		json_begin_object(j);
+		json_kv_u64(j, "tid", t->key.tid);
+		json_kv_str(j, "comm", t->v.comm);
+		json_kv_bool(j, "read", t->v.modes & (1u << DL_LOCK_READ));
+		json_kv_bool(j, "write", t->v.modes & (1u << DL_LOCK_WRITE));
+		json_kv_u64(j, "wait_ns", t->v.wait_ns);
+		json_kv_u64(j, "waits", t->v.waits);
+		json_end_object(j);
+	}
+	json_end_array(j);
+}
+
+/* `top --json`: what the table shows, whole (every inode, every waiter and holder). */
+static void draw_json(struct top_ctx *tc, __u64 now_ns, const struct st_snap *s, const struct top_row *rows,
+		      int nrows, const struct top_totals *tt)
+{
+	struct json j;
+	char dev[24];
+
+	json_init(&j, stdout);
+	json_begin_object(&j);
+	json_kv_u64(&j, "schema_version", DL_TOP_JSON_SCHEMA);
+	json_kv_u64(&j, "ts_ns", now_ns);
+	json_key(&j, "uptime_s");
+	json_double(&j, (now_ns - tc->start_ns) / 1e9);
+	json_kv_str(&j, "wait_tier", st_wait_tier(&tc->live->s));
+	json_kv_u64(&j, "lost_events", s->lost_ringbuf + s->lost_map_full);
+	json_kv_u64(&j, "waits", tt->waits);
+	json_kv_u64(&j, "read_waits", tt->rw);
+	json_kv_u64(&j, "write_waits", tt->ww);
+	json_kv_u64(&j, "wait_ns", tt->wns);
+	json_kv_u64(&j, "dio_completions", tt->dio);
+	json_kv_u64(&j, "dio_completions_under_i_rwsem", tt->dio_locked);
+	json_key(&j, "inodes");
+	json_begin_array(&j);
+	for (int i = 0; i < nrows; i++) {
+		const struct top_row *r = &rows[i];
+
+		dl_fmt_dev(r->dev, dev, sizeof(dev));
+		json_begin_object(&j);
+		json_kv_str(&j, "fs", r->fs);
+		json_kv_str(&j, "dev", dev);
+		json_kv_u64(&j, "ino", r->ino);
+		json_kv_str(&j, "path", pathres_inode(tc->pr, r->dev, r->ino, st_pid_hint(s, r->dev, r->ino)));
+		json_kv_u64(&j, "waits", r->waits);
+		json_kv_u64(&j, "read_waits", r->read_waits);
+		json_kv_u64(&j, "write_waits", r->write_waits);
+		json_kv_u64(&j, "wait_ns", r->wait_ns);
+		json_kv_u64(&j, "wait_ns_max", r->max_ns);
+		json_kv_u64(&j, "dio_completions_under_i_rwsem", r->dio_locked);
+		json_tasks(&j, "waiters", s, r, DL_ROLE_WAITER);
+		json_tasks(&j, "holders", s, r, DL_ROLE_HOLDER);
+		json_end_object(&j);
+	}
+	json_end_array(&j);
+	json_end_object(&j);
+	putchar('\n');
+	fflush(stdout);
+}
+
+static void draw(struct top_ctx *tc, __u64 now_ns)
+{
+	struct top_row rows[TOP_MAX_ROWS];
+	struct top_totals tt;
+	struct st_snap s;
+	struct winsize ws;
+	int width = 80, height = 24, nrows, used;
+	char line[512], list[400], a[24], b[24], dev[24], clock[16];
+	time_t t = time(NULL);
+
+	if (tc->tty && !tc->o->json && !ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) && ws.ws_col >= 40 &&
+	    ws.ws_row >= 10) {
+		width = ws.ws_col;
+		height = ws.ws_row;
+	}
+	if (width > (int)sizeof(line) - 1)
+		width = sizeof(line) - 1;
+	if (st_snap_read(&tc->live->s, &s)) {
+		dl_warn("cannot read diolock's histogram maps");
+		return;
+	}
+	nrows = collect(&s, rows, &tt);
+	if (tc->o->json) {
+		draw_json(tc, now_ns, &s, rows, nrows, &tt);
+		st_snap_free(&s);
+		return;
 	}
 
 	if (tc->tty)
@@ -231,10 +327,10 @@ static void draw(struct top_ctx *tc, __u64 now_ns)
 		 (now_ns - tc->start_ns) / 1e9, tc->o->interval_s, st_wait_tier(&tc->live->s),
 		 (unsigned long long)(s.lost_ringbuf + s.lost_map_full));
 	put_line(width, line);
-	short_ns(a, sizeof(a), wns);
+	short_ns(a, sizeof(a), tt.wns);
 	snprintf(line, sizeof(line), "i_rwsem waits %llu (read %llu, write %llu) %s; DIO done %llu, %llu under i_rwsem",
-		 (unsigned long long)waits, (unsigned long long)rw, (unsigned long long)ww, a,
-		 (unsigned long long)dio, (unsigned long long)dio_locked);
+		 (unsigned long long)tt.waits, (unsigned long long)tt.rw, (unsigned long long)tt.ww, a,
+		 (unsigned long long)tt.dio, (unsigned long long)tt.dio_locked);
 	put_line(width, line);
 	put_line(width, "");
 	snprintf(line, sizeof(line), "%6s %6s %6s %9s %9s %8s  %s", "WAITS", "READ", "WRITE", "TOTAL", "MAX",

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <bpf/libbpf.h>
 #include "commands.h"
+#include "json.h"
 #include "libbpf_log.h"
 #include "log.h"
 #include "version.h"
@@ -31,7 +32,8 @@ static void usage(FILE *f)
 		   "Observe inode i_rwsem and direct-I/O completion with eBPF.\n\nCommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].help);
-	fprintf(f, "\nOptions (-v and -h also after COMMAND):\n  -v, --verbose  show libbpf's messages\n"
+	fprintf(f, "\nOptions (also after COMMAND):\n  -v, --verbose  show libbpf's messages\n"
+		   "      --pretty   indent JSON documents (JSON lines stay one per line)\n"
 		   "  -V, --version  print the version\n  -h, --help     this text\n\n"
 		   "Run 'diolock COMMAND --help' for a command's options.\n");
 }
@@ -49,8 +51,8 @@ static void version(void)
 }
 
 /*
- * What every subcommand accepts before "--", as bpftool does: -v anywhere
- * (taken out here), -h for --help (argp knows only -? and --help).
+ * What every subcommand accepts before "--", as bpftool does: -v and
+ * --pretty anywhere (taken out here), -h for --help (argp knows only -?).
  */
 static int common_options(int argc, char **argv)
 {
@@ -64,6 +66,10 @@ static int common_options(int argc, char **argv)
 		}
 		if (!strcmp(argv[j], "-v") || !strcmp(argv[j], "--verbose")) {
 			dl_verbose = true;
+			continue;
+		}
+		if (!strcmp(argv[j], "--pretty")) {
+			dl_json_pretty = true;
 			continue;
 		}
 		if (!strcmp(argv[j], "-h"))
@@ -84,6 +90,8 @@ int main(int argc, char **argv)
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
 			dl_verbose = true;
+		} else if (!strcmp(argv[i], "--pretty")) {
+			dl_json_pretty = true;
 		} else if (!strcmp(argv[i], "-V") || !strcmp(argv[i], "--version")) {
 			version();
 			return DL_EXIT_OK;

@@ -136,6 +136,7 @@ void dl_event_json(FILE *f, const struct dl_event *e, const struct dl_stack_reso
 	char dev[16];
 
 	json_init(&j, f);
+	j.pretty = false;	/* JSON lines: one event per line, whatever --pretty says */
 	json_begin_object(&j);
 	/* 2: lock_addr, lock.owner and held[].lock became "0x..." strings */
 	json_kv_u64(&j, "schema_version", DL_EVENT_JSON_SCHEMA);

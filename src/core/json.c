@@ -4,11 +4,21 @@
 #include <string.h>
 #include "json.h"
 
+bool dl_json_pretty;
+
 void json_init(struct json *j, FILE *f)
 {
 	memset(j, 0, sizeof(*j));
 	j->f = f;
 	j->first[0] = true;
+	j->pretty = dl_json_pretty;
+}
+
+static void indent(struct json *j, int depth)
+{
+	fputc('\n', j->f);
+	for (int i = 0; i < depth; i++)
+		fputs("  ", j->f);
 }
 
 /* Separator before a value or key at the current level. */
@@ -21,6 +31,8 @@ static void sep(struct json *j)
 	if (!j->first[j->depth])
 		fputc(',', j->f);
 	j->first[j->depth] = false;
+	if (j->pretty && j->depth > 0)
+		indent(j, j->depth);
 }
 
 static void open_(struct json *j, char c)
@@ -34,8 +46,12 @@ static void open_(struct json *j, char c)
 
 static void close_(struct json *j, char c)
 {
+	bool empty = j->first[j->depth];
+
 	if (j->depth > 0)
 		j->depth--;
+	if (j->pretty && !empty)
+		indent(j, j->depth);
 	fputc(c, j->f);
 }
 
@@ -110,7 +126,7 @@ void json_key(struct json *j, const char *key)
 {
 	sep(j);
 	put_escaped(j->f, key, strlen(key));
-	fputc(':', j->f);
+	fputs(j->pretty ? ": " : ":", j->f);
 	j->after_key = true;
 }
 

@@ -20,13 +20,18 @@
 #define DL_EVENT_JSON_SCHEMA 2		/* trace --json lines: 2 made addresses "0x..." strings */
 #define DL_PROBE_JSON_SCHEMA 1
 #define DL_STAT_JSON_SCHEMA 1
+#define DL_TOP_JSON_SCHEMA 1		/* top --json, one document per refresh */
 
 struct json {
 	FILE *f;
 	int depth;
 	bool first[JSON_MAX_DEPTH];	/* nothing written yet at this level */
 	bool after_key;
+	bool pretty;			/* indented, one member per line */
 };
+
+/* --pretty (any command): json_init's default; JSON lines (trace) stay compact. */
+extern bool dl_json_pretty;
 
 /* Bytes in the well-formed UTF-8 sequence at s (1 for ASCII), 0 if none starts there. */
 size_t dl_utf8_seq(const unsigned char *s, size_t avail);

@@ -85,4 +85,25 @@ test_every_json_writer() {
 	strict "$T/validate.json" || fail "validate --json"
 }
 
+# --pretty (before or after the subcommand) indents every JSON document the
+# same way, and leaves JSON lines one per line.
+test_pretty() {
+	local mnt dev
+	mnt=$(mkfs_mount ext4 pj) || { fail mount; return; }
+	dev=$(stat_dev "$mnt")
+	"$DIOLOCK" check -q --pretty --dev "$dev" --json "$T/c.json" -- "$DIOWORK" -n 2 dio-dsync-write "$mnt/f" >/dev/null
+	"$DIOLOCK" check -q --dev "$dev" --json "$T/c1.json" -- "$DIOWORK" -n 2 dio-dsync-write "$mnt/g" >/dev/null
+	[ "$(wc -l <"$T/c.json")" -gt 20 ] && [ "$(wc -l <"$T/c1.json")" = 1 ] ||
+		fail "check --json --pretty: $(wc -l <"$T/c.json") lines, without: $(wc -l <"$T/c1.json")"
+	strict "$T/c.json" || fail "the pretty report is strict JSON"
+	expect_jq "$T/c.json" '.summary.dio_complete_under_i_rwsem == 2' "the pretty report says what the compact one does"
+	"$DIOLOCK" --pretty probe --json >"$T/p.json"
+	[ "$(wc -l <"$T/p.json")" -gt 20 ] && strict "$T/p.json" || fail "--pretty before the subcommand"
+	"$DIOLOCK" trace --pretty --dev "$dev" --json -- sh -c '"$1" -n 2 dio-dsync-write "$2" >/dev/null' sh \
+		"$DIOWORK" "$mnt/h" >"$T/t.jsonl" 2>/dev/null
+	[ "$(wc -l <"$T/t.jsonl")" -ge 4 ] || fail "trace --json --pretty: $(wc -l <"$T/t.jsonl") lines"
+	strict "$T/t.jsonl" lines || fail "trace --json --pretty keeps one event per line"
+}
+
 run_test test_every_json_writer
+run_test test_pretty

@@ -199,6 +199,25 @@ test_top_tmux() {
 	[ "$(wc -l <"$T/top.txt")" -le 24 ] || fail "fits in 24 lines"
 }
 
+# top --json: one JSON document per refresh, the contended inode with its waiters and holder;
+# --pretty indents the same documents.
+test_top_json() {
+	local mnt ino
+	mnt=$(mkfs_mount ext4 topj) || { fail mount; return; }
+	"$DIOLOCK" top --json --dev "$(stat_dev "$mnt")" -i 0.5 -- "$DIOWORK" -j 2 --hold-ms 300 hold-contend "$mnt/h" \
+		>"$T/top.jsonl" 2>"$T/top.err"
+	expect_eq "$?" 0 "top --json exit status"
+	ino=$(stat -c %i "$mnt/h")
+	jq -e . "$T/top.jsonl" >/dev/null 2>&1 || fail "not one JSON document per line: $(head -c 300 "$T/top.jsonl")"
+	[ "$(wc -l <"$T/top.jsonl")" -ge 1 ] || fail "no document"
+	tail -1 "$T/top.jsonl" >"$T/last.json"
+	expect_jq "$T/last.json" ".schema_version == 1 and (.inodes | any(.ino == $ino and .write_waits == 2 and
+		(.waiters | length) == 2 and (.holders | length) == 1 and .path == \"$mnt/h\"))" "the contended inode"
+	"$DIOLOCK" top --json --pretty -i 0.5 --timeout 0.7 >"$T/pretty.json" 2>/dev/null
+	[ "$(wc -l <"$T/pretty.json")" -gt 3 ] || fail "--pretty did not indent: $(head -c 200 "$T/pretty.json")"
+	jq -s -e 'length >= 1' "$T/pretty.json" >/dev/null || fail "--pretty documents do not parse"
+}
+
 # Not a terminal: plain snapshots, no escape codes.
 test_top_plain() {
 	"$DIOLOCK" top -i 0.5 --timeout 1.6 >"$T/plain.txt" 2>&1
@@ -215,3 +234,4 @@ run_test test_serve_promtool
 run_test test_serve_bounded_series
 run_test test_top_tmux
 run_test test_top_plain
+run_test test_top_json
