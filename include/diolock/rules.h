@@ -4,7 +4,7 @@
  * folds a completion it judges benign, and the analyzer reports the ones
  * that cross, and both must agree on what "benign" is. Sources: Debian
  * 6.1's fs/ext4/file.c, fs/xfs/xfs_file.c, fs/btrfs/file.c and v6.15+'s
- * fs/btrfs/direct-io.c (see shared research notes, kernel-facts.md §4-6).
+ * fs/btrfs/direct-io.c; each rule below names the functions it rests on.
  */
 #ifndef DIOLOCK_RULES_H
 #define DIOLOCK_RULES_H
