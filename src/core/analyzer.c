@@ -141,8 +141,11 @@ static bool is_fs(const char *fs, const char *name)
 /* The shared rules (include/diolock/rules.h) know filesystems by number. */
 static __u8 fsid_of(const char *fs)
 {
-	return is_fs(fs, "ext4") ? DL_FSID_EXT4 : is_fs(fs, "xfs") ? DL_FSID_XFS :
-	       is_fs(fs, "btrfs") ? DL_FSID_BTRFS : DL_FSID_OTHER;
+	/* the names records built from a fsid carry (rules.h) */
+	for (__u8 id = DL_FSID_OTHER + 1; id < DL_FSID_MAX; id++)
+		if (is_fs(fs, dl_fsid_name(id)))
+			return id;
+	return DL_FSID_OTHER;
 }
 
 /* ---- per record ---- */
