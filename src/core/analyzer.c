@@ -142,9 +142,9 @@ static bool is_fs(const char *fs, const char *name)
 static __u8 fsid_of(const char *fs)
 {
 	/* the names records built from a fsid carry (rules.h) */
-	for (__u8 id = DL_FSID_OTHER + 1; id < DL_FSID_MAX; id++)
-		if (is_fs(fs, dl_fsid_name(id)))
-			return id;
+	for (int id = DL_FSID_OTHER + 1; id < DL_FSID_MAX; id++)
+		if (is_fs(fs, dl_fsid_name((__u8)id)))
+			return (__u8)id;
 	return DL_FSID_OTHER;
 }
 
