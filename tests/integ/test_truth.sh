@@ -75,7 +75,7 @@ aio_fcntl_toggle() {
 		"$fs: two AIO writers did their writes"
 	expect_lines "$T/t$fs.out" 'any(.[]; .role == "toggler" and .ops > 10)' "$fs: the toggler flipped O_DIRECT"
 	expect_jq "$T/t$fs.json" ".dio_by_fs.$fs.submitted > 0 and .dio_by_fs.$fs.queued > 0" "$fs: AIO writes went through iomap DIO (counted in the kernel)"
-	expect_jq "$T/t$fs.json" '.events_by_type.wait_begin > 0' "$fs: the writers waited on i_rwsem"
+	expect_jq "$T/t$fs.json" '([.contention[].waits] | add // 0) > 0' "$fs: the writers waited on i_rwsem"
 	expect_jq "$T/t$fs.json" "[.contention[] | select(.ino == $ino)][0].write_waits > 0" \
 		"$fs: buffered AIO writes waited for i_rwsem exclusive on the file"
 }
@@ -103,7 +103,7 @@ aio_falloc() {
 	expect_jq "$f" 'any(.jobs[]; .jobname == "punch" and .trim.total_ios > 0)' "$fs: hole punching ran"
 	expect_jq "$f" 'any(.jobs[]; .jobname == "ftruncate" and .write.total_ios > 0)' "$fs: ftruncate ran"
 	expect_jq "$T/f$fs.json" ".dio_by_fs.$fs.submitted > 0 and .dio_by_fs.$fs.queued > 0" "$fs: AIO writes went through iomap DIO (counted in the kernel)"
-	expect_jq "$T/f$fs.json" '.events_by_type.wait_begin > 0' "$fs: i_rwsem was contended"
+	expect_jq "$T/f$fs.json" '([.contention[].waits] | add // 0) > 0' "$fs: i_rwsem was contended"
 }
 
 test_aio_falloc_ext4() { aio_falloc ext4; }
@@ -155,7 +155,7 @@ stress_mix() {
 	echo "    stress-mix $fs ops in ${STRESS_SECS}s: $(role_lines "$T/s$fs.out" | jq -r 'map("\(.role) \(.ops)") | join(", ")' 2>/dev/null)"
 	expect_truthful "$T/s$fs.json" "$rc" "$fs stress-mix"
 	expect_lines "$T/s$fs.out" 'length == 6 and all(.ops > 0 and .errors == 0)' "$fs: all six roles did their I/O"
-	expect_jq "$T/s$fs.json" '.events_by_type.wait_begin > 0' "$fs: i_rwsem was contended"
+	expect_jq "$T/s$fs.json" '([.contention[].waits] | add // 0) > 0' "$fs: i_rwsem was contended"
 	expect_jq "$T/s$fs.json" ".dio_by_fs.$fs.submitted > 0 and .dio_by_fs.$fs.completed > 0" "$fs: direct I/O was seen (counted in the kernel)"
 	expect_jq "$T/s$fs.json" '[.violations[] | select(.kind == "dio_fallback_buffered")] | length == 0' \
 		"$fs: direct writes really were direct (no dio_fallback_buffered)"
