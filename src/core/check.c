@@ -87,13 +87,20 @@ void check_sink_fold(struct check_sink *cs, const struct dl_fold *f)
 		an_fold(&cs->an, f);
 }
 
+/* What was already fed, one entry per slot: zeroed again if the slot count changes. */
+static void *fed_for(void *fed, size_t *nfed, size_t n, size_t elem)
+{
+	if (n == *nfed)
+		return fed;
+	free(fed);
+	fed = calloc(n, elem);
+	*nfed = fed ? n : 0;
+	return fed;
+}
+
 void check_sink_folds(struct check_sink *cs, const struct dl_fold *slots, size_t n)
 {
-	if (n != cs->nfold) {
-		free(cs->fold_fed);
-		cs->fold_fed = calloc(n, sizeof(*cs->fold_fed));
-		cs->nfold = cs->fold_fed ? n : 0;
-	}
+	cs->fold_fed = fed_for(cs->fold_fed, &cs->nfold, n, sizeof(*cs->fold_fed));
 	for (size_t i = 0; i < cs->nfold; i++) {
 		/* BPF counts on while we read: take each value once */
 		__u64 count = *(volatile const __u64 *)&slots[i].count;
@@ -118,11 +125,7 @@ void check_sink_wait_fold(struct check_sink *cs, const struct dl_wait_fold *f)
 
 void check_sink_wait_folds(struct check_sink *cs, const struct dl_wait_fold *slots, size_t n)
 {
-	if (n != cs->nwait_fold) {
-		free(cs->wait_fed);
-		cs->wait_fed = calloc(n, sizeof(*cs->wait_fed));
-		cs->nwait_fold = cs->wait_fed ? n : 0;
-	}
+	cs->wait_fed = fed_for(cs->wait_fed, &cs->nwait_fold, n, sizeof(*cs->wait_fed));
 	for (size_t i = 0; i < cs->nwait_fold; i++) {
 		/* BPF writes the count last: a count read first has its time in ns_total */
 		__u64 count = __atomic_load_n(&slots[i].count, __ATOMIC_ACQUIRE);
