@@ -151,7 +151,7 @@ lint: $(OUTPUT)/diolock.skel.h $(OUTPUT)/probe.skel.h
 		exit $${PIPESTATUS[0]}
 
 # libFuzzer target for the live subcommands' option parser.
-CLI_FUZZ_SRCS := src/core/cli.c src/core/filter.c src/core/hooks.c
+CLI_FUZZ_SRCS := src/core/cli.c src/core/filter.c src/core/hooks.c src/core/json.c
 $(OUTPUT)/fuzz/fuzz_cli: tests/fuzz/fuzz_cli.c $(CLI_FUZZ_SRCS) $(SRC_HDRS) include/diolock/*.h
 	$(Q)mkdir -p $(dir $@)
 	$(MSG) FUZZ $@

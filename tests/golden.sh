@@ -8,7 +8,7 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 for rec in tests/data/golden/*.dlr; do
 	name=$(basename "$rec" .dlr)
-	"$DIOLOCK" replay -q "$rec" --json "$T/$name.json" >"$T/$name.txt" 2>"$T/$name.err"
+	"$DIOLOCK" replay -q "$rec" -J "$T/$name.json" >"$T/$name.txt" 2>"$T/$name.err"
 	if ! cmp -s "$T/$name.json" "tests/data/golden/$name.json"; then
 		echo "    JSON differs:"; diff "tests/data/golden/$name.json" "$T/$name.json" | head -20
 		echo "FAIL golden_$name"

@@ -17,6 +17,7 @@
 struct check_opts {
 	struct dl_run_opts run;
 	const char *json_path;
+	bool json;
 	const char *record_path;
 	const char *dot_path;
 	const char *junit_path;
@@ -29,7 +30,8 @@ struct check_opts {
 enum { OPT_FAIL_ON = 0x300, OPT_JUNIT };
 
 static const struct argp_option check_options[] = {
-	{ "json", 'J', "FILE", 0, "Write the JSON report to FILE ('-': stdout); rewritten at each warning or error finding", 0 },
+	{ "json", 'j', NULL, 0, "Print the JSON report on stdout at the end (the text report goes to stderr)", 0 },
+	{ "json-file", 'J', "FILE", 0, "Write the JSON report to FILE; rewritten at each warning or error finding", 0 },
 	{ "record", 'o', "FILE", 0, "Also record every event to FILE, for `diolock replay`", 0 },
 	{ "dot", 'D', "FILE", 0, "Write the wait-for graph of each deadlock found to FILE (Graphviz)", 0 },
 	{ "junit", OPT_JUNIT, "FILE", 0, "Write a JUnit XML report to FILE: one test case per finding kind", 0 },
@@ -61,7 +63,8 @@ static const char check_doc[] =
 	"     matched no event; the run proved nothing ('lost' in --fail-on)\n"
 	"\n"
 	"Examples:\n"
-	"  diolock check --json r.json -- fio job.fio\n"
+	"  diolock check -J r.json -- fio job.fio\n"
+	"  diolock check -q -j -- ./run | jq .summary\n"
 	"  diolock check --timeout 60 --fs btrfs\n"
 	"  diolock check --fail-on error,warning,lost,cmd --junit d.xml -- ./run\n"
 	"  diolock check --attach kprobe --record run.dlr -- ./check generic/364\n";
@@ -74,7 +77,7 @@ static const char record_doc[] =
 	"\n"
 	"Examples:\n"
 	"  diolock record -o r.dlr -- dd if=/dev/zero of=f bs=4k count=8 oflag=direct\n"
-	"  diolock replay r.dlr --json report.json\n";
+	"  diolock replay r.dlr -J report.json\n";
 
 static error_t fail_on_opt_parse(char *arg, struct argp_state *state, unsigned int *mask)
 {
@@ -92,6 +95,9 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 	struct check_opts *o = state->input;
 
 	switch (key) {
+	case 'j':
+		o->json = true;
+		return 0;
 	case 'J':
 		o->json_path = arg;
 		return 0;
@@ -111,6 +117,7 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 		o->fail_on_set = true;
 		return fail_on_opt_parse(arg, state, &o->fail_on);
 	case ARGP_KEY_END:
+		o->json_path = o->record_cmd ? NULL : dl_json_target(o->json, o->json_path);
 		if (o->record_cmd && !o->record_path) {
 			argp_error(state, "the recording needs a file: -o FILE");
 			return EINVAL;
@@ -317,7 +324,7 @@ out:
 
 int cmd_check(int argc, char **argv)
 {
-	static const struct argp argp = { check_options, parse, "[-- CMD [ARG...]]", check_doc, NULL, NULL, NULL };
+	static const struct argp argp = { check_options, parse, "[-- CMD [ARG...]]", check_doc, dl_common_argp_children, NULL, NULL };
 	struct check_opts o = {};
 
 	if (argp_parse(&argp, argc, argv, DL_RUN_ARGP_FLAGS, NULL, &o))
@@ -327,7 +334,7 @@ int cmd_check(int argc, char **argv)
 
 int cmd_record(int argc, char **argv)
 {
-	static const struct argp argp = { record_options, parse, "[-- CMD [ARG...]]", record_doc, NULL, NULL, NULL };
+	static const struct argp argp = { record_options, parse, "[-- CMD [ARG...]]", record_doc, dl_common_argp_children, NULL, NULL };
 	struct check_opts o = { .record_cmd = true };
 
 	if (argp_parse(&argp, argc, argv, DL_RUN_ARGP_FLAGS, NULL, &o))

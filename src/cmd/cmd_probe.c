@@ -146,13 +146,15 @@ static void print_json(const struct hook_probe *hps)
 
 int cmd_probe(int argc, char **argv)
 {
-	static const struct argp argp = { options, parse, NULL, doc, NULL, NULL, NULL };
+	static const struct argp argp = { options, parse, NULL, doc, dl_common_argp_children, NULL, NULL };
 	struct hook_probe hps[DL_HOOK_MAX];
 	struct probe_opts o = {};
 	char why[256];
 
 	if (argp_parse(&argp, argc, argv, 0, NULL, &o))
 		return DL_EXIT_USAGE;
+	/* -p/--pretty implies -j, as in bpftool */
+	o.json |= dl_json_pretty;
 	if (dl_env_check(NULL, why, sizeof(why))) {
 		dl_err("%s", why);
 		return DL_EXIT_USAGE;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "json.h"
 #include "commands.h"
 #include "log.h"
 #include "outfile.h"
@@ -16,6 +17,7 @@ struct replay_opts {
 	struct dl_filter filter;
 	const char *path;
 	const char *json_path;
+	bool json;
 	const char *dot_path;
 	const char *junit_path;
 	unsigned int fail_on;
@@ -24,16 +26,17 @@ struct replay_opts {
 	int trace;		/* 0: report; 1: event lines; 2: JSON lines */
 };
 
-enum { OPT_FAIL_ON = 0x300, OPT_JUNIT };
+enum { OPT_FAIL_ON = 0x300, OPT_JUNIT, OPT_TRACE_JSON };
 
 static const struct argp_option options[] = {
-	{ "json", 'J', "FILE", 0, "Write the JSON report to FILE ('-': stdout)", 0 },
+	{ "json", 'j', NULL, 0, "Print the JSON report on stdout (the text report goes to stderr); with --trace, the events as JSON lines", 0 },
+	{ "json-file", 'J', "FILE", 0, "Write the JSON report to FILE", 0 },
 	{ "quiet", 'q', NULL, 0, "No finding lines as they are found; only the final report", 0 },
 	{ "dot", 'D', "FILE", 0, "Write the wait-for graph of each deadlock found to FILE (Graphviz)", 0 },
 	{ "junit", OPT_JUNIT, "FILE", 0, "Write a JUnit XML report to FILE: one test case per finding kind", 0 },
 	{ "fail-on", OPT_FAIL_ON, "LIST", 0, "What fails the run: error,warning,lost,cmd, comma-separated (default error,lost)", 0 },
 	{ "trace", 't', NULL, 0, "Print the recorded events as `trace` does, instead of a report", 0 },
-	{ "trace-json", 'j', NULL, 0, "Print the recorded events as `trace --json` does", 0 },
+	{ "trace-json", OPT_TRACE_JSON, NULL, 0, "Print the recorded events as `trace --json` does (the same as -t -j)", 0 },
 	DL_FILTER_ARGP_OPTIONS,
 	{ 0 },
 };
@@ -49,8 +52,8 @@ static const char doc[] =
 	"\n"
 	"Examples:\n"
 	"  diolock replay run.dlr\n"
-	"  diolock replay run.dlr --fs btrfs --json report.json\n"
-	"  diolock replay run.dlr --trace-json | jq 'select(.type == \"wait_begin\")'\n";
+	"  diolock replay run.dlr --fs btrfs -J report.json\n"
+	"  diolock replay run.dlr -t -j | jq 'select(.type == \"wait_begin\")'\n";
 
 static error_t parse(int key, char *arg, struct argp_state *state)
 {
@@ -85,6 +88,9 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 		o->trace = 1;
 		return 0;
 	case 'j':
+		o->json = true;
+		return 0;
+	case OPT_TRACE_JSON:
 		o->trace = 2;
 		return 0;
 	case ARGP_KEY_ARG:
@@ -95,6 +101,10 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 		o->path = arg;
 		return 0;
 	case ARGP_KEY_END:
+		if (o->trace && (o->json || dl_json_pretty))
+			o->trace = 2;
+		else if (!o->trace)
+			o->json_path = dl_json_target(o->json, o->json_path);
 		if (!o->path) {
 			argp_error(state, "which recording? diolock replay FILE");
 			return EINVAL;
@@ -107,7 +117,7 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 
 int cmd_replay(int argc, char **argv)
 {
-	static const struct argp argp = { options, parse, "FILE", doc, NULL, NULL, NULL };
+	static const struct argp argp = { options, parse, "FILE", doc, dl_common_argp_children, NULL, NULL };
 	static struct replay rp;	/* large buffers: not on the stack */
 	struct replay_opts o = {};
 	struct evf_reader *rd;

@@ -567,7 +567,7 @@ static void serve_tick(struct dl_live *l, void *ctx, bool final)
 
 int cmd_serve(int argc, char **argv)
 {
-	static const struct argp argp = { options, parse, "[-- CMD [ARG...]]", doc, NULL, NULL, NULL };
+	static const struct argp argp = { options, parse, "[-- CMD [ARG...]]", doc, dl_common_argp_children, NULL, NULL };
 	struct serve_opts o = { .listen = DEFAULT_LISTEN, .by = DL_BY_FS, .top_inodes = DEFAULT_TOP_INODES };
 	struct serve_ctx sc = { .o = &o, .lock = PTHREAD_MUTEX_INITIALIZER };
 	struct dl_session_opts so = {};

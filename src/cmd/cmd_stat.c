@@ -278,7 +278,7 @@ static void print_json(struct stat_out *so)
 
 int cmd_stat(int argc, char **argv)
 {
-	static const struct argp argp = { options, parse, "[-- CMD [ARG...]]", doc, NULL, NULL, NULL };
+	static const struct argp argp = { options, parse, "[-- CMD [ARG...]]", doc, dl_common_argp_children, NULL, NULL };
 	struct stat_opts o = {};
 	struct dl_live live = {};
 	struct dl_session_opts so = {};
@@ -288,6 +288,8 @@ int cmd_stat(int argc, char **argv)
 
 	if (argp_parse(&argp, argc, argv, DL_RUN_ARGP_FLAGS, NULL, &o))
 		return DL_EXIT_USAGE;
+	/* -p/--pretty implies -j, as in bpftool */
+	o.json |= dl_json_pretty;
 	dl_session_opts_init(&so, &o.run, no_event, NULL);
 	so.stat = true;
 	so.stat_by = o.by;

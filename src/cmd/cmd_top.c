@@ -390,7 +390,7 @@ static void on_tick(void *ctx, const struct dl_event *e)
 
 int cmd_top(int argc, char **argv)
 {
-	static const struct argp argp = { options, parse, "[-- CMD [ARG...]]", doc, NULL, NULL, NULL };
+	static const struct argp argp = { options, parse, "[-- CMD [ARG...]]", doc, dl_common_argp_children, NULL, NULL };
 	struct top_opts o = { .interval_s = 1 };
 	struct dl_live live = {};
 	struct dl_session_opts so = {};
@@ -399,6 +399,8 @@ int cmd_top(int argc, char **argv)
 
 	if (argp_parse(&argp, argc, argv, DL_RUN_ARGP_FLAGS, NULL, &o))
 		return DL_EXIT_USAGE;
+	/* -p/--pretty implies -j, as in bpftool */
+	o.json |= dl_json_pretty;
 	if (o.run.filter.comm[0])
 		dl_warn("--comm is not applied by top (BPF folds the totals; use -p PID)");
 	tc.tty = isatty(STDOUT_FILENO);

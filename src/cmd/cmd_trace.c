@@ -3,6 +3,7 @@
 #include <argp.h>
 #include <stdio.h>
 #include "cli.h"
+#include "json.h"
 #include "commands.h"
 #include "event_fmt.h"
 #include "live.h"
@@ -67,7 +68,7 @@ static void on_event(void *ctx, const struct dl_event *e)
 
 int cmd_trace(int argc, char **argv)
 {
-	static const struct argp argp = { options, parse, "[-- CMD [ARG...]]", doc, NULL, NULL, NULL };
+	static const struct argp argp = { options, parse, "[-- CMD [ARG...]]", doc, dl_common_argp_children, NULL, NULL };
 	struct trace_opts o = {};
 	struct dl_live live = {};
 	struct trace_ctx tc = { .o = &o, .live = &live };
@@ -77,6 +78,8 @@ int cmd_trace(int argc, char **argv)
 
 	if (argp_parse(&argp, argc, argv, DL_RUN_ARGP_FLAGS, NULL, &o))
 		return DL_EXIT_USAGE;
+	/* -p/--pretty implies -j, as in bpftool */
+	o.json |= dl_json_pretty;
 	tc.sr.frames = dl_live_frames;
 	tc.sr.ctx = &live;
 	dl_session_opts_init(&so, &o.run, on_event, &tc);

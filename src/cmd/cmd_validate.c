@@ -52,6 +52,7 @@ struct validate_opts {
 	const char *dirs[MAX_DIRS];
 	int ndirs;
 	const char *json_path;
+	bool json;
 };
 
 /* Below-EOF DIO submissions seen on the overwrite files, per directory. */
@@ -73,7 +74,8 @@ struct validate_ctx {
 
 static const struct argp_option options[] = {
 	{ "dir", 'd', "DIR", 0, "Run the workloads in DIR (on the filesystem to validate); repeatable", 0 },
-	{ "json", 'J', "FILE", 0, "Also write the JSON report of the run to FILE", 0 },
+	{ "json", 'j', NULL, 0, "Print the JSON report of the run on stdout (the invariant lines go to stderr)", 0 },
+	{ "json-file", 'J', "FILE", 0, "Also write the JSON report of the run to FILE", 0 },
 	DL_RUN_ARGP_OPTIONS,
 	{ 0 },
 };
@@ -89,7 +91,7 @@ static const char doc[] =
 	"\n"
 	"Examples:\n"
 	"  diolock validate --dir /mnt/btrfs\n"
-	"  diolock validate --attach kprobe --dir /mnt/btrfs --json v.json\n";
+	"  diolock validate --attach kprobe --dir /mnt/btrfs -J v.json\n";
 
 static error_t parse(int key, char *arg, struct argp_state *state)
 {
@@ -108,6 +110,9 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 		}
 		o->dirs[o->ndirs++] = arg;
 		return 0;
+	case 'j':
+		o->json = true;
+		return 0;
 	case 'J':
 		o->json_path = arg;
 		return 0;
@@ -115,6 +120,7 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 		argp_error(state, "unexpected argument '%s'", arg);
 		return EINVAL;
 	case ARGP_KEY_END:
+		o->json_path = dl_json_target(o->json, o->json_path);
 		if (!o->ndirs) {
 			argp_error(state, "which filesystem? --dir DIR");
 			return EINVAL;
@@ -442,18 +448,18 @@ static int judge(struct validate_ctx *vc, const struct dl_hook_state *hooks, boo
 	return failed;
 }
 
-static void print_rows(const struct row *rows, int n, const struct dl_hook_state *hooks)
+static void print_rows(FILE *f, const struct row *rows, int n, const struct dl_hook_state *hooks)
 {
-	printf("diolock validate on Linux %s (dio_complete: %s)\n\n", dl_kernel_release(),
-	       dl_tier_name(hooks[DL_HOOK_DIO_COMPLETE].tier));
-	printf("%-64s %-7s %s\n", "INVARIANT", "VERDICT", "EVIDENCE");
+	fprintf(f, "diolock validate on Linux %s (dio_complete: %s)\n\n", dl_kernel_release(),
+		dl_tier_name(hooks[DL_HOOK_DIO_COMPLETE].tier));
+	fprintf(f, "%-64s %-7s %s\n", "INVARIANT", "VERDICT", "EVIDENCE");
 	for (int i = 0; i < n; i++)
-		printf("%-64s %-7s %s\n", rows[i].what, verdict_name(rows[i].v), rows[i].evidence);
+		fprintf(f, "%-64s %-7s %s\n", rows[i].what, verdict_name(rows[i].v), rows[i].evidence);
 }
 
 int cmd_validate(int argc, char **argv)
 {
-	static const struct argp argp = { options, parse, NULL, doc, NULL, NULL, NULL };
+	static const struct argp argp = { options, parse, NULL, doc, dl_common_argp_children, NULL, NULL };
 	static struct validate_ctx vc;
 	struct validate_opts o = {};
 	struct dl_session_opts so = {};
@@ -466,6 +472,7 @@ int cmd_validate(int argc, char **argv)
 	char *wargv[MAX_DIRS + 3], self[PATH_MAX], err[256];
 	ssize_t len;
 	int failed, ret;
+	FILE *txt;
 
 	if (argp_parse(&argp, argc, argv, 0, NULL, &o))
 		return DL_EXIT_USAGE;
@@ -537,9 +544,11 @@ int cmd_validate(int argc, char **argv)
 	}
 	dl_live_run(&live);
 	failed = judge(&vc, live.s.hooks, live.cmd.status >= 0, rows);
-	print_rows(rows, 5, live.s.hooks);
+	/* the invariant lines go to stderr when stdout carries the JSON */
+	txt = json.f == stdout ? stderr : stdout;
+	print_rows(txt, rows, 5, live.s.hooks);
 	if (live.cmd.status < 0)
-		printf("\nthe workload did not finish within %.0f s (left in the kernel: deadlocked?)\n",
+		fprintf(txt, "\nthe workload did not finish within %.0f s (left in the kernel: deadlocked?)\n",
 		       live.timeout_s);
 	/* a workload that never came back proved nothing, even if no row could see why */
 	ret = failed ? DL_EXIT_FINDING : live.cmd.status < 0 ? DL_EXIT_INCOMPLETE : DL_EXIT_OK;

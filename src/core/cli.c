@@ -3,6 +3,28 @@
 #include <math.h>
 #include <stdlib.h>
 #include "cli.h"
+#include "json.h"
+
+static const struct argp_option common_options[] = {
+	{ "verbose", 'v', NULL, 0, "Show libbpf's messages", 0 },
+	{ "pretty", 'p', NULL, 0, "JSON output, indented (implies --json; JSON lines stay a line each)", 0 },
+	{ "-h", 0, NULL, OPTION_DOC | OPTION_NO_USAGE, "The same as --help", 0 },
+	{ 0 },
+};
+
+static const struct argp common_argp = { common_options, NULL, NULL, NULL, NULL, NULL, NULL };
+
+const struct argp_child dl_common_argp_children[] = {
+	{ &common_argp, 0, "Options of every command:", 100 },
+	{ 0 },
+};
+
+const char *dl_json_target(bool json_flag, const char *file)
+{
+	if (file)
+		return file;
+	return json_flag || dl_json_pretty ? "-" : NULL;
+}
 
 int dl_parse_seconds(const char *s, double *out)
 {

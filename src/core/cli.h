@@ -33,6 +33,18 @@ enum {
 	{ "btf", DL_OPT_BTF, "FILE", 0, "Kernel BTF to use for CO-RE, for kernels without /sys/kernel/btf/vmlinux", 2 }, \
 	{ "ringbuf", DL_OPT_RINGBUF, "KB", 0, "Ring buffer size in KiB, a power of two, 4 to 1048576 (default 4096)", 2 }
 
+/*
+ * -v and -p, which main.c takes out of every command's arguments: listed in
+ * each command's --help (and man page) through this argp child.
+ */
+extern const struct argp_child dl_common_argp_children[];
+
+/*
+ * Where a report's JSON goes, bpftool's way: -J FILE, or stdout for -j or
+ * -p/--pretty (which implies -j); NULL: no JSON.
+ */
+const char *dl_json_target(bool json_flag, const char *file);
+
 /* Subcommands taking a CMD parse with these argp flags. */
 #define DL_RUN_ARGP_FLAGS ARGP_IN_ORDER
 

@@ -184,7 +184,7 @@ int dl_filter_check_system(const struct dl_filter *f, char *err, size_t errlen)
 	if (f->tgid) {
 		snprintf(path, sizeof(path), "/proc/%u/status", f->tgid);
 		if (stat(path, &st)) {
-			snprintf(err, errlen, "-p %u: no such process (-p takes the id of a running process)",
+			snprintf(err, errlen, "--pid %u: no such process (--pid takes the id of a running process)",
 				 f->tgid);
 			return -ESRCH;
 		}

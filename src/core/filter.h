@@ -39,9 +39,9 @@ bool dl_filter_match_event(const struct dl_filter *f, const struct dl_event *e);
 
 /* argp keys shared by the subcommands that take filters. */
 enum {
-	DL_OPT_PID = 'p',
 	DL_OPT_COMM = 'c',
 	DL_OPT_FS = 0x100,
+	DL_OPT_PID,		/* -p until 0.1; -p is --pretty now (main.c) */
 	DL_OPT_DEV,
 	DL_OPT_INO,
 };

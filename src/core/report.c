@@ -44,7 +44,7 @@ void dl_report_filter_desc(const struct dl_report *r, char *buf, size_t len)
 
 	buf[0] = '\0';
 	if (f.tgid)
-		n += snprintf(buf + n, len - n, " -p %u", f.tgid);
+		n += snprintf(buf + n, len - n, " --pid %u", f.tgid);
 	if (f.comm[0] && n < len)
 		n += snprintf(buf + n, len - n, " -c %.*s", DL_COMM_LEN, f.comm);
 	if (f.fs[0] && n < len)

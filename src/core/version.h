@@ -3,7 +3,7 @@
 #ifndef DIOLOCK_VERSION_H
 #define DIOLOCK_VERSION_H
 
-#define DIOLOCK_VERSION "0.1.0"
+#define DIOLOCK_VERSION "0.2.0"
 
 extern const char dl_git_rev[];	/* `git describe --always --dirty`, or "unknown" */
 

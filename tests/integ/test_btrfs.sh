@@ -8,7 +8,7 @@ require_root
 MNT=$(mkfs_mount btrfs btrfs)
 
 test_datasum_dio_write_falls_back() {
-	"$DIOLOCK" check -q --dev "$(stat_dev "$MNT")" --json "$T/sum.json" -- "$DIOWORK" -n 5 dio-dsync-write "$MNT/sum" >"$T/sum.out"
+	"$DIOLOCK" check -q --dev "$(stat_dev "$MNT")" -J "$T/sum.json" -- "$DIOWORK" -n 5 dio-dsync-write "$MNT/sum" >"$T/sum.out"
 	expect_eq "$?" 0 "check exit status"
 	local pid ino
 	pid=$(role_pid "$T/sum.out" writer)
@@ -26,7 +26,7 @@ test_datasum_dio_write_falls_back() {
 }
 
 test_nocow_extending_dsync_is_protected() {
-	"$DIOLOCK" check -q --dev "$(stat_dev "$MNT")" --json "$T/nc.json" -- "$DIOWORK" -n 4 --nocow dio-dsync-write "$MNT/nc" >"$T/nc.out"
+	"$DIOLOCK" check -q --dev "$(stat_dev "$MNT")" -J "$T/nc.json" -- "$DIOWORK" -n 4 --nocow dio-dsync-write "$MNT/nc" >"$T/nc.out"
 	expect_eq "$?" 0 "check exit status"
 	local pid
 	pid=$(role_pid "$T/nc.out" writer)
@@ -41,7 +41,7 @@ test_nocow_extending_dsync_is_protected() {
 
 # The seed series let DIO writes below EOF take i_rwsem shared.
 test_nocow_overwrite_takes_lock_shared() {
-	"$DIOLOCK" check -q --dev "$(stat_dev "$MNT")" --json "$T/ow.json" -- "$DIOWORK" -n 4 --nocow --prefill dio-dsync-write "$MNT/ow" >/dev/null
+	"$DIOLOCK" check -q --dev "$(stat_dev "$MNT")" -J "$T/ow.json" -- "$DIOWORK" -n 4 --nocow --prefill dio-dsync-write "$MNT/ow" >/dev/null
 	expect_eq "$?" 0 "check exit status"
 	local v='[.violations[] | select(.kind == "dio_complete_under_i_rwsem")]'
 	expect_jq "$T/ow.json" "$v[0].lock_mode == \"read\" and $v[0].count == 4" "below EOF: shared"
@@ -53,7 +53,7 @@ test_nodatasum_mount_does_real_dio() {
 	local img=$T/nds.img mnt=$T/nds
 	truncate -s 512M "$img" && mkfs.btrfs -q -f "$img" >/dev/null && mkdir -p "$mnt" &&
 		mount -o loop,nodatasum "$img" "$mnt" || { fail "mount nodatasum"; return; }
-	"$DIOLOCK" check -q --dev "$(stat_dev "$mnt")" --json "$T/nds.json" -- "$DIOWORK" -n 3 dio-dsync-write "$mnt/f" >/dev/null
+	"$DIOLOCK" check -q --dev "$(stat_dev "$mnt")" -J "$T/nds.json" -- "$DIOWORK" -n 3 dio-dsync-write "$mnt/f" >/dev/null
 	expect_eq "$?" 0 "check exit status"
 	expect_jq "$T/nds.json" '.summary.dio_fallback_buffered == 0' "no fallback"
 	expect_jq "$T/nds.json" '[.violations[] | select(.kind == "dio_complete_under_i_rwsem")][0] | .count == 3 and .severity == "info" and (.note | test("stub"))' \
@@ -61,7 +61,7 @@ test_nodatasum_mount_does_real_dio() {
 }
 
 test_direct_read() {
-	"$DIOLOCK" check -q --dev "$(stat_dev "$MNT")" --json "$T/rd.json" -- "$DIOWORK" -n 3 dio-read "$MNT/rd" >/dev/null
+	"$DIOLOCK" check -q --dev "$(stat_dev "$MNT")" -J "$T/rd.json" -- "$DIOWORK" -n 3 dio-read "$MNT/rd" >/dev/null
 	expect_jq "$T/rd.json" '[.violations[] | select(.kind == "dio_complete_under_i_rwsem")][0] | .lock_mode == "read" and .dsync == false and .count == 3' \
 		"direct reads reach iomap under a shared i_rwsem"
 }

@@ -19,8 +19,8 @@ test_usage_errors() {
 	expect_usage "unknown command" "unknown command 'frobnicate'" -- frobnicate
 	expect_usage "unknown global option" "unknown option" -- --bogus check
 	expect_usage "unknown option" "unrecognized option" -- check --bogus
-	expect_usage "bad pid" "invalid PID" -- check -p 12x -- true
-	expect_usage "zero pid" "invalid PID" -- trace -p 0
+	expect_usage "bad pid" "invalid PID" -- check --pid 12x -- true
+	expect_usage "zero pid" "invalid PID" -- trace --pid 0
 	expect_usage "bad dev" "invalid device" -- check --dev 7 -- true
 	expect_usage "bad ino" "invalid inode" -- check --ino -5 -- true
 	expect_usage "bad timeout" "invalid --timeout" -- check --timeout abc
@@ -64,10 +64,10 @@ test_cmd_not_found() {
 
 test_bad_json_path() {
 	mkdir -p "$T/adir"
-	expect_usage "json to a directory" "not a regular file" -- check --json "$T/adir" -- true
-	expect_usage "json in a missing dir" "cannot write JSON report" -- check --json "$T/nodir/r.json" -- true
+	expect_usage "json to a directory" "not a regular file" -- check -J "$T/adir" -- true
+	expect_usage "json in a missing dir" "cannot write JSON report" -- check -J "$T/nodir/r.json" -- true
 	ln -s "$T/target" "$T/link"
-	expect_usage "json to a symlink" "not a regular file" -- check --json "$T/link" -- true
+	expect_usage "json to a symlink" "not a regular file" -- check -J "$T/link" -- true
 	[ -e "$T/target" ] && fail "wrote through a symlink"
 	[ -z "$(ls -A "$T/adir")" ] || fail "left a temporary file behind"
 }
@@ -88,7 +88,7 @@ test_timeout_without_cmd() {
 	local start end
 	start=$(date +%s%N)
 	# unfiltered: --fail-on none, the verdict is the machine's other work's
-	"$DIOLOCK" check -q --fail-on none --timeout 1 --json "$T/t.json" >/dev/null 2>&1
+	"$DIOLOCK" check -q --fail-on none --timeout 1 -J "$T/t.json" >/dev/null 2>&1
 	expect_eq "$?" 0 "exit status"
 	end=$(date +%s%N)
 	[ $(((end - start) / 1000000)) -ge 1000 ] || fail "returned before the timeout"
@@ -99,7 +99,7 @@ test_cmd_exit_status_recorded() {
 	local mnt dev
 	mnt=$(mkfs_mount ext4 cmd) || { fail mount; return; }
 	dev=$(stat_dev "$mnt")
-	"$DIOLOCK" check -q --dev "$dev" --json "$T/c.json" -- sh -c "$DIOWORK -n 2 dio-write $mnt/f >/dev/null; exit 3" >"$T/c.out"
+	"$DIOLOCK" check -q --dev "$dev" -J "$T/c.json" -- sh -c "$DIOWORK -n 2 dio-write $mnt/f >/dev/null; exit 3" >"$T/c.out"
 	expect_eq "$?" 0 "a failing CMD is not a finding by default"
 	expect_jq "$T/c.json" '.command.exit_status == 3 and .command.argv[0] == "sh" and .command.failed == true' "exit status in report"
 	grep -q "^command: sh (exit 3, failed)" "$T/c.out" || fail "text says CMD failed: $(head -3 "$T/c.out")"
@@ -118,18 +118,18 @@ test_exit_status_incomplete() {
 	mnt=$(mkfs_mount ext4 inc) || { fail mount; return; }
 	dev=$(stat_dev "$mnt")
 	# filters that match no event: nothing was checked
-	"$DIOLOCK" check -q --dev "$dev" --json "$T/i.json" -- true >"$T/i.out"
+	"$DIOLOCK" check -q --dev "$dev" -J "$T/i.json" -- true >"$T/i.out"
 	expect_eq "$?" 3 "filters that matched nothing: incomplete"
 	expect_jq "$T/i.json" '.filters_matched == false and .filters.dev == "'"$dev"'" and .verdict == "incomplete" and (.why_incomplete | test("filters"))' \
 		"JSON says the filters matched nothing"
 	grep -q "^filters: --dev $dev matched no event" "$T/i.out" || fail "text says the filters matched nothing"
 	"$DIOLOCK" check -q --dev "$dev" --fail-on error -- true >/dev/null
 	expect_eq "$?" 0 "--fail-on error: incomplete is not a failure"
-	"$DIOLOCK" check -q --dev "$dev" --json "$T/m.json" -- "$DIOWORK" -n 2 dio-write "$mnt/f" >/dev/null
+	"$DIOLOCK" check -q --dev "$dev" -J "$T/m.json" -- "$DIOWORK" -n 2 dio-write "$mnt/f" >/dev/null
 	expect_eq "$?" 0 "filters that matched"
 	expect_jq "$T/m.json" '.filters_matched == true and .verdict == "clean" and .complete == true' "clean"
 	# a warning fails the run only when asked; replay exits as the live run did
-	"$DIOLOCK" check -q --dev "$dev" --record "$T/w.dlr" --json "$T/w.json" -- \
+	"$DIOLOCK" check -q --dev "$dev" --record "$T/w.dlr" -J "$T/w.json" -- \
 		"$DIOWORK" -j 1 --hold-ms 5600 hold-contend "$mnt/h" >/dev/null 2>&1
 	expect_eq "$?" 0 "a warning with the default --fail-on"
 	expect_jq "$T/w.json" '.violations | any(.kind == "long_wait_chain" and .severity == "warning")' "a real warning"
@@ -138,7 +138,7 @@ test_exit_status_incomplete() {
 	"$DIOLOCK" replay -q "$T/w.dlr" --fail-on error,warning,lost >/dev/null
 	expect_eq "$?" 1 "--fail-on warning"
 	"$DIOLOCK" check -q --dev "$dev" --record "$T/n.dlr" -- true >/dev/null
-	"$DIOLOCK" replay -q "$T/n.dlr" --json "$T/n.json" >/dev/null
+	"$DIOLOCK" replay -q "$T/n.dlr" -J "$T/n.json" >/dev/null
 	expect_eq "$?" 3 "replay of a run whose filters matched nothing: the recorded filters count"
 	expect_jq "$T/n.json" '.filters.dev == "'"$dev"'" and .filters_matched == false' "recorded filters in the replay"
 }
@@ -148,13 +148,13 @@ test_filters_checked() {
 	local mnt dev
 	expect_usage "unknown fs" "--fs ext5: not a filesystem type this kernel knows" -- check --fs ext5 -- true
 	expect_usage "no such device" "--dev 4095:1048575: no block device or mounted filesystem" -- check --dev 4095:1048575 -- true
-	expect_usage "no such process" "-p 1073741823: no such process" -- check -p 1073741823 -- true
-	expect_usage "no such process (trace)" "no such process" -- trace -p 1073741823 --timeout 1
+	expect_usage "no such process" "--pid 1073741823: no such process" -- check --pid 1073741823 -- true
+	expect_usage "no such process (trace)" "no such process" -- trace --pid 1073741823 --timeout 1
 	[ "$(wc -l <"$T/err")" = 1 ] || fail "one line: $(cat "$T/err")"
 	# btrfs files report the subvolume's anonymous device (0:N): it is in mountinfo
 	mnt=$(mkfs_mount btrfs fb) || { fail mount; return; }
 	dev=$(stat_dev "$mnt")
-	"$DIOLOCK" check -q --dev "$dev" --fs btrfs -p $$ --fail-on error -- true >/dev/null 2>"$T/err"
+	"$DIOLOCK" check -q --dev "$dev" --fs btrfs --pid $$ --fail-on error -- true >/dev/null 2>"$T/err"
 	expect_eq "$?" 0 "btrfs anonymous device $dev, a live pid, a known fs: accepted"
 	# replay does not check: the recording is from another machine
 	"$DIOLOCK" replay -q "$ROOT/tests/data/golden/xfs-dsync.dlr" --fs nosuchfs --fail-on error >/dev/null
@@ -164,14 +164,14 @@ test_filters_checked() {
 test_timeout_kills_cmd() {
 	local start end
 	start=$(date +%s%N)
-	"$DIOLOCK" check -q --timeout 1 --json "$T/k.json" -- sleep 30 >"$T/k.out"
+	"$DIOLOCK" check -q --timeout 1 -J "$T/k.json" -- sleep 30 >"$T/k.out"
 	end=$(date +%s%N)
 	[ $(((end - start) / 1000000)) -lt 4000 ] || fail "SIGTERM ended it at once"
 	expect_jq "$T/k.json" '.timed_out == true and .command.killed_by_diolock == "SIGTERM" and .command.signal == 15 and .command.running == false' \
 		"SIGTERM at the timeout, reported"
 	grep -q "diolock sent it SIGTERM at --timeout" "$T/k.out" || fail "text says so: $(grep command "$T/k.out")"
 	start=$(date +%s%N)
-	"$DIOLOCK" check -q --timeout 0.5 --kill-after 1 --json "$T/k2.json" -- \
+	"$DIOLOCK" check -q --timeout 0.5 --kill-after 1 -J "$T/k2.json" -- \
 		sh -c 'trap "" TERM; while :; do sleep 0.1; done' >/dev/null
 	end=$(date +%s%N)
 	[ $(((end - start) / 1000000)) -lt 4000 ] || fail "SIGKILL after --kill-after"
@@ -247,7 +247,7 @@ test_sigint_reports_and_detaches() {
 	before=$(diolock_progs)
 	# unfiltered: the verdict is the machine's other work's; the exit status and
 	# the report must be those of an interrupted run
-	"$DIOLOCK" check -q --fail-on none --json "$T/s.json" >"$T/s.out" 2>&1 &
+	"$DIOLOCK" check -q --fail-on none -J "$T/s.json" >"$T/s.out" 2>&1 &
 	pid=$!
 	sleep 2
 	[ "$(diolock_progs)" -gt "$before" ] || fail "programs attached while running"
@@ -258,7 +258,7 @@ test_sigint_reports_and_detaches() {
 	expect_jq "$T/s.json" '.interrupted == true and .complete == true' "report written on SIGINT"
 	grep -q "verdict:" "$T/s.out" || fail "text report printed"
 	expect_progs_back_to "$before" "no program left attached after SIGINT"
-	"$DIOLOCK" check -q --json "$T/s2.json" >/dev/null 2>&1 &
+	"$DIOLOCK" check -q -J "$T/s2.json" >/dev/null 2>&1 &
 	pid=$!
 	sleep 2
 	kill -TERM $pid

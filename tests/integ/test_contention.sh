@@ -10,7 +10,7 @@ contend() {
 	mnt=$(mkfs_mount "$fs" "c$fs") || { fail mount; return; }
 	local extra=()
 	[ "$fs" = btrfs ] && extra=(--nocow)
-	"$DIOLOCK" check -q --dev "$(stat_dev "$mnt")" --json "$T/$fs.json" -- "$DIOWORK" -j 3 --hold-ms 300 "${extra[@]}" hold-contend "$mnt/h" >"$T/$fs.out"
+	"$DIOLOCK" check -q --dev "$(stat_dev "$mnt")" -J "$T/$fs.json" -- "$DIOWORK" -j 3 --hold-ms 300 "${extra[@]}" hold-contend "$mnt/h" >"$T/$fs.out"
 	expect_eq "$?" 0 "check exit status"
 	local holder ino
 	holder=$(role_pid "$T/$fs.out" holder)
@@ -58,7 +58,7 @@ test_trace_names_holder() {
 test_extending_writers() {
 	local mnt
 	mnt=$(mkfs_mount xfs ext) || { fail mount; return; }
-	"$DIOLOCK" check -q --dev "$(stat_dev "$mnt")" --json "$T/e.json" -- "$DIOWORK" -j 4 -n 200 -s extend-contend "$mnt/f" >"$T/e.out"
+	"$DIOLOCK" check -q --dev "$(stat_dev "$mnt")" -J "$T/e.json" -- "$DIOWORK" -j 4 -n 200 -s extend-contend "$mnt/f" >"$T/e.out"
 	expect_eq "$?" 0 "check exit status"
 	local ino
 	ino=$(stat -c %i "$mnt/f")
@@ -73,7 +73,7 @@ test_extending_writers() {
 test_short_waits_fold() {
 	local mnt ino
 	mnt=$(mkfs_mount xfs fo) || { fail mount; return; }
-	"$DIOLOCK" check -q --dev "$(stat_dev "$mnt")" --json "$T/f.json" --record "$T/f.dlr" -- \
+	"$DIOLOCK" check -q --dev "$(stat_dev "$mnt")" -J "$T/f.json" --record "$T/f.dlr" -- \
 		"$DIOWORK" -j 4 -n 500 -s extend-contend "$mnt/f" >/dev/null
 	expect_eq "$?" 0 "check exit status"
 	ino=$(stat -c %i "$mnt/f")
@@ -82,10 +82,10 @@ test_short_waits_fold() {
 		"folded waits in the contention table"
 	expect_jq "$T/f.json" '.events_by_type.wait_begin < .waits_folded_in_kernel / 10' \
 		"few waits crossed as records: $(jq -c '[.events_by_type.wait_begin, .waits_folded_in_kernel]' "$T/f.json")"
-	"$DIOLOCK" replay -q "$T/f.dlr" --json "$T/fr.json" >/dev/null
+	"$DIOLOCK" replay -q "$T/f.dlr" -J "$T/fr.json" >/dev/null
 	cmp -s "$T/f.json" "$T/fr.json" || fail "replay differs: $(diff "$T/f.json" "$T/fr.json" | head -5)"
 	# a 300 ms wait of a task that holds nothing crosses (claimed from its pending slot)
-	"$DIOLOCK" check -q --dev "$(stat_dev "$mnt")" --json "$T/l.json" -- \
+	"$DIOLOCK" check -q --dev "$(stat_dev "$mnt")" -J "$T/l.json" -- \
 		"$DIOWORK" -j 2 --hold-ms 300 hold-contend "$mnt/h" >/dev/null
 	expect_jq "$T/l.json" '.events_by_type.wait_begin == 2 and .events_by_type.wait_end == 2 and .waits_folded_in_kernel == 0' \
 		"long waits crossed: $(jq -c '[.events_by_type, .waits_folded_in_kernel]' "$T/l.json")"
@@ -96,7 +96,7 @@ test_truncate_race() {
 	local fs mnt
 	for fs in ext4 xfs; do
 		mnt=$(mkfs_mount "$fs" "t$fs") || { fail mount; return; }
-		"$DIOLOCK" check -q --dev "$(stat_dev "$mnt")" --json "$T/t$fs.json" -- "$DIOWORK" -n 300 truncate-race "$mnt/f" >/dev/null
+		"$DIOLOCK" check -q --dev "$(stat_dev "$mnt")" -J "$T/t$fs.json" -- "$DIOWORK" -n 300 truncate-race "$mnt/f" >/dev/null
 		expect_eq "$?" 0 "$fs: check exit status"
 		expect_jq "$T/t$fs.json" '.summary.self_deadlock == 0 and .verdict == "clean"' "$fs: no deadlock reported"
 		expect_jq "$T/t$fs.json" ".dio_by_fs.$fs.completed >= 300" "$fs: all DIO seen (counted in the kernel)"

@@ -7,7 +7,7 @@ require_root
 dsync_info() {
 	local fs=$1 mnt rc
 	mnt=$(mkfs_mount "$fs" "$fs") || { fail "mkfs/mount $fs"; return; }
-	"$DIOLOCK" check -q --dev "$(stat_dev "$mnt")" --json "$T/$fs.json" -- "$DIOWORK" -n 8 dio-dsync-write "$mnt/f" >"$T/$fs.out"
+	"$DIOLOCK" check -q --dev "$(stat_dev "$mnt")" -J "$T/$fs.json" -- "$DIOWORK" -n 8 dio-dsync-write "$mnt/f" >"$T/$fs.out"
 	rc=$?
 	expect_eq "$rc" 0 "$fs: check exit status"
 	local pid ino dev
@@ -37,8 +37,8 @@ test_ext4_dsync_write_is_info() { dsync_info ext4; }
 test_lock_mode_follows_eof() {
 	local mnt
 	mnt=$(mkfs_mount ext4 modes) || { fail mount; return; }
-	"$DIOLOCK" check -q --dev "$(stat_dev "$mnt")" --json "$T/ext.json" -- "$DIOWORK" -n 4 dio-dsync-write "$mnt/ext" >/dev/null
-	"$DIOLOCK" check -q --dev "$(stat_dev "$mnt")" --json "$T/in.json" -- "$DIOWORK" -n 4 --prefill dio-dsync-write "$mnt/in" >/dev/null
+	"$DIOLOCK" check -q --dev "$(stat_dev "$mnt")" -J "$T/ext.json" -- "$DIOWORK" -n 4 dio-dsync-write "$mnt/ext" >/dev/null
+	"$DIOLOCK" check -q --dev "$(stat_dev "$mnt")" -J "$T/in.json" -- "$DIOWORK" -n 4 --prefill dio-dsync-write "$mnt/in" >/dev/null
 	expect_jq "$T/ext.json" '.violations[0].lock_mode == "write" and .violations[0].confidence == "exact"' \
 		"extending write holds i_rwsem exclusive"
 	expect_jq "$T/in.json" '[.violations[] | select(.kind == "dio_complete_under_i_rwsem")][0].lock_mode == "read"' \
@@ -49,7 +49,7 @@ test_lock_mode_follows_eof() {
 test_direct_read_completion() {
 	local mnt
 	mnt=$(mkfs_mount xfs reads) || { fail mount; return; }
-	"$DIOLOCK" check -q --dev "$(stat_dev "$mnt")" --json "$T/r.json" -- "$DIOWORK" -n 4 dio-read "$mnt/f" >"$T/r.out"
+	"$DIOLOCK" check -q --dev "$(stat_dev "$mnt")" -J "$T/r.json" -- "$DIOWORK" -n 4 dio-read "$mnt/f" >"$T/r.out"
 	expect_eq "$?" 0 "check exit status"
 	expect_jq "$T/r.json" '[.violations[] | select(.kind == "dio_complete_under_i_rwsem" and .dsync == false)] | length == 1' \
 		"read completion reported"
@@ -62,20 +62,20 @@ test_direct_read_completion() {
 test_filters() {
 	local mnt
 	mnt=$(mkfs_mount xfs filt) || { fail mount; return; }
-	"$DIOLOCK" check -q --fs ext4 --json "$T/f1.json" -- "$DIOWORK" -n 2 dio-dsync-write "$mnt/f" >/dev/null
+	"$DIOLOCK" check -q --fs ext4 -J "$T/f1.json" -- "$DIOWORK" -n 2 dio-dsync-write "$mnt/f" >/dev/null
 	expect_jq "$T/f1.json" '.violations | length == 0' "--fs ext4 hides xfs"
-	"$DIOLOCK" check -q --fs xfs --json "$T/f2.json" -- "$DIOWORK" -n 2 dio-dsync-write "$mnt/f" >/dev/null
+	"$DIOLOCK" check -q --fs xfs -J "$T/f2.json" -- "$DIOWORK" -n 2 dio-dsync-write "$mnt/f" >/dev/null
 	expect_jq "$T/f2.json" '.violations | length == 1' "--fs xfs keeps xfs"
-	"$DIOLOCK" check -q -p 1 --json "$T/f3.json" -- "$DIOWORK" -n 2 dio-dsync-write "$mnt/f" >/dev/null
+	"$DIOLOCK" check -q --pid 1 -J "$T/f3.json" -- "$DIOWORK" -n 2 dio-dsync-write "$mnt/f" >/dev/null
 	expect_jq "$T/f3.json" '.events == 0' "-p 1 hides other processes"
 	local ino dev
 	ino=$(stat -c %i "$mnt/f")
 	dev=$(stat_dev "$mnt/f")
-	"$DIOLOCK" check -q --dev "$dev" --ino "$ino" --json "$T/f4.json" -- "$DIOWORK" -n 2 dio-dsync-write "$mnt/f" >/dev/null
+	"$DIOLOCK" check -q --dev "$dev" --ino "$ino" -J "$T/f4.json" -- "$DIOWORK" -n 2 dio-dsync-write "$mnt/f" >/dev/null
 	expect_jq "$T/f4.json" ".violations | length == 1 and .[0].ino == $ino" "--dev/--ino keep the file"
-	"$DIOLOCK" check -q --ino $((ino + 1000)) --json "$T/f5.json" -- "$DIOWORK" -n 2 dio-dsync-write "$mnt/f" >/dev/null
+	"$DIOLOCK" check -q --ino $((ino + 1000)) -J "$T/f5.json" -- "$DIOWORK" -n 2 dio-dsync-write "$mnt/f" >/dev/null
 	expect_jq "$T/f5.json" '.violations | length == 0' "--ino of another file hides it"
-	"$DIOLOCK" check -q -c nosuchcomm --json "$T/f6.json" -- "$DIOWORK" -n 2 dio-dsync-write "$mnt/f" >/dev/null
+	"$DIOLOCK" check -q -c nosuchcomm -J "$T/f6.json" -- "$DIOWORK" -n 2 dio-dsync-write "$mnt/f" >/dev/null
 	expect_jq "$T/f6.json" '.violations | length == 0' "-c filters by command name"
 }
 

@@ -61,6 +61,8 @@ check_completion() {
 		[ "$(c diolock check --attach k)" = kprobe ] || { echo "tier: $(c diolock check --attach k)"; exit 1; }
 		[ "$(c diolock stat --by st)" = stack ] || { echo "--by: $(c diolock stat --by st)"; exit 1; }
 		[ "$(c diolock check --fail-on error,w)" = error,warning ] || { echo "list: $(c diolock check --fail-on error,w)"; exit 1; }
+		[ "$(c diolock check --json-f)" = --json-file ] || { echo "-J: $(c diolock check --json-f)"; exit 1; }
+		[ "$(c diolock replay --pre)" = --pretty ] || { echo "--pretty: $(c diolock replay --pre)"; exit 1; }
 	' >"$T/comp" 2>&1 || fail "bash completion: $(cat "$T/comp")"
 }
 

@@ -7,7 +7,7 @@ require_root
 test_replay_reproduces_live_report() {
 	local mnt
 	mnt=$(mkfs_mount ext4 rr) || { fail mount; return; }
-	"$DIOLOCK" check --dev "$(stat_dev "$mnt")" --json "$T/live.json" --record "$T/run.dlr" -- \
+	"$DIOLOCK" check --dev "$(stat_dev "$mnt")" -J "$T/live.json" --record "$T/run.dlr" -- \
 		"$DIOWORK" -j 3 --hold-ms 150 hold-contend "$mnt/h" >"$T/live.out" 2>&1
 	expect_eq "$?" 0 "live check"
 	grep -v '^{"role"' "$T/live.out" >"$T/live.txt"
@@ -15,13 +15,13 @@ test_replay_reproduces_live_report() {
 	chmod 644 "$T/run.dlr"
 	chmod 755 "$T"
 	setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
-		"$DIOLOCK" replay "$T/run.dlr" --json - >"$T/replay.json" 2>"$T/replay.txt"
+		"$DIOLOCK" replay "$T/run.dlr" -j >"$T/replay.json" 2>"$T/replay.txt"
 	expect_eq "$?" 0 "replay as nobody"
 	cmp -s "$T/live.json" "$T/replay.json" || fail "JSON report differs: $(diff "$T/live.json" "$T/replay.json" | head -5)"
 	cmp -s "$T/live.txt" "$T/replay.txt" || fail "text report differs: $(diff "$T/live.txt" "$T/replay.txt" | head -5)"
 	expect_jq "$T/replay.json" '.contention | length == 1 and .[0].waits == 3' "the contention is in the recording"
 	# filters apply on replay as they do live
-	"$DIOLOCK" replay -q "$T/run.dlr" --ino 999999 --json "$T/none.json" >/dev/null
+	"$DIOLOCK" replay -q "$T/run.dlr" --ino 999999 -J "$T/none.json" >/dev/null
 	expect_jq "$T/none.json" '.events == 0 and (.contention | length == 0)' "--ino filters the replay"
 	"$DIOLOCK" replay "$T/run.dlr" --trace-json >"$T/ev.jsonl"
 	jq -e . "$T/ev.jsonl" >/dev/null || fail "replay --trace-json: JSON lines"
@@ -34,7 +34,7 @@ test_record_command() {
 	"$DIOLOCK" record --dev "$(stat_dev "$mnt")" -o "$T/x.dlr" -- "$DIOWORK" -n 4 dio-dsync-write "$mnt/f" >/dev/null 2>"$T/err"
 	expect_eq "$?" 0 "record exit status"
 	grep -q "recorded [0-9]* records to" "$T/err" || fail "record summary: $(cat "$T/err")"
-	"$DIOLOCK" replay -q "$T/x.dlr" --json "$T/x.json" >/dev/null
+	"$DIOLOCK" replay -q "$T/x.dlr" -J "$T/x.json" >/dev/null
 	expect_jq "$T/x.json" '.summary.dio_complete_under_i_rwsem == 4 and .command.argv[0] != null' "replayed findings"
 	"$DIOLOCK" record -- true >/dev/null 2>"$T/err"
 	expect_eq "$?" 2 "record without -o"
@@ -72,7 +72,7 @@ test_cut_recording_replays() {
 	local mnt size meta off rc prev=0 events
 	mnt=$(mkfs_mount ext4 cut) || { fail mount; return; }
 	"$DIOLOCK" record --dev "$(stat_dev "$mnt")" -o "$T/full.dlr" -- "$DIOWORK" -n 8 dio-dsync-write "$mnt/f" >/dev/null 2>&1
-	"$DIOLOCK" replay -q "$T/full.dlr" --json "$T/full.json" >/dev/null
+	"$DIOLOCK" replay -q "$T/full.dlr" -J "$T/full.json" >/dev/null
 	expect_eq "$?" 0 "the whole recording"
 	expect_jq "$T/full.json" '.complete == true and .recording_cut_at == null' "whole: complete"
 	size=$(stat -c %s "$T/full.dlr")
@@ -80,7 +80,7 @@ test_cut_recording_replays() {
 	for off in $(seq $((16 + meta)) 97 $((size - 1))) $((size - 1)); do
 		cp "$T/full.dlr" "$T/c.dlr"
 		truncate -s "$off" "$T/c.dlr"
-		"$DIOLOCK" replay -q "$T/c.dlr" --json "$T/c.json" >"$T/c.txt" 2>"$T/c.err"
+		"$DIOLOCK" replay -q "$T/c.dlr" -J "$T/c.json" >"$T/c.txt" 2>"$T/c.err"
 		rc=$?
 		[ "$rc" = 3 ] || { fail "cut at $off: exit $rc, expected 3: $(cat "$T/c.err")"; break; }
 		[ "$(wc -l <"$T/c.err")" = 1 ] && grep -q "recording cut at byte [0-9]* of $off" "$T/c.err" ||
@@ -107,7 +107,7 @@ test_cut_recording_replays() {
 test_killed_run_leaves_report() {
 	local mnt pid i rc
 	mnt=$(mkfs_mount ext4 kill) || { fail mount; return; }
-	"$DIOLOCK" check -q --dev "$(stat_dev "$mnt")" --json "$T/k.json" --record "$T/k.dlr" -- \
+	"$DIOLOCK" check -q --dev "$(stat_dev "$mnt")" -J "$T/k.json" --record "$T/k.dlr" -- \
 		"$DIOWORK" -j 1 --hold-ms 6500 hold-contend "$mnt/h" >"$T/k.out" 2>&1 &
 	pid=$!
 	for i in $(seq 100); do
@@ -121,7 +121,7 @@ test_killed_run_leaves_report() {
 	python3 -c 'import json,sys; json.loads(open(sys.argv[1], "rb").read().decode("utf-8", "strict"))' "$T/k.json" ||
 		fail "the report left behind is strict JSON"
 	[ -z "$(ls -A "$T" | grep '^\.diolock-out')" ] || fail "temporary files left behind"
-	"$DIOLOCK" replay -q "$T/k.dlr" --json "$T/kr.json" >/dev/null 2>"$T/kr.err"
+	"$DIOLOCK" replay -q "$T/k.dlr" -J "$T/kr.json" >/dev/null 2>"$T/kr.err"
 	rc=$?
 	expect_eq "$rc" 3 "replay of the killed run"
 	grep -q "recording cut at byte" "$T/kr.err" || fail "says where it was cut: $(cat "$T/kr.err")"

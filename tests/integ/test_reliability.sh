@@ -9,7 +9,7 @@ require_root
 test_flood_is_counted() {
 	local mnt
 	mnt=$(mkfs_mount ext4 flood) || { fail mount; return; }
-	"$DIOLOCK" check --dev "$(stat_dev "$mnt")" --ringbuf 4 --json "$T/f.json" -- \
+	"$DIOLOCK" check --dev "$(stat_dev "$mnt")" --ringbuf 4 -J "$T/f.json" -- \
 		"$DIOWORK" -j 100 -n 100 extend-contend "$mnt/f" >"$T/f.out" 2>&1
 	expect_eq "$?" 3 "exit status: incomplete"
 	expect_jq "$T/f.json" '.lost_events > 0 and .lost_by_reason.ringbuf_full > 0' "losses counted"
@@ -41,12 +41,12 @@ test_programs_only_read() {
 test_output_files() {
 	local mnt rc
 	mnt=$(mkfs_mount ext4 out) || { fail mount; return; }
-	"$DIOLOCK" check -q --dev "$(stat_dev "$mnt")" --json "$T/r.json" --record "$T/r.dlr" -- "$DIOWORK" -n 2 dio-write "$mnt/f" >/dev/null
+	"$DIOLOCK" check -q --dev "$(stat_dev "$mnt")" -J "$T/r.json" --record "$T/r.dlr" -- "$DIOWORK" -n 2 dio-write "$mnt/f" >/dev/null
 	expect_eq "$(stat -c %a "$T/r.json")" 644 "report mode"
 	expect_eq "$(stat -c %a "$T/r.dlr")" 600 "recording mode (holds kernel addresses)"
 	mkdir "$T/ro"
 	mount -t tmpfs -o ro,size=1m tmpfs "$T/ro"
-	"$DIOLOCK" check -q --json "$T/ro/r.json" -- true >/dev/null 2>"$T/err"
+	"$DIOLOCK" check -q -J "$T/ro/r.json" -- true >/dev/null 2>"$T/err"
 	rc=$?
 	expect_eq "$rc" 2 "read-only place"
 	grep -q "Read-only file system" "$T/err" || fail "says why: $(cat "$T/err")"
@@ -54,7 +54,7 @@ test_output_files() {
 	umount "$T/ro"
 	# an existing report is replaced whole, not appended to or truncated first
 	echo '{"old":true}' >"$T/keep.json"
-	"$DIOLOCK" check -q --json "$T/keep.json" -- false >/dev/null
+	"$DIOLOCK" check -q -J "$T/keep.json" -- false >/dev/null
 	expect_jq "$T/keep.json" '.command.exit_status == 1 and (has("old") | not)' "replaced atomically"
 	[ -z "$(ls -A "$T" | grep '^\.diolock-out')" ] || fail "temporary files left behind"
 }
@@ -62,7 +62,7 @@ test_output_files() {
 test_btf_option() {
 	cp /sys/kernel/btf/vmlinux "$T/vmlinux.btf"
 	# unfiltered: the verdict depends on the machine's other work, not on --btf
-	"$DIOLOCK" check -q --fail-on none --btf "$T/vmlinux.btf" --timeout 0.5 --json "$T/b.json" >/dev/null 2>&1
+	"$DIOLOCK" check -q --fail-on none --btf "$T/vmlinux.btf" --timeout 0.5 -J "$T/b.json" >/dev/null 2>&1
 	expect_eq "$?" 0 "--btf with the kernel's own BTF"
 	expect_jq "$T/b.json" '.attach.rwsem_wait_begin != "unavailable"' "programs attached"
 	"$DIOLOCK" check --btf "$T/nope.btf" --timeout 0.5 >/dev/null 2>"$T/err"

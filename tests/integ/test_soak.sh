@@ -16,7 +16,7 @@ test_soak() {
 	local ext4 xfs btrfs pid end round=0 rss first_rss="" max_rss=0
 	ext4=$(mkfs_mount ext4 s4) && xfs=$(mkfs_mount xfs sx) && btrfs=$(mkfs_mount btrfs sb) ||
 		{ fail mount; return; }
-	"$DIOLOCK" check -q --json "$T/soak.json" >"$T/soak.out" 2>&1 &
+	"$DIOLOCK" check -q -J "$T/soak.json" >"$T/soak.out" 2>&1 &
 	pid=$!
 	sleep 1
 	end=$((SECONDS + SOAK_SECONDS))

@@ -66,7 +66,7 @@ expect_lines() {
 aio_fcntl_toggle() {
 	local fs=$1 mnt rc ino
 	mnt=$(mkfs_mount "$fs" "toggle$fs") || { fail "mkfs/mount $fs"; return; }
-	"$DIOLOCK" check -q --dev "$(stat_dev "$mnt")" --json "$T/t$fs.json" -- \
+	"$DIOLOCK" check -q --dev "$(stat_dev "$mnt")" -J "$T/t$fs.json" -- \
 		"$DIOWORK" --duration "$SHAPE_SECS" aio-fcntl-toggle "$mnt/f" >"$T/t$fs.out"
 	rc=$?
 	ino=$(stat -c %i "$mnt/f")
@@ -92,7 +92,7 @@ aio_falloc() {
 	mnt=$(mkfs_mount "$fs" "falloc$fs") || { fail "mkfs/mount $fs"; return; }
 	f=$T/f$fs.fio.json
 	DIOLOCK_FIO_FILE=$mnt/fio DIOLOCK_FIO_RUNTIME=$SHAPE_SECS \
-		"$DIOLOCK" check -q --dev "$(stat_dev "$mnt")" --json "$T/f$fs.json" -- \
+		"$DIOLOCK" check -q --dev "$(stat_dev "$mnt")" -J "$T/f$fs.json" -- \
 		fio --output-format=json --output="$f" "$ROOT/tests/integ/aio-falloc.fio" >"$T/f$fs.out" 2>&1
 	rc=$?
 	expect_truthful "$T/f$fs.json" "$rc" "$fs fio libaio iodepth 128 + falloc/punch"
@@ -123,7 +123,7 @@ test_bdev_direct_write_is_not_fallback() {
 	# --fail-on error: diolock rightly drops these writes before analysis, so the
 	# filter matches no event and the run is "incomplete" (exit 3 by default)
 	# shellcheck disable=SC2016 # $1 is the inner shell's
-	"$DIOLOCK" check -q --fail-on error --dev "$(stat_dev "$loop")" --ino "$(stat -c %i "$loop")" --json "$T/bdev.json" -- \
+	"$DIOLOCK" check -q --fail-on error --dev "$(stat_dev "$loop")" --ino "$(stat -c %i "$loop")" -J "$T/bdev.json" -- \
 		sh -c 'dd if=/dev/zero of="$1" bs=1M count=16 oflag=direct status=none && mkfs.xfs -q -f "$1"' \
 		sh "$loop" >"$T/bdev.out" 2>&1
 	rc=$?
@@ -133,7 +133,7 @@ test_bdev_direct_write_is_not_fallback() {
 	expect_jq "$T/bdev.json" '(.fallbacks_by_fs.devtmpfs // 0) == 0' "no devtmpfs fallbacks counted"
 	# positive control: a real fallback is still reported
 	mnt=$(mkfs_mount btrfs csum) || { fail "mkfs/mount btrfs"; return; }
-	"$DIOLOCK" check -q --dev "$(stat_dev "$mnt")" --json "$T/csum.json" -- \
+	"$DIOLOCK" check -q --dev "$(stat_dev "$mnt")" -J "$T/csum.json" -- \
 		dd if=/dev/zero of="$mnt/f" bs=64k count=4 oflag=direct status=none >"$T/csum.out"
 	expect_jq "$T/csum.json" '[.violations[] | select(.kind == "dio_fallback_buffered" and .fs == "btrfs")] | length == 1' \
 		"control: O_DIRECT to a checksummed btrfs file is reported as a fallback: $(findings_line "$T/csum.json")"
@@ -149,7 +149,7 @@ stress_mix() {
 	# btrfs on v6.15+ writes O_DIRECT through the page cache for checksummed
 	# inodes: nodatasum makes its DIO real
 	[ "$fs" = btrfs ] && { mount -o remount,nodatasum "$mnt" || { fail "remount nodatasum"; return; }; }
-	"$DIOLOCK" check -q --dev "$(stat_dev "$mnt")" --json "$T/s$fs.json" -- \
+	"$DIOLOCK" check -q --dev "$(stat_dev "$mnt")" -J "$T/s$fs.json" -- \
 		"$DIOWORK" --duration "$STRESS_SECS" stress-mix "$mnt/f" >"$T/s$fs.out"
 	rc=$?
 	echo "    stress-mix $fs ops in ${STRESS_SECS}s: $(role_lines "$T/s$fs.out" | jq -r 'map("\(.role) \(.ops)") | join(", ")' 2>/dev/null)"

@@ -127,7 +127,7 @@ run_diolock() {
 	shift 2
 	set -- /vm/bin/workload "$OUT" "$name" "$@"
 	# a deadlocked CMD ignores signals: do not wait long for it after --timeout
-	set -- --timeout "$timeout" --kill-after 1 --json "$OUT/report.json" -- "$@"
+	set -- --timeout "$timeout" --kill-after 1 -J "$OUT/report.json" -- "$@"
 	# a scenario's own extra options (set RUN_DIOLOCK_DOT=1 for OUT/report.dot)
 	[ -n "${RUN_DIOLOCK_DOT:-}" ] && set -- --dot "$OUT/report.dot" "$@"
 	# --attach only when a tier was asked for: "auto" lets diolock choose
@@ -157,7 +157,7 @@ run_diolock() {
 run_validate() {
 	local timeout="$1" rc d
 	shift
-	set -- --timeout "$timeout" --kill-after 1 --json "$OUT/report.json"
+	set -- --timeout "$timeout" --kill-after 1 -J "$OUT/report.json"
 	for d in $VALIDATE_DIRS; do
 		set -- "$@" --dir "$d"
 	done

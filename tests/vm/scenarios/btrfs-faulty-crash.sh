@@ -12,7 +12,7 @@ expect() {
 	if [ ! -s "$D/run.dlr" ]; then
 		fail "no recording on the disk of the killed VM"
 	else
-		"$STATIC_DIR/diolock" replay "$D/run.dlr" --json "$D/replay.json" >"$D/replay.txt" 2>"$D/replay.stderr"
+		"$STATIC_DIR/diolock" replay "$D/run.dlr" -J "$D/replay.json" >"$D/replay.txt" 2>"$D/replay.stderr"
 		echo "$?" >"$D/replay.rc"
 	fi
 	expect_left_behind "the killed VM"
