@@ -33,8 +33,9 @@ LDFLAGS   += -static
 else
 LDLIBS    := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz
 endif
-# serve: HTTP from libmicrohttpd. Debian has no static GnuTLS to link it
-# statically, so static builds (the CI VM's) leave serve out and say so.
+# serve: HTTP from libmicrohttpd. Debian's libmicrohttpd.a is built with
+# HTTPS: it needs GnuTLS, and GnuTLS needs p11-kit, of which Debian ships no
+# static library; so static builds (the CI VM's) leave serve out and say so.
 ifeq ($(STATIC),1)
 CFLAGS    += -DDL_NO_HTTP
 else

@@ -47,7 +47,7 @@ static void usage(FILE *f)
 }
 
 #ifdef DL_NO_HTTP
-#define DL_FEATURE_SERVE "no (static build: libmicrohttpd needs GnuTLS, which Debian ships no static library of)"
+#define DL_FEATURE_SERVE "no (static build: Debian's libmicrohttpd.a needs GnuTLS, whose p11-kit has no static library)"
 #else
 #define DL_FEATURE_SERVE "yes"
 #endif
