@@ -22,12 +22,11 @@ static struct an_contention *contention_of(struct analyzer *an, __u32 dev, __u64
 	__u64 key = an_mix(dev, ino) | 1;
 	struct an_contention *c;
 	void *arr = an->cont;
-	uintptr_t at;
 
-	c = an_index_find(&an->cont_index, key, an->cont, an->ncont, sizeof(*c), same_inode, &k, &at);
+	c = an_index_find(&an->cont_index, &key, an->cont, sizeof(*c), same_inode, &k);
 	if (c)
 		return c;
-	c = an_index_append(an, &an->cont_index, key, at, &arr, &an->capcont, &an->ncont, sizeof(*c));
+	c = an_index_append(an, &an->cont_index, key, &arr, &an->capcont, &an->ncont, sizeof(*c));
 	an->cont = arr;
 	if (!c)
 		return NULL;

@@ -18,9 +18,19 @@ static bool same_key(const struct an_finding *v, enum an_kind kind, enum an_seve
 	       v->dsync == !!(e->flags & DL_F_DSYNC) && v->note == note;
 }
 
+/*
+ * A full 64-bit mix per value (the murmur3 finalizer): keys that differ in
+ * one small field (dev 7:0 and 7:1, inode 33 and 96) must not collide, and
+ * the shift-and-add combine this replaces made them do so by the thousand.
+ */
 __u64 an_mix(__u64 h, __u64 v)
 {
-	h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+	h ^= v;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
 	return h;
 }
 
@@ -50,32 +60,30 @@ static bool key_matches(const void *entry, const void *ctx)
 	return same_key(entry, k->kind, k->sev, k->e, k->mode, k->note, k->any_pid);
 }
 
-/* The folded finding a new occurrence joins; NULL: it is a new one. */
+/* The folded finding a new occurrence joins; NULL: it is a new one, to index at *key. */
 static struct an_finding *find_finding(struct analyzer *an, enum an_kind kind, enum an_severity sev,
-					   const struct dl_event *e, __u8 mode, const char *note, uintptr_t *at)
+					   const struct dl_event *e, __u8 mode, const char *note, __u64 *key)
 {
 	struct finding_key k = { kind, sev, e, mode, note, sev == AN_INFO && an->nfindings >= AN_MAX_PER_PID };
 
-	return an_index_find(&an->finding_index, fold_hash(kind, sev, e, mode, note, k.any_pid), an->finding,
-			     an->nfindings, sizeof(struct an_finding), key_matches, &k, at);
+	*key = fold_hash(kind, sev, e, mode, note, k.any_pid);
+	return an_index_find(&an->finding_index, key, an->finding, sizeof(struct an_finding), key_matches, &k);
 }
 
 bool an_find_fold(struct analyzer *an, enum an_kind kind, enum an_severity sev, const struct dl_event *e,
 		      __u8 mode, const char *note)
 {
-	uintptr_t at;
+	__u64 key;
 
-	return find_finding(an, kind, sev, e, mode, note, &at) != NULL;
+	return find_finding(an, kind, sev, e, mode, note, &key) != NULL;
 }
 
 /* n occurrences at once: a fold slot's increment counts as many as it says. */
 struct an_finding *an_report_n(struct analyzer *an, enum an_kind kind, enum an_severity sev,
 				     bool exact, const struct dl_event *e, __u8 mode, const char *note, __u64 n)
 {
-	bool any_pid = sev == AN_INFO && an->nfindings >= AN_MAX_PER_PID;
-	__u64 key = fold_hash(kind, sev, e, mode, note, any_pid);
-	uintptr_t at;
-	struct an_finding *v = find_finding(an, kind, sev, e, mode, note, &at);
+	__u64 key;
+	struct an_finding *v = find_finding(an, kind, sev, e, mode, note, &key);
 	void *arr;
 
 	an->summary[kind] += n;
@@ -87,7 +95,7 @@ struct an_finding *an_report_n(struct analyzer *an, enum an_kind kind, enum an_s
 		return NULL;
 	}
 	arr = an->finding;
-	v = an_index_append(an, &an->finding_index, key, at, &arr, &an->capfindings, &an->nfindings, sizeof(*v));
+	v = an_index_append(an, &an->finding_index, key, &arr, &an->capfindings, &an->nfindings, sizeof(*v));
 	an->finding = arr;
 	if (!v)
 		return NULL;

@@ -93,14 +93,14 @@ struct an_task {
 /* analyzer.c */
 void *an_grow(void *arr, size_t *cap, size_t n, size_t elem, bool *oom);
 /*
- * The folding index of findings and contention entries: an append-only
- * array that a table finds by a 64-bit hash (value: index + 1). find: the
- * entry match accepts, NULL if none (*at: what the table held, for append).
- * append: a zeroed new entry, indexed if the hash was free; NULL out of memory.
+ * Arrays of entries with a hash index (findings, contention): find returns
+ * the entry match accepts, NULL if none. A hash that another entry holds is
+ * probed on (an_mix again) until a free one: *key comes back as the hash to
+ * give append, which indexes the new, zeroed entry there (NULL: out of memory).
  */
-void *an_index_find(struct table *index, __u64 key, void *arr, size_t n, size_t elem,
-		    bool (*match)(const void *entry, const void *ctx), const void *ctx, uintptr_t *at);
-void *an_index_append(struct analyzer *an, struct table *index, __u64 key, uintptr_t at, void **arr, size_t *cap,
+void *an_index_find(const struct table *index, __u64 *key, void *arr, size_t elem,
+		    bool (*match)(const void *entry, const void *ctx), const void *ctx);
+void *an_index_append(struct analyzer *an, struct table *index, __u64 key, void **arr, size_t *cap,
 		      size_t *n, size_t elem);
 
 /* an_registry.c: tasks, locks, holders */

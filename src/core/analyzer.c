@@ -100,24 +100,21 @@ void *an_grow(void *arr, size_t *cap, size_t n, size_t elem, bool *oom)
 	return p;
 }
 
-void *an_index_find(struct table *index, __u64 key, void *arr, size_t n, size_t elem,
-		    bool (*match)(const void *entry, const void *ctx), const void *ctx, uintptr_t *at)
+void *an_index_find(const struct table *index, __u64 *key, void *arr, size_t elem,
+		    bool (*match)(const void *entry, const void *ctx), const void *ctx)
 {
 	char *base = arr;
+	uintptr_t at;
 
-	*at = (uintptr_t)table_get(index, key);
-	if (!*at)
-		return NULL;
-	if (match(base + (*at - 1) * elem, ctx))
-		return base + (*at - 1) * elem;
-	/* the index holds one entry per hash; a collision falls back to a scan */
-	for (size_t i = 0; i < n; i++)
-		if (match(base + i * elem, ctx))
-			return base + i * elem;
+	while ((at = (uintptr_t)table_get(index, *key))) {
+		if (match(base + (at - 1) * elem, ctx))
+			return base + (at - 1) * elem;
+		*key = an_mix(*key, 0x5bd1e995) | 1;
+	}
 	return NULL;
 }
 
-void *an_index_append(struct analyzer *an, struct table *index, __u64 key, uintptr_t at, void **arr, size_t *cap,
+void *an_index_append(struct analyzer *an, struct table *index, __u64 key, void **arr, size_t *cap,
 		      size_t *n, size_t elem)
 {
 	char *p = an_grow(*arr, cap, *n, elem, &an->oom);
@@ -125,8 +122,7 @@ void *an_index_append(struct analyzer *an, struct table *index, __u64 key, uintp
 	if (!p)
 		return NULL;
 	*arr = p;
-	/* a hash the index has for another entry stays that entry's: scans find this one */
-	if (!at && table_put(index, key, (void *)(uintptr_t)(*n + 1)))
+	if (table_put(index, key, (void *)(uintptr_t)(*n + 1)))
 		an->oom = true;
 	p += (*n)++ * elem;
 	memset(p, 0, elem);
