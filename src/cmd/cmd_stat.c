@@ -297,7 +297,7 @@ int cmd_stat(int argc, char **argv)
 	live.timeout_s = o.run.timeout_s;
 	live.kill_after_s = o.run.kill_after_s;
 	if (o.run.filter.comm[0])
-		dl_warn("--comm is not applied by stat (BPF folds the histograms; use -p PID)");
+		dl_warn("--comm is not applied by stat (BPF folds the histograms; use --pid PID)");
 	if (dl_live_start(&live, &so, o.run.cmd, err, sizeof(err))) {
 		dl_err("%s", err);
 		return DL_EXIT_USAGE;

@@ -402,7 +402,7 @@ int cmd_top(int argc, char **argv)
 	/* -p/--pretty implies -j, as in bpftool */
 	o.json |= dl_json_pretty;
 	if (o.run.filter.comm[0])
-		dl_warn("--comm is not applied by top (BPF folds the totals; use -p PID)");
+		dl_warn("--comm is not applied by top (BPF folds the totals; use --pid PID)");
 	tc.tty = isatty(STDOUT_FILENO);
 	tc.pr = pathres_new();
 	if (!tc.pr)

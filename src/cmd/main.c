@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* diolock: see README.md. This file only dispatches subcommands. */
 #include <argp.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <bpf/libbpf.h>
@@ -12,7 +11,7 @@
 #include "log.h"
 #include "version.h"
 
-/* How a command took `--json FILE` before -j/-J (0.1): see legacy_json() */
+/* How a command took `--json FILE` before -j/-J (0.1; JSON_FLAG: it never did): see legacy_json() */
 enum { JSON_FLAG, JSON_FILE_OPTION, JSON_FILE_OR_RECORDING };
 
 static const struct {
@@ -58,18 +57,6 @@ static void version(void)
 	       libbpf_version_string(), DL_FEATURE_SERVE);
 }
 
-static bool is_recording(const char *path)
-{
-	char magic[8];
-	FILE *f = fopen(path, "r");
-	bool yes = f && fread(magic, 1, sizeof(magic), f) == sizeof(magic) &&
-		   !memcmp(magic, EVF_MAGIC, sizeof(magic));
-
-	if (f)
-		fclose(f);
-	return yes;
-}
-
 /*
  * check, replay and validate took the report's file as `--json FILE` until
  * 0.1; --json is a flag now (bpftool's -j) and the file is -J/--json-file.
@@ -94,10 +81,9 @@ static char *legacy_json(int how, int argc, char **argv, int j)
 		return NULL;
 	if (!strcmp(next, "-")) {
 		dl_warn("'--json -' is deprecated: write '-j' (JSON on stdout)");
-		argv[j + 1] = "--json";
-		return "--json";
+		return "--json-file";	/* "-J -" writes to stdout, as -j does */
 	}
-	if (next[0] == '-' || (how == JSON_FILE_OR_RECORDING && is_recording(next)))
+	if (next[0] == '-' || (how == JSON_FILE_OR_RECORDING && evf_is_recording(next)))
 		return NULL;
 	dl_warn("'--json %s' is deprecated: write '-J %s' (--json is a flag now: JSON on stdout)", next, next);
 	return "--json-file";

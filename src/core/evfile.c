@@ -274,10 +274,27 @@ int evf_open(struct evf_reader *r, const char *path, struct evf_meta *meta, char
 	return ret;
 }
 
+static bool read_magic(FILE *f)
+{
+	char magic[8];
+
+	return fread(magic, 1, sizeof(magic), f) == sizeof(magic) && !memcmp(magic, EVF_MAGIC, sizeof(magic));
+}
+
+bool evf_is_recording(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	bool yes = f && read_magic(f);
+
+	if (f)
+		fclose(f);
+	return yes;
+}
+
 int evf_open_stream(struct evf_reader *r, FILE *f, const char *path, struct evf_meta *meta,
 		    char *err, size_t errlen)
 {
-	char magic[8], *text, *line, *save;
+	char *text, *line, *save;
 	__u32 version, len;
 
 	memset(r, 0, sizeof(*r) - sizeof(r->buf));
@@ -286,7 +303,7 @@ int evf_open_stream(struct evf_reader *r, FILE *f, const char *path, struct evf_
 	r->f = f;
 	/* records are small: read big blocks, not stdio's 4 KiB */
 	setvbuf(f, NULL, _IOFBF, 1 << 20);
-	if (fread(magic, 1, 8, r->f) != 8 || memcmp(magic, EVF_MAGIC, 8))
+	if (!read_magic(r->f))
 		return bad(r, err, errlen, "no DIOLOCK magic");
 	r->offset = 8;
 	if (fread(&version, 4, 1, r->f) != 1 || fread(&len, 4, 1, r->f) != 1)

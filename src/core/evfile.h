@@ -114,6 +114,8 @@ struct evf_reader {
 int evf_open_stream(struct evf_reader *r, FILE *f, const char *name, struct evf_meta *meta,
 		    char *err, size_t errlen);
 int evf_open(struct evf_reader *r, const char *path, struct evf_meta *meta, char *err, size_t errlen);
+/* Whether the file at path starts like a recording (its magic); nothing more is checked. */
+bool evf_is_recording(const char *path);
 /*
  * 1: a record is in r->type/len/buf; 0: end of the file (r->cut set if it
  * ends inside a record: r->offset is then where the last whole one ends);

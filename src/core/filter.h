@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The filters every subcommand takes: -p PID, -c COMM, --fs, --dev, --ino. */
+/* The filters every subcommand takes: --pid PID, -c COMM, --fs, --dev, --ino. */
 #ifndef DIOLOCK_FILTER_H
 #define DIOLOCK_FILTER_H
 
