@@ -18,7 +18,14 @@ test_soak() {
 		{ fail mount; return; }
 	"$DIOLOCK" check -q -J "$T/soak.json" >"$T/soak.out" 2>&1 &
 	pid=$!
-	sleep 1
+	# the workload starts once every program is attached (about 1.2 s here): a
+	# fixed 1 s sleep let the first round's writes run before, unseen
+	for _ in $(seq 300); do
+		grep -q "^diolock: watching all tasks" "$T/soak.out" && break
+		kill -0 $pid 2>/dev/null || break
+		sleep 0.1
+	done
+	grep -q "^diolock: watching all tasks" "$T/soak.out" || { fail "check never started: $(cat "$T/soak.out")"; return; }
 	end=$((SECONDS + SOAK_SECONDS))
 	while [ $SECONDS -lt $end ]; do
 		round=$((round + 1))
