@@ -13,6 +13,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
 #include "diolock/event.h"
+#include "diolock/mix.h"
 #include "diolock/rules.h"
 
 /* kernel/locking/rwsem.c, unchanged from v5.11 to v6.18 (see research notes). */
@@ -683,14 +684,11 @@ static __always_inline void dl_dio_count(__u8 fsid, enum dl_dio_counter c)
 	__sync_fetch_and_add(&dl_dio[cpu][fsid & (DL_FSID_MAX - 1)][c & (DL_DIO_CNT_MAX - 1)], 1);
 }
 
-static __always_inline __u32 dl_fold_hash(const struct dl_fold_key *k)
+static __always_inline __u64 dl_fold_hash(const struct dl_fold_key *k)
 {
-	__u64 h = k->ino * 0x9e3779b97f4a7c15ULL;
+	__u64 h = dl_mix(k->ino, (__u64)k->tgid << 32 | k->dev);
 
-	h ^= ((__u64)k->tgid << 32 | k->dev) * 0xc2b2ae3d27d4eb4fULL;
-	h ^= (__u64)k->kind << 24 | (__u64)k->reason << 16 | (__u64)k->mode << 8 | k->flags;
-	h ^= h >> 29;
-	return (__u32)h & (DL_FOLD_SLOTS - 1);
+	return dl_mix(h, (__u64)k->kind << 24 | (__u64)k->reason << 16 | (__u64)k->mode << 8 | k->flags);
 }
 
 static __always_inline bool dl_fold_key_eq(const struct dl_fold_key *a, const struct dl_fold_key *b)
@@ -702,33 +700,38 @@ static __always_inline bool dl_fold_key_eq(const struct dl_fold_key *a, const st
 /*
  * Count one occurrence of a benign finding in this CPU's fold slot. false:
  * the caller sends it as a record, because it is the first of its key on
- * this CPU (it claims the slot) or its slot holds another key.
+ * this CPU (it claims a slot) or all DL_FOLD_PROBES slots hold other keys.
  */
 static __always_inline bool dl_fold(const struct dl_fold_key *k, __u64 now, bool count_first)
 {
 	__u32 cpu = bpf_get_smp_processor_id();
-	__u32 idx = cpu * DL_FOLD_SLOTS + dl_fold_hash(k);
+	__u64 h = dl_fold_hash(k);
 	struct dl_fold *f;
 
 	if (cpu >= nr_cpus)
 		return false;
-	f = bpf_map_lookup_elem(&folds, &idx);
-	if (!f)
-		return false;
-	if (!f->used) {
-		f->key = *k;
-		f->count = count_first;
-		f->last_ts = now;
-		/* user space reads the slot concurrently: the key before the flag */
-		asm volatile("" ::: "memory");
-		f->used = 1;
-		return count_first;
+	for (int i = 0; i < DL_FOLD_PROBES; i++) {
+		__u32 idx = cpu * DL_FOLD_SLOTS + ((h + i) & (DL_FOLD_SLOTS - 1));
+
+		f = bpf_map_lookup_elem(&folds, &idx);
+		if (!f)
+			return false;
+		if (!f->used) {
+			f->key = *k;
+			f->count = count_first;
+			f->last_ts = now;
+			/* user space reads the slot concurrently: the key before the flag */
+			asm volatile("" ::: "memory");
+			f->used = 1;
+			return count_first;
+		}
+		if (dl_fold_key_eq(&f->key, k)) {
+			f->count++;
+			f->last_ts = now;
+			return true;
+		}
 	}
-	if (!dl_fold_key_eq(&f->key, k))
-		return false;
-	f->count++;
-	f->last_ts = now;
-	return true;
+	return false;
 }
 
 #endif /* DIOLOCK_BPF_H */

@@ -81,20 +81,38 @@ static __always_inline bool defer_wait(struct dl_task_ctx *tc, void *lock, struc
 	return true;
 }
 
-static __always_inline __u32 wait_fold_hash(const struct dl_wait_fold_key *k)
+static __always_inline __u64 wait_fold_hash(const struct dl_wait_fold_key *k)
 {
-	__u64 h = k->ino * 0x9e3779b97f4a7c15ULL;
+	__u64 h = dl_mix(k->ino, (__u64)k->tid << 32 | k->dev);
 
-	h ^= ((__u64)k->tid << 32 | k->dev) * 0xc2b2ae3d27d4eb4fULL;
-	h ^= ((__u64)k->holder << 8 | k->mode) * 0x165667b19e3779f9ULL;
-	h ^= h >> 29;
-	return (__u32)h & (DL_WFOLD_SLOTS - 1);
+	return dl_mix(h, (__u64)k->holder << 8 | k->mode);
+}
+
+/* The wait-fold slot of key k on this CPU, claimed if free; NULL: all DL_FOLD_PROBES hold others. */
+static __always_inline struct dl_wait_fold *wait_fold_slot(__u32 cpu, const struct dl_wait_fold_key *k)
+{
+	__u64 h = wait_fold_hash(k);
+	struct dl_wait_fold *f;
+
+	for (int i = 0; i < DL_FOLD_PROBES; i++) {
+		__u32 idx = cpu * DL_WFOLD_SLOTS + ((h + i) & (DL_WFOLD_SLOTS - 1));
+
+		f = bpf_map_lookup_elem(&wait_folds, &idx);
+		if (!f)
+			return NULL;
+		if (!f->used)
+			return f;
+		if (f->key.ino == k->ino && f->key.dev == k->dev && f->key.tid == k->tid &&
+		    f->key.holder == k->holder && f->key.mode == k->mode)
+			return f;
+	}
+	return NULL;
 }
 
 /* A short deferred wait, counted in this CPU's wait-fold slot; false: it must cross instead. */
 static __always_inline bool fold_wait(const struct dl_pending *p, __u64 ns, __u64 now)
 {
-	__u32 cpu = bpf_get_smp_processor_id(), idx;
+	__u32 cpu = bpf_get_smp_processor_id();
 	struct dl_wait_fold_key k = {};
 	struct dl_wait_fold *f;
 
@@ -106,8 +124,7 @@ static __always_inline bool fold_wait(const struct dl_pending *p, __u64 ns, __u6
 	k.holder = p->st.holder_tid;
 	k.mode = (p->eflags & DL_F_WAIT_READ) ? DL_LOCK_READ : DL_LOCK_WRITE;
 	k.fsid = p->fsid;
-	idx = cpu * DL_WFOLD_SLOTS + wait_fold_hash(&k);
-	f = bpf_map_lookup_elem(&wait_folds, &idx);
+	f = wait_fold_slot(cpu, &k);
 	if (!f)
 		return false;
 	if (!f->used) {
@@ -116,9 +133,6 @@ static __always_inline bool fold_wait(const struct dl_pending *p, __u64 ns, __u6
 		__builtin_memcpy(f->comm, p->comm, sizeof(f->comm));
 		asm volatile("" ::: "memory");
 		f->used = 1;
-	} else if (f->key.ino != k.ino || f->key.dev != k.dev || f->key.tid != k.tid ||
-		   f->key.holder != k.holder || f->key.mode != k.mode) {
-		return false;
 	}
 	f->ns_total += ns;
 	if (ns > f->ns_max)

@@ -174,8 +174,13 @@ enum dl_dio_counter {
  * occurrence of a key on a CPU crosses the ring buffer as a record, so that
  * the report keeps its first pid, stack and time; later ones only count.
  * User space reads the slots (mmap) and feeds the analyzer the increments.
+ * A key whose slot holds another key tries the next ones of its CPU's row,
+ * DL_FOLD_PROBES in all (for the wait folds too), and crosses as records
+ * only if every one of them is taken: a collision that pinned one key to
+ * the ring buffer for the whole run cost a CI run its fold ratio.
  */
 #define DL_FOLD_SLOTS 1024
+#define DL_FOLD_PROBES 4
 
 enum dl_fold_kind {
 	DL_FOLD_COMPLETE = 1,	/* dio_complete_under_i_rwsem */
@@ -249,8 +254,9 @@ struct dl_pending {
 
 /*
  * Waits that ended within DL_WAIT_DEFER_NS: per CPU, DL_WFOLD_SLOTS slots
- * (cpu * DL_WFOLD_SLOTS + hash), what the analyzer's contention table
- * needs. A wait whose slot holds another key crosses as records instead.
+ * (cpu * DL_WFOLD_SLOTS + hash, probed like the fold slots), what the
+ * analyzer's contention table needs. A wait whose DL_FOLD_PROBES slots all
+ * hold other keys crosses as records instead.
  */
 #define DL_WFOLD_SLOTS 256
 

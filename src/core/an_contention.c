@@ -19,7 +19,7 @@ static bool same_inode(const void *entry, const void *ctx)
 static struct an_contention *contention_of(struct analyzer *an, __u32 dev, __u64 ino, const char *fs)
 {
 	struct inode_key k = { .dev = dev, .ino = ino };
-	__u64 key = an_mix(dev, ino) | 1;
+	__u64 key = dl_mix(dev, ino) | 1;
 	struct an_contention *c;
 	void *arr = an->cont;
 

@@ -18,29 +18,13 @@ static bool same_key(const struct an_finding *v, enum an_kind kind, enum an_seve
 	       v->dsync == !!(e->flags & DL_F_DSYNC) && v->note == note;
 }
 
-/*
- * A full 64-bit mix per value (the murmur3 finalizer): keys that differ in
- * one small field (dev 7:0 and 7:1, inode 33 and 96) must not collide, and
- * the shift-and-add combine this replaces made them do so by the thousand.
- */
-__u64 an_mix(__u64 h, __u64 v)
-{
-	h ^= v;
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ULL;
-	h ^= h >> 33;
-	return h;
-}
-
 static __u64 fold_hash(enum an_kind kind, enum an_severity sev, const struct dl_event *e, __u8 mode,
 		       const char *note, bool any_pid)
 {
-	__u64 h = an_mix(an_mix(an_mix(kind, sev), any_pid ? 0 : e->hdr.tgid), e->dev);
+	__u64 h = dl_mix(dl_mix(dl_mix(kind, sev), any_pid ? 0 : e->hdr.tgid), e->dev);
 
-	h = an_mix(an_mix(an_mix(h, e->ino), mode), !!(e->flags & DL_F_DSYNC));
-	h = an_mix(h, (__u64)(uintptr_t)note);
+	h = dl_mix(dl_mix(dl_mix(h, e->ino), mode), !!(e->flags & DL_F_DSYNC));
+	h = dl_mix(h, (__u64)(uintptr_t)note);
 	return h ? h : 1;
 }
 

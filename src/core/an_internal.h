@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "analyzer.h"
+#include "diolock/mix.h"
 #include "diolock/rules.h"
 
 #define MAX_REG 8		/* registered holders per lock */
@@ -95,7 +96,7 @@ void *an_grow(void *arr, size_t *cap, size_t n, size_t elem, bool *oom);
 /*
  * Arrays of entries with a hash index (findings, contention): find returns
  * the entry match accepts, NULL if none. A hash that another entry holds is
- * probed on (an_mix again) until a free one: *key comes back as the hash to
+ * probed on (dl_mix again) until a free one: *key comes back as the hash to
  * give append, which indexes the new, zeroed entry there (NULL: out of memory).
  */
 void *an_index_find(const struct table *index, __u64 *key, void *arr, size_t elem,
@@ -119,7 +120,6 @@ void an_task_note(struct an_task *t, const struct dl_event *e);
 /* an_findings.c: findings and suspects */
 bool an_find_fold(struct analyzer *an, enum an_kind kind, enum an_severity sev, const struct dl_event *e,
 		      __u8 mode, const char *note);
-__u64 an_mix(__u64 h, __u64 v);
 struct an_finding *an_report(struct analyzer *an, enum an_kind kind, enum an_severity sev,
 				   bool exact, const struct dl_event *e, __u8 mode, const char *note);
 struct an_finding *an_report_n(struct analyzer *an, enum an_kind kind, enum an_severity sev,

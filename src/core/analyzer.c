@@ -109,7 +109,7 @@ void *an_index_find(const struct table *index, __u64 *key, void *arr, size_t ele
 	while ((at = (uintptr_t)table_get(index, *key))) {
 		if (match(base + (at - 1) * elem, ctx))
 			return base + (at - 1) * elem;
-		*key = an_mix(*key, 0x5bd1e995) | 1;
+		*key = dl_mix(*key, 0x5bd1e995) | 1;
 	}
 	return NULL;
 }
