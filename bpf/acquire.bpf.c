@@ -3,8 +3,11 @@
  * i_rwsem acquisition and release (function tiers only: no tracepoint sees
  * an uncontended acquire). Nothing is streamed per acquisition: the state is
  * folded into two maps, who holds each lock and what each task holds, that
- * every other record reads (dl_exact_holds). Only a second acquisition of a
- * lock by its holder, the self-deadlock one step early, is reported.
+ * every other record reads (dl_exact_holds). Two things cross: a second
+ * acquisition of a lock by its holder, the self-deadlock one step early,
+ * and the first time a task acquires one i_rwsem while holding another,
+ * the lock-order edge the analyzer predicts inversions from (once per pair:
+ * order_seen).
  */
 #include "diolock.bpf.h"
 #include "stat.bpf.h"
@@ -48,6 +51,56 @@ static __always_inline int on_acquire_begin(void *ctx, struct rw_semaphore *sem,
 	if (inode)
 		report_recursion(ctx, inode, mode);
 	return 0;
+}
+
+/*
+ * The task took sem while holding from (mode from_mode): send the edge if
+ * order_seen has not. A is named by numbers read without the filters: the
+ * filters choose the acquired inode, not the one held before it.
+ */
+static __always_inline void order_edge(void *ctx, struct dl_task_ctx *tc, __u64 from, __u8 from_mode,
+				       struct rw_semaphore *sem, __u8 mode)
+{
+	struct dl_order_key k = { .from = from, .to = (__u64)sem };
+	struct inode *a, *b;
+	struct super_block *sb;
+	struct dl_event *e;
+	__u8 one = 1;
+	__u8 fsid;
+
+	if (bpf_map_lookup_elem(&order_seen, &k))
+		return;
+	a = dl_inode_of_rwsem((void *)from);
+	b = dl_inode_of_rwsem(sem);
+	if (!a || !b)
+		return;
+	e = dl_reserve_inode(DL_EV_ORDER_EDGE, b);
+	if (!e)
+		return;
+	/* only once sent: a full ring buffer (counted) sends the pair again next time */
+	bpf_map_update_elem(&order_seen, &k, &one, BPF_ANY);
+	sb = BPF_CORE_READ(a, i_sb);
+	fsid = dl_fsid_of_magic(BPF_CORE_READ(sb, s_magic));
+	e->flags |= mode == DL_LOCK_WRITE ? DL_F_WAIT_WRITE : DL_F_WAIT_READ;
+	e->pos = BPF_CORE_READ(a, i_ino);
+	e->arg = dl_inode_dev(a, sb, fsid);
+	e->ki_flags = fsid | (__u64)from_mode << 8;
+	e->len = from;
+	e->ret = tc->gate;
+	dl_stack(ctx, e);
+	dl_submit(e);
+}
+
+/* Edges from every other i_rwsem the task holds to the one it just took. */
+static __always_inline void order_edges(void *ctx, struct dl_task_ctx *tc, struct rw_semaphore *sem, __u8 mode)
+{
+	struct dl_task_held *th = &tc->held;
+
+	if (events_off || dl_task_filtered())
+		return;
+	for (int i = 0; i < DL_MAX_HELD; i++)
+		if (th->lock[i] && th->lock[i] != (__u64)sem)
+			order_edge(ctx, tc, th->lock[i], th->mode[i], sem, mode);
 }
 
 static __always_inline void holders_add(__u64 lock, __u32 tid, __u8 mode)
@@ -118,6 +171,7 @@ static __always_inline int on_acquired(void *ctx, struct rw_semaphore *sem, __u8
 		th->stack[slot] = dl_stat_stack(ctx);
 	}
 	holders_add(lock, tid, mode);
+	order_edges(ctx, tc, sem, mode);
 	return 0;
 }
 
@@ -194,3 +248,28 @@ ACQUIRE_RET(down_read_trylock, DL_LOCK_READ, 1)
 RELEASE(up_write, false)
 RELEASE(up_read, false)
 RELEASE(downgrade_write, true)
+
+/*
+ * Renaming across directories takes the two parents in either order once
+ * it holds the filesystem's s_vfs_rename_mutex: those orders are gated.
+ * The parents are taken inside lock_rename(), or, since v6.5 (and Debian
+ * 6.1's backport, where do_renameat2 inlines lock_rename), inside
+ * lock_two_directories(): edges made in there carry its super_block.
+ */
+static __always_inline int on_rename_gate(struct dentry *p1, bool enter, bool btf)
+{
+	struct dl_task_ctx *tc = dl_ctx(enter);
+
+	if (tc)
+		tc->gate = enter ? (__u64)DL_RD(btf, p1, d_sb) : 0;
+	return 0;
+}
+
+#define RENAME_GATE(fn)								\
+	DL_FENTRY(fn, on_rename_gate(p1, true, btf), struct dentry *p1)		\
+	DL_FEXIT(fn, on_rename_gate(p1, false, btf), struct dentry *p1)		\
+	DL_KPROBE(fn, on_rename_gate(p1, true, btf), struct dentry *p1)		\
+	DL_KRETPROBE(fn, on_rename_gate(NULL, false, btf))
+
+RENAME_GATE(lock_rename)
+RENAME_GATE(lock_two_directories)

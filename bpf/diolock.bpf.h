@@ -150,6 +150,23 @@ struct dl_holders_map {
 };
 DL_EXTERN struct dl_holders_map holders SEC(".maps");
 
+/*
+ * Lock-order pairs already sent (acquire.bpf.c): an edge crosses once. LRU:
+ * a pair it forgets is sent again, which the analyzer folds, so eviction
+ * costs a record, never an edge.
+ */
+struct dl_order_key {
+	__u64 from, to;		/* i_rwsem addresses: held, then acquired */
+};
+
+struct dl_order_seen_map {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct dl_order_key);
+	__type(value, __u8);
+};
+DL_EXTERN struct dl_order_seen_map order_seen SEC(".maps");
+
 /* The i_rwsems one task holds. */
 struct dl_task_held {
 	__u64 lock[DL_MAX_HELD];
@@ -218,6 +235,7 @@ struct dl_task_ctx {
 	struct dl_wait wait;
 	struct dl_task_held held;
 	__u64 stash[DL_STASH_MAX];	/* entry -> return probes: what the return cannot see */
+	__u64 gate;		/* inside lock_rename()/lock_two_directories(): the super_block, else 0 */
 	__u8 complete_classified;	/* iomap_dio_complete entry judged this completion */
 	__u8 drain_emitted;		/* the inode_dio_wait in progress crossed as a record */
 	__u8 pad2[6];

@@ -42,6 +42,15 @@ enum dl_event_type {
 	DL_EV_DRAIN_WAIT_END,
 	DL_EV_RECURSIVE_ACQUIRE,	/* down_*() on an i_rwsem the task holds */
 	DL_EV_TICK,		/* user space: time passed (ts_ns), no event */
+	/*
+	 * Function tiers: the task acquired this record's i_rwsem while holding
+	 * another one, A, a pair BPF had not sent yet (the order_seen LRU).
+	 * flags: DL_F_WAIT_READ/WRITE, the mode acquired; pos: A's ino; arg: A's
+	 * dev; ki_flags: A's fsid | A's held mode << 8; len: A's lock address;
+	 * ret: the gate both were taken under (the super_block whose
+	 * s_vfs_rename_mutex lock_rename() holds), 0 none.
+	 */
+	DL_EV_ORDER_EDGE,
 	DL_EV_TYPE_MAX,
 };
 

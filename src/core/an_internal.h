@@ -4,7 +4,8 @@
  * analyzer.c (records in, per record type), an_registry.c (tasks, locks,
  * holders), an_findings.c (findings folded by key, and the ones inferred
  * from hints until time confirms them), an_waitfor.c (wait-for cycles and
- * long-wait chains), an_order.c (predictive lock order between classes),
+ * long-wait chains), an_order.c (predictive lock order between classes and
+ * between i_rwsem instances),
  * an_contention.c (the contention table). Nothing outside src/core/an_*.c
  * and analyzer.c includes this.
  */
@@ -138,6 +139,8 @@ void an_member_of(struct an_member *m, const struct an_task *t, const struct an_
 /* an_order.c: lock order */
 void an_order_edges(struct analyzer *an, struct an_task *t, const struct an_lock *wanted,
 			const struct dl_event *e);
+void an_order_instance(struct analyzer *an, const struct dl_event *e);
+void an_order_free(struct analyzer *an);
 
 /* an_contention.c: contention */
 void an_note_contention(struct analyzer *an, const struct dl_event *e);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Predictive lock order between lock classes (kind and filesystem). */
 #include "an_internal.h"
+#include "event_fmt.h"
 
 /* ---- predictive lock order ---- */
 
@@ -119,4 +120,254 @@ void an_order_edges(struct analyzer *an, struct an_task *t, const struct an_lock
 		order_edge(an, t, drain, wanted, e, false);
 	if (rw && t->dio_hold != DL_LOCK_NONE && rw != wanted)
 		order_edge(an, t, rw, wanted, e, false);
+}
+
+/* ---- lock order between i_rwsem instances ---- */
+
+/*
+ * The graph: a node per inode (dev, ino), an edge A -> B the first time a
+ * task took B while holding A, with that task, its stack and its gate. The
+ * edges are a ring: past AN_ORDER_EDGES the oldest is forgotten (counted).
+ */
+struct an_onode {
+	__u64 ino;
+	__u32 dev;
+	char fs[DL_FS_LEN];
+	int first_out;		/* edge index, -1 none */
+	__u32 mark[2];		/* DFS generation, per "all gated alike so far" state */
+};
+
+struct an_oedge {
+	bool used;
+	int from, to, next_out;
+	__u8 from_mode, to_mode;	/* enum dl_lock_mode: A as held, B as taken */
+	__u64 gate;
+	__u32 pid, tid;
+	char comm[DL_COMM_LEN];
+	__s32 stack_id;
+};
+
+struct an_order_graph {
+	struct table node_index;	/* dl_mix(dev, ino) | 1 -> node index + 1 */
+	struct an_onode *node;
+	size_t nnodes, capnodes;
+	struct table edge_index;	/* (from + 1) << 32 | (to + 1) -> edge index + 1 */
+	struct an_oedge edge[AN_ORDER_EDGES];
+	int next;			/* ring position of the next edge */
+	__u32 gen;
+};
+
+void an_order_free(struct analyzer *an)
+{
+	if (!an->og)
+		return;
+	table_free(&an->og->node_index);
+	table_free(&an->og->edge_index);
+	free(an->og->node);
+	free(an->og);
+	an->og = NULL;
+}
+
+struct onode_key {
+	__u32 dev;
+	__u64 ino;
+};
+
+static bool onode_match(const void *entry, const void *ctx)
+{
+	const struct an_onode *n = entry;
+	const struct onode_key *k = ctx;
+
+	return n->dev == k->dev && n->ino == k->ino;
+}
+
+/* The node of inode (dev, ino), made if new; -1 when the graph is full (counted by the caller). */
+static int onode_of(struct analyzer *an, __u32 dev, __u64 ino, const char *fs)
+{
+	struct an_order_graph *g = an->og;
+	struct onode_key k = { dev, ino };
+	__u64 key = dl_mix(dev, ino) | 1;
+	struct an_onode *n = an_index_find(&g->node_index, &key, g->node, sizeof(*n), onode_match, &k);
+	void *arr = g->node;
+
+	if (!n) {
+		if (g->nnodes == AN_ORDER_NODES)
+			return -1;
+		n = an_index_append(an, &g->node_index, key, &arr, &g->capnodes, &g->nnodes, sizeof(*n));
+		g->node = arr;
+		if (!n)
+			return -1;
+		n->dev = dev;
+		n->ino = ino;
+		n->first_out = -1;
+	}
+	/* a record that names the inode's filesystem beats a name made from its fsid */
+	if (fs[0] && (!n->fs[0] || !strcmp(n->fs, "?")))
+		snprintf(n->fs, sizeof(n->fs), "%.*s", DL_FS_LEN - 1, fs);
+	return (int)(n - g->node);
+}
+
+static __u64 oedge_key(int from, int to)
+{
+	return (__u64)(from + 1) << 32 | (__u32)(to + 1);
+}
+
+/* Make room at the ring's next slot: forget the edge there, if any. */
+static void oedge_forget(struct analyzer *an, int i)
+{
+	struct an_order_graph *g = an->og;
+	struct an_oedge *e = &g->edge[i];
+	int *link;
+
+	if (!e->used)
+		return;
+	for (link = &g->node[e->from].first_out; *link >= 0; link = &g->edge[*link].next_out) {
+		if (*link == i) {
+			*link = e->next_out;
+			break;
+		}
+	}
+	table_del(&g->edge_index, oedge_key(e->from, e->to));
+	e->used = false;
+	an->order_forgotten++;
+}
+
+/*
+ * Depth-first from `at` back to `target`, at most AN_MAX_MEMBERS - 1 edges:
+ * path[] gets the edges. `mixed`: the path so far is not all gated by
+ * `gate`; only such a path closes a cycle the kernel does not serialise.
+ */
+static bool opath(struct an_order_graph *g, int at, int target, __u64 gate, bool mixed, int *path, int *n)
+{
+	struct an_onode *node = &g->node[at];
+
+	if (at == target)
+		return mixed;
+	if (node->mark[mixed] == g->gen || *n == AN_MAX_MEMBERS - 1)
+		return false;
+	node->mark[mixed] = g->gen;
+	for (int i = node->first_out; i >= 0; i = g->edge[i].next_out) {
+		const struct an_oedge *e = &g->edge[i];
+
+		path[(*n)++] = i;
+		if (opath(g, e->to, target, gate, mixed || !e->gate || e->gate != gate, path, n))
+			return true;
+		(*n)--;
+	}
+	return false;
+}
+
+static const char NOTE_ORDER_INSTANCE[] =
+	"these i_rwsem locks were taken in opposite orders (tasks holding one took the next): two "
+	"tasks doing so at once deadlock, whether or not they have overlapped yet";
+static const char NOTE_ORDER_INSTANCE_READ[] =
+	"these i_rwsem locks were taken in opposite orders, but at a lock of the cycle both sides are "
+	"readers: it deadlocks only if a writer queues on that lock in between (rwsem readers wait "
+	"behind a waiting writer)";
+
+static void order_member(struct an_member *m, const struct an_order_graph *g, const struct an_oedge *e)
+{
+	const struct an_onode *to = &g->node[e->to];
+
+	memset(m, 0, sizeof(*m));
+	m->pid = e->pid;
+	m->tid = e->tid;
+	memcpy(m->comm, e->comm, DL_COMM_LEN);
+	m->lock_kind = AN_LOCK_RWSEM;
+	memcpy(m->fs, to->fs, DL_FS_LEN);
+	m->dev = to->dev;
+	m->ino = to->ino;
+	m->mode = e->to_mode;
+	m->stack_id = e->stack_id;
+	m->exact = true;
+}
+
+/* The cycle new -> path[0] -> ... -> back to new's tail, as a finding. */
+static void order_cycle(struct analyzer *an, const struct dl_event *rec, int new, const int *path, int n)
+{
+	struct an_order_graph *g = an->og;
+	int cyc[AN_MAX_MEMBERS], len = 0;
+	bool conflict = true;
+	struct an_finding *v;
+	size_t d = 0;
+
+	cyc[len++] = new;
+	for (int i = 0; i < n; i++)
+		cyc[len++] = path[i];
+	/* at each lock, the one taking it and the one holding it must exclude each other */
+	for (int i = 0; i < len; i++) {
+		const struct an_oedge *in = &g->edge[cyc[i]], *out = &g->edge[cyc[(i + 1) % len]];
+
+		if (in->to_mode == DL_LOCK_READ && out->from_mode == DL_LOCK_READ)
+			conflict = false;
+	}
+	v = an_report(an, AN_LOCK_ORDER, conflict ? AN_ERROR : AN_WARNING, true, rec,
+		      g->edge[new].to_mode, conflict ? NOTE_ORDER_INSTANCE : NOTE_ORDER_INSTANCE_READ);
+	if (!v)
+		return;
+	/* "ext4 7:0 ino 12 -> ext4 7:0 ino 13 -> ext4 7:0 ino 12" */
+	for (int i = 0; i <= len; i++) {
+		const struct an_onode *from = &g->node[g->edge[cyc[i % len]].from];
+		char dev[16];
+
+		if (i < len)
+			order_member(&v->members[v->nmembers++], g, &g->edge[cyc[i]]);
+		dl_fmt_dev(from->dev, dev, sizeof(dev));
+		if (d < sizeof(v->detail))
+			d += snprintf(v->detail + d, sizeof(v->detail) - d, "%s%s %s ino %llu", i ? " -> " : "",
+				      from->fs, dev, (unsigned long long)from->ino);
+	}
+}
+
+/* An ORDER_EDGE record: add the edge if new, and look for the cycle it closes. */
+void an_order_instance(struct analyzer *an, const struct dl_event *rec)
+{
+	__u8 afsid = (__u8)(rec->ki_flags & 0xff);
+	struct an_order_graph *g;
+	int a, b, i, path[AN_MAX_MEMBERS], n = 0;
+	struct an_oedge *e;
+
+	if (!an->og) {
+		an->og = calloc(1, sizeof(*an->og));
+		if (!an->og) {
+			an->oom = true;
+			return;
+		}
+	}
+	g = an->og;
+	a = onode_of(an, (__u32)rec->arg, (__u64)rec->pos, dl_fsid_name(afsid));
+	b = onode_of(an, rec->dev, rec->ino, rec->fs);
+	if (a < 0 || b < 0) {
+		an->order_forgotten++;
+		return;
+	}
+	if (a == b || table_get(&g->edge_index, oedge_key(a, b)))
+		return;
+	i = g->next;
+	g->next = (g->next + 1) % AN_ORDER_EDGES;
+	oedge_forget(an, i);
+	e = &g->edge[i];
+	memset(e, 0, sizeof(*e));
+	e->used = true;
+	e->from = a;
+	e->to = b;
+	e->from_mode = (__u8)(rec->ki_flags >> 8);
+	e->to_mode = (rec->flags & DL_F_WAIT_READ) ? DL_LOCK_READ : DL_LOCK_WRITE;
+	e->gate = (__u64)rec->ret;
+	e->pid = rec->hdr.tgid;
+	e->tid = rec->hdr.tid;
+	memcpy(e->comm, rec->comm, DL_COMM_LEN);
+	e->stack_id = rec->stack_id;
+	if (table_put(&g->edge_index, oedge_key(a, b), (void *)(uintptr_t)(i + 1))) {
+		an->oom = true;
+		e->used = false;
+		return;
+	}
+	e->next_out = g->node[a].first_out;
+	g->node[a].first_out = i;
+	an->order_edges++;
+	/* a cycle through the new edge: a path from its head back to its tail */
+	g->gen++;
+	if (opath(g, b, a, e->gate, !e->gate, path, &n))
+		order_cycle(an, rec, i, path, n);
 }

@@ -70,6 +70,7 @@ void an_fini(struct analyzer *an)
 	table_free(&an->cont_index);
 	free_all(&an->tasks);
 	free_all(&an->locks);
+	an_order_free(an);
 	memset(an, 0, sizeof(*an));
 }
 
@@ -644,6 +645,9 @@ void an_feed(struct analyzer *an, const struct dl_event *e)
 		break;
 	case DL_EV_RECURSIVE_ACQUIRE:
 		on_recursive(an, t, e);
+		break;
+	case DL_EV_ORDER_EDGE:
+		an_order_instance(an, e);
 		break;
 	default:
 		break;

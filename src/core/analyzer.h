@@ -98,6 +98,11 @@ struct an_fs_count {
 	__u64 count;
 };
 
+/* Edges kept of the instance order graph: the oldest go first, counted. */
+#define AN_ORDER_EDGES 8192
+#define AN_ORDER_NODES 8192
+struct an_order_graph;
+
 /* Lock classes for predictive lock-order checks: "i_rwsem[btrfs]". */
 #define AN_MAX_CLASSES 32
 struct an_class_edge {
@@ -133,6 +138,10 @@ struct analyzer {
 	char class_fs[AN_MAX_CLASSES][DL_FS_LEN];
 	int nclasses;
 	struct an_class_edge order[AN_MAX_CLASSES][AN_MAX_CLASSES];
+	/* lock order between i_rwsem instances (ORDER_EDGE records): an_order.c */
+	struct an_order_graph *og;	/* NULL until the first edge */
+	__u64 order_edges;		/* distinct edges seen */
+	__u64 order_forgotten;		/* ... of which dropped to stay bounded (oldest first) */
 	__u64 last_ts;
 	bool oom;
 };

@@ -20,6 +20,7 @@ static const char *const type_names[DL_EV_TYPE_MAX] = {
 	[DL_EV_DRAIN_WAIT_END] = "drain_wait_end",
 	[DL_EV_RECURSIVE_ACQUIRE] = "recursive_acquire",
 	[DL_EV_TICK] = "tick",
+	[DL_EV_ORDER_EDGE] = "order_edge",
 };
 
 static const struct {
@@ -105,6 +106,12 @@ void dl_event_text(FILE *f, const struct dl_event *e, __u64 t0_ns)
 		break;
 	case DL_EV_SYNC_BEGIN:
 		n += snprintf(detail + n, sizeof(detail) - n, "datasync=%u", e->arg);
+		break;
+	case DL_EV_ORDER_EDGE:
+		dl_fmt_dev(e->arg, lock, sizeof(lock));
+		n += snprintf(detail + n, sizeof(detail) - n, "after=%s:%" PRIu64 "%s", lock, (uint64_t)e->pos,
+			      e->ret ? " gated" : "");
+		lock_text(&e->lock, lock, sizeof(lock));
 		break;
 	}
 	for (size_t i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]) && n < sizeof(detail); i++)

@@ -299,6 +299,9 @@ int evf_open_stream(struct evf_reader *r, FILE *f, const char *path, struct evf_
 
 	memset(r, 0, sizeof(*r) - sizeof(r->buf));
 	memset(meta, 0, sizeof(*meta));
+	/* what the recording does not mention (a hook newer than its diolock) says so */
+	for (int h = 0; h < DL_HOOK_MAX; h++)
+		snprintf(meta->hooks[h].why, sizeof(meta->hooks[h].why), "not in this recording (made by an older diolock)");
 	r->path = path;
 	r->f = f;
 	/* records are small: read big blocks, not stdio's 4 KiB */

@@ -6,6 +6,8 @@
 static const char NO_TP_RWSEM[] =
 	"no tracepoint for uncontended acquire/release: lock state is read at each event instead";
 static const char NO_TP_DIO_WAIT[] = "inode_dio_wait has no tracepoint";
+static const char NO_TP_RENAME[] =
+	"lock_rename has no tracepoint, and lock order needs the acquisitions, which only the function tiers see";
 static const char SYSCALL_COST[] =
 	"per-syscall tracepoints: BPF runs only for write, pwrite64, writev, pwritev and pwritev2 "
 	"(the kernel skips other syscalls before any BPF); O_DIRECT regular files only; "

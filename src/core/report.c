@@ -181,7 +181,11 @@ static void text_member(FILE *f, const struct dl_report *r, const struct an_find
 	char dev[16], cls[40];
 
 	dl_fmt_dev(m->dev, dev, sizeof(dev));
-	if (v->kind == AN_LOCK_ORDER)
+	if (v->kind == AN_LOCK_ORDER && m->ino)
+		fprintf(f, "      -> %s of %s %s ino %" PRIu64 " (%s) first by pid %u tid %u (%.16s) at:\n",
+			an_lock_kind_name(m->lock_kind), m->fs, dev, (uint64_t)m->ino, an_lock_mode_name(m->mode),
+			m->pid, m->tid, m->comm);
+	else if (v->kind == AN_LOCK_ORDER)
 		fprintf(f, "      -> %s first by pid %u tid %u (%.16s) at:\n", member_class(m, cls, sizeof(cls)),
 			m->pid, m->tid, m->comm);
 	else if (m->ino)
@@ -286,6 +290,10 @@ void dl_report_text(FILE *f, const struct dl_report *r)
 			(uint64_t)(d[DL_DIO_UNDER_READ] + d[DL_DIO_UNDER_WRITE]), (uint64_t)d[DL_DIO_UNDER_READ],
 			(uint64_t)d[DL_DIO_UNDER_WRITE], (uint64_t)d[DL_DIO_FOLDED]);
 	}
+	if (an->order_edges)
+		fprintf(f, "\nlock order: %" PRIu64 " edges between i_rwsem instances, %" PRIu64
+			" forgotten (oldest first past %d)", (uint64_t)an->order_edges, (uint64_t)an->order_forgotten,
+			AN_ORDER_EDGES);
 	fprintf(f, "\nevents %" PRIu64 ", lost %" PRIu64 " (ring buffer %" PRIu64 ", map full %" PRIu64 ")\n",
 		(uint64_t)an->events, (uint64_t)(r->lost_ringbuf + r->lost_map_full),
 		(uint64_t)r->lost_ringbuf, (uint64_t)r->lost_map_full);
@@ -311,6 +319,18 @@ static void json_member(struct json *j, const struct dl_report *r, const struct 
 		char cls[40];
 
 		json_kv_str(j, "to_class", member_class(m, cls, sizeof(cls)));
+		/* an edge between instances: the inode taken, and how */
+		if (m->ino) {
+			dl_fmt_dev(m->dev, dev, sizeof(dev));
+			json_key(j, "to");
+			json_begin_object(j);
+			json_kv_str(j, "lock", an_lock_kind_name(m->lock_kind));
+			json_kv_str(j, "fs", m->fs);
+			json_kv_str(j, "dev", dev);
+			json_kv_u64(j, "ino", m->ino);
+			json_kv_str(j, "mode", an_lock_mode_name(m->mode));
+			json_end_object(j);
+		}
 	} else if (m->ino) {
 		dl_fmt_dev(m->dev, dev, sizeof(dev));
 		json_key(j, "waits_for");
@@ -549,6 +569,12 @@ void dl_report_json(FILE *f, const struct dl_report *r)
 	json_end_object(&j);
 	json_kv_u64(&j, "folded_in_kernel", an->folded);
 	json_kv_u64(&j, "waits_folded_in_kernel", an->folded_waits);
+	json_key(&j, "lock_order");
+	json_begin_object(&j);
+	json_kv_u64(&j, "instance_edges", an->order_edges);
+	json_kv_u64(&j, "forgotten", an->order_forgotten);
+	json_kv_u64(&j, "limit", AN_ORDER_EDGES);
+	json_end_object(&j);
 	json_key(&j, "fallbacks_by_fs");
 	json_begin_object(&j);
 	for (size_t i = 0; i < an->nfallbacks; i++)
@@ -625,8 +651,16 @@ static void dot_order(FILE *f, int cluster, const struct an_finding *v, const st
 	fprintf(f, "  subgraph cluster_%d {\n    label=\"%s (%s)\";\n", cluster, an_kind_name(v->kind),
 		v->exact ? "exact" : "inferred");
 	for (int i = 0; i < v->nmembers; i++) {
+		const struct an_member *m = &v->members[i];
+		char dev[16];
+
 		fprintf(f, "    c%d_k%d [shape=ellipse, label=\"", cluster, i);
-		dot_str(f, member_class(&v->members[i], cls, sizeof(cls)), sizeof(cls));
+		dot_str(f, member_class(m, cls, sizeof(cls)), sizeof(cls));
+		/* an instance edge's node is one inode */
+		if (m->ino) {
+			dl_fmt_dev(m->dev, dev, sizeof(dev));
+			fprintf(f, "\\n%s ino %llu", dev, (unsigned long long)m->ino);
+		}
 		fprintf(f, "\"];\n");
 	}
 	for (int i = 0; i < v->nmembers; i++) {

@@ -747,6 +747,92 @@ static void feed_order_inversion(struct analyzer *an, bool alone)
 	feed(an, evl(DL_EV_WAIT_BEGIN, 121, "btrfs", 21, DL_LOCK_WRITE, 122, DL_F_WAIT_WRITE));
 }
 
+/* Task tid, holding inode a (mode am), took inode b (mode bm): the ORDER_EDGE BPF sends, under gate. */
+static struct dl_event order_edge(__u32 tid, __u64 a, __u8 am, __u64 b, __u8 bm, __u64 gate)
+{
+	struct dl_event e = evl(DL_EV_ORDER_EDGE, tid, "ext4", b, bm, tid,
+				DL_F_EXACT | (bm == DL_LOCK_READ ? DL_F_WAIT_READ : DL_F_WAIT_WRITE));
+
+	e.pos = (__s64)a;
+	e.arg = e.dev;
+	e.ki_flags = DL_FSID_EXT4 | (__u64)am << 8;
+	e.len = lock_of(a);
+	e.ret = (__s64)gate;
+	e.stack_id = (__s32)tid;
+	return e;
+}
+
+/* A then B by one task, B then A by another, never at once: the inversion, both edges named. */
+static void order_inversion_between_instances(void)
+{
+	struct analyzer an;
+	const struct an_finding *v;
+
+	an_init(&an, NULL);
+	feed(&an, order_edge(40, 11, DL_LOCK_WRITE, 12, DL_LOCK_WRITE, 0));
+	feed(&an, evl(DL_EV_TASK_EXIT, 40, "ext4", 0, 0, 0, 0));
+	CHECK(!find(&an, AN_LOCK_ORDER));
+	feed(&an, order_edge(41, 12, DL_LOCK_WRITE, 11, DL_LOCK_WRITE, 0));
+	v = find(&an, AN_LOCK_ORDER);
+	CHECK(v && v->severity == AN_ERROR && v->exact && v->nmembers == 2);
+	if (v) {
+		CHECK(v->members[0].tid == 41 && v->members[0].ino == 11 && v->members[0].stack_id == 41);
+		CHECK(v->members[1].tid == 40 && v->members[1].ino == 12 && v->members[1].stack_id == 40);
+		CHECK(strstr(v->detail, "ext4 7:1 ino 12 -> ext4 7:1 ino 11 -> ext4 7:1 ino 12") != NULL);
+	}
+	CHECK(an.order_edges == 2 && an.order_forgotten == 0);
+	an_fini(&an);
+}
+
+/* Same order twice, a three-inode cycle, read/read, and the rename gate. */
+static void order_instance_rules(void)
+{
+	struct analyzer an;
+	const struct an_finding *v;
+
+	an_init(&an, NULL);
+	feed(&an, order_edge(50, 1, DL_LOCK_WRITE, 2, DL_LOCK_WRITE, 0));
+	feed(&an, order_edge(51, 1, DL_LOCK_WRITE, 2, DL_LOCK_WRITE, 0));
+	CHECK(!find(&an, AN_LOCK_ORDER) && an.order_edges == 1);
+	feed(&an, order_edge(52, 2, DL_LOCK_WRITE, 3, DL_LOCK_WRITE, 0));
+	feed(&an, order_edge(53, 3, DL_LOCK_WRITE, 1, DL_LOCK_WRITE, 0));
+	v = find(&an, AN_LOCK_ORDER);
+	CHECK(v && v->nmembers == 3 && v->severity == AN_ERROR);
+	an_fini(&an);
+
+	/* readers both sides at lock 5: only a queued writer closes it */
+	an_init(&an, NULL);
+	feed(&an, order_edge(60, 4, DL_LOCK_WRITE, 5, DL_LOCK_READ, 0));
+	feed(&an, order_edge(61, 5, DL_LOCK_READ, 4, DL_LOCK_WRITE, 0));
+	v = find(&an, AN_LOCK_ORDER);
+	CHECK(v && v->severity == AN_WARNING && strstr(v->note, "writer queues") != NULL);
+	an_fini(&an);
+
+	/* both orders under the same rename gate: serialised, nothing; one ungated: reported */
+	an_init(&an, NULL);
+	feed(&an, order_edge(70, 7, DL_LOCK_WRITE, 8, DL_LOCK_WRITE, 0xabc));
+	feed(&an, order_edge(71, 8, DL_LOCK_WRITE, 7, DL_LOCK_WRITE, 0xabc));
+	CHECK(!find(&an, AN_LOCK_ORDER));
+	feed(&an, order_edge(72, 8, DL_LOCK_WRITE, 9, DL_LOCK_WRITE, 0));
+	feed(&an, order_edge(73, 9, DL_LOCK_WRITE, 7, DL_LOCK_WRITE, 0xabc));
+	CHECK(find(&an, AN_LOCK_ORDER) != NULL);
+	an_fini(&an);
+}
+
+/* The graph stays bounded: past AN_ORDER_EDGES the oldest edges are forgotten, and counted. */
+static void order_graph_bounded(void)
+{
+	struct analyzer an;
+
+	an_init(&an, NULL);
+	for (__u64 i = 0; i < AN_ORDER_EDGES + 100; i++)
+		feed(&an, order_edge(80, i % 64, DL_LOCK_WRITE, 1000 + i / 64, DL_LOCK_WRITE, 0));
+	CHECK(an.order_edges == AN_ORDER_EDGES + 100);
+	CHECK(an.order_forgotten >= 100);
+	CHECK(!find(&an, AN_LOCK_ORDER));
+	an_fini(&an);
+}
+
 static void lock_order_inversion(void)
 {
 	struct analyzer an;
@@ -812,6 +898,9 @@ static void dot_draws_each_kind(void)
 	feed(&an, evl(DL_EV_WAIT_BEGIN, 31, "ext4", 1, DL_LOCK_WRITE, 30, DL_F_WAIT_WRITE));
 	an_tick(&an, clock_ns + AN_CONFIRM_NS + 200000000ULL);
 	feed_order_inversion(&an, false);
+	/* and an inversion between two inodes (instance edges) */
+	feed(&an, order_edge(90, 31, DL_LOCK_WRITE, 32, DL_LOCK_WRITE, 0));
+	feed(&an, order_edge(91, 32, DL_LOCK_WRITE, 31, DL_LOCK_WRITE, 0));
 	CHECK(find(&an, AN_SELF_DEADLOCK) && find(&an, AN_DEADLOCK_CYCLE) && find(&an, AN_LOCK_ORDER));
 	out = open_memstream(&buf, &len);
 	dl_report_dot(out, &r);
@@ -821,6 +910,7 @@ static void dot_draws_each_kind(void)
 	CHECK(strstr(buf, "a\\\"b\\\\cd\\npid 13") != NULL);	/* quote, backslash escaped; newline dropped */
 	CHECK(strstr(buf, "dio_drain[btrfs]") && strstr(buf, "i_rwsem[btrfs]"));
 	CHECK(strstr(buf, "abba_\\\"lock\\\"") != NULL);	/* stack frames on order edges, escaped */
+	CHECK(strstr(buf, "i_rwsem[ext4]\\n7:1 ino 31") && strstr(buf, "i_rwsem[ext4]\\n7:1 ino 32"));
 	fd = mkstemp(path);
 	CHECK(fd >= 0);
 	if (fd >= 0) {
@@ -968,6 +1058,9 @@ int main(void)
 	RUN(exit_while_holding);
 	RUN(long_wait_chain);
 	RUN(lock_order_inversion);
+	RUN(order_inversion_between_instances);
+	RUN(order_instance_rules);
+	RUN(order_graph_bounded);
 	RUN(dot_draws_each_kind);
 	RUN(stub_seen_at_completion_entry);
 	RUN(sync_skips_unheld_lock);
