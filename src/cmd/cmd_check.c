@@ -7,12 +7,14 @@
 #include <argp.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include "check.h"
 #include "cli.h"
 #include "commands.h"
 #include "live.h"
 #include "log.h"
 #include "outfile.h"
+#include "progstats.h"
 
 struct check_opts {
 	struct dl_run_opts run;
@@ -24,10 +26,11 @@ struct check_opts {
 	unsigned int fail_on;
 	bool fail_on_set;
 	bool quiet;
+	bool bpf_stats;
 	bool record_cmd;	/* `diolock record`: no report, -o required */
 };
 
-enum { OPT_FAIL_ON = 0x300, OPT_JUNIT };
+enum { OPT_FAIL_ON = 0x300, OPT_JUNIT, OPT_BPF_STATS };
 
 static const struct argp_option check_options[] = {
 	{ "json", 'j', NULL, 0, "Print the JSON report on stdout at the end (the text report goes to stderr)", 0 },
@@ -37,6 +40,8 @@ static const struct argp_option check_options[] = {
 	{ "junit", OPT_JUNIT, "FILE", 0, "Write a JUnit XML report to FILE: one test case per finding kind", 0 },
 	{ "fail-on", OPT_FAIL_ON, "LIST", 0, "What fails the run: error,warning,lost,cmd, comma-separated (default error,lost)", 0 },
 	{ "quiet", 'q', NULL, 0, "No live finding lines; only the final report", 0 },
+	{ "bpf-stats", OPT_BPF_STATS, NULL, 0, "At the end, print each BPF program's runs and ns per run on stderr "
+	  "(kernel.bpf_stats_enabled during the run)", 0 },
 	DL_RUN_ARGP_OPTIONS,
 	{ 0 },
 };
@@ -112,6 +117,9 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 		return 0;
 	case OPT_JUNIT:
 		o->junit_path = arg;
+		return 0;
+	case OPT_BPF_STATS:
+		o->bpf_stats = true;
 		return 0;
 	case OPT_FAIL_ON:
 		o->fail_on_set = true;
@@ -212,7 +220,7 @@ static int run(struct check_opts *o)
 	struct evf_meta meta;
 	struct dl_report r;
 	char err[256];
-	int ret;
+	int ret, stats_fd = -1;
 
 	if (!o->fail_on_set)
 		o->fail_on = DL_FAIL_DEFAULT;
@@ -265,10 +273,19 @@ static int run(struct check_opts *o)
 		ls.cs.on_finding = snapshot;
 		ls.cs.finding_ctx = &ls;
 	}
+	if (o->bpf_stats && (stats_fd = dl_progstats_enable()) < 0) {
+		dl_err("--bpf-stats: enabling BPF run-time statistics failed: %s", strerror(-stats_fd));
+		ret = DL_EXIT_USAGE;
+		goto stop;
+	}
 	if (!o->run.cmd)
 		fprintf(stderr, "diolock: watching all tasks%s; Ctrl-C to stop\n",
 			o->run.timeout_s > 0 ? " until --timeout" : "");
 	dl_live_run(&live);
+	if (stats_fd >= 0) {
+		dl_progstats_print(&live.s, stderr);
+		close(stats_fd);
+	}
 
 	live_trailer(&live, o, &t);
 	re.killed_by = live.killed_by;

@@ -273,6 +273,17 @@ test_sigint_reports_and_detaches() {
 	expect_progs_back_to "$before" "no program left attached after SIGKILL"
 }
 
+# --bpf-stats: each program that ran, with its runs and ns per run; the kernel's switch back off after.
+test_bpf_stats() {
+	local before
+	before=$(sysctl -n kernel.bpf_stats_enabled)
+	"$DIOLOCK" check -q --bpf-stats -- sh -c 'true' >/dev/null 2>"$T/bs.err"
+	expect_eq "$?" 0 "check exit status"
+	grep -Eq '^diolock: bpf-stats: tp_btf__sched_process_exit [1-9][0-9]* runs [0-9]+ ns/run$' "$T/bs.err" ||
+		fail "no bpf-stats line for the task-exit program: $(grep -c bpf-stats "$T/bs.err") lines"
+	expect_eq "$(sysctl -n kernel.bpf_stats_enabled)" "$before" "kernel.bpf_stats_enabled left as it was"
+}
+
 test_probe_names_tiers() {
 	"$DIOLOCK" probe --json >"$T/p.json" || fail "probe exit status"
 	local h
@@ -294,6 +305,7 @@ test_probe_names_tiers() {
 }
 
 run_test test_usage_errors
+run_test test_bpf_stats
 run_test test_help_exits_zero
 run_test test_cmd_not_found
 run_test test_bad_json_path
