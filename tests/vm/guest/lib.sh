@@ -130,6 +130,8 @@ run_diolock() {
 	set -- --timeout "$timeout" --kill-after 1 -J "$OUT/report.json" -- "$@"
 	# a scenario's own extra options (set RUN_DIOLOCK_DOT=1 for OUT/report.dot)
 	[ -n "${RUN_DIOLOCK_DOT:-}" ] && set -- --dot "$OUT/report.dot" "$@"
+	# shellcheck disable=SC2086 # RUN_DIOLOCK_OPTS: words, e.g. "--bpf-stats"
+	[ -n "${RUN_DIOLOCK_OPTS:-}" ] && set -- $RUN_DIOLOCK_OPTS "$@"
 	# --attach only when a tier was asked for: "auto" lets diolock choose
 	[ "$TIER" = auto ] || set -- --attach "$TIER" "$@"
 	echo "diolock -v check $*"

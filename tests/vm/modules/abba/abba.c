@@ -9,7 +9,10 @@
  * inode_lock_shared(). So two tasks writing "a b" and "b a" at about the same
  * time end in a real ABBA deadlock: both sleep in D state forever, in
  * down_write() on i_rwsem, exactly as a filesystem bug would leave them.
- * "a a" is a self-deadlock. Only for throw-away VMs.
+ * "a a" is a self-deadlock. "pair A B" takes the two through the kernel's
+ * own ordered helper, lock_two_nondirectories() (by address, whatever the
+ * order written), holds them hold_ms, and unlocks: the order that is safe by
+ * construction. Only for throw-away VMs.
  */
 #include <linux/delay.h>
 #include <linux/fs.h>
@@ -56,6 +59,7 @@ static ssize_t abba_write(struct file *file, const char __user *ubuf, size_t len
 	struct abba_lock locks[ABBA_MAX_PATHS];
 	char *buf, *cur, *tok;
 	int n = 0, i, err = 0;
+	bool pair = false;
 
 	if (!len || len >= PATH_MAX)
 		return -EINVAL;
@@ -69,6 +73,10 @@ static ssize_t abba_write(struct file *file, const char __user *ubuf, size_t len
 
 		if (!*tok)
 			continue;
+		if (!n && !pair && !strcmp(tok, "pair")) {
+			pair = true;
+			continue;
+		}
 		if (n == ABBA_MAX_PATHS) {
 			err = -E2BIG;
 			goto out;
@@ -83,8 +91,16 @@ static ssize_t abba_write(struct file *file, const char __user *ubuf, size_t len
 			goto out;
 		locks[n++].shared = shared;
 	}
-	if (!n) {
+	if (!n || (pair && n != 2)) {
 		err = -EINVAL;
+		goto out;
+	}
+	if (pair) {
+		struct inode *a = d_inode(locks[0].path.dentry), *b = d_inode(locks[1].path.dentry);
+
+		lock_two_nondirectories(a, b);
+		msleep(hold_ms);
+		unlock_two_nondirectories(a, b);
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
