@@ -306,11 +306,29 @@ void dl_report_text(FILE *f, const struct dl_report *r)
 			dl_report_why_incomplete(r));
 }
 
-static void json_member(struct json *j, const struct dl_report *r, const struct an_finding *v,
-			const struct an_member *m)
+/* A member's lock as an object under key: which inode's lock, and the mode; a wait adds how long and how sure. */
+static void json_member_lock(struct json *j, const char *key, const struct an_member *m, bool wait)
 {
 	char dev[16];
 
+	dl_fmt_dev(m->dev, dev, sizeof(dev));
+	json_key(j, key);
+	json_begin_object(j);
+	json_kv_str(j, "lock", an_lock_kind_name(m->lock_kind));
+	json_kv_str(j, "fs", m->fs);
+	json_kv_str(j, "dev", dev);
+	json_kv_u64(j, "ino", m->ino);
+	json_kv_str(j, "mode", an_lock_mode_name(m->mode));
+	if (wait) {
+		json_kv_u64(j, "wait_ns", m->wait_ns);
+		json_kv_str(j, "holder", m->exact ? "exact" : "inferred");
+	}
+	json_end_object(j);
+}
+
+static void json_member(struct json *j, const struct dl_report *r, const struct an_finding *v,
+			const struct an_member *m)
+{
 	json_begin_object(j);
 	json_kv_u64(j, "pid", m->pid);
 	json_kv_u64(j, "tid", m->tid);
@@ -320,29 +338,10 @@ static void json_member(struct json *j, const struct dl_report *r, const struct 
 
 		json_kv_str(j, "to_class", member_class(m, cls, sizeof(cls)));
 		/* an edge between instances: the inode taken, and how */
-		if (m->ino) {
-			dl_fmt_dev(m->dev, dev, sizeof(dev));
-			json_key(j, "to");
-			json_begin_object(j);
-			json_kv_str(j, "lock", an_lock_kind_name(m->lock_kind));
-			json_kv_str(j, "fs", m->fs);
-			json_kv_str(j, "dev", dev);
-			json_kv_u64(j, "ino", m->ino);
-			json_kv_str(j, "mode", an_lock_mode_name(m->mode));
-			json_end_object(j);
-		}
+		if (m->ino)
+			json_member_lock(j, "to", m, false);
 	} else if (m->ino) {
-		dl_fmt_dev(m->dev, dev, sizeof(dev));
-		json_key(j, "waits_for");
-		json_begin_object(j);
-		json_kv_str(j, "lock", an_lock_kind_name(m->lock_kind));
-		json_kv_str(j, "fs", m->fs);
-		json_kv_str(j, "dev", dev);
-		json_kv_u64(j, "ino", m->ino);
-		json_kv_str(j, "mode", an_lock_mode_name(m->mode));
-		json_kv_u64(j, "wait_ns", m->wait_ns);
-		json_kv_str(j, "holder", m->exact ? "exact" : "inferred");
-		json_end_object(j);
+		json_member_lock(j, "waits_for", m, true);
 	}
 	dl_json_stack(j, m->stack_id, r->sr);
 	json_end_object(j);

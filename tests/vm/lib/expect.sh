@@ -65,6 +65,12 @@ expect_clean_exit() {
 	esac
 }
 
+# expect_bpf_stats PROG: check --bpf-stats printed PROG's runs (at least one) and ns per run
+expect_bpf_stats() {
+	grep -Eq "bpf-stats: $1 [1-9][0-9]* runs [0-9]+ ns/run" "$D/diolock.stderr" ||
+		fail "no bpf-stats line for $1: $(grep -c bpf-stats "$D/diolock.stderr") bpf-stats lines"
+}
+
 expect_no_errors() {
 	expect_jq '[.violations[] | select(.severity == "error")] | length == 0' \
 		"error findings in a scenario that must be clean: $(findings)"
