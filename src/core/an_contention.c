@@ -2,15 +2,10 @@
 /* The contention table: waits per inode, from records and from the kernel's wait folds. */
 #include "an_internal.h"
 
-struct inode_key {
-	__u32 dev;
-	__u64 ino;
-};
-
 static bool same_inode(const void *entry, const void *ctx)
 {
 	const struct an_contention *c = entry;
-	const struct inode_key *k = ctx;
+	const struct an_inode_key *k = ctx;
 
 	return c->dev == k->dev && c->ino == k->ino;
 }
@@ -18,7 +13,7 @@ static bool same_inode(const void *entry, const void *ctx)
 /* The contention entry of an inode, made on first use; NULL when out of memory. */
 static struct an_contention *contention_of(struct analyzer *an, __u32 dev, __u64 ino, const char *fs)
 {
-	struct inode_key k = { .dev = dev, .ino = ino };
+	struct an_inode_key k = { .dev = dev, .ino = ino };
 	__u64 key = dl_mix(dev, ino) | 1;
 	struct an_contention *c;
 	void *arr = an->cont;

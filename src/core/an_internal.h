@@ -92,6 +92,12 @@ struct an_task {
 	struct an_suspect *suspect;	/* NULL, or an inferred finding awaiting confirmation */
 };
 
+/* An inode as the hashed tables (contention, the order graph) look it up: their match's ctx. */
+struct an_inode_key {
+	__u32 dev;
+	__u64 ino;
+};
+
 /* analyzer.c */
 void *an_grow(void *arr, size_t *cap, size_t n, size_t elem, bool *oom);
 /*

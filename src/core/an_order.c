@@ -168,15 +168,10 @@ void an_order_free(struct analyzer *an)
 	an->og = NULL;
 }
 
-struct onode_key {
-	__u32 dev;
-	__u64 ino;
-};
-
 static bool onode_match(const void *entry, const void *ctx)
 {
 	const struct an_onode *n = entry;
-	const struct onode_key *k = ctx;
+	const struct an_inode_key *k = ctx;
 
 	return n->dev == k->dev && n->ino == k->ino;
 }
@@ -185,7 +180,7 @@ static bool onode_match(const void *entry, const void *ctx)
 static int onode_of(struct analyzer *an, __u32 dev, __u64 ino, const char *fs)
 {
 	struct an_order_graph *g = an->og;
-	struct onode_key k = { dev, ino };
+	struct an_inode_key k = { dev, ino };
 	__u64 key = dl_mix(dev, ino) | 1;
 	struct an_onode *n = an_index_find(&g->node_index, &key, g->node, sizeof(*n), onode_match, &k);
 	void *arr = g->node;
