@@ -122,6 +122,22 @@ expect_tier() {
 	esac
 }
 
+# The iomap_dio_* tracepoints are v6.5+: 6.12 has them, Debian 6.1 does not.
+vm_dio_tracepoints() { [ "$KSERIES" != 6.1 ]; }
+
+# expect_tracepoint_dio FS PID: the tracepoint tier on a kernel with the iomap
+# tracepoints sees the benign completion as the exact tiers do; on 6.1 it
+# must say that it cannot.
+expect_tracepoint_dio() {
+	if vm_dio_tracepoints; then
+		expect_jq '(.attach.dio_complete | IN("tp_btf", "raw_tp", "tracepoint"))' \
+			"$VM_KERNEL has the iomap tracepoints, but dio_complete is attached as '$(jq_r .attach.dio_complete)': $(jq_r .unavailable.dio_complete)"
+		expect_dio_info "$1" "$2"
+	else
+		expect_dio_unavailable
+	fi
+}
+
 # Debian 6.1 has no iomap_dio_* tracepoints (v6.5+): the tracepoint tier cannot
 # see DIO submission or completion, and the report must say so.
 expect_dio_unavailable() {

@@ -59,10 +59,11 @@ vm_apt_install() {
 	[ ${#want[@]} -eq 0 ] && return 0
 	[ "$(id -u)" = 0 ] || vm_die "need root to apt-get install ${want[*]}"
 	vm_log "apt-get install ${want[*]}"
-	if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	# INITRD=No: the 6.12 headers depend on the kernel image, whose initramfs the host never needs
+	if ! INITRD=No DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 		"${want[@]}" >/dev/null 2>&1; then
 		vm_apt_update
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		INITRD=No DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 			"${want[@]}" >/dev/null || vm_die "apt-get install ${want[*]} failed"
 	fi
 }
@@ -89,22 +90,44 @@ vm_apt_fetch() {
 	echo "$deb"
 }
 
-# Sets KVER (e.g. 6.1.0-56-amd64) and KPKGVER (e.g. 6.1.192-2): the newest
-# 6.1 ABI whose image, headers and linux-source-6.1 apt offers at one version,
-# so the out-of-tree modules are built from exactly the running kernel's source.
-# DIOLOCK_VM_KVER=6.1.0-NN-amd64 pins an ABI.
+# The kernels the harness knows, by name: Debian bookworm's 6.1 (the full
+# scenario set runs there), its PREEMPT_RT flavour, and the 6.12 backport
+# (image, headers and linux-source-6.12 at one version) with its RT flavour.
+VM_KERNELS_ALL="6.1 6.12 6.1-rt 6.12-rt"
+
+# vm_select_kernel NAME: sets VM_KERNEL, KSERIES (6.1, 6.12), KSRC (the
+# top directory of linux-source-KSERIES) and VM_ABI_RE (the ABIs apt may offer).
+vm_select_kernel() {
+	VM_KERNEL=$1
+	case $1 in
+	6.1) KSERIES=6.1 VM_ABI_RE='6\.1\.0-[0-9]+-amd64' ;;
+	6.1-rt) KSERIES=6.1 VM_ABI_RE='6\.1\.0-[0-9]+-rt-amd64' ;;
+	6.12) KSERIES=6.12 VM_ABI_RE='6\.12\.[0-9]+\+deb12-amd64' ;;
+	6.12-rt) KSERIES=6.12 VM_ABI_RE='6\.12\.[0-9]+\+deb12-rt-amd64' ;;
+	*) vm_die "unknown kernel '$1' (known: $VM_KERNELS_ALL)" ;;
+	esac
+	KSRC=linux-source-$KSERIES
+	KVER='' KPKGVER=''
+}
+vm_select_kernel "${DIOLOCK_VM_KERNEL:-6.1}"
+
+# Sets KVER (e.g. 6.1.0-56-amd64, 6.12.118+deb12-rt-amd64) and KPKGVER (e.g.
+# 6.1.192-2): the newest ABI of VM_KERNEL whose image, headers and
+# linux-source-KSERIES apt offers at one version, so the out-of-tree modules
+# are built from exactly the running kernel's source.
+# DIOLOCK_VM_KVER=ABI pins an ABI.
 vm_detect_kernel() {
 	[ -n "${KVER:-}" ] && [ -n "${KPKGVER:-}" ] && return 0
-	local try pkg abi src_versions
+	local try abi src_versions
 	for try in 1 2; do
 		[ $try = 2 ] && vm_apt_update
-		src_versions=$(apt-cache madison linux-source-6.1 2>/dev/null | awk -F'|' '{ gsub(/ /, "", $2); print $2 }')
+		src_versions=$(apt-cache madison "$KSRC" 2>/dev/null | awk -F'|' '{ gsub(/ /, "", $2); print $2 }')
 		[ -n "$src_versions" ] || continue
 		if [ -n "${DIOLOCK_VM_KVER:-}" ]; then
 			abi=$DIOLOCK_VM_KVER
 		else
-			abi=$(apt-cache search --names-only '^linux-headers-6\.1\.0-[0-9]+-amd64$' 2>/dev/null |
-				awk '{ print $1 }' | sed 's/^linux-headers-//' | sort -t- -k2,2nr)
+			abi=$(apt-cache search --names-only "^linux-headers-$VM_ABI_RE\$" 2>/dev/null |
+				awk '{ print $1 }' | sed 's/^linux-headers-//' | sort -V -r)
 		fi
 		for KVER in $abi; do
 			for KPKGVER in $(apt-cache madison "linux-headers-$KVER" 2>/dev/null |
@@ -117,7 +140,7 @@ vm_detect_kernel() {
 		done
 	done
 	KVER='' KPKGVER=''
-	vm_die "apt offers no linux-headers-6.1.0-NN-amd64 + linux-image-...-unsigned + linux-source-6.1 of one version${DIOLOCK_VM_KVER:+ for $DIOLOCK_VM_KVER}"
+	vm_die "apt offers no linux-headers-ABI + linux-image-ABI-unsigned + $KSRC of one version for kernel $VM_KERNEL${DIOLOCK_VM_KVER:+ ($DIOLOCK_VM_KVER)}"
 }
 
 # Runs a step under the cache lock so that parallel runs do not build twice.
@@ -132,22 +155,29 @@ vm_locked() {
 vm_host_packages() {
 	# qemu, the module tool-chain (the headers depend on gcc-12 and kbuild),
 	# depmod/modprobe for the module tree, cpio for the initramfs
-	vm_apt_install qemu-system-x86 kmod cpio xz-utils patch gcc make bc dwarves \
+	vm_apt_install qemu-system-x86 kmod cpio xz-utils zstd patch gcc make bc dwarves \
 		btrfs-progs e2fsprogs xfsprogs jq \
-		"linux-headers-$KVER=$KPKGVER" "linux-source-6.1=$KPKGVER"
+		"linux-headers-$KVER=$KPKGVER" "$KSRC=$KPKGVER"
 }
 
 # The ELF inside a bzImage (what scripts/extract-vmlinux does; Debian's kbuild
-# package does not ship that script). Debian 6.1 compresses with xz.
+# package does not ship that script). Debian 6.1 compresses with xz, 6.12 with zstd.
 _vm_extract_vmlinux() {
-	local off
-	for off in $(LC_ALL=C grep -aboF $'\3757zXZ' "$1" | cut -d: -f1); do
-		tail -c +$((off + 1)) "$1" | xz -dcq 2>/dev/null >"$1.elf"
-		if [ "$(head -c 4 "$1.elf" | od -An -c | tr -d ' ')" = '177ELF' ]; then
-			cat "$1.elf"
-			rm -f "$1.elf"
-			return 0
-		fi
+	local off pat magic unpack
+	for magic in xz zstd; do
+		case $magic in
+		xz) unpack='xz -dcq' pat=$'\3757zXZ' ;;
+		zstd) unpack='zstd -dcq' pat=$'\x28\xb5\x2f\xfd' ;;
+		esac
+		for off in $(LC_ALL=C grep -aboF "$pat" "$1" | cut -d: -f1); do
+			# shellcheck disable=SC2086 # $unpack is a command and its options
+			tail -c +$((off + 1)) "$1" | $unpack 2>/dev/null >"$1.elf"
+			if [ "$(head -c 4 "$1.elf" | od -An -c | tr -d ' ')" = '177ELF' ]; then
+				cat "$1.elf"
+				rm -f "$1.elf"
+				return 0
+			fi
+		done
 	done
 	rm -f "$1.elf"
 	return 1
@@ -227,10 +257,14 @@ _vm_kbuild() {
 	fi
 }
 
-# vm_patch_file [N]: patches/000N-*.patch (default 1)
+# vm_patch_file [N]: patches/KSERIES/000N-*.patch where the patch differs
+# for the kernel series, else patches/000N-*.patch (default N: 1)
 vm_patch_file() {
-	local p n=${1:-1}
-	p=$(find "$REPO/patches" -maxdepth 1 -name "000$n-*.patch" 2>/dev/null | sort | head -1)
+	local p d n=${1:-1}
+	for d in "$REPO/patches/$KSERIES" "$REPO/patches"; do
+		p=$(find "$d" -maxdepth 1 -name "000$n-*.patch" 2>/dev/null | sort | head -1)
+		[ -n "$p" ] && break
+	done
 	[ -n "$p" ] || vm_die "no patches/000$n-*.patch"
 	echo "$p"
 }
@@ -246,21 +280,21 @@ vm_cache_dir() {
 	echo "$VM_CACHE/$name/$KVER-$h"
 }
 
-# vm_patched_source DIR PATCH PATH...: PATHs of linux-source-6.1 under DIR, PATCH applied
+# vm_patched_source DIR PATCH PATH...: PATHs of linux-source-KSERIES under DIR/KSRC, PATCH applied
 vm_patched_source() {
 	local dir=$1 patch=$2
 	shift 2
-	tar -xJf /usr/src/linux-source-6.1.tar.xz -C "$dir" "${@/#/linux-source-6.1/}" ||
-		{ rm -rf "$dir"; vm_die "cannot extract $* from /usr/src/linux-source-6.1.tar.xz"; }
-	if ! (cd "$dir/linux-source-6.1" && patch -p1 --forward --batch --quiet <"$patch"); then
+	tar -xJf "/usr/src/$KSRC.tar.xz" -C "$dir" "${@/#/$KSRC/}" ||
+		{ rm -rf "$dir"; vm_die "cannot extract $* from /usr/src/$KSRC.tar.xz"; }
+	if ! (cd "$dir/$KSRC" && patch -p1 --forward --batch --quiet <"$patch"); then
 		rm -rf "$dir"
-		vm_die "$(basename "$patch") does not apply to linux-source-6.1 $KPKGVER"
+		vm_die "$(basename "$patch") does not apply to $KSRC $KPKGVER"
 	fi
 }
 
 vm_faulty_btrfs_dir() { vm_cache_dir btrfs-faulty "$(vm_patch_file)"; }
 
-# btrfs.ko from Debian's linux-source-6.1 with the seed-bug patch, built out of tree.
+# btrfs.ko from Debian's linux-source-KSERIES with the seed-bug patch, built out of tree.
 _vm_faulty_btrfs() {
 	local out tmp patch t0
 	out=$(vm_faulty_btrfs_dir)
@@ -270,10 +304,10 @@ _vm_faulty_btrfs() {
 	t0=$SECONDS
 	vm_log "building faulty btrfs.ko ($(basename "$patch")) against linux-headers-$KVER"
 	vm_patched_source "$tmp" "$patch" fs/btrfs
-	(_vm_kbuild "$tmp/linux-source-6.1/fs/btrfs") || { rm -rf "$tmp"; exit 2; }
-	vm_finish_module "$tmp/linux-source-6.1/fs/btrfs/btrfs.ko"
+	(_vm_kbuild "$tmp/$KSRC/fs/btrfs") || { rm -rf "$tmp"; exit 2; }
+	vm_finish_module "$tmp/$KSRC/fs/btrfs/btrfs.ko"
 	mkdir -p "$out.tmp"
-	cp "$tmp/linux-source-6.1/fs/btrfs/btrfs.ko" "$patch" "$out.tmp/"
+	cp "$tmp/$KSRC/fs/btrfs/btrfs.ko" "$patch" "$out.tmp/"
 	rm -rf "$out" "$tmp"
 	mv "$out.tmp" "$out"
 	vm_log "faulty btrfs.ko built in $((SECONDS - t0)) s"
@@ -311,7 +345,7 @@ _vm_dio_end_late() {
 	tmp=$(mktemp -d /tmp/diolock-vm-lp.XXXXXX)
 	vm_log "building the dio_end_late livepatch ($(basename "$patch")) against linux-headers-$KVER"
 	vm_patched_source "$tmp" "$patch" fs/iomap/direct-io.c
-	src=$tmp/linux-source-6.1
+	src=$tmp/$KSRC
 	mkdir -p "$tmp/lp"
 	cp "$VM_DIR"/modules/dio_end_late/* "$tmp/lp/"
 	sh "$tmp/lp/extract.sh" "$src/fs/iomap/direct-io.c" >"$tmp/lp/dio_complete.h" ||
@@ -357,7 +391,12 @@ vm_prepare() {
 	vm_busybox
 	vm_faulty_btrfs
 	vm_abba
-	vm_dio_end_late
+	# the livepatch scenarios run on the full kernel only (patches/0002 is 6.1's iomap)
+	VM_LIVEPATCH=no
+	if [ "$VM_KERNEL" = 6.1 ]; then
+		vm_dio_end_late
+		VM_LIVEPATCH=yes
+	fi
 	if [ -n "${DIOLOCK_VM_BIN:-}" ]; then
 		STATIC_DIR=$DIOLOCK_VM_BIN
 	else

@@ -4,6 +4,7 @@ SC_BTRFS=any
 SC_DEADLOCKS=yes
 SC_BUDGET=50
 SC_TIERS="fentry kprobe tracepoint"
+SC_MATRIX=yes
 
 expect() {
 	local p1 p2 ia ib c args

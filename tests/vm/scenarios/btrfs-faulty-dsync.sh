@@ -4,6 +4,7 @@ SC_BTRFS=faulty
 SC_DEADLOCKS=yes
 SC_BUDGET=50
 SC_TIERS="fentry kprobe tracepoint"
+SC_MATRIX=yes
 
 expect() {
 	local pid ino v t0 ts live first

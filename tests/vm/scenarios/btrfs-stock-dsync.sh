@@ -4,6 +4,7 @@ SC_BTRFS=stock		# btrfs.ko: stock, faulty or any
 SC_DEADLOCKS=no		# leaves tasks in D state: runs last in its boot
 SC_BUDGET=50		# seconds the guest part may take under TCG (adds to the hard timeout)
 SC_TIERS="fentry kprobe tracepoint"
+SC_MATRIX=yes
 
 expect() {
 	local pid
@@ -13,13 +14,15 @@ expect() {
 	expect_no_errors
 	expect_no_fallback
 	expect_hook_attached btrfs_sync
-	case $SEEN in
-	fentry | kprobe)
+	# the tracepoint tier sees completions only where the iomap tracepoints exist (6.5+)
+	if [ "$SEEN" = tracepoint ] && ! vm_dio_tracepoints; then
+		expect_dio_unavailable
+	else
+		[ "$SEEN" = tracepoint ] && expect_jq '(.attach.dio_complete | IN("tp_btf", "raw_tp", "tracepoint"))' \
+			"$VM_KERNEL has the iomap tracepoints, but dio_complete is attached as '$(jq_r .attach.dio_complete)'"
 		expect_dio_info btrfs "$pid"
 		expect_jq '[.violations[] | select(.kind == "dio_complete_under_i_rwsem" and .fs == "btrfs")] |
 			all(.note | test("stub"; "i"))' \
 			"the btrfs completion under i_rwsem should be explained by the DIO-write stub: $(jq_r '[.violations[] | select(.kind == "dio_complete_under_i_rwsem") | .note] | first')"
-		;;
-	tracepoint) expect_dio_unavailable ;;
-	esac
+	fi
 }

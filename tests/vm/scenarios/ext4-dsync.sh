@@ -13,6 +13,6 @@ expect() {
 	expect_hook_attached ext4_sync_enter
 	case $SEEN in
 	fentry | kprobe) expect_dio_info ext4 "$(pid_of writer)" ;;
-	tracepoint) expect_dio_unavailable ;;
+	tracepoint) expect_tracepoint_dio ext4 "$(pid_of writer)" ;;
 	esac
 }

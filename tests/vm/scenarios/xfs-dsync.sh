@@ -12,6 +12,6 @@ expect() {
 	expect_no_fallback
 	case $SEEN in
 	fentry | kprobe) expect_dio_info xfs "$(pid_of writer)" ;;
-	tracepoint) expect_dio_unavailable ;;
+	tracepoint) expect_tracepoint_dio xfs "$(pid_of writer)" ;;
 	esac
 }
