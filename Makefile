@@ -78,7 +78,7 @@ $(OUTPUT)/diolock.skel.h: $(OUTPUT)/diolock.bpf.o
 	$(MSG) SKEL $@
 	$(Q)$(BPFTOOL) gen skeleton $< name diolock_bpf > $@
 
-$(OUTPUT)/probe.bpf.o: bpf/probe/probe.bpf.c $(VMLINUX_H) | $(OUTPUT)/bpf
+$(OUTPUT)/probe.bpf.o: bpf/probe/probe.bpf.c bpf/*.h include/diolock/*.h $(VMLINUX_H) | $(OUTPUT)/bpf
 	$(MSG) BPF $@
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 

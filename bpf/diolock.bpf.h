@@ -15,6 +15,7 @@
 #include "diolock/event.h"
 #include "diolock/mix.h"
 #include "diolock/rules.h"
+#include "rwsem_layout.bpf.h"
 
 /* kernel/locking/rwsem.c, unchanged from v5.11 to v6.18 (see research notes). */
 #define RWSEM_WRITER_LOCKED	0x1UL
@@ -34,6 +35,8 @@
 #define LCB_F_READ		(1U << 1)
 #define LCB_F_WRITE		(1U << 2)
 #define LCB_F_RT		(1U << 3)
+/* not a kernel flag: in dl_wait.flags, the wait began on an RT rwsem's rt_mutex */
+#define DL_WAIT_VIA_RTMUTEX	(1U << 16)
 
 /* fs/btrfs/btrfs_inode.h */
 #define BTRFS_INODE_NODATASUM	(1U << 0)
@@ -305,14 +308,59 @@ static __always_inline struct inode *dl_inode_of_rwsem(void *lock)
 	return inode;
 }
 
+/*
+ * An RT writer first queues on the rwsem's rt_mutex, whose contention
+ * tracepoint says only LCB_F_RT, at &sem->rwbase.rtmutex: the rwsem, or NULL
+ * off RT (where nothing is nested).
+ */
+static __always_inline void *dl_rt_rwsem_of_rtmutex(void *rtm)
+{
+	if (!dl_rwsem_is_rt())
+		return NULL;
+	return (char *)rtm - bpf_core_field_offset(struct rw_semaphore___rt, rwbase.rtmutex);
+}
+
+/*
+ * rwbase_rt: readers == WRITER_BIAS while a writer holds it (the rt_mutex
+ * owner); READER_BIAS + n with n readers and no writer; n (< WRITER_BIAS)
+ * while a writer owns the rt_mutex and waits for n readers to leave. Readers
+ * are counted, never named: no reader hint on RT.
+ */
+static __always_inline void dl_read_rwsem_rt(struct inode *inode, struct dl_rwsem_state *st, __u64 cur)
+{
+	struct rw_semaphore___rt *sem = (void *)&inode->i_rwsem;
+	__u32 r = (__u32)BPF_CORE_READ(sem, rwbase.readers.counter);
+	__u64 writer = (__u64)BPF_CORE_READ(sem, rwbase.rtmutex.owner) & ~RT_MUTEX_HAS_WAITERS;
+
+	st->count = r;
+	st->owner = 0;
+	if (r & RWBASE_READER_BIAS) {
+		st->readers = r & ~RWBASE_READER_BIAS;
+		if (st->readers)
+			st->mode = DL_LOCK_READ;
+	} else if (r == RWBASE_WRITER_BIAS || !r) {
+		/* 0: the queued writer is setting WRITER_BIAS under the rt_mutex */
+		st->mode = DL_LOCK_WRITE;
+		st->owner = writer;
+		if (writer == cur)
+			st->cur_holds = DL_HOLD_WRITE;
+	} else {
+		st->readers = r;
+		st->mode = DL_LOCK_READ;
+	}
+}
+
 static __always_inline void dl_read_rwsem_btf(struct inode *inode, struct dl_rwsem_state *st, bool btf)
 {
-	struct rw_semaphore *sem = &inode->i_rwsem;
 	struct task_struct *owner;
 	__u64 cur = (__u64)bpf_get_current_task();
 
-	/* PREEMPT_RT replaces count/owner with an rtmutex: say we cannot tell. */
-	if (!bpf_core_field_exists(sem->count)) {
+	if (dl_rwsem_layout() == DL_LAYOUT_RWBASE_RT) {
+		dl_read_rwsem_rt(inode, st, cur);
+		return;
+	}
+	/* neither layout: say we cannot tell */
+	if (dl_rwsem_layout() != DL_LAYOUT_RWSEM) {
 		st->mode = DL_LOCK_UNKNOWN;
 		return;
 	}

@@ -173,6 +173,22 @@ static __always_inline int on_wait_begin(void *ctx, void *lock, unsigned int fla
 	struct dl_event *e;
 	struct dl_wait *w;
 
+	__u32 via = 0;
+
+	/*
+	 * An RT writer queueing behind another writer (or itself). A reader's
+	 * slow path queues there too, inside its own RT|READ wait: not a new wait.
+	 */
+	if (flags == LCB_F_RT) {
+		lock = dl_rt_rwsem_of_rtmutex(lock);
+		if (!lock)
+			return 0;
+		tc = dl_ctx(false);
+		if (tc && tc->wait.lock == (__u64)lock)
+			return 0;
+		flags = LCB_F_RT | LCB_F_WRITE;
+		via = DL_WAIT_VIA_RTMUTEX;
+	}
 	/* Plain rwsem read/write waits (RT rwsems add LCB_F_RT); nothing else. */
 	if ((flags & ~LCB_F_RT) != LCB_F_READ && (flags & ~LCB_F_RT) != LCB_F_WRITE)
 		return 0;
@@ -189,7 +205,7 @@ static __always_inline int on_wait_begin(void *ctx, void *lock, unsigned int fla
 	w = &tc->wait;
 	w->lock = 0;
 	w->emitted = 0;
-	w->flags = flags;
+	w->flags = flags | via;
 	w->stack_id = -1;
 	w->deferred = 0;
 	if (!events_off) {
@@ -256,7 +272,8 @@ static __always_inline int on_wait_end(void *ctx, void *lock, int ret)
 		return 0;
 	w = &tc->wait;
 	/* a return probe does not know the lock: the task waits on one at a time */
-	if (!w->lock || (lock && w->lock != (__u64)lock))
+	if (!w->lock || (lock && w->lock != (__u64)lock &&
+			 (!(w->flags & DL_WAIT_VIA_RTMUTEX) || w->lock != (__u64)dl_rt_rwsem_of_rtmutex(lock))))
 		return 0;
 	lock = (void *)w->lock;
 	w->lock = 0;

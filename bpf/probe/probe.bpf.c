@@ -8,6 +8,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
+#include "../rwsem_layout.bpf.h"
 
 SEC("?fentry")
 int BPF_PROG(probe_fentry)
@@ -40,3 +41,6 @@ int probe_tracepoint(void *ctx)
 }
 
 char LICENSE[] SEC("license") = "GPL";
+
+/* what the main object decodes i_rwsem as: the same header decides */
+DL_LOCK_LAYOUT_PROG

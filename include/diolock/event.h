@@ -112,6 +112,13 @@ enum dl_hold {
 #define DL_F_COMPLETING	(1u << 16)
 
 /* What the rwsem looked like when the event fired. */
+/* How the kernel lays out struct rw_semaphore, as CO-RE resolved it at load time. */
+enum dl_lock_layout {
+	DL_LAYOUT_UNKNOWN = 0,
+	DL_LAYOUT_RWSEM = 1,		/* count/owner (kernel/locking/rwsem.c) */
+	DL_LAYOUT_RWBASE_RT = 2,	/* PREEMPT_RT: rwbase_rt (readers + rt_mutex) */
+};
+
 struct dl_rwsem_state {
 	__u64 count;		/* raw sem->count */
 	__u64 owner;		/* raw sem->owner: task pointer | flag bits */

@@ -257,6 +257,7 @@ static int run(struct check_opts *o)
 		goto out;
 	}
 	memcpy(meta.hooks, live.s.hooks, sizeof(meta.hooks));
+	snprintf(meta.lock_layout, sizeof(meta.lock_layout), "%s", dl_lock_layout_name(live.s.lock_layout));
 	if (recf.f) {
 		evf_write_header(&rec, recf.f, &meta);
 		evf_flush(&rec);

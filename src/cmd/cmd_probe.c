@@ -88,11 +88,22 @@ static const char *tier_note(enum dl_hook_id h, enum dl_tier t, const struct hoo
 	return t == hp->chosen ? "used" : "available";
 }
 
-static void print_table(const struct hook_probe *hps)
+/* What the BPF decoder makes of struct rw_semaphore here. */
+static const char *layout_note(int layout)
+{
+	switch (layout) {
+	case DL_LAYOUT_RWSEM: return "count/owner: holders decoded (a reader only as a hint)";
+	case DL_LAYOUT_RWBASE_RT: return "PREEMPT_RT: readers counted, never named; the writer from the rt_mutex";
+	default: return "not recognised (or the kernel cannot run syscall programs): lock state not decoded";
+	}
+}
+
+static void print_table(const struct hook_probe *hps, int layout)
 {
 	char target[96];
 
-	printf("diolock probe on Linux %s\n\n", dl_kernel_release());
+	printf("diolock probe on Linux %s\n", dl_kernel_release());
+	printf("i_rwsem layout: %s; %s\n\n", dl_lock_layout_name(layout), layout_note(layout));
 	printf("%-20s %-8s %s\n", "HOOK POINT", "TIER", "TARGET");
 	for (int h = 0; h < DL_HOOK_MAX; h++) {
 		const struct hook_probe *hp = &hps[h];
@@ -107,7 +118,7 @@ static void print_table(const struct hook_probe *hps)
 	}
 }
 
-static void print_json(const struct hook_probe *hps)
+static void print_json(const struct hook_probe *hps, int layout)
 {
 	char target[96];
 	struct json j;
@@ -116,6 +127,11 @@ static void print_json(const struct hook_probe *hps)
 	json_begin_object(&j);
 	json_kv_u64(&j, "schema_version", DL_PROBE_JSON_SCHEMA);
 	json_kv_str(&j, "kernel", dl_kernel_release());
+	json_key(&j, "i_rwsem_layout");
+	json_begin_object(&j);
+	json_kv_str(&j, "name", dl_lock_layout_name(layout));
+	json_kv_str(&j, "note", layout_note(layout));
+	json_end_object(&j);
 	json_key(&j, "hooks");
 	json_begin_object(&j);
 	for (int h = 0; h < DL_HOOK_MAX; h++) {
@@ -150,6 +166,7 @@ int cmd_probe(int argc, char **argv)
 	struct hook_probe hps[DL_HOOK_MAX];
 	struct probe_opts o = {};
 	char why[256];
+	int layout;
 
 	if (argp_parse(&argp, argc, argv, 0, NULL, &o))
 		return DL_EXIT_USAGE;
@@ -161,9 +178,10 @@ int cmd_probe(int argc, char **argv)
 	}
 	for (int h = 0; h < DL_HOOK_MAX; h++)
 		probe_hook(h, &hps[h]);
+	layout = dl_probe_lock_layout();
 	if (o.json)
-		print_json(hps);
+		print_json(hps, layout);
 	else
-		print_table(hps);
+		print_table(hps, layout);
 	return DL_EXIT_OK;
 }

@@ -561,6 +561,7 @@ int cmd_validate(int argc, char **argv)
 		t.interrupted = live.interrupted;
 		t.timed_out = live.timed_out;
 		memcpy(meta.hooks, live.s.hooks, sizeof(meta.hooks));
+		snprintf(meta.lock_layout, sizeof(meta.lock_layout), "%s", dl_lock_layout_name(live.s.lock_layout));
 		check_fill_report(&r, &vc.cs, &meta, &t, wargv);
 		r.killed_by = live.killed_by;
 		dl_report_json(json.f, &r);

@@ -163,6 +163,7 @@ void check_fill_report(struct dl_report *r, const struct check_sink *cs, const s
 	r->git_rev = meta->git_rev;
 	r->host = meta->host;
 	r->start_time = meta->start_time;
+	r->lock_layout = meta->lock_layout;
 	r->run_filter = &meta->filter;
 	r->lost_ringbuf = t->lost_ringbuf;
 	r->lost_map_full = t->lost_map_full;

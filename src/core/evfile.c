@@ -82,6 +82,8 @@ int evf_write_header(struct evf_writer *w, FILE *f, const struct evf_meta *meta)
 		n += meta_kv(text + n, sizeof(text) - n, "git_rev", meta->git_rev);
 		n += meta_kv(text + n, sizeof(text) - n, "host", meta->host);
 		n += meta_kv(text + n, sizeof(text) - n, "start", meta->start_time);
+		if (meta->lock_layout[0])
+			n += meta_kv(text + n, sizeof(text) - n, "lock_layout", meta->lock_layout);
 		if (fl->tgid) {
 			snprintf(num, sizeof(num), "%u", fl->tgid);
 			n += meta_kv(text + n, sizeof(text) - n, "filter.pid", num);
@@ -225,6 +227,8 @@ static void meta_line(struct evf_meta *m, char *line)
 		snprintf(m->host, sizeof(m->host), "%s", eq);
 	else if (!strcmp(line, "start"))
 		snprintf(m->start_time, sizeof(m->start_time), "%s", eq);
+	else if (!strcmp(line, "lock_layout"))
+		snprintf(m->lock_layout, sizeof(m->lock_layout), "%s", eq);
 	else if (!strncmp(line, "filter.", 7)) {
 		char err[160];
 		static const struct { const char *name; int key; } keys[] = {

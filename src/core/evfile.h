@@ -60,6 +60,7 @@ struct evf_meta {
 	char git_rev[64];
 	char host[65];
 	char start_time[32];	/* wall clock, UTC, ISO 8601 */
+	char lock_layout[16];	/* the i_rwsem layout BPF decoded (dl_lock_layout_name) */
 	struct dl_filter filter;	/* the filters the run applied in BPF */
 };
 

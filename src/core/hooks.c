@@ -45,6 +45,15 @@ const char *dl_tier_name(enum dl_tier t)
 	}
 }
 
+const char *dl_lock_layout_name(int layout)
+{
+	switch (layout) {
+	case DL_LAYOUT_RWSEM: return "rwsem";
+	case DL_LAYOUT_RWBASE_RT: return "rwbase_rt";
+	default: return "unknown";
+	}
+}
+
 bool dl_tier_is_tp(enum dl_tier t)
 {
 	return t == DL_TIER_TP_BTF || t == DL_TIER_RAW_TP || t == DL_TIER_PERF_TP;

@@ -50,6 +50,8 @@ struct dl_hook_state {
 extern const struct dl_hook dl_hooks[DL_HOOK_MAX];
 
 const char *dl_tier_name(enum dl_tier t);
+/* enum dl_lock_layout as the report and probe spell it: rwsem, rwbase_rt, unknown */
+const char *dl_lock_layout_name(int layout);
 /* Does diolock have programs for this hook at this tier? */
 bool dl_hook_has_tier(enum dl_hook_id h, enum dl_tier t);
 /*

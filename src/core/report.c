@@ -219,6 +219,17 @@ static void text_cmd(FILE *f, const struct dl_report *r)
 	fputc('\n', f);
 }
 
+/* What this kernel's i_rwsem hides from diolock, when it hides something. */
+static void text_lock_layout(FILE *f, const char *layout)
+{
+	if (!layout || !layout[0] || !strcmp(layout, "rwsem"))
+		return;
+	if (!strcmp(layout, "rwbase_rt"))
+		fprintf(f, "i_rwsem: PREEMPT_RT rwbase_rt: readers are counted, not named (a read holder is never known)\n");
+	else
+		fprintf(f, "i_rwsem: layout %s to this diolock: the lock's state is not decoded\n", layout);
+}
+
 void dl_report_text(FILE *f, const struct dl_report *r)
 {
 	const struct analyzer *an = r->an;
@@ -239,6 +250,7 @@ void dl_report_text(FILE *f, const struct dl_report *r)
 	for (int h = 0; h < DL_HOOK_MAX; h++)
 		if (dl_hooks[h].check_needs && r->hooks[h].tier == DL_TIER_NONE)
 			fprintf(f, "unavailable: %s: %s\n", dl_hooks[h].name, r->hooks[h].why);
+	text_lock_layout(f, r->lock_layout);
 	fprintf(f, "\nfindings:%s\n", an->nfindings ? "" : " none");
 	for (size_t i = 0; i < an->nfindings; i++) {
 		const struct an_finding *v = &an->finding[i];
@@ -497,6 +509,8 @@ void dl_report_json(FILE *f, const struct dl_report *r)
 	else
 		json_null(&j);
 	json_kv_str(&j, "kernel", r->kernel);
+	if (r->lock_layout && r->lock_layout[0])
+		json_kv_str(&j, "i_rwsem_layout", r->lock_layout);
 	json_key(&j, "attach");
 	json_begin_object(&j);
 	for (int h = 0; h < DL_HOOK_MAX; h++)

@@ -14,6 +14,7 @@ struct dl_report {
 	const struct dl_hook_state *hooks;	/* DL_HOOK_MAX entries */
 	const char *version, *git_rev;		/* of the diolock that ran ("" unknown) */
 	const char *host, *start_time;		/* start_time: UTC, ISO 8601 */
+	const char *lock_layout;		/* i_rwsem layout BPF decoded; "" or NULL: not recorded */
 	const struct dl_filter *run_filter;	/* applied in BPF during the run (NULL: none) */
 	__u64 lost_ringbuf, lost_map_full;
 	char *const *cmd_argv;			/* NULL: no CMD */

@@ -277,6 +277,7 @@ static int open_and_load(struct dl_session *s, const struct dl_session_opts *o, 
 			return load_error(-errno, NULL, msg, len);
 		configure(s, o);
 		choose_tiers(s, o->forced, o->events_off);
+		dl_lock_layout_enable(s->skel->progs.lock_layout);
 		failed_progs[0] = '\0';
 		libbpf_set_print(catch_failed);
 		err = diolock_bpf__load(s->skel);
@@ -304,6 +305,7 @@ int dl_session_open(struct dl_session *s, const struct dl_session_opts *o, char 
 	err = open_and_load(s, o, msg, len);
 	if (err)
 		goto fail;
+	s->lock_layout = dl_lock_layout_run(s->skel->progs.lock_layout, &s->skel->bss->dl_lock_layout);
 	for (int h = 0; h < DL_HOOK_MAX; h++)
 		if (s->hooks[h].tier && !attach_hook(s, h))
 			attached++;

@@ -43,6 +43,7 @@ struct dl_session {
 	void *ctx;
 	__u64 events;
 	__u64 truncated;		/* records shorter than struct dl_event */
+	int lock_layout;		/* enum dl_lock_layout the BPF decoder was relocated for */
 	int nr_cpus;			/* the fold array has nr_cpus * DL_FOLD_SLOTS slots */
 	const struct dl_fold *folds;	/* mmap of the fold slots, read-only; NULL: none */
 	size_t folds_len;

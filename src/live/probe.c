@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mount.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "libbpf_log.h"
 #include "log.h"
@@ -178,6 +179,43 @@ out:
 	if (err)
 		dl_debug("probe %s %s: %s", dl_tier_name(tier), target, strerror(err < 0 ? -err : err));
 	return err < 0 ? err : -err;
+}
+
+int dl_lock_layout_enable(struct bpf_program *prog)
+{
+	/* BPF_PROG_TYPE_SYSCALL is v5.14+: without it the layout stays unknown, nothing else fails */
+	if (libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_SYSCALL, NULL) <= 0)
+		return -EOPNOTSUPP;
+	return bpf_program__set_autoload(prog, true);
+}
+
+int dl_lock_layout_run(const struct bpf_program *prog, const volatile __u8 *value)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts);
+	int fd = bpf_program__fd(prog), err;
+
+	if (fd < 0)
+		return DL_LAYOUT_UNKNOWN;
+	err = bpf_prog_test_run_opts(fd, &opts);
+	if (err) {
+		dl_debug("lock_layout: BPF_PROG_RUN: %s", strerror(-err));
+		return DL_LAYOUT_UNKNOWN;
+	}
+	return *value;
+}
+
+int dl_probe_lock_layout(void)
+{
+	struct probe_bpf *skel;
+	int layout = DL_LAYOUT_UNKNOWN;
+
+	libbpf_set_print(NULL);
+	skel = probe_bpf__open();
+	if (skel && !dl_lock_layout_enable(skel->progs.lock_layout) && !probe_bpf__load(skel))
+		layout = dl_lock_layout_run(skel->progs.lock_layout, &skel->bss->dl_lock_layout);
+	probe_bpf__destroy(skel);
+	libbpf_set_print(dl_libbpf_print);
+	return layout;
 }
 
 /* fexit shares fentry's verdict and kretprobe kprobe's: one probe per function. */

@@ -3,7 +3,10 @@
 #ifndef DIOLOCK_PROBE_H
 #define DIOLOCK_PROBE_H
 
+#include <linux/types.h>
 #include "hooks.h"
+
+struct bpf_program;
 
 struct dl_tier_result {
 	int err;		/* 0: works; -errno otherwise */
@@ -22,5 +25,16 @@ int dl_probe_tier(enum dl_hook_id hook, enum dl_tier tier, struct dl_tier_result
  * or a BTF file given with --btf. Returns 0, or -errno with a one-line reason.
  */
 int dl_env_check(const char *btf_path, char *why, size_t len);
+
+/*
+ * The struct rw_semaphore layout (enum dl_lock_layout) a BPF object was
+ * relocated for: enable its lock_layout program before load (-EOPNOTSUPP on
+ * kernels without syscall programs), run it after load; value is its
+ * dl_lock_layout in .bss. DL_LAYOUT_UNKNOWN when it cannot run.
+ */
+int dl_lock_layout_enable(struct bpf_program *prog);
+int dl_lock_layout_run(const struct bpf_program *prog, const volatile __u8 *value);
+/* The same with probe's own object, for `diolock probe`. */
+int dl_probe_lock_layout(void);
 
 #endif

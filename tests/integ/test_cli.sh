@@ -304,7 +304,27 @@ test_probe_names_tiers() {
 	grep -q "^dio_complete *tp_btf *iomap:iomap_dio_complete" "$T/p.txt" || fail "text table"
 }
 
+# The decoder's i_rwsem layout comes from CO-RE at load time (a BPF program
+# reports what it was relocated for): this non-RT kernel's rw_semaphore has
+# count/owner, so the RT branch must not be taken, and the report says so
+# (the VM's PREEMPT_RT kernels check the other branch).
+test_lock_layout_not_rt() {
+	local btf=/sys/kernel/btf/vmlinux
+	if ! bpftool btf dump file "$btf" 2>/dev/null | grep -A4 "STRUCT 'rw_semaphore'" | grep -q "'count'"; then
+		fail "this kernel's rw_semaphore has no count: not the non-RT kernel this test is for"
+		return
+	fi
+	"$DIOLOCK" probe --json >"$T/lay.json" || fail "probe exit status"
+	expect_jq "$T/lay.json" '.i_rwsem_layout.name == "rwsem"' "probe: i_rwsem layout rwsem on a non-RT kernel"
+	"$DIOLOCK" probe | grep -q '^i_rwsem layout: rwsem;' || fail "probe's text names the layout"
+	"$DIOLOCK" check -q --json "$T/lay-check.json" --record "$T/lay.rec" -- true >/dev/null 2>&1
+	expect_jq "$T/lay-check.json" '.i_rwsem_layout == "rwsem"' "check's report: i_rwsem_layout rwsem"
+	"$DIOLOCK" replay -q "$T/lay.rec" --json "$T/lay-replay.json" >/dev/null 2>&1
+	expect_jq "$T/lay-replay.json" '.i_rwsem_layout == "rwsem"' "the recording keeps the layout"
+}
+
 run_test test_usage_errors
+run_test test_lock_layout_not_rt
 run_test test_bpf_stats
 run_test test_help_exits_zero
 run_test test_cmd_not_found
