@@ -122,6 +122,15 @@ expect_tier() {
 	esac
 }
 
+# The decoder's i_rwsem layout (CO-RE, reported by a BPF program): rwbase_rt
+# exactly on the PREEMPT_RT kernels, rwsem on the others.
+expect_lock_layout() {
+	local want=rwsem
+	[[ $VM_KERNEL == *-rt ]] && want=rwbase_rt
+	expect_jq '.i_rwsem_layout == $w' \
+		"$VM_KERNEL: the report's i_rwsem_layout is '$(jq_r .i_rwsem_layout)', expected $want" --arg w "$want"
+}
+
 # The iomap_dio_* tracepoints are v6.5+: 6.12 has them, Debian 6.1 does not.
 vm_dio_tracepoints() { [ "$KSERIES" != 6.1 ]; }
 

@@ -5,6 +5,9 @@ SC_DEADLOCKS=yes
 SC_BUDGET=50
 SC_TIERS="fentry kprobe tracepoint"
 SC_MATRIX=yes
+# PREEMPT_RT: the kernel's rt_mutex catches the self-deadlock first (WARN "rtmutex deadlock
+# detected", the writer loops in S); diolock reports it but then does not exit: not run there
+SC_RT_TIERS=""
 
 expect() {
 	local pid ino v t0 ts live first
