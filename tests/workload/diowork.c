@@ -76,14 +76,14 @@ enum wcase {
 	C_DIO_WRITE, C_DIO_DSYNC_WRITE, C_DIO_READ, C_BUFFERED_WRITE,
 	C_EXTEND_CONTEND, C_TRUNCATE_RACE, C_HOLD, C_HOLD_CONTEND,
 	C_HOLD_READ_CONTEND, C_AIO_FCNTL_TOGGLE, C_STRESS_MIX,
-	C_AIO_DSYNC_TRUNCATE, C_NR,
+	C_AIO_DSYNC_TRUNCATE, C_CLONE_BOTH, C_NR,
 };
 
 static const char *const case_names[C_NR] = {
 	"dio-write", "dio-dsync-write", "dio-read", "buffered-write",
 	"extend-contend", "truncate-race", "hold", "hold-contend",
 	"hold-read-contend", "aio-fcntl-toggle", "stress-mix",
-	"aio-dsync-truncate",
+	"aio-dsync-truncate", "clone-both",
 };
 
 /* stress-mix: process j plays role j % S_NR. */
@@ -434,7 +434,7 @@ static int setup_path(const struct opts *o, const char *path)
 	 * The loop cases overwrite allocated blocks below EOF, the shared-lock
 	 * DIO path; stress-mix's mutator then moves EOF and holes around.
 	 */
-	fill = o->prefill || o->wcase == C_AIO_FCNTL_TOGGLE ||
+	fill = o->prefill || o->wcase == C_AIO_FCNTL_TOGGLE || o->wcase == C_CLONE_BOTH ||
 	       o->wcase == C_STRESS_MIX ||
 	       (o->wcase == C_DIO_READ && t.st.st_size < case_span(o));
 	if (o->nocow && set_nocow(o, fd))
@@ -1253,6 +1253,39 @@ static int stress_child(const struct opts *o, struct gate *g, unsigned long j)
 	return finish(o, &t, fds[0], buf);
 }
 
+/*
+ * clone-both: copy_file_range of the first -b bytes from PATH to PATH.b and
+ * back, -n rounds. Within one filesystem that supports it (xfs with reflink,
+ * btrfs) it is a remap_file_range, which locks both inodes at once, in the
+ * kernel's fixed order: a legitimate two-inode lock user, both ways.
+ */
+static int clone_both(const struct opts *o)
+{
+	struct tally t = { .role = "cloner" }, tb;
+	char other[PATH_MAX];
+	int a, b = -1;
+
+	a = open_target(o, O_RDWR, &t);
+	if (a < 0)
+		return EXIT_IO;
+	snprintf(other, sizeof(other), "%s.b", o->path);
+	b = open_path(o, other, O_RDWR | O_CREAT | O_TRUNC, &tb);
+	if (b < 0) {
+		close(a);
+		return EXIT_IO;
+	}
+	for (unsigned long i = 0; i < o->count; i++) {
+		loff_t in = 0, out = 0;
+
+		account(o, &t, copy_file_range(i % 2 ? b : a, &in, i % 2 ? a : b, &out, o->bs, 0), 0, false);
+	}
+	if (close(b)) {
+		fail(o, errno, "close %s", other);
+		t.errors++;
+	}
+	return finish(o, &t, a, NULL);
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o;
@@ -1275,6 +1308,8 @@ int main(int argc, char **argv)
 		return dsync_truncate(&o);
 	case C_HOLD:
 		return holder_run(&o, -1);
+	case C_CLONE_BOTH:
+		return clone_both(&o);
 	default:
 		return io_worker(&o, NULL, 0);
 	}
