@@ -109,7 +109,8 @@ $(OUTPUT)/src/core/version.o: $(OUTPUT)/src/.git-rev
 .PHONY: FORCE
 FORCE:
 
-$(OUTPUT)/src/live/loader.o $(OUTPUT)/src/live/probe.o: $(OUTPUT)/diolock.skel.h $(OUTPUT)/probe.skel.h
+# src/live is the only user of the skeletons (loader, probe, progstats, ...).
+$(filter $(OUTPUT)/src/live/%,$(LIB_OBJS)): $(OUTPUT)/diolock.skel.h $(OUTPUT)/probe.skel.h
 
 $(OUTPUT)/diolock: $(OUTPUT)/src/cmd/main.o $(LIB_OBJS)
 	$(MSG) LD $@
