@@ -63,6 +63,18 @@ static void on_event(void *ctx, const struct dl_event *e)
 		dl_event_json(stdout, e, &tc->sr);
 	else
 		dl_event_text(stdout, e, tc->t0);
+}
+
+/*
+ * Output goes out once per poll of the ring buffer, not once per event: a
+ * write(2) per line cost more than the rest of trace together. A terminal
+ * is line-buffered by stdio anyway.
+ */
+static void flush_batch(struct dl_live *l, void *ctx, bool final)
+{
+	(void)l;
+	(void)ctx;
+	(void)final;
 	fflush(stdout);
 }
 
@@ -86,6 +98,7 @@ int cmd_trace(int argc, char **argv)
 	so.stream_all = true;
 	live.timeout_s = o.run.timeout_s;
 	live.kill_after_s = o.run.kill_after_s;
+	live.on_tick = flush_batch;
 	/* the header before CMD runs, so CMD's own output cannot come first */
 	if (!o.json) {
 		dl_event_text_header(stdout);
