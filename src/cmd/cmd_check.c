@@ -238,6 +238,7 @@ static int run(struct check_opts *o)
 	check_sink_init(&ls.cs, &o->run.filter);
 	ls.cs.analyze = !o->record_cmd;
 	ls.cs.announce = !o->quiet && !o->record_cmd;
+	ls.cs.announce_latency = dl_verbose;
 	ls.cs.sr.frames = dl_live_frames;
 	ls.cs.sr.ctx = &live;
 	ls.live = &live;

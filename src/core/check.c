@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "check.h"
 #include "exit.h"
+#include "log.h"
 
 void check_sink_init(struct check_sink *cs, const struct dl_filter *f)
 {
@@ -32,25 +34,53 @@ static void record_stack(struct check_sink *cs, __s32 id)
 	table_put(&cs->stacks_written, (__u64)id + 1, cs);
 }
 
+/* The time from a finding's event (bpf_ktime_get_ns: CLOCK_MONOTONIC) to its line on stderr. */
+static void debug_latency(const struct an_finding *v)
+{
+	struct timespec ts;
+	__u64 now;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	dl_debug("%s printed %llu ns after its event (event %llu, printed %llu, CLOCK_MONOTONIC ns)",
+		 an_kind_name(v->kind), (unsigned long long)(now - v->first_ts), (unsigned long long)v->first_ts,
+		 (unsigned long long)now);
+}
+
+/* One error finding on stderr, its stack under it, in one write: the moment it is out counts. */
+static void announce_one(const struct check_sink *cs, const struct an_finding *v)
+{
+	char frames[DL_STACK_DEPTH][128], *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+	int n;
+
+	if (!m)
+		return;
+	fprintf(m, "diolock: ");
+	dl_finding_line(m, v);
+	n = cs->sr.frames ? cs->sr.frames(cs->sr.ctx, v->stack_id, frames, DL_STACK_DEPTH) : 0;
+	for (int i = 0; i < n; i++)
+		fprintf(m, "        %s\n", frames[i]);
+	if (!fclose(m))
+		fwrite(buf, 1, len, stderr);
+	free(buf);
+	fflush(stderr);
+	if (cs->announce_latency)
+		debug_latency(v);
+}
+
 static void announce(struct check_sink *cs)
 {
-	char frames[DL_STACK_DEPTH][128];
 	bool notable = false;
 
 	for (; cs->announced < cs->an.nfindings; cs->announced++) {
 		const struct an_finding *v = &cs->an.finding[cs->announced];
-		int n;
 
 		if (v->severity >= AN_WARNING)
 			notable = true;
-		if (!cs->announce || v->severity < AN_ERROR)
-			continue;
-		fprintf(stderr, "diolock: ");
-		dl_finding_line(stderr, v);
-		n = cs->sr.frames ? cs->sr.frames(cs->sr.ctx, v->stack_id, frames, DL_STACK_DEPTH) : 0;
-		for (int i = 0; i < n; i++)
-			fprintf(stderr, "        %s\n", frames[i]);
-		fflush(stderr);
+		if (cs->announce && v->severity >= AN_ERROR)
+			announce_one(cs, v);
 	}
 	if (!notable)
 		return;

@@ -21,6 +21,8 @@ struct check_sink {
 	struct analyzer an;
 	bool analyze;			/* feed the analyzer */
 	bool announce;			/* print error findings the moment they appear */
+	/* live, with -v: say how long after its event each announced finding was printed */
+	bool announce_latency;
 	size_t announced;
 	struct dl_stack_resolver sr;	/* where stacks come from */
 	struct evf_writer *rec;		/* NULL: not recording */
