@@ -16,47 +16,48 @@
 #define IOMAP_DIO_NEED_SYNC	(1U << 29)
 #define EIOCBQUEUED		529
 
-/* Submission time by iocb, for the submit -> complete histogram (stat only). */
-static __always_inline void stat_dio_begin(void *ctx, struct kiocb *iocb, struct inode *inode)
+/*
+ * An asynchronous DIO completes in another context: its submission moves
+ * from the task's storage to dio_starts, keyed by iocb (stat only).
+ */
+static __always_inline void stat_dio_queued(const struct dl_task_ctx *tc)
 {
-	__u64 key = (__u64)iocb;
 	struct dl_dio_start ds = {};
-	struct dl_rwsem_state st = {};
+	__u64 iocb = tc->dio.iocb;
 
-	dl_read_rwsem(inode, &st);
-	ds.read_held = st.mode == DL_LOCK_READ;
-	ds.tid = (__u32)bpf_get_current_pid_tgid();
-	ds.ts = bpf_ktime_get_ns();
-	ds.stack_id = dl_stat_stack(ctx);
+	ds.ts = tc->dio.ts;
+	ds.stack_id = tc->stat_dio_stack;
 	bpf_get_current_comm(ds.comm, sizeof(ds.comm));
 	/* an LRU map: a full one evicts, so no loss to count here */
-	bpf_map_update_elem(&dio_starts, &key, &ds, BPF_ANY);
+	bpf_map_update_elem(&dio_starts, &iocb, &ds, BPF_ANY);
 }
 
-static __always_inline void stat_dio_complete(struct kiocb *iocb, struct inode *inode, __u8 mode)
+/* The submit -> complete histogram: a synchronous DIO's start is its task's own. */
+static __always_inline void stat_dio_complete(struct kiocb *iocb, struct inode *inode, const struct dl_dio_ctx *d,
+					      const struct dl_task_ctx *tc, __u8 mode, bool btf)
 {
-	__u64 key = (__u64)iocb, now = bpf_ktime_get_ns();
-	struct dl_fs_dio zero = {}, *fd;
+	__u64 key = (__u64)iocb, now = bpf_ktime_get_ns(), ts;
+	struct dl_dio_start *ds = NULL;
+	const char *comm = NULL;
 	struct dl_ident id = {};
-	struct dl_dio_start *ds;
+	__s32 stack;
 
-	if (!dl_ident_of(inode, &id))
-		return;
-	ds = bpf_map_lookup_elem(&dio_starts, &key);
-	fd = dl_lookup_or_init(&fs_dio, id.fs, &zero);
-	if (fd) {
-		__sync_fetch_and_add(&fd->completions, 1);
-		if (mode == DL_LOCK_READ)
-			__sync_fetch_and_add(&fd->under_read, 1);
-		else if (mode == DL_LOCK_WRITE)
-			__sync_fetch_and_add(&fd->under_write, 1);
+	if (d) {
+		ts = d->ts;
+		stack = tc->stat_dio_stack;
+	} else {
+		ds = bpf_map_lookup_elem(&dio_starts, &key);
+		if (!ds)
+			return;
+		ts = ds->ts;
+		stack = ds->stack_id;
+		comm = ds->comm;
 	}
-	if (!ds)
-		return;
-	if (now > ds->ts)
-		dl_hist_add(mode != DL_LOCK_NONE ? DL_HIST_DIO_LOCKED : DL_HIST_DIO_UNLOCKED, &id,
-			    ds->stack_id, ds->comm, now - ds->ts);
-	bpf_map_delete_elem(&dio_starts, &key);
+	if (now > ts && dl_ident_of_btf(inode, &id, btf))
+		dl_hist_add(mode != DL_LOCK_NONE ? DL_HIST_DIO_LOCKED : DL_HIST_DIO_UNLOCKED, &id, stack, comm,
+			    now - ts);
+	if (ds)
+		bpf_map_delete_elem(&dio_starts, &key);
 }
 
 /* The task's own synchronous DIO on this inode, if one is in progress. */
@@ -146,14 +147,12 @@ static __always_inline int on_dio_begin(void *ctx, struct kiocb *iocb, struct io
 		return 0;
 	/* stat needs it too: the DIO rule splits its latency histogram by lock */
 	tc = dl_ctx(true);
-	/* The direct-write syscall reached iomap: it did not fall back. */
-	if (tc && tc->dw.inode == (__u64)inode)
-		tc->dw.iomap_seen = 1;
+	/* a fallback later in this write syscall tried iomap first (fallback.bpf.c) */
+	if (tc)
+		tc->dio_seq = dl_write_seq();
 	if (!dl_ino_id_btf(inode, &id, btf))
 		return 0;
 	dl_dio_count(id.fsid, DL_DIO_SUBMITTED);
-	if (stat_on)
-		stat_dio_begin(ctx, iocb, inode);
 	if (stream_all) {
 		e = dl_reserve_inode(DL_EV_DIO_BEGIN, inode);
 		if (!e)
@@ -170,6 +169,7 @@ static __always_inline int on_dio_begin(void *ctx, struct kiocb *iocb, struct io
 	/* kept, not sent: dl_flush_dio sends it if the DIO turns out to matter */
 	d = &tc->dio;
 	d->inode = (__u64)inode;
+	d->iocb = (__u64)iocb;
 	d->ts = bpf_ktime_get_ns();
 	d->flags = 0;
 	dio_iocb_flags(iocb, &d->flags, &d->ki_flags, &d->pos, btf);
@@ -179,6 +179,8 @@ static __always_inline int on_dio_begin(void *ctx, struct kiocb *iocb, struct io
 	d->emitted = d->synced = d->classified = 0;
 	d->lock = (struct dl_rwsem_state){};
 	dl_read_rwsem_btf(inode, &d->lock, btf);
+	if (stat_on)
+		tc->stat_dio_stack = dl_stat_stack(ctx);
 	return 0;
 }
 
@@ -271,7 +273,7 @@ static __always_inline int on_dio_complete(void *ctx, struct kiocb *iocb, int er
 	if (hold != DL_HOLD_NO)
 		dl_dio_count(id.fsid, hold == DL_HOLD_WRITE ? DL_DIO_UNDER_WRITE : DL_DIO_UNDER_READ);
 	if (stat_on)
-		stat_dio_complete(iocb, inode, hold_mode(hold));
+		stat_dio_complete(iocb, inode, d, tc, hold_mode(hold), btf);
 	if (stream_all) {
 		e = dl_reserve_inode(DL_EV_DIO_COMPLETE, inode);
 		if (e) {
@@ -312,8 +314,11 @@ static __always_inline int on_dio_queued(void *ctx, struct inode *inode, loff_t 
 	d = own_dio(tc, inode);
 	emitted = d && d->emitted;
 	/* completion runs elsewhere: the submitter's DIO context ends here */
-	if (d)
+	if (d) {
+		if (stat_on)
+			stat_dio_queued(tc);
 		d->inode = 0;
+	}
 	if (!stream_all && !emitted)
 		return 0;
 	e = dl_reserve_inode(DL_EV_DIO_QUEUED, inode);

@@ -119,25 +119,6 @@ struct dl_stacks_map {
 };
 DL_EXTERN struct dl_stacks_map stacks SEC(".maps");
 
-/* Tasks diolock has reported on: their exit is worth a record. */
-struct dl_seen_tasks_map {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32);
-	__type(value, __u8);
-};
-DL_EXTERN struct dl_seen_tasks_map seen_tasks SEC(".maps");
-
-/* An O_DIRECT write syscall in progress (see syscall.bpf.c). */
-struct dl_dwrite {
-	__u64 inode;		/* struct inode * of the file written; 0: none */
-	__s64 pos;
-	__u64 len;
-	__u32 nr;		/* syscall number */
-	__u16 iomap_seen;	/* the write entered iomap's DIO path */
-	__u16 dsync;		/* opened O_DSYNC or O_SYNC */
-};
-
 /* Who holds an i_rwsem, kept by the acquisition hooks (acquire.bpf.c). */
 struct dl_lock_holders {
 	__u32 writer;
@@ -204,6 +185,7 @@ struct dl_wait {
  */
 struct dl_dio_ctx {
 	__u64 inode;		/* struct inode *; 0: none in progress */
+	__u64 iocb;		/* struct kiocb *: an AIO's completion finds its start by it (stat) */
 	__u64 ts;
 	__s64 pos;
 	__u64 len;
@@ -234,19 +216,21 @@ enum dl_stash_slot {
 /* Everything diolock keeps per task: task-local storage, no hash map on the I/O path. */
 struct dl_task_ctx {
 	struct dl_dio_ctx dio;
-	struct dl_dwrite dw;
+	/* dl_write_seq() of the write syscall that last entered iomap's DIO path (fallback.bpf.c) */
+	__u64 dio_seq;
+	/* dl_write_seq() of the write syscall last judged by the fallback hook */
+	__u64 fallback_seq;
 	struct dl_wait wait;
 	struct dl_task_held held;
 	__u64 stash[DL_STASH_MAX];	/* entry -> return probes: what the return cannot see */
 	__u64 gate;		/* inside lock_rename()/lock_two_directories(): the super_block, else 0 */
 	__u8 complete_classified;	/* iomap_dio_complete entry judged this completion */
 	__u8 drain_emitted;		/* the inode_dio_wait in progress crossed as a record */
-	__u8 pad2[6];
+	__u8 reported;			/* a record of this task crossed: its exit is worth one too */
+	__u8 pad2[5];
 	__u64 completing;	/* inode of the fsyncing iomap_dio_complete() this task is in */
-	__u64 stat_dio_ts;	/* stat: submission time of the sync DIO in progress */
-	__s32 stat_dio_stack;
-	__u8 stat_dio_read_held;
-	__u8 pad[3];
+	__s32 stat_dio_stack;	/* stat --by stack: the DIO in progress was submitted there */
+	__u32 pad;
 };
 
 struct dl_task_ctx_map {
@@ -482,11 +466,42 @@ struct dl_ino_id {
 	__u8 fsid;		/* enum dl_fsid */
 };
 
+/*
+ * A one-entry cache per CPU of a super block's filesystem name: a busy run
+ * names one or two. Static: each object file keeps its own, and user space
+ * never sees it.
+ */
+struct dl_fs_name_slot {
+	__u64 sb;		/* struct super_block *; 0: empty or being written */
+	char name[DL_FS_LEN];
+};
+static struct dl_fs_name_slot dl_fs_names[DL_MAX_CPUS];
+
+/* sb->s_type->name, the string read only when this CPU last named another super block. */
+static __always_inline void dl_fs_name(struct super_block *sb, char fs[DL_FS_LEN])
+{
+	struct dl_fs_name_slot *c = &dl_fs_names[bpf_get_smp_processor_id() & (DL_MAX_CPUS - 1)];
+
+	if (c->sb == (__u64)sb) {
+		__builtin_memcpy(fs, c->name, DL_FS_LEN);
+		/* a program nested on this CPU may have refilled the slot meanwhile */
+		asm volatile("" ::: "memory");
+		if (c->sb == (__u64)sb)
+			return;
+	}
+	bpf_probe_read_kernel_str(fs, DL_FS_LEN, BPF_CORE_READ(sb, s_type, name));
+	c->sb = 0;
+	asm volatile("" ::: "memory");
+	__builtin_memcpy(c->name, fs, DL_FS_LEN);
+	asm volatile("" ::: "memory");
+	c->sb = (__u64)sb;
+}
+
 static __always_inline bool dl_fs_name_matches(struct super_block *sb)
 {
 	char fs[DL_FS_LEN];
 
-	bpf_probe_read_kernel_str(fs, sizeof(fs), BPF_CORE_READ(sb, s_type, name));
+	dl_fs_name(sb, fs);
 	return dl_fs_matches(fs);
 }
 
@@ -511,7 +526,7 @@ static __always_inline bool dl_ino_id(struct inode *inode, struct dl_ino_id *id)
 }
 
 /*
- * The identity part of a record (names included: records are rare); false
+ * The identity part of a record (with the filesystem's name); false
  * when the filters reject the inode. The caller then discards the record.
  */
 static __always_inline bool dl_read_ident(struct inode *inode, __u64 *ino, char fs[DL_FS_LEN], __u32 *dev)
@@ -521,7 +536,7 @@ static __always_inline bool dl_read_ident(struct inode *inode, __u64 *ino, char 
 	*ino = BPF_CORE_READ(inode, i_ino);
 	if (targ_ino && *ino != targ_ino)
 		return false;
-	bpf_probe_read_kernel_str(fs, DL_FS_LEN, BPF_CORE_READ(sb, s_type, name));
+	dl_fs_name(sb, fs);
 	if (!dl_fs_matches(fs))
 		return false;
 	*dev = dl_inode_dev(inode, sb, dl_fsid_of_magic(BPF_CORE_READ(sb, s_magic)));
@@ -594,14 +609,17 @@ static __always_inline struct dl_event *dl_reserve_inode(__u16 type, struct inod
  */
 static __always_inline void dl_submit(struct dl_event *e)
 {
-	__u8 one = 1;
-	__u32 tid = e->hdr.tid;	/* not ring buffer memory as a key: see dl_exact_holds */
 	__u16 type = e->hdr.type;
 	__u64 flags = BPF_RB_NO_WAKEUP;
+	/*
+	 * Records are the current task's: its storage says its exit will matter
+	 * (without storage, as in a completion that interrupted it, the analyzer
+	 * just keeps the task until the report).
+	 */
+	struct dl_task_ctx *tc = dl_ctx(true);
 
-	if (!bpf_map_lookup_elem(&seen_tasks, &tid) &&
-	    bpf_map_update_elem(&seen_tasks, &tid, &one, BPF_ANY))
-		dl_count(DL_CNT_MAP_FULL);
+	if (tc)
+		tc->reported = 1;
 	if (type == DL_EV_WAIT_BEGIN || type == DL_EV_DRAIN_WAIT_BEGIN || type == DL_EV_RECURSIVE_ACQUIRE ||
 	    e->stack_id >= 0 || bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > DL_WAKEUP_BYTES)
 		flags = BPF_RB_FORCE_WAKEUP;
@@ -710,6 +728,21 @@ static __always_inline long dl_fexit_ret(void *ctx)
 
 /* btrfs's DIO-write stub: fs/btrfs/transaction.h, BTRFS_TRANS_DIO_WRITE_STUB (v6.11, 6.1.110). */
 #define BTRFS_TRANS_DIO_WRITE_STUB 1
+
+/*
+ * The current task's write syscalls, numbered: 1 + task->ioac.syscw, which
+ * vfs_write() and friends increment as they return, so it stays the same for
+ * the length of one write. 0 where the kernel does not count them
+ * (CONFIG_TASK_XACCT off).
+ */
+static __always_inline __u64 dl_write_seq(void)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	if (!bpf_core_field_exists(task->ioac.syscw))
+		return 0;
+	return task->ioac.syscw + 1;
+}
 
 /* Does the current task carry btrfs's DIO-write stub in journal_info? */
 static __always_inline bool dl_stub_set(void)

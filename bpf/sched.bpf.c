@@ -4,14 +4,15 @@
 
 static __always_inline int on_exit(void *ctx, struct task_struct *p)
 {
+	/* p is current: its storage (holds, DIO, wait) is freed by the kernel with it */
+	struct dl_task_ctx *tc = dl_ctx(false);
 	__u32 tid = BPF_CORE_READ(p, pid);
 	struct dl_event *e;
 
-	/* its task storage (holds, DIO, wait) is freed by the kernel with the task */
 	/* Only tasks diolock already reported on; the rest are noise. */
-	if (!bpf_map_lookup_elem(&seen_tasks, &tid))
+	if (!tc || !tc->reported)
 		return 0;
-	bpf_map_delete_elem(&seen_tasks, &tid);
+	tc->reported = 0;
 	e = dl_reserve(DL_EV_TASK_EXIT);
 	if (!e)
 		return 0;

@@ -25,15 +25,6 @@ struct dl_hists_map {
 };
 DL_EXTERN struct dl_hists_map hists SEC(".maps");
 
-/* Keyed by the fs type name (DL_FS_LEN bytes). */
-struct dl_fs_dio_map {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 64);
-	__uint(key_size, DL_FS_LEN);
-	__type(value, struct dl_fs_dio);
-};
-DL_EXTERN struct dl_fs_dio_map fs_dio SEC(".maps");
-
 struct dl_lock_tasks_map {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
@@ -42,14 +33,17 @@ struct dl_lock_tasks_map {
 };
 DL_EXTERN struct dl_lock_tasks_map lock_tasks SEC(".maps");
 
-/* A DIO submission by iocb, until its completion. LRU: failed submissions never complete. */
+/*
+ * An asynchronous DIO's submission by iocb, from its queueing to its
+ * completion in another context. A synchronous DIO's is in its task's
+ * storage (struct dl_dio_ctx): the hash is for AIO only. LRU: a failed
+ * submission never completes.
+ */
 struct dl_dio_start {
 	__u64 ts;
 	char comm[DL_COMM_LEN];	/* the submitter: AIO completes in a kworker */
 	__s32 stack_id;
-	__u32 tid;		/* the submitter */
-	__u8 read_held;		/* i_rwsem read-held at submission (see stat_dio_complete) */
-	__u8 pad[7];
+	__u32 pad;
 };
 
 struct dl_dio_starts_map {
@@ -68,10 +62,22 @@ struct dl_ident {
 	char fs[DL_FS_LEN];
 };
 
-/* dl_fill_inode's filters without a record; false when they reject the inode. */
+/* An inode's identity for histogram keys, the filters applied (false: they reject it). */
+static __always_inline bool dl_ident_of_btf(struct inode *inode, struct dl_ident *id, bool btf)
+{
+	struct dl_ino_id ino;
+
+	if (!dl_ino_id_btf(inode, &ino, btf))
+		return false;
+	id->ino = ino.ino;
+	id->dev = ino.dev;
+	dl_fs_name(DL_RD(btf, inode, i_sb), id->fs);
+	return true;
+}
+
 static __always_inline bool dl_ident_of(struct inode *inode, struct dl_ident *id)
 {
-	return dl_read_ident(inode, &id->ino, id->fs, &id->dev);
+	return dl_ident_of_btf(inode, id, false);
 }
 
 /* The stack a --by stack key names; -1 in the other modes (no cost). */

@@ -13,15 +13,10 @@
 #include "diolock.skel.h"
 
 /* The SEC() a program of this tier and target must have, '?' (no autoload) included. */
-static void want_section(enum dl_tier t, const char *name, const char *system, const char *target, char *buf,
-			 size_t len)
+static void want_section(enum dl_tier t, const char *name, const char *target, char *buf, size_t len)
 {
 	const char *kind = t == DL_TIER_TP_BTF ? "tp_btf" : t == DL_TIER_RAW_TP ? "raw_tp" : NULL;
 
-	if (t == DL_TIER_PERF_TP) {
-		snprintf(buf, len, "?tracepoint/%s/%s", system, target);
-		return;
-	}
 	if (!kind) {
 		/* function tiers: the name's prefix is the section's kind */
 		size_t n = strcspn(name, "_");
@@ -39,8 +34,7 @@ static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list 
 
 int main(void)
 {
-	static const enum dl_tier tiers[] = { DL_TIER_FENTRY, DL_TIER_KPROBE, DL_TIER_TP_BTF, DL_TIER_RAW_TP,
-					      DL_TIER_PERF_TP };
+	static const enum dl_tier tiers[] = { DL_TIER_FENTRY, DL_TIER_KPROBE, DL_TIER_TP_BTF, DL_TIER_RAW_TP };
 	struct diolock_bpf *skel;
 	struct bpf_program *p;
 	int bad = 0;
@@ -65,7 +59,7 @@ int main(void)
 					bad++;
 					continue;
 				}
-				want_section(tiers[ti], name, dl_hooks[h].tp_system, dl_hook_target(h, tiers[ti], i),
+				want_section(tiers[ti], name, dl_hook_target(h, tiers[ti], i),
 					     want, sizeof(want));
 				sec = bpf_program__section_name(p);
 				/* libbpf may keep or drop the '?' */

@@ -34,12 +34,6 @@ int BPF_PROG(probe_raw_tp)
 	return 0;
 }
 
-SEC("?tracepoint")
-int probe_tracepoint(void *ctx)
-{
-	return 0;
-}
-
 char LICENSE[] SEC("license") = "GPL";
 
 /* what the main object decodes i_rwsem as: the same header decides */

@@ -35,7 +35,7 @@ enum dl_event_type {
 	DL_EV_SYNC_END,
 	DL_EV_WAIT_BEGIN,	/* a task starts to sleep on an i_rwsem */
 	DL_EV_WAIT_END,
-	DL_EV_DIRECT_WRITE,	/* an O_DIRECT write syscall returned */
+	DL_EV_DIRECT_WRITE,	/* an O_DIRECT write went through the page cache (DL_F_BUFFERED) */
 	DL_EV_TASK_EXIT,
 	DL_EV_DIO_COMPLETE_BEGIN,	/* iomap_dio_complete entered (fentry/kprobe) */
 	DL_EV_DRAIN_WAIT_BEGIN,	/* inode_dio_wait: waits for in-flight DIO */
@@ -61,7 +61,6 @@ enum dl_tier {
 	DL_TIER_KPROBE,
 	DL_TIER_TP_BTF,
 	DL_TIER_RAW_TP,
-	DL_TIER_PERF_TP,	/* a classic (perf) tracepoint: the per-syscall ones */
 	DL_TIER_MAX,
 };
 
@@ -87,7 +86,7 @@ enum dl_hold {
 #define DL_F_SYNC	(1u << 2)	/* IOCB_SYNC (O_SYNC) */
 #define DL_F_WRITE	(1u << 3)
 #define DL_F_AIO	(1u << 4)	/* not a synchronous kiocb */
-#define DL_F_IOMAP	(1u << 5)	/* DIRECT_WRITE: the syscall reached iomap */
+#define DL_F_IOMAP	(1u << 5)	/* DIRECT_WRITE: the syscall reached iomap (first) */
 #define DL_F_NODATASUM	(1u << 6)	/* btrfs inode without data checksums */
 #define DL_F_FS_FLAGS	(1u << 7)	/* NODATASUM bit above is meaningful */
 #define DL_F_UNALIGNED	(1u << 8)	/* DIRECT_WRITE: pos or length not 4 KiB aligned */
@@ -110,6 +109,14 @@ enum dl_hold {
  * waiting for this very completion (patch 04/15 undone), or for another DIO.
  */
 #define DL_F_COMPLETING	(1u << 16)
+/*
+ * DIRECT_WRITE: the O_DIRECT write dirtied its file's page cache (a
+ * fallback), seen at its first newly dirtied folio, while it runs: ret is
+ * 0, not known yet. Without it (recordings of diolock 0.2 and older), the
+ * record was sent at the syscall's return and DL_F_IOMAP alone said whether
+ * it reached iomap.
+ */
+#define DL_F_BUFFERED	(1u << 17)
 
 /* What the rwsem looked like when the event fired. */
 /* How the kernel lays out struct rw_semaphore, as CO-RE resolved it at load time. */
@@ -339,13 +346,6 @@ struct dl_hist {
 	__u64 count;
 	__u64 sum_ns;
 	__u64 max_ns;		/* updated without a lock: may miss a concurrent larger value */
-};
-
-/* DIO completions per filesystem type (`fs_dio` map). */
-struct dl_fs_dio {
-	__u64 completions;
-	__u64 under_read;	/* completing task held the inode's i_rwsem shared */
-	__u64 under_write;	/* ... exclusive */
 };
 
 /* Who waited on, and who held, one inode's i_rwsem (`lock_tasks` map, for top). */

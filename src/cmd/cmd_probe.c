@@ -71,9 +71,6 @@ static const char *target_of(enum dl_hook_id h, enum dl_tier t, char *buf, size_
 			 hk->module ? "[module]" : "");
 	else if (t == DL_TIER_TP_BTF || t == DL_TIER_RAW_TP)
 		snprintf(buf, len, "%s:%s", hk->tp ? hk->tp_system : "-", hk->tp ? hk->tp : "");
-	else if (t == DL_TIER_PERF_TP && dl_hook_has_tier(h, t))
-		snprintf(buf, len, "%s:%s_{write,pwrite64,writev,pwritev,pwritev2}", hk->tp_system,
-			 h == DL_HOOK_SYSCALL_ENTER ? "sys_enter" : "sys_exit");
 	else
 		snprintf(buf, len, "-");
 	return buf;

@@ -482,8 +482,11 @@ static const char NOTE_FB_EXT4[] =
 	"ext4_should_use_dio() refused direct I/O (data=journal, inline data, verity or "
 	"encryption) or iomap returned -ENOTBLK: ext4 wrote it buffered";
 static const char NOTE_FB_OTHER[] =
-	"the write never reached iomap's direct I/O path (iomap's -ENOTBLK after a page-cache "
-	"invalidation failure is written buffered)";
+	"the write went through the page cache, not iomap's direct I/O path (iomap's -ENOTBLK after "
+	"a page-cache invalidation failure is written buffered)";
+static const char NOTE_FB_GAVE_UP[] =
+	"the write entered iomap's direct I/O path, which gave up (-ENOTBLK or a short write), and "
+	"the filesystem wrote it, or its rest, through the page cache";
 
 /*
  * Filesystems whose O_DIRECT writes go through iomap_dio_rw; elsewhere (block
@@ -503,6 +506,10 @@ static const char *fallback_note(const struct dl_event *e)
 {
 	bool unaligned = e->flags & DL_F_UNALIGNED;
 
+	/* dirtying the page cache after iomap (DL_F_BUFFERED records only) */
+	if ((e->flags & DL_F_BUFFERED) && (e->flags & DL_F_IOMAP))
+		return is_fs(e->fs, "xfs") && unaligned ? NOTE_FB_XFS_UNALIGNED : NOTE_FB_GAVE_UP;
+
 	if (is_fs(e->fs, "btrfs")) {
 		if ((e->flags & DL_F_FS_FLAGS) && !(e->flags & DL_F_NODATASUM))
 			return NOTE_FB_BTRFS_CSUM;
@@ -520,7 +527,14 @@ static void on_direct_write(struct analyzer *an, const struct dl_event *e)
 	const char *note;
 	size_t i;
 
-	if ((e->flags & DL_F_IOMAP) || e->ret <= 0 || !iomap_dio_fs(e->fs))
+	/*
+	 * A record that saw the write dirty the page cache is a fallback; an
+	 * older recording's was sent at every O_DIRECT write's return and says
+	 * whether it reached iomap and succeeded.
+	 */
+	if (!(e->flags & DL_F_BUFFERED) && ((e->flags & DL_F_IOMAP) || e->ret <= 0))
+		return;
+	if (!iomap_dio_fs(e->fs))
 		return;
 	note = fallback_note(e);
 	an_report(an, AN_DIO_FALLBACK, AN_INFO, true, e, DL_LOCK_NONE, note);

@@ -32,6 +32,7 @@ static const struct {
 	{ DL_F_NODATASUM, "nodatasum" }, { DL_F_UNALIGNED, "unaligned" },
 	{ DL_F_WAIT_READ, "wait_read" }, { DL_F_WAIT_WRITE, "wait_write" },
 	{ DL_F_STUB, "dio_write_stub" }, { DL_F_NEED_SYNC, "need_sync" }, { DL_F_EXACT, "exact" },
+	{ DL_F_BUFFERED, "buffered" },
 };
 
 const char *dl_event_type_name(__u16 type)
@@ -88,7 +89,8 @@ void dl_event_text(FILE *f, const struct dl_event *e, __u64 t0_ns)
 	case DL_EV_DIRECT_WRITE:
 		n += snprintf(detail + n, sizeof(detail) - n, "pos=%" PRId64 " len=%" PRIu64,
 			      (int64_t)e->pos, (uint64_t)e->len);
-		if (e->hdr.type == DL_EV_DIRECT_WRITE)
+		/* a fallback is seen while it runs: no return value yet */
+		if (e->hdr.type == DL_EV_DIRECT_WRITE && !(e->flags & DL_F_BUFFERED))
 			n += snprintf(detail + n, sizeof(detail) - n, " ret=%" PRId64, (int64_t)e->ret);
 		break;
 	case DL_EV_DRAIN_WAIT_BEGIN:

@@ -8,19 +8,17 @@ static const char NO_TP_RWSEM[] =
 static const char NO_TP_DIO_WAIT[] = "inode_dio_wait has no tracepoint";
 static const char NO_TP_RENAME[] =
 	"lock_rename has no tracepoint, and lock order needs the acquisitions, which only the function tiers see";
-static const char SYSCALL_COST[] =
-	"per-syscall tracepoints: BPF runs only for write, pwrite64, writev, pwritev and pwritev2 "
-	"(the kernel skips other syscalls before any BPF); O_DIRECT regular files only; "
+static const char FALLBACK_COST[] =
+	"runs when a clean page-cache folio is dirtied, not per syscall; a task outside a write syscall "
+	"costs two loads, a write to a file without O_DIRECT an fd lookup per folio it dirties; "
 	"attached by check, record and trace, not by stat, top or serve";
-/* The program-name rules of bpf/diolock.bpf.h and bpf/syscall.bpf.c, for hooks.def. */
+/* The program-name rules of bpf/diolock.bpf.h, for hooks.def. */
 #define FE(fn) { "fentry__" #fn, #fn }
 #define FX(fn) { "fexit__" #fn, #fn }
 #define KP(fn) { "kprobe__" #fn, #fn }
 #define KR(fn) { "kretprobe__" #fn, #fn }
-#define SYS(dir, nr) { "tp__sys_" #dir "_" #nr, "sys_" #dir "_" #nr }
 #define PROGS(...) [DL_TIER_FENTRY] = { __VA_ARGS__ },
 #define PROGS_K(...) [DL_TIER_KPROBE] = { __VA_ARGS__ },
-#define PROGS_TP(...) [DL_TIER_PERF_TP] = { __VA_ARGS__ },
 #define NO_PROGS
 
 const struct dl_hook dl_hooks[DL_HOOK_MAX] = {
@@ -40,7 +38,6 @@ const char *dl_tier_name(enum dl_tier t)
 	case DL_TIER_KPROBE: return "kprobe";
 	case DL_TIER_TP_BTF: return "tp_btf";
 	case DL_TIER_RAW_TP: return "raw_tp";
-	case DL_TIER_PERF_TP: return "tracepoint";
 	default: return "none";
 	}
 }
@@ -56,7 +53,7 @@ const char *dl_lock_layout_name(int layout)
 
 bool dl_tier_is_tp(enum dl_tier t)
 {
-	return t == DL_TIER_TP_BTF || t == DL_TIER_RAW_TP || t == DL_TIER_PERF_TP;
+	return t == DL_TIER_TP_BTF || t == DL_TIER_RAW_TP;
 }
 
 bool dl_hook_has_tier(enum dl_hook_id h, enum dl_tier t)

@@ -16,7 +16,7 @@
 #define DEFAULT_RINGBUF (4u << 20)
 
 static const enum dl_tier tier_order[] = {
-	DL_TIER_FENTRY, DL_TIER_KPROBE, DL_TIER_TP_BTF, DL_TIER_RAW_TP, DL_TIER_PERF_TP,
+	DL_TIER_FENTRY, DL_TIER_KPROBE, DL_TIER_TP_BTF, DL_TIER_RAW_TP,
 };
 
 static bool is_tp_tier(enum dl_tier t)
@@ -117,16 +117,9 @@ static void choose_tiers(struct dl_session *s, enum dl_tier forced, bool events_
 
 	for (int h = 0; h < DL_HOOK_MAX; h++)
 		choose_tier(s, h, forced);
-	/* fallbacks are findings: commands without records do not pay for the syscall hooks */
-	if (events_off) {
-		hook_off(s, DL_HOOK_SYSCALL_ENTER, "not used by this command (fallback detection is check's and trace's)");
-		hook_off(s, DL_HOOK_SYSCALL_EXIT, "not used by this command (fallback detection is check's and trace's)");
-	}
-	/* without the submit hook every O_DIRECT write would look like a fallback */
-	if (!s->hooks[DL_HOOK_DIO_SUBMIT].tier) {
-		hook_off(s, DL_HOOK_SYSCALL_ENTER, "fallback detection needs the dio_submit hook, unavailable");
-		hook_off(s, DL_HOOK_SYSCALL_EXIT, "fallback detection needs the dio_submit hook, unavailable");
-	}
+	/* fallbacks are findings: commands without records do not pay for the fallback hook */
+	if (events_off)
+		hook_off(s, DL_HOOK_DIO_FALLBACK, "not used by this command (fallback detection is check's and trace's)");
 	/* holds are tracked from both halves or not at all */
 	if (!s->hooks[DL_HOOK_RWSEM_RELEASE].tier)
 		hook_off(s, DL_HOOK_RWSEM_ACQUIRE, s->hooks[DL_HOOK_RWSEM_RELEASE].why);

@@ -76,10 +76,7 @@ static void explain(enum dl_hook_id hook, enum dl_tier tier, const char *what_fu
 		break;
 	case ENOENT:
 	case ESRCH:
-		if (tier == DL_TIER_PERF_TP)
-			snprintf(res->why, sizeof(res->why), "tracepoint %s does not exist on this kernel "
-				 "(CONFIG_FTRACE_SYSCALLS off, or no tracefs)", what);
-		else if (tp)
+		if (tp)
 			snprintf(res->why, sizeof(res->why), "tracepoint %s:%s does not exist on this kernel%s",
 				 h->tp_system, what, h->module ? " (or its module is not loaded)" : "");
 		else if (tier == DL_TIER_FENTRY)
@@ -107,32 +104,8 @@ static struct bpf_program *tier_prog(struct probe_bpf *skel, enum dl_tier tier)
 	case DL_TIER_FENTRY: return skel->progs.probe_fentry;
 	case DL_TIER_KPROBE: return skel->progs.probe_kprobe;
 	case DL_TIER_TP_BTF: return skel->progs.probe_tp_btf;
-	case DL_TIER_PERF_TP: return skel->progs.probe_tracepoint;
 	default: return skel->progs.probe_raw_tp;
 	}
-}
-
-/*
- * "system:event". libbpf finds the event's id in tracefs; where tracefs is
- * not mounted yet (a fresh CI VM, a minimal host), mount it as root would.
- */
-static struct bpf_link *attach_tracepoint(struct bpf_program *prog, const char *target)
-{
-	char sys[64];
-	const char *colon = strchr(target, ':');
-	struct bpf_link *link;
-
-	if (!colon || (size_t)(colon - target) >= sizeof(sys)) {
-		errno = EINVAL;
-		return NULL;
-	}
-	snprintf(sys, sizeof(sys), "%.*s", (int)(colon - target), target);
-	link = bpf_program__attach_tracepoint(prog, sys, colon + 1);
-	if (libbpf_get_error(link) && access("/sys/kernel/tracing/events", F_OK) &&
-	    access("/sys/kernel/debug/tracing/events", F_OK) &&
-	    !mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL))
-		link = bpf_program__attach_tracepoint(prog, sys, colon + 1);
-	return link;
 }
 
 /* Load, and attach, an empty program of this tier at target. 0 or -errno. */
@@ -165,8 +138,6 @@ static int try_target(enum dl_tier tier, const char *target)
 		link = bpf_program__attach_kprobe(prog, false, target);
 	else if (tier == DL_TIER_RAW_TP)
 		link = bpf_program__attach_raw_tracepoint(prog, target);
-	else if (tier == DL_TIER_PERF_TP)
-		link = attach_tracepoint(prog, target);
 	else
 		link = bpf_program__attach(prog);
 	err = libbpf_get_error(link);
@@ -287,9 +258,7 @@ int dl_probe_tier(enum dl_hook_id hook, enum dl_tier tier, struct dl_tier_result
 	memset(res, 0, sizeof(*res));
 	if (!dl_hook_has_tier(hook, tier)) {
 		res->err = -ENOENT;
-		snprintf(res->why, sizeof(res->why), "%s", tier == DL_TIER_PERF_TP ?
-			 "no per-syscall tracepoint for this hook point" :
-			 tier == DL_TIER_TP_BTF || tier == DL_TIER_RAW_TP ?
+		snprintf(res->why, sizeof(res->why), "%s", tier == DL_TIER_TP_BTF || tier == DL_TIER_RAW_TP ?
 			 (h->no_tp_why ? h->no_tp_why : "no tracepoint") : "no function to attach to");
 		return res->err;
 	}
@@ -297,10 +266,6 @@ int dl_probe_tier(enum dl_hook_id hook, enum dl_tier tier, struct dl_tier_result
 		char full[128];
 		const char *target = dl_hook_target(hook, tier, i);
 
-		if (tier == DL_TIER_PERF_TP) {
-			snprintf(full, sizeof(full), "%s:%s", h->tp_system, target);
-			target = full;
-		}
 		if (tier == DL_TIER_FENTRY && livepatch_of(target, full, sizeof(full))) {
 			res->err = -EBUSY;
 			snprintf(res->why, sizeof(res->why),

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
@@ -51,6 +52,29 @@ static int cmp_hist(const void *a, const void *b)
 	return memcmp(&x->key, &y->key, sizeof(x->key));
 }
 
+/* DIO completions by filesystem, from the kernel's per-CPU counters (by s_magic). */
+static int fsdio_read(const struct dl_session *s, struct st_snap *snap)
+{
+	__u64 c[DL_FSID_MAX][DL_DIO_CNT_MAX];
+
+	dl_session_dio_counts(s, c);
+	snap->fsdio = calloc(DL_FSID_MAX, sizeof(*snap->fsdio));
+	if (!snap->fsdio)
+		return -ENOMEM;
+	for (int f = 0; f < DL_FSID_MAX; f++) {
+		struct st_fsdio *d = &snap->fsdio[snap->nfsdio];
+
+		if (!c[f][DL_DIO_COMPLETED])
+			continue;
+		snprintf(d->fs, sizeof(d->fs), "%s", f == DL_FSID_OTHER ? "other" : dl_fsid_name(f));
+		d->v.completions = c[f][DL_DIO_COMPLETED];
+		d->v.under_read = c[f][DL_DIO_UNDER_READ];
+		d->v.under_write = c[f][DL_DIO_UNDER_WRITE];
+		snap->nfsdio++;
+	}
+	return 0;
+}
+
 int st_snap_read(const struct dl_session *s, struct st_snap *snap)
 {
 	void *p;
@@ -65,11 +89,8 @@ int st_snap_read(const struct dl_session *s, struct st_snap *snap)
 			       sizeof(struct dl_lock_task), &p, &snap->ntasks);
 		snap->tasks = p;
 	}
-	if (!err) {
-		err = dump_map(dl_session_map_fd(s, "fs_dio"), DL_FS_LEN, sizeof(struct dl_fs_dio), &p,
-			       &snap->nfsdio);
-		snap->fsdio = p;
-	}
+	if (!err)
+		err = fsdio_read(s, snap);
 	if (err) {
 		st_snap_free(snap);
 		return err;

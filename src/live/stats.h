@@ -23,6 +23,13 @@ struct st_task {
 	struct dl_lock_task v;
 };
 
+/* DIO completions per filesystem type (the kernel's per-CPU DIO counters). */
+struct dl_fs_dio {
+	__u64 completions;
+	__u64 under_read;	/* completing task held the inode's i_rwsem shared */
+	__u64 under_write;	/* ... exclusive */
+};
+
 struct st_fsdio {
 	char fs[DL_FS_LEN];
 	struct dl_fs_dio v;

@@ -72,8 +72,10 @@ test_fallback_seen_in_trace() {
 	dw=$(grep '"type":"direct_write"' "$T/tr.out" | head -1)
 	[ -n "$dw" ] || { fail "no direct_write event"; return; }
 	echo "$dw" >"$T/dw.json"
-	expect_jq "$T/dw.json" '(.flags | index("iomap")) == null' "did not reach iomap"
-	expect_jq "$T/dw.json" '(.flags | index("nodatasum")) == null and .ret == 4096' "checksummed inode, write succeeded"
+	expect_jq "$T/dw.json" '(.flags | index("buffered")) != null and (.flags | index("iomap")) == null' \
+		"dirtied the page cache, never tried iomap"
+	expect_jq "$T/dw.json" '(.flags | index("nodatasum")) == null and .len == 4096 and .pos == 0' \
+		"checksummed inode, the write's offset and length"
 }
 
 run_test test_datasum_dio_write_falls_back

@@ -144,7 +144,6 @@ static void test_abi(void)
 	_Static_assert(sizeof(struct dl_hist) == (DL_HIST_SLOTS + 3) * 8, "dl_hist layout");
 	_Static_assert(sizeof(struct dl_lock_task_key) == 24, "dl_lock_task_key layout");
 	_Static_assert(sizeof(struct dl_lock_task) == 40, "dl_lock_task layout");
-	_Static_assert(sizeof(struct dl_fs_dio) == 24, "dl_fs_dio layout");
 	CHECK(1);
 }
 
