@@ -66,12 +66,15 @@ static __always_inline bool write_syscall(__u32 nr)
 }
 
 /*
- * The write syscall each CPU judged last (its task and dl_write_seq): the
- * other folios of a multi-folio write stop here. Static: per object file,
- * invisible to user space.
+ * The write syscall each CPU judged last (its task, that task's start time,
+ * and dl_write_seq): the other folios of a multi-folio write stop here. The
+ * start time tells a task from a newer one at the same address, whose first
+ * writes count from 1 again. Static: per object file, invisible to user
+ * space.
  */
 struct dl_judged {
 	__u64 task;
+	__u64 start;
 	__u64 seq;
 };
 static struct dl_judged dl_judged[DL_MAX_CPUS];
@@ -100,13 +103,14 @@ static __always_inline int on_dirty_folio(struct address_space *mapping, bool bt
 		return 0;
 	seq = dl_write_seq();
 	j = &dl_judged[bpf_get_smp_processor_id() & (DL_MAX_CPUS - 1)];
-	if (seq && j->task == (__u64)task && j->seq == seq)
+	if (seq && j->task == (__u64)task && j->seq == seq && j->start == task->start_time)
 		return 0;
 	regs = (void *)bpf_task_pt_regs(task);
 	nr = regs->orig_ax;
 	if (!write_syscall(nr) || dl_task_filtered())
 		return 0;
 	j->task = (__u64)task;
+	j->start = task->start_time;
 	j->seq = seq;
 	/* every buffered write to these filesystems gets this far once: the rest is for O_DIRECT files */
 	file = fd_to_file(task, regs->di);
