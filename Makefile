@@ -253,8 +253,13 @@ $(OUTPUT)/bench/genrec: bench/genrec.c $(GENREC_OBJS) $(SRC_HDRS) include/dioloc
 	$(MSG) CC $@
 	$(Q)$(CC) $(CFLAGS) $< $(GENREC_OBJS) -o $@
 
+$(OUTPUT)/bench/sysloop: bench/sysloop.c
+	$(Q)mkdir -p $(dir $@)
+	$(MSG) CC $@
+	$(Q)$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror $< -o $@
+
 .PHONY: bench
-bench: all $(OUTPUT)/bench/genrec
+bench: all $(OUTPUT)/bench/genrec $(OUTPUT)/bench/sysloop
 	$(Q)BUILD=$(OUTPUT) bench/run
 # the bench's peer and its RSS measurement
 DEPS += bpftrace time
