@@ -23,6 +23,7 @@ struct check_sink {
 	bool announce;			/* print error findings the moment they appear */
 	/* live, with -v: say how long after its event each announced finding was printed */
 	bool announce_latency;
+	__u64 rx_ns;			/* with it: when the record being fed reached user space */
 	size_t announced;
 	struct dl_stack_resolver sr;	/* where stacks come from */
 	struct evf_writer *rec;		/* NULL: not recording */
