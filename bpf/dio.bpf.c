@@ -154,12 +154,12 @@ static __always_inline int on_dio_begin(void *ctx, struct kiocb *iocb, struct io
 		return 0;
 	dl_dio_count(id.fsid, DL_DIO_SUBMITTED);
 	if (stream_all) {
-		e = dl_reserve_inode(DL_EV_DIO_BEGIN, inode);
+		e = dl_reserve_inode_btf(DL_EV_DIO_BEGIN, inode, btf);
 		if (!e)
 			return 0;
-		dl_iocb_flags(e, iocb);
-		e->len = BPF_CORE_READ(iter, count);
-		if (bpf_core_field_exists(iter->data_source) && BPF_CORE_READ_BITFIELD_PROBED(iter, data_source))
+		dio_iocb_flags(iocb, &e->flags, &e->ki_flags, &e->pos, btf);
+		e->len = DL_RD(btf, iter, count);
+		if (bpf_core_field_exists(iter->data_source) && dio_data_source(iter, btf))
 			e->flags |= DL_F_WRITE;
 		dl_submit(e);
 		return 0;
@@ -275,9 +275,9 @@ static __always_inline int on_dio_complete(void *ctx, struct kiocb *iocb, int er
 	if (stat_on)
 		stat_dio_complete(iocb, inode, d, tc, hold_mode(hold), btf);
 	if (stream_all) {
-		e = dl_reserve_inode(DL_EV_DIO_COMPLETE, inode);
+		e = dl_reserve_inode_btf(DL_EV_DIO_COMPLETE, inode, btf);
 		if (e) {
-			dl_iocb_flags(e, iocb);
+			dio_iocb_flags(iocb, &e->flags, &e->ki_flags, &e->pos, btf);
 			e->ret = error ? error : ret;
 			dl_submit(e);
 		}

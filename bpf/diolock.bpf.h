@@ -528,38 +528,56 @@ static __always_inline bool dl_ino_id(struct inode *inode, struct dl_ino_id *id)
 /*
  * The identity part of a record (with the filesystem's name); false
  * when the filters reject the inode. The caller then discards the record.
+ * `btf`: inode is a BTF-typed pointer (plain loads), as in DL_RD.
  */
-static __always_inline bool dl_read_ident(struct inode *inode, __u64 *ino, char fs[DL_FS_LEN], __u32 *dev)
+static __always_inline bool dl_read_ident_btf(struct inode *inode, __u64 *ino, char fs[DL_FS_LEN], __u32 *dev,
+					      bool btf)
 {
-	struct super_block *sb = BPF_CORE_READ(inode, i_sb);
+	struct super_block *sb = DL_RD(btf, inode, i_sb);
 
-	*ino = BPF_CORE_READ(inode, i_ino);
+	*ino = DL_RD(btf, inode, i_ino);
 	if (targ_ino && *ino != targ_ino)
 		return false;
 	dl_fs_name(sb, fs);
 	if (!dl_fs_matches(fs))
 		return false;
-	*dev = dl_inode_dev(inode, sb, dl_fsid_of_magic(BPF_CORE_READ(sb, s_magic)));
+	*dev = dl_inode_dev_btf(inode, sb, dl_fsid_of_magic(DL_RD(btf, sb, s_magic)), btf);
 	return !(targ_dev && *dev != targ_dev);
 }
 
-static __always_inline bool dl_fill_ident(struct dl_event *e, struct inode *inode)
+static __always_inline bool dl_read_ident(struct inode *inode, __u64 *ino, char fs[DL_FS_LEN], __u32 *dev)
 {
-	if (!dl_read_ident(inode, &e->ino, e->fs, &e->dev))
+	return dl_read_ident_btf(inode, ino, fs, dev, false);
+}
+
+static __always_inline bool dl_fill_ident_btf(struct dl_event *e, struct inode *inode, bool btf)
+{
+	if (!dl_read_ident_btf(inode, &e->ino, e->fs, &e->dev, btf))
 		return false;
 	e->lock_addr = (__u64)&inode->i_rwsem;
 	return true;
 }
 
-/* The inode part of a record, with the lock's state now. */
-static __always_inline bool dl_fill_inode(struct dl_event *e, struct inode *inode)
+static __always_inline bool dl_fill_ident(struct dl_event *e, struct inode *inode)
 {
-	if (!dl_fill_ident(e, inode))
+	return dl_fill_ident_btf(e, inode, false);
+}
+
+/* The inode part of a record, with the lock's state now. */
+static __always_inline bool dl_fill_inode_btf(struct dl_event *e, struct inode *inode, bool btf)
+{
+	if (!dl_fill_ident_btf(e, inode, btf))
 		return false;
-	dl_read_rwsem(inode, &e->lock);
+	dl_read_rwsem_btf(inode, &e->lock, btf);
+	dl_rwsem_holder(&e->lock);
 	if (track_acquire)
 		dl_exact_holds(e);
 	return true;
+}
+
+static __always_inline bool dl_fill_inode(struct dl_event *e, struct inode *inode)
+{
+	return dl_fill_inode_btf(e, inode, false);
 }
 
 static __always_inline struct dl_event *dl_reserve(__u16 type)
@@ -583,20 +601,26 @@ static __always_inline struct dl_event *dl_reserve(__u16 type)
 	e->hdr.tgid = id >> 32;
 	e->hdr.tid = (__u32)id;
 	e->stack_id = -1;
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	/* two plain loads from the task, not the helper's string copy */
+	__builtin_memcpy(e->comm, bpf_get_current_task_btf()->comm, sizeof(e->comm));
 	return e;
 }
 
 /* A record about an inode: NULL when the buffer is full or the filters reject the inode. */
-static __always_inline struct dl_event *dl_reserve_inode(__u16 type, struct inode *inode)
+static __always_inline struct dl_event *dl_reserve_inode_btf(__u16 type, struct inode *inode, bool btf)
 {
 	struct dl_event *e = dl_reserve(type);
 
-	if (e && !dl_fill_inode(e, inode)) {
+	if (e && !dl_fill_inode_btf(e, inode, btf)) {
 		bpf_ringbuf_discard(e, 0);
 		return NULL;
 	}
 	return e;
+}
+
+static __always_inline struct dl_event *dl_reserve_inode(__u16 type, struct inode *inode)
+{
+	return dl_reserve_inode_btf(type, inode, false);
 }
 
 /* Unread bytes past which user space is woken even for routine records. */

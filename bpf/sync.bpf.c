@@ -38,7 +38,7 @@ static __always_inline bool holds_lock(struct inode *inode, const struct dl_dio_
 }
 
 static __always_inline int emit_sync(void *ctx, __u16 type, struct inode *inode, int arg, long ret,
-				     bool see_stub)
+				     bool see_stub, bool btf)
 {
 	struct dl_rwsem_state st = {};
 	struct dl_task_ctx *tc;
@@ -48,7 +48,7 @@ static __always_inline int emit_sync(void *ctx, __u16 type, struct inode *inode,
 	bool held, exact, stub = false, now;
 	__u32 jflags = 0;
 
-	if (!inode || dl_task_filtered() || !dl_ino_id(inode, &id))
+	if (!inode || dl_task_filtered() || !dl_ino_id_btf(inode, &id, btf))
 		return 0;
 	tc = dl_ctx(false);
 	d = tc && tc->dio.inode == (__u64)inode ? &tc->dio : NULL;
@@ -89,7 +89,7 @@ static __always_inline int emit_sync(void *ctx, __u16 type, struct inode *inode,
 	}
 	if (!now)
 		return 0;
-	e = dl_reserve_inode(type, inode);
+	e = dl_reserve_inode_btf(type, inode, btf);
 	if (!e)
 		return 0;
 	e->arg = arg;
@@ -106,34 +106,35 @@ static __always_inline int sync_enter_probe(void *ctx, struct file *file, int da
 	struct inode *inode = BPF_CORE_READ(file, f_inode);
 
 	dl_stash(DL_STASH_SYNC, (__u64)inode);
-	return emit_sync(ctx, DL_EV_SYNC_BEGIN, inode, datasync, 0, true);
+	return emit_sync(ctx, DL_EV_SYNC_BEGIN, inode, datasync, 0, true, false);
 }
 
-#define FILE_INODE(f) BPF_CORE_READ(f, f_inode)
+/* the programs' `btf` (DL_TRACEPOINT, DL_FENTRY, ...): a plain load where the file is typed */
+#define FILE_INODE(f) DL_RD(btf, f, f_inode)
 
 DL_TRACEPOINT(btrfs_sync_file,
-	      emit_sync(ctx, DL_EV_SYNC_BEGIN, FILE_INODE(file), datasync, 0, false),
+	      emit_sync(ctx, DL_EV_SYNC_BEGIN, FILE_INODE(file), datasync, 0, false, btf),
 	      const struct file *file, int datasync)
 DL_TRACEPOINT(ext4_sync_file_enter,
-	      emit_sync(ctx, DL_EV_SYNC_BEGIN, FILE_INODE(file), datasync, 0, false),
+	      emit_sync(ctx, DL_EV_SYNC_BEGIN, FILE_INODE(file), datasync, 0, false, btf),
 	      struct file *file, int datasync)
-DL_TRACEPOINT(ext4_sync_file_exit, emit_sync(ctx, DL_EV_SYNC_END, inode, 0, ret, false),
+DL_TRACEPOINT(ext4_sync_file_exit, emit_sync(ctx, DL_EV_SYNC_END, inode, 0, ret, false, btf),
 	      struct inode *inode, int ret)
 
-DL_FENTRY(btrfs_sync_file, emit_sync(ctx, DL_EV_SYNC_BEGIN, FILE_INODE(file), datasync, 0, true),
+DL_FENTRY(btrfs_sync_file, emit_sync(ctx, DL_EV_SYNC_BEGIN, FILE_INODE(file), datasync, 0, true, btf),
 	  struct file *file, loff_t start, loff_t end, int datasync)
-DL_FEXIT(btrfs_sync_file, emit_sync(ctx, DL_EV_SYNC_END, FILE_INODE(file), datasync, ret, false),
+DL_FEXIT(btrfs_sync_file, emit_sync(ctx, DL_EV_SYNC_END, FILE_INODE(file), datasync, ret, false, btf),
 	 struct file *file, loff_t start, loff_t end, int datasync, int ret)
 DL_KPROBE(btrfs_sync_file, sync_enter_probe(ctx, file, datasync),
 	  struct file *file, loff_t start, loff_t end, int datasync)
 DL_KRETPROBE(btrfs_sync_file,
-	     emit_sync(ctx, DL_EV_SYNC_END, (void *)dl_unstash(DL_STASH_SYNC), 0, ret, false), int ret)
+	     emit_sync(ctx, DL_EV_SYNC_END, (void *)dl_unstash(DL_STASH_SYNC), 0, ret, false, btf), int ret)
 
-DL_FENTRY(ext4_sync_file, emit_sync(ctx, DL_EV_SYNC_BEGIN, FILE_INODE(file), datasync, 0, true),
+DL_FENTRY(ext4_sync_file, emit_sync(ctx, DL_EV_SYNC_BEGIN, FILE_INODE(file), datasync, 0, true, btf),
 	  struct file *file, loff_t start, loff_t end, int datasync)
-DL_FEXIT(ext4_sync_file, emit_sync(ctx, DL_EV_SYNC_END, FILE_INODE(file), datasync, ret, false),
+DL_FEXIT(ext4_sync_file, emit_sync(ctx, DL_EV_SYNC_END, FILE_INODE(file), datasync, ret, false, btf),
 	 struct file *file, loff_t start, loff_t end, int datasync, int ret)
 DL_KPROBE(ext4_sync_file, sync_enter_probe(ctx, file, datasync),
 	  struct file *file, loff_t start, loff_t end, int datasync)
 DL_KRETPROBE(ext4_sync_file,
-	     emit_sync(ctx, DL_EV_SYNC_END, (void *)dl_unstash(DL_STASH_SYNC), 0, ret, false), int ret)
+	     emit_sync(ctx, DL_EV_SYNC_END, (void *)dl_unstash(DL_STASH_SYNC), 0, ret, false, btf), int ret)
