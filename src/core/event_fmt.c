@@ -51,22 +51,110 @@ static const char *hold_name(__u8 h)
 	       h == DL_HOLD_READ ? "read" : "no";
 }
 
-/* "W:me", "W:1234", "R3:me?", "R1:55?", "-" */
-static void lock_text(const struct dl_rwsem_state *l, char *buf, size_t len)
+/*
+ * A text line built by hand: `trace` prints one per event, hundreds of
+ * thousands a second, and printf's format parsing was most of its user
+ * time. The result is byte for byte what the printf formats in the
+ * comments would give.
+ */
+struct line {
+	char *p, *end;
+};
+
+/* At most max bytes of s (it may lack a NUL within them, as comm does). */
+static void put_strn(struct line *l, const char *s, size_t max)
 {
-	if (l->mode == DL_LOCK_WRITE)
-		snprintf(buf, len, "W:%s%.0u", l->cur_holds == DL_HOLD_WRITE ? "me" : "",
-			 l->cur_holds == DL_HOLD_WRITE ? 0 : l->holder_tid);
-	else if (l->mode == DL_LOCK_READ && l->cur_holds == DL_HOLD_READ)
-		snprintf(buf, len, "R%u:me", l->readers);
-	else if (l->mode == DL_LOCK_READ && l->cur_holds == DL_HOLD_READ_HINT)
-		snprintf(buf, len, "R%u:me?", l->readers);
-	else if (l->mode == DL_LOCK_READ)
-		snprintf(buf, len, "R%u:%u?", l->readers, l->holder_tid);
-	else if (l->mode == DL_LOCK_UNKNOWN)
-		snprintf(buf, len, "?");
-	else
-		snprintf(buf, len, "-");
+	for (size_t i = 0; i < max && s[i] && l->p < l->end; i++)
+		*l->p++ = s[i];
+}
+
+static void put_str(struct line *l, const char *s)
+{
+	put_strn(l, s, (size_t)-1);
+}
+
+static void put_u64(struct line *l, __u64 v)
+{
+	char tmp[24];
+	int n = 0;
+
+	do
+		tmp[n++] = '0' + v % 10;
+	while ((v /= 10));
+	while (n && l->p < l->end)
+		*l->p++ = tmp[--n];
+}
+
+static void put_s64(struct line *l, __s64 v)
+{
+	if (v < 0 && l->p < l->end) {
+		*l->p++ = '-';
+		put_u64(l, -(__u64)v);
+	} else {
+		put_u64(l, (__u64)v);
+	}
+}
+
+/* Spaces up to `width` bytes from `from`: printf's %-WIDTHs. */
+static void pad_to(struct line *l, const char *from, size_t width)
+{
+	while ((size_t)(l->p - from) < width && l->p < l->end)
+		*l->p++ = ' ';
+}
+
+static void put_dev(struct line *l, __u32 dev)
+{
+	put_u64(l, DL_DEV_MAJOR(dev));
+	put_str(l, ":");
+	put_u64(l, DL_DEV_MINOR(dev));
+}
+
+/* "%-12.6f" of ns / 1e9; a rounding tie (ns ending in 500) goes to printf itself. */
+static void put_seconds(struct line *l, __u64 ns)
+{
+	char tmp[40];
+	__u64 us = ns / 1000;
+	const char *from = l->p;
+
+	if (ns % 1000 == 500) {
+		snprintf(tmp, sizeof(tmp), "%-12.6f", (double)ns / 1e9);
+		put_str(l, tmp);
+		return;
+	}
+	if (ns % 1000 > 500)
+		us++;
+	put_u64(l, us / 1000000);
+	put_str(l, ".");
+	for (__u64 d = 100000; d; d /= 10)
+		if (l->p < l->end)
+			*l->p++ = '0' + us / d % 10;
+	pad_to(l, from, 12);
+}
+
+/* "W:me", "W:1234", "R3:me?", "R1:55?", "-" */
+static void put_lock(struct line *l, const struct dl_rwsem_state *st)
+{
+	if (st->mode == DL_LOCK_WRITE) {
+		put_str(l, "W:");
+		if (st->cur_holds == DL_HOLD_WRITE)
+			put_str(l, "me");
+		else if (st->holder_tid)
+			put_u64(l, st->holder_tid);
+	} else if (st->mode == DL_LOCK_READ) {
+		put_str(l, "R");
+		put_u64(l, st->readers);
+		put_str(l, ":");
+		if (st->cur_holds == DL_HOLD_READ) {
+			put_str(l, "me");
+		} else if (st->cur_holds == DL_HOLD_READ_HINT) {
+			put_str(l, "me?");
+		} else {
+			put_u64(l, st->holder_tid);
+			put_str(l, "?");
+		}
+	} else {
+		put_str(l, st->mode == DL_LOCK_UNKNOWN ? "?" : "-");
+	}
 }
 
 void dl_event_text_header(FILE *f)
@@ -75,54 +163,109 @@ void dl_event_text_header(FILE *f)
 		"EVENT", "FS", "DEV", "INO", "I_RWSEM", "DETAIL");
 }
 
-void dl_event_text(FILE *f, const struct dl_event *e, __u64 t0_ns)
+/* DETAIL: what the type says, then the flags. */
+static void put_detail(struct line *l, const struct dl_event *e)
 {
-	char pidtid[32], dev[16], lock[32], detail[160] = "";
-	size_t n = 0;
-
-	snprintf(pidtid, sizeof(pidtid), "%u/%u", e->hdr.tgid, e->hdr.tid);
-	dl_fmt_dev(e->dev, dev, sizeof(dev));
-	lock_text(&e->lock, lock, sizeof(lock));
 	switch (e->hdr.type) {
 	case DL_EV_DIO_BEGIN:
 	case DL_EV_DIO_QUEUED:
 	case DL_EV_DIRECT_WRITE:
-		n += snprintf(detail + n, sizeof(detail) - n, "pos=%" PRId64 " len=%" PRIu64,
-			      (int64_t)e->pos, (uint64_t)e->len);
+		put_str(l, "pos=");
+		put_s64(l, e->pos);
+		put_str(l, " len=");
+		put_u64(l, e->len);
 		/* a fallback is seen while it runs: no return value yet */
-		if (e->hdr.type == DL_EV_DIRECT_WRITE && !(e->flags & DL_F_BUFFERED))
-			n += snprintf(detail + n, sizeof(detail) - n, " ret=%" PRId64, (int64_t)e->ret);
+		if (e->hdr.type == DL_EV_DIRECT_WRITE && !(e->flags & DL_F_BUFFERED)) {
+			put_str(l, " ret=");
+			put_s64(l, e->ret);
+		}
 		break;
 	case DL_EV_DRAIN_WAIT_BEGIN:
 	case DL_EV_DRAIN_WAIT_END:
-		n += snprintf(detail + n, sizeof(detail) - n, "dio_in_flight=%u", e->arg);
+		put_str(l, "dio_in_flight=");
+		put_u64(l, e->arg);
 		break;
 	case DL_EV_DIO_COMPLETE:
 	case DL_EV_SYNC_END:
 	case DL_EV_TASK_EXIT:
-		n += snprintf(detail + n, sizeof(detail) - n, "ret=%" PRId64, (int64_t)e->ret);
+		put_str(l, "ret=");
+		put_s64(l, e->ret);
 		break;
 	case DL_EV_WAIT_END:
-		n += snprintf(detail + n, sizeof(detail) - n, "waited=%" PRIu64 "us ret=%" PRId64,
-			      (uint64_t)e->len / 1000, (int64_t)e->ret);
+		put_str(l, "waited=");
+		put_u64(l, e->len / 1000);
+		put_str(l, "us ret=");
+		put_s64(l, e->ret);
 		break;
 	case DL_EV_SYNC_BEGIN:
-		n += snprintf(detail + n, sizeof(detail) - n, "datasync=%u", e->arg);
+		put_str(l, "datasync=");
+		put_u64(l, e->arg);
 		break;
 	case DL_EV_ORDER_EDGE:
-		dl_fmt_dev(e->arg, lock, sizeof(lock));
-		n += snprintf(detail + n, sizeof(detail) - n, "after=%s:%" PRIu64 "%s", lock, (uint64_t)e->pos,
-			      e->ret ? " gated" : "");
-		lock_text(&e->lock, lock, sizeof(lock));
+		put_str(l, "after=");
+		put_dev(l, e->arg);
+		put_str(l, ":");
+		put_u64(l, e->pos);
+		if (e->ret)
+			put_str(l, " gated");
 		break;
 	}
-	for (size_t i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]) && n < sizeof(detail); i++)
-		if (e->flags & flag_names[i].bit)
-			n += snprintf(detail + n, sizeof(detail) - n, " %s", flag_names[i].name);
-	fprintf(f, "%-12.6f %-15s %-15.16s %-12s %-6.16s %-7s %-10" PRIu64 " %-10s %s\n",
-		(double)(e->hdr.ts_ns - t0_ns) / 1e9, pidtid, e->comm, dl_event_type_name(e->hdr.type),
-		e->hdr.type == DL_EV_TASK_EXIT ? "-" : e->fs, e->hdr.type == DL_EV_TASK_EXIT ? "-" : dev,
-		(uint64_t)e->ino, lock, detail);
+	for (size_t i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++)
+		if (e->flags & flag_names[i].bit) {
+			put_str(l, " ");
+			put_str(l, flag_names[i].name);
+		}
+}
+
+/* "%-12.6f %-15s %-15.16s %-12s %-6.16s %-7s %-10" PRIu64 " %-10s %s\n" */
+void dl_event_text(FILE *f, const struct dl_event *e, __u64 t0_ns)
+{
+	char buf[512];
+	struct line l = { buf, buf + sizeof(buf) - 1 };
+	bool exit = e->hdr.type == DL_EV_TASK_EXIT;
+	const char *col;
+
+	put_seconds(&l, e->hdr.ts_ns - t0_ns);
+	put_str(&l, " ");
+	col = l.p;
+	put_u64(&l, e->hdr.tgid);
+	put_str(&l, "/");
+	put_u64(&l, e->hdr.tid);
+	pad_to(&l, col, 15);
+	put_str(&l, " ");
+	col = l.p;
+	put_strn(&l, e->comm, DL_COMM_LEN);
+	pad_to(&l, col, 15);
+	put_str(&l, " ");
+	col = l.p;
+	put_str(&l, dl_event_type_name(e->hdr.type));
+	pad_to(&l, col, 12);
+	put_str(&l, " ");
+	col = l.p;
+	if (exit)
+		put_str(&l, "-");
+	else
+		put_strn(&l, e->fs, DL_FS_LEN);
+	pad_to(&l, col, 6);
+	put_str(&l, " ");
+	col = l.p;
+	if (exit)
+		put_str(&l, "-");
+	else
+		put_dev(&l, e->dev);
+	pad_to(&l, col, 7);
+	put_str(&l, " ");
+	col = l.p;
+	put_u64(&l, e->ino);
+	pad_to(&l, col, 10);
+	put_str(&l, " ");
+	col = l.p;
+	put_lock(&l, &e->lock);
+	pad_to(&l, col, 10);
+	put_str(&l, " ");
+	put_detail(&l, e);
+	*l.p++ = '\n';
+	fwrite(buf, 1, l.p - buf, f);
 }
 
 void dl_json_stack(struct json *j, __s32 stack_id, const struct dl_stack_resolver *sr)
