@@ -72,15 +72,14 @@ static __always_inline struct dl_dio_ctx *own_dio(struct dl_task_ctx *tc, struct
  * or the filesystems' rule that a synchronous DIO's submitter holds the lock
  * it found read-held (include/diolock/rules.h).
  */
-static __always_inline __u8 completion_hold(struct inode *inode, __u8 fsid, const struct dl_dio_ctx *d,
-					    struct dl_rwsem_state *st, bool btf)
+static __always_inline __u8 completion_hold(struct inode *inode, __u8 fsid, struct dl_task_ctx *tc,
+					    const struct dl_dio_ctx *d, struct dl_rwsem_state *st, bool btf,
+					    struct task_struct *cur)
 {
 	__u64 lock = (__u64)&inode->i_rwsem;
-	struct dl_task_ctx *tc;
 
-	dl_read_rwsem_btf(inode, st, btf);
+	dl_read_rwsem_cur(inode, st, btf, (__u64)cur);
 	if (track_acquire) {
-		tc = dl_ctx(false);
 		if (!tc)
 			return DL_HOLD_NO;
 		for (int i = 0; i < DL_MAX_HELD; i++)
@@ -138,6 +137,8 @@ static __always_inline int on_dio_begin(void *ctx, struct kiocb *iocb, struct io
 {
 	struct file *file = DL_RD(btf, iocb, ki_filp);
 	struct inode *inode = DL_RD(btf, file, f_inode);
+	/* the current task, once: each helper call counts on this path */
+	struct task_struct *cur = bpf_get_current_task_btf();
 	struct dl_task_ctx *tc;
 	struct dl_dio_ctx *d;
 	struct dl_ino_id id;
@@ -146,10 +147,10 @@ static __always_inline int on_dio_begin(void *ctx, struct kiocb *iocb, struct io
 	if (dl_task_filtered())
 		return 0;
 	/* stat needs it too: the DIO rule splits its latency histogram by lock */
-	tc = dl_ctx(true);
+	tc = dl_ctx_of(cur, true);
 	/* a fallback later in this write syscall tried iomap first (fallback.bpf.c) */
 	if (tc)
-		tc->dio_seq = dl_write_seq();
+		tc->dio_seq = dl_write_seq_of(cur);
 	if (!dl_ino_id_btf(inode, &id, btf))
 		return 0;
 	dl_dio_count(id.fsid, DL_DIO_SUBMITTED);
@@ -178,7 +179,7 @@ static __always_inline int on_dio_begin(void *ctx, struct kiocb *iocb, struct io
 		d->flags |= DL_F_WRITE;
 	d->emitted = d->synced = d->classified = 0;
 	d->lock = (struct dl_rwsem_state){};
-	dl_read_rwsem_btf(inode, &d->lock, btf);
+	dl_read_rwsem_cur(inode, &d->lock, btf, (__u64)cur);
 	if (stat_on)
 		tc->stat_dio_stack = dl_stat_stack(ctx);
 	return 0;
@@ -191,7 +192,8 @@ static __always_inline int on_dio_begin(void *ctx, struct kiocb *iocb, struct io
  */
 static __always_inline void emit_complete(void *ctx, __u16 type, struct kiocb *iocb, struct inode *inode,
 					  const struct dl_ino_id *id, const struct dl_rwsem_state *st, __u8 hold,
-					  __u8 reason, __u32 extra_flags, __s64 ret, bool must, bool btf)
+					  __u8 reason, __u32 extra_flags, __s64 ret, bool must, bool btf,
+					  struct task_struct *cur)
 {
 	__u8 sev = dl_complete_severity(reason, hold_exact(hold));
 	struct dl_fold_key k = {};
@@ -208,7 +210,7 @@ static __always_inline void emit_complete(void *ctx, __u16 type, struct kiocb *i
 		k.mode = hold_mode(hold);
 		k.flags = ((flags & DL_F_DSYNC) ? DL_FOLD_F_DSYNC : 0) | (hold_exact(hold) ? DL_FOLD_F_EXACT : 0);
 		k.fsid = id->fsid;
-		k.tgid = bpf_get_current_pid_tgid() >> 32;
+		k.tgid = cur->tgid;
 		k.dev = id->dev;
 		k.ino = id->ino;
 		if (dl_fold(&k, now, fold_all)) {
@@ -245,6 +247,7 @@ static __always_inline void emit_complete(void *ctx, __u16 type, struct kiocb *i
 /* The completion's end: iomap:iomap_dio_complete (after its fsync), or fexit/kretprobe. */
 static __always_inline int on_dio_complete(void *ctx, struct kiocb *iocb, int error, ssize_t ret, bool btf)
 {
+	struct task_struct *cur;
 	struct inode *inode;
 	struct file *file;
 	struct dl_rwsem_state st = {};
@@ -261,7 +264,8 @@ static __always_inline int on_dio_complete(void *ctx, struct kiocb *iocb, int er
 	inode = DL_RD(btf, file, f_inode);
 	if (!dl_ino_id_btf(inode, &id, btf))
 		return 0;
-	tc = dl_ctx(false);
+	cur = bpf_get_current_task_btf();
+	tc = dl_ctx_of(cur, false);
 	d = own_dio(tc, inode);
 	classified = tc && tc->complete_classified;
 	if (tc) {
@@ -269,7 +273,7 @@ static __always_inline int on_dio_complete(void *ctx, struct kiocb *iocb, int er
 		tc->completing = 0;
 	}
 	dl_dio_count(id.fsid, DL_DIO_COMPLETED);
-	hold = completion_hold(inode, id.fsid, d, &st, btf);
+	hold = completion_hold(inode, id.fsid, tc, d, &st, btf, cur);
 	if (hold != DL_HOLD_NO)
 		dl_dio_count(id.fsid, hold == DL_HOLD_WRITE ? DL_DIO_UNDER_WRITE : DL_DIO_UNDER_READ);
 	if (stat_on)
@@ -289,10 +293,10 @@ static __always_inline int on_dio_complete(void *ctx, struct kiocb *iocb, int er
 		if (hold != DL_HOLD_NO && !classified)
 			emit_complete(ctx, DL_EV_DIO_COMPLETE, iocb, inode, &id, &st, hold,
 				      dl_complete_reason_at_end(id.fsid, dsync, d && d->synced), 0,
-				      error ? error : ret, tracked, btf);
+				      error ? error : ret, tracked, btf, cur);
 		else if (tracked)
 			emit_complete(ctx, DL_EV_DIO_COMPLETE, iocb, inode, &id, &st, hold, DL_CR_NONE, 0,
-				      error ? error : ret, true, btf);
+				      error ? error : ret, true, btf, cur);
 	}
 	if (d)
 		d->inode = 0;
@@ -381,7 +385,7 @@ static __always_inline int on_dio_complete_begin(void *ctx, struct iomap_dio *di
 	if (!tc)
 		tc = dl_ctx(true);
 	d = own_dio(tc, inode);
-	hold = completion_hold(inode, id.fsid, d, &st, false);
+	hold = completion_hold(inode, id.fsid, tc, d, &st, false, bpf_get_current_task_btf());
 	if (hold == DL_HOLD_NO)
 		return 0;
 	if (tc)
@@ -390,7 +394,7 @@ static __always_inline int on_dio_complete_begin(void *ctx, struct iomap_dio *di
 	emit_complete(ctx, DL_EV_DIO_COMPLETE_BEGIN, iocb, inode, &id, &st, hold,
 		      dl_complete_reason_at_entry(id.fsid, dsync, need_sync, stub),
 		      DL_F_JINFO | (stub ? DL_F_STUB : 0) | (need_sync ? DL_F_NEED_SYNC : 0), 0,
-		      d && d->emitted, false);
+		      d && d->emitted, false, bpf_get_current_task_btf());
 	return 0;
 }
 

@@ -242,10 +242,14 @@ struct dl_task_ctx_map {
 DL_EXTERN struct dl_task_ctx_map task_ctx SEC(".maps");
 
 /* The current task's diolock state; NULL when it has none and create is false. */
+static __always_inline struct dl_task_ctx *dl_ctx_of(struct task_struct *cur, bool create)
+{
+	return bpf_task_storage_get(&task_ctx, cur, 0, create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+}
+
 static __always_inline struct dl_task_ctx *dl_ctx(bool create)
 {
-	return bpf_task_storage_get(&task_ctx, bpf_get_current_task_btf(), 0,
-				    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+	return dl_ctx_of(bpf_get_current_task_btf(), create);
 }
 
 static __always_inline void dl_count(enum dl_counter c)
@@ -334,10 +338,11 @@ static __always_inline void dl_read_rwsem_rt(struct inode *inode, struct dl_rwse
 	}
 }
 
-static __always_inline void dl_read_rwsem_btf(struct inode *inode, struct dl_rwsem_state *st, bool btf)
+/* The lock's state as seen by task `cur` (the current task: the caller has it at hand). */
+static __always_inline void dl_read_rwsem_cur(struct inode *inode, struct dl_rwsem_state *st, bool btf,
+					      __u64 cur)
 {
 	struct task_struct *owner;
-	__u64 cur = (__u64)bpf_get_current_task();
 
 	if (dl_rwsem_layout() == DL_LAYOUT_RWBASE_RT) {
 		dl_read_rwsem_rt(inode, st, cur);
@@ -362,6 +367,11 @@ static __always_inline void dl_read_rwsem_btf(struct inode *inode, struct dl_rws
 		if ((st->owner & RWSEM_READER_OWNED) && (__u64)owner == cur)
 			st->cur_holds = DL_HOLD_READ_HINT;
 	}
+}
+
+static __always_inline void dl_read_rwsem_btf(struct inode *inode, struct dl_rwsem_state *st, bool btf)
+{
+	dl_read_rwsem_cur(inode, st, btf, (__u64)bpf_get_current_task());
 }
 
 /*
@@ -759,13 +769,16 @@ static __always_inline long dl_fexit_ret(void *ctx)
  * the length of one write. 0 where the kernel does not count them
  * (CONFIG_TASK_XACCT off).
  */
-static __always_inline __u64 dl_write_seq(void)
+static __always_inline __u64 dl_write_seq_of(struct task_struct *task)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-
 	if (!bpf_core_field_exists(task->ioac.syscw))
 		return 0;
 	return task->ioac.syscw + 1;
+}
+
+static __always_inline __u64 dl_write_seq(void)
+{
+	return dl_write_seq_of(bpf_get_current_task_btf());
 }
 
 /* Does the current task carry btrfs's DIO-write stub in journal_info? */
