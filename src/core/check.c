@@ -46,10 +46,8 @@ static __u64 mono_ns(void)
  * The time from a finding's event (bpf_ktime_get_ns: CLOCK_MONOTONIC) to its
  * line on stderr, split at the moment its record reached user space.
  */
-static void debug_latency(const struct check_sink *cs, const struct an_finding *v)
+static void debug_latency(const struct check_sink *cs, const struct an_finding *v, __u64 now)
 {
-	__u64 now = mono_ns();
-
 	dl_debug("%s printed %llu ns after its event (received after %llu ns; event %llu, printed %llu, "
 		 "CLOCK_MONOTONIC ns)", an_kind_name(v->kind), (unsigned long long)(now - v->first_ts),
 		 (unsigned long long)(cs->rx_ns - v->first_ts), (unsigned long long)v->first_ts,
@@ -61,6 +59,7 @@ static void announce_one(const struct check_sink *cs, const struct an_finding *v
 {
 	char frames[DL_STACK_DEPTH][128], *buf = NULL;
 	size_t len = 0;
+	__u64 now;
 	FILE *m = open_memstream(&buf, &len);
 	int n;
 
@@ -71,12 +70,14 @@ static void announce_one(const struct check_sink *cs, const struct an_finding *v
 	n = cs->sr.frames ? cs->sr.frames(cs->sr.ctx, v->stack_id, frames, DL_STACK_DEPTH) : 0;
 	for (int i = 0; i < n; i++)
 		fprintf(m, "        %s\n", frames[i]);
+	/* printed: when the line is handed to write(2), not when a busy machine lets us look at the clock again */
+	now = cs->announce_latency ? mono_ns() : 0;
 	if (!fclose(m))
 		fwrite(buf, 1, len, stderr);
 	free(buf);
 	fflush(stderr);
 	if (cs->announce_latency)
-		debug_latency(cs, v);
+		debug_latency(cs, v, now);
 }
 
 static void announce(struct check_sink *cs)
