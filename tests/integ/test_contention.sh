@@ -80,8 +80,13 @@ test_short_waits_fold() {
 	expect_jq "$T/f.json" '.waits_folded_in_kernel > 0' "short waits folded in the kernel"
 	expect_jq "$T/f.json" "[.contention[] | select(.ino == $ino)][0].waits >= .waits_folded_in_kernel" \
 		"folded waits in the contention table"
-	expect_jq "$T/f.json" '.events_by_type.wait_begin < .waits_folded_in_kernel / 10' \
-		"few waits crossed as records: $(jq -c '[.events_by_type.wait_begin, .waits_folded_in_kernel]' "$T/f.json")"
+	# a wait that lasted 10 ms crosses by design (on a slow machine many do): the short
+	# ones that crossed anyway (pending or fold slots taken) must be few
+	"$DIOLOCK" replay -t -j "$T/f.dlr" 2>/dev/null |
+		jq -s '{short: [.[] | select(.type == "wait_end" and .len < 10000000)] | length,
+			crossed: [.[] | select(.type == "wait_end")] | length}' >"$T/crossed.json"
+	expect_jq "$T/crossed.json" ".short < $(jq .waits_folded_in_kernel "$T/f.json") / 10" \
+		"few short waits crossed as records: $(jq -c . "$T/crossed.json"), $(jq .waits_folded_in_kernel "$T/f.json") folded"
 	"$DIOLOCK" replay -q "$T/f.dlr" -J "$T/fr.json" >/dev/null
 	cmp -s "$T/f.json" "$T/fr.json" || fail "replay differs: $(diff "$T/f.json" "$T/fr.json" | head -5)"
 	# a 300 ms wait of a task that holds nothing crosses (claimed from its pending slot)
