@@ -5,11 +5,13 @@
  * folded into two maps, who holds each lock and what each task holds, that
  * every other record reads (dl_exact_holds). Two things cross: a second
  * acquisition of a lock by its holder, the self-deadlock one step early,
- * and the first time a task acquires one i_rwsem while holding another,
- * the lock-order edge the analyzer predicts inversions from (once per pair:
- * order_seen).
+ * and the first time a task acquires one of an inode's locks (i_rwsem, or
+ * its mapping's invalidate_lock, tracked for this alone) while holding
+ * another, the lock-order edge the analyzer predicts inversions from (once
+ * per pair: order_seen; order.bpf.h).
  */
 #include "diolock.bpf.h"
+#include "order.bpf.h"
 #include "stat.bpf.h"
 
 static __always_inline int held_slot(struct dl_task_held *th, __u64 lock)
@@ -53,56 +55,6 @@ static __always_inline int on_acquire_begin(void *ctx, struct rw_semaphore *sem,
 	return 0;
 }
 
-/*
- * The task took sem while holding from (mode from_mode): send the edge if
- * order_seen has not. A is named by numbers read without the filters: the
- * filters choose the acquired inode, not the one held before it.
- */
-static __always_inline void order_edge(void *ctx, struct dl_task_ctx *tc, __u64 from, __u8 from_mode,
-				       struct rw_semaphore *sem, __u8 mode)
-{
-	struct dl_order_key k = { .from = from, .to = (__u64)sem };
-	struct inode *a, *b;
-	struct super_block *sb;
-	struct dl_event *e;
-	__u8 one = 1;
-	__u8 fsid;
-
-	if (bpf_map_lookup_elem(&order_seen, &k))
-		return;
-	a = dl_inode_of_rwsem((void *)from);
-	b = dl_inode_of_rwsem(sem);
-	if (!a || !b)
-		return;
-	e = dl_reserve_inode(DL_EV_ORDER_EDGE, b);
-	if (!e)
-		return;
-	/* only once sent: a full ring buffer (counted) sends the pair again next time */
-	bpf_map_update_elem(&order_seen, &k, &one, BPF_ANY);
-	sb = BPF_CORE_READ(a, i_sb);
-	fsid = dl_fsid_of_magic(BPF_CORE_READ(sb, s_magic));
-	e->flags |= mode == DL_LOCK_WRITE ? DL_F_WAIT_WRITE : DL_F_WAIT_READ;
-	e->pos = BPF_CORE_READ(a, i_ino);
-	e->arg = dl_inode_dev(a, sb, fsid);
-	e->ki_flags = fsid | (__u64)from_mode << 8;
-	e->len = from;
-	e->ret = tc->gate;
-	dl_stack(ctx, e);
-	dl_submit(e);
-}
-
-/* Edges from every other i_rwsem the task holds to the one it just took. */
-static __always_inline void order_edges(void *ctx, struct dl_task_ctx *tc, struct rw_semaphore *sem, __u8 mode)
-{
-	struct dl_task_held *th = &tc->held;
-
-	if (events_off || dl_task_filtered())
-		return;
-	for (int i = 0; i < DL_MAX_HELD; i++)
-		if (th->lock[i] && th->lock[i] != (__u64)sem)
-			order_edge(ctx, tc, th->lock[i], th->mode[i], sem, mode);
-}
-
 static __always_inline void holders_add(__u64 lock, __u32 tid, __u8 mode)
 {
 	struct dl_lock_holders zero = {}, *lh;
@@ -142,6 +94,28 @@ static __always_inline void holders_del(__u64 lock, __u32 tid, __u8 mode)
 		bpf_map_delete_elem(&holders, &lock);
 }
 
+/* An invalidate_lock taken: kept for the lock order it makes, nothing else. */
+static __always_inline void inval_acquired(void *ctx, struct rw_semaphore *sem, __u8 mode)
+{
+	struct dl_task_ctx *tc = dl_ctx(true);
+	int i;
+
+	if (!tc) {
+		dl_count(DL_CNT_MAP_FULL);
+		return;
+	}
+	for (i = 0; i < DL_MAX_INVAL; i++)
+		if (!tc->inval.lock[i])
+			break;
+	if (i >= DL_MAX_INVAL) {
+		dl_count(DL_CNT_MAP_FULL);
+		return;
+	}
+	tc->inval.lock[i] = (__u64)sem;
+	tc->inval.mode[i] = mode;
+	dl_order_edges(ctx, tc, (__u64)sem, DL_LK_INVALIDATE, mode);
+}
+
 static __always_inline int on_acquired(void *ctx, struct rw_semaphore *sem, __u8 mode, bool ok)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
@@ -150,8 +124,13 @@ static __always_inline int on_acquired(void *ctx, struct rw_semaphore *sem, __u8
 	__u64 lock = (__u64)sem;
 	int slot;
 
-	if (!sem || !ok || !dl_inode_of_rwsem(sem))
+	if (!sem || !ok)
 		return 0;
+	if (!dl_inode_of_rwsem(sem)) {
+		if (dl_inode_of_invalidate_lock(sem))
+			inval_acquired(ctx, sem, mode);
+		return 0;
+	}
 	tc = dl_ctx(true);
 	if (!tc) {
 		dl_count(DL_CNT_MAP_FULL);
@@ -171,7 +150,7 @@ static __always_inline int on_acquired(void *ctx, struct rw_semaphore *sem, __u8
 		th->stack[slot] = dl_stat_stack(ctx);
 	}
 	holders_add(lock, tid, mode);
-	order_edges(ctx, tc, sem, mode);
+	dl_order_edges(ctx, tc, lock, DL_LK_I_RWSEM, mode);
 	return 0;
 }
 
@@ -200,8 +179,16 @@ static __always_inline int on_release(void *ctx, struct rw_semaphore *sem, bool 
 		return 0;
 	th = &tc->held;
 	slot = held_slot(th, lock);
-	if (slot < 0 || slot >= DL_MAX_HELD)
+	if (slot < 0 || slot >= DL_MAX_HELD) {
+		/* an invalidate_lock's release (a downgrade leaves it held, as a reader) */
+		for (int i = 0; i < DL_MAX_INVAL; i++)
+			if (tc->inval.lock[i] == lock) {
+				tc->inval.mode[i] = DL_LOCK_READ;
+				if (!downgrade)
+					tc->inval.lock[i] = 0;
+			}
 		return 0;
+	}
 	holders_del(lock, tid, th->mode[slot]);
 	if (stat_on && !dl_task_filtered()) {
 		stat_hold(sem, th->mode[slot], th->ts[slot], th->stack[slot]);

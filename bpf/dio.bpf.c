@@ -10,6 +10,7 @@
  * (see dl_flush_dio and on_dio_complete), and `trace` streams everything.
  */
 #include "diolock.bpf.h"
+#include "order.bpf.h"
 #include "stat.bpf.h"
 
 /* fs/iomap/direct-io.c, private dio->flags; unchanged from v5.10 to v6.18. */
@@ -73,12 +74,11 @@ static __always_inline struct dl_dio_ctx *own_dio(struct dl_task_ctx *tc, struct
  * it found read-held (include/diolock/rules.h).
  */
 static __always_inline __u8 completion_hold(struct inode *inode, __u8 fsid, struct dl_task_ctx *tc,
-					    const struct dl_dio_ctx *d, struct dl_rwsem_state *st, bool btf,
-					    struct task_struct *cur)
+					    const struct dl_dio_ctx *d, struct dl_rwsem_state *st, bool btf)
 {
 	__u64 lock = (__u64)&inode->i_rwsem;
 
-	dl_read_rwsem_cur(inode, st, btf, (__u64)cur);
+	dl_read_rwsem_btf(inode, st, btf);
 	if (track_acquire) {
 		if (!tc)
 			return DL_HOLD_NO;
@@ -179,7 +179,7 @@ static __always_inline int on_dio_begin(void *ctx, struct kiocb *iocb, struct io
 		d->flags |= DL_F_WRITE;
 	d->emitted = d->synced = d->classified = 0;
 	d->lock = (struct dl_rwsem_state){};
-	dl_read_rwsem_cur(inode, &d->lock, btf, (__u64)cur);
+	dl_read_rwsem_btf(inode, &d->lock, btf);
 	if (stat_on)
 		tc->stat_dio_stack = dl_stat_stack(ctx);
 	return 0;
@@ -273,7 +273,7 @@ static __always_inline int on_dio_complete(void *ctx, struct kiocb *iocb, int er
 		tc->completing = 0;
 	}
 	dl_dio_count(id.fsid, DL_DIO_COMPLETED);
-	hold = completion_hold(inode, id.fsid, tc, d, &st, btf, cur);
+	hold = completion_hold(inode, id.fsid, tc, d, &st, btf);
 	if (hold != DL_HOLD_NO)
 		dl_dio_count(id.fsid, hold == DL_HOLD_WRITE ? DL_DIO_UNDER_WRITE : DL_DIO_UNDER_READ);
 	if (stat_on)
@@ -385,7 +385,7 @@ static __always_inline int on_dio_complete_begin(void *ctx, struct iomap_dio *di
 	if (!tc)
 		tc = dl_ctx(true);
 	d = own_dio(tc, inode);
-	hold = completion_hold(inode, id.fsid, tc, d, &st, false, bpf_get_current_task_btf());
+	hold = completion_hold(inode, id.fsid, tc, d, &st, false);
 	if (hold == DL_HOLD_NO)
 		return 0;
 	if (tc)
@@ -406,6 +406,12 @@ static __always_inline int on_drain(void *ctx, __u16 type, struct inode *inode)
 
 	if (!inode || dl_task_filtered())
 		return 0;
+	/* draining an inode's DIO is taking its in-flight DIO: an order edge from what the task holds */
+	if (type == DL_EV_DRAIN_WAIT_BEGIN && track_acquire) {
+		tc = dl_ctx(false);
+		if (tc)
+			dl_order_edges(ctx, tc, dl_dio_lock(inode), DL_LK_DIO, DL_LOCK_WRITE);
+	}
 	count = BPF_CORE_READ(inode, i_dio_count.counter);
 	if (!stream_all) {
 		tc = dl_ctx(true);

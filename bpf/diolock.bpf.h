@@ -159,6 +159,13 @@ struct dl_task_held {
 	__u64 ts[DL_MAX_HELD];		/* acquired at (ns), for hold-time histograms */
 };
 
+/* The mappings' invalidate_locks one task holds: for lock order only (acquire.bpf.c). */
+#define DL_MAX_INVAL 2
+struct dl_task_inval {
+	__u64 lock[DL_MAX_INVAL];
+	__u8 mode[DL_MAX_INVAL];
+};
+
 /* An i_rwsem wait in progress (rwsem.bpf.c). */
 struct dl_wait {
 	__u64 lock;		/* 0: not waiting */
@@ -222,6 +229,7 @@ struct dl_task_ctx {
 	__u64 fallback_seq;
 	struct dl_wait wait;
 	struct dl_task_held held;
+	struct dl_task_inval inval;
 	__u64 stash[DL_STASH_MAX];	/* entry -> return probes: what the return cannot see */
 	__u64 gate;		/* inside lock_rename()/lock_two_directories(): the super_block, else 0 */
 	__u8 complete_classified;	/* iomap_dio_complete entry judged this completion */
@@ -297,6 +305,26 @@ static __always_inline struct inode *dl_inode_of_rwsem(void *lock)
 }
 
 /*
+ * The same test for a mapping's invalidate_lock (v5.15+, 730633f0b7f9):
+ * truncate, fallocate and page faults take it, each inode's at
+ * &inode->i_data.invalidate_lock. NULL before it existed.
+ */
+static __always_inline struct inode *dl_inode_of_invalidate_lock(void *lock)
+{
+	struct address_space *mapping;
+	struct inode *inode;
+
+	if (!bpf_core_field_exists(struct address_space, invalidate_lock))
+		return NULL;
+	inode = (void *)((char *)lock - bpf_core_field_offset(struct inode, i_data) -
+			 bpf_core_field_offset(struct address_space, invalidate_lock));
+	mapping = BPF_CORE_READ(inode, i_mapping);
+	if (mapping != (void *)((char *)inode + bpf_core_field_offset(struct inode, i_data)))
+		return NULL;
+	return inode;
+}
+
+/*
  * An RT writer first queues on the rwsem's rt_mutex, whose contention
  * tracepoint says only LCB_F_RT, at &sem->rwbase.rtmutex: the rwsem, or NULL
  * off RT (where nothing is nested).
@@ -338,11 +366,15 @@ static __always_inline void dl_read_rwsem_rt(struct inode *inode, struct dl_rwse
 	}
 }
 
-/* The lock's state as seen by task `cur` (the current task: the caller has it at hand). */
-static __always_inline void dl_read_rwsem_cur(struct inode *inode, struct dl_rwsem_state *st, bool btf,
-					      __u64 cur)
+static __always_inline void dl_read_rwsem_btf(struct inode *inode, struct dl_rwsem_state *st, bool btf)
 {
 	struct task_struct *owner;
+	/*
+	 * A number, not bpf_get_current_task_btf(): the verifier keeps a BTF
+	 * pointer a pointer through casts, and refuses the masking the
+	 * comparisons below compile to (PREEMPT_RT's branch, seen on 6.12-rt).
+	 */
+	__u64 cur = (__u64)bpf_get_current_task();
 
 	if (dl_rwsem_layout() == DL_LAYOUT_RWBASE_RT) {
 		dl_read_rwsem_rt(inode, st, cur);
@@ -367,11 +399,6 @@ static __always_inline void dl_read_rwsem_cur(struct inode *inode, struct dl_rws
 		if ((st->owner & RWSEM_READER_OWNED) && (__u64)owner == cur)
 			st->cur_holds = DL_HOLD_READ_HINT;
 	}
-}
-
-static __always_inline void dl_read_rwsem_btf(struct inode *inode, struct dl_rwsem_state *st, bool btf)
-{
-	dl_read_rwsem_cur(inode, st, btf, (__u64)bpf_get_current_task());
 }
 
 /*

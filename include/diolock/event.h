@@ -43,15 +43,27 @@ enum dl_event_type {
 	DL_EV_RECURSIVE_ACQUIRE,	/* down_*() on an i_rwsem the task holds */
 	DL_EV_TICK,		/* user space: time passed (ts_ns), no event */
 	/*
-	 * Function tiers: the task acquired this record's i_rwsem while holding
-	 * another one, A, a pair BPF had not sent yet (the order_seen LRU).
-	 * flags: DL_F_WAIT_READ/WRITE, the mode acquired; pos: A's ino; arg: A's
-	 * dev; ki_flags: A's fsid | A's held mode << 8; len: A's lock address;
-	 * ret: the gate both were taken under (the super_block whose
-	 * s_vfs_rename_mutex lock_rename() holds), 0 none.
+	 * Function tiers: the task acquired a lock B of this record's inode while
+	 * holding another lock A, a pair BPF had not sent yet (the order_seen
+	 * LRU). flags: DL_F_WAIT_READ/WRITE, the mode acquired; pos: A's ino; arg:
+	 * A's dev; ki_flags: A's fsid | A's held mode << 8 | A's enum
+	 * dl_lock_kind << 16 | B's << 24; len: A's lock address; ret: the gate
+	 * both were taken under (the super_block whose s_vfs_rename_mutex
+	 * lock_rename() holds), 0 none.
 	 */
 	DL_EV_ORDER_EDGE,
 	DL_EV_TYPE_MAX,
+};
+
+/*
+ * Which of an inode's locks an ORDER_EDGE end is. 0 is what recordings made
+ * before the kinds (when both ends were i_rwsems) say.
+ */
+enum dl_lock_kind {
+	DL_LK_I_RWSEM = 0,	/* inode->i_rwsem */
+	DL_LK_INVALIDATE = 1,	/* inode->i_data.invalidate_lock (v5.15+): truncate, fallocate, faults */
+	DL_LK_DIO = 2,		/* the inode's in-flight DIO (i_dio_count): inode_dio_wait drains it */
+	DL_LK_MAX,
 };
 
 /* How a hook point is attached, best first. */

@@ -132,6 +132,7 @@ void an_order_edges(struct analyzer *an, struct an_task *t, const struct an_lock
 struct an_onode {
 	__u64 ino;
 	__u32 dev;
+	__u8 kind;		/* enum an_lock_kind: which of the inode's locks */
 	char fs[DL_FS_LEN];
 	int first_out;		/* edge index, -1 none */
 	__u32 mark[2];		/* DFS generation, per "all gated alike so far" state */
@@ -141,6 +142,7 @@ struct an_oedge {
 	bool used;
 	int from, to, next_out;
 	__u8 from_mode, to_mode;	/* enum dl_lock_mode: A as held, B as taken */
+	bool inferred;		/* A is an in-flight DIO a completion may hold (from i_dio_count) */
 	__u64 gate;
 	__u32 pid, tid;
 	char comm[DL_COMM_LEN];
@@ -148,7 +150,7 @@ struct an_oedge {
 };
 
 struct an_order_graph {
-	struct table node_index;	/* dl_mix(dev, ino) | 1 -> node index + 1 */
+	struct table node_index;	/* dl_mix(kind << 32 | dev, ino) | 1 -> node index + 1 */
 	struct an_onode *node;
 	size_t nnodes, capnodes;
 	struct table edge_index;	/* (from + 1) << 32 | (to + 1) -> edge index + 1 */
@@ -168,20 +170,25 @@ void an_order_free(struct analyzer *an)
 	an->og = NULL;
 }
 
+struct onode_key {
+	struct an_inode_key inode;
+	__u8 kind;
+};
+
 static bool onode_match(const void *entry, const void *ctx)
 {
 	const struct an_onode *n = entry;
-	const struct an_inode_key *k = ctx;
+	const struct onode_key *k = ctx;
 
-	return n->dev == k->dev && n->ino == k->ino;
+	return n->dev == k->inode.dev && n->ino == k->inode.ino && n->kind == k->kind;
 }
 
-/* The node of inode (dev, ino), made if new; -1 when the graph is full (counted by the caller). */
-static int onode_of(struct analyzer *an, __u32 dev, __u64 ino, const char *fs)
+/* The node of one of inode (dev, ino)'s locks, made if new; -1 when the graph is full (counted by the caller). */
+static int onode_of(struct analyzer *an, __u8 kind, __u32 dev, __u64 ino, const char *fs)
 {
 	struct an_order_graph *g = an->og;
-	struct an_inode_key k = { dev, ino };
-	__u64 key = dl_mix(dev, ino) | 1;
+	struct onode_key k = { { dev, ino }, kind };
+	__u64 key = dl_mix((__u64)kind << 32 | dev, ino) | 1;
 	struct an_onode *n = an_index_find(&g->node_index, &key, g->node, sizeof(*n), onode_match, &k);
 	void *arr = g->node;
 
@@ -194,6 +201,7 @@ static int onode_of(struct analyzer *an, __u32 dev, __u64 ino, const char *fs)
 			return -1;
 		n->dev = dev;
 		n->ino = ino;
+		n->kind = kind;
 		n->first_out = -1;
 	}
 	/* a record that names the inode's filesystem beats a name made from its fsid */
@@ -255,6 +263,15 @@ static bool opath(struct an_order_graph *g, int at, int target, __u64 gate, bool
 static const char NOTE_ORDER_INSTANCE[] =
 	"these i_rwsem locks were taken in opposite orders (tasks holding one took the next): two "
 	"tasks doing so at once deadlock, whether or not they have overlapped yet";
+static const char NOTE_ORDER_KINDS[] =
+	"these locks of inodes (i_rwsem, the mapping's invalidate_lock, the in-flight DIO that "
+	"inode_dio_wait drains) were taken in opposite orders: two tasks doing so at once deadlock, "
+	"whether or not they have overlapped yet";
+static const char NOTE_ORDER_DIO_INFERRED[] =
+	"a DIO completion took a lock while its inode had DIO in flight (the completion's own, if it "
+	"syncs before inode_dio_end, as with patch 04/15 of the seed series undone), and a task "
+	"holding that lock drained the inode's DIO: together they deadlock. Inferred: i_dio_count "
+	"may have counted other DIOs, which end by themselves";
 static const char NOTE_ORDER_INSTANCE_READ[] =
 	"these i_rwsem locks were taken in opposite orders, but at a lock of the cycle both sides are "
 	"readers: it deadlocks only if a writer queues on that lock in between (rwsem readers wait "
@@ -268,13 +285,13 @@ static void order_member(struct an_member *m, const struct an_order_graph *g, co
 	m->pid = e->pid;
 	m->tid = e->tid;
 	memcpy(m->comm, e->comm, DL_COMM_LEN);
-	m->lock_kind = AN_LOCK_RWSEM;
+	m->lock_kind = to->kind;
 	memcpy(m->fs, to->fs, DL_FS_LEN);
 	m->dev = to->dev;
 	m->ino = to->ino;
 	m->mode = e->to_mode;
 	m->stack_id = e->stack_id;
-	m->exact = true;
+	m->exact = !e->inferred;
 }
 
 /* The cycle new -> path[0] -> ... -> back to new's tail, as a finding. */
@@ -282,8 +299,9 @@ static void order_cycle(struct analyzer *an, const struct dl_event *rec, int new
 {
 	struct an_order_graph *g = an->og;
 	int cyc[AN_MAX_MEMBERS], len = 0;
-	bool conflict = true;
+	bool conflict = true, inferred = false, kinds = false;
 	struct an_finding *v;
+	const char *note;
 	size_t d = 0;
 
 	cyc[len++] = new;
@@ -295,12 +313,17 @@ static void order_cycle(struct analyzer *an, const struct dl_event *rec, int new
 
 		if (in->to_mode == DL_LOCK_READ && out->from_mode == DL_LOCK_READ)
 			conflict = false;
+		inferred |= in->inferred;
+		kinds |= g->node[in->to].kind != AN_LOCK_RWSEM;
 	}
-	v = an_report(an, AN_LOCK_ORDER, conflict ? AN_ERROR : AN_WARNING, true, rec,
-		      g->edge[new].to_mode, conflict ? NOTE_ORDER_INSTANCE : NOTE_ORDER_INSTANCE_READ);
+	note = inferred ? NOTE_ORDER_DIO_INFERRED : !conflict ? NOTE_ORDER_INSTANCE_READ :
+	       kinds ? NOTE_ORDER_KINDS : NOTE_ORDER_INSTANCE;
+	/* a hold inferred from a count is a warning, as a read/read cycle is */
+	v = an_report(an, AN_LOCK_ORDER, conflict && !inferred ? AN_ERROR : AN_WARNING, !inferred, rec,
+		      g->edge[new].to_mode, note);
 	if (!v)
 		return;
-	/* "ext4 7:0 ino 12 -> ext4 7:0 ino 13 -> ext4 7:0 ino 12" */
+	/* "ext4 7:0 ino 12 -> ext4 7:0 ino 13 -> ext4 7:0 ino 12"; other locks than i_rwsem named */
 	for (int i = 0; i <= len; i++) {
 		const struct an_onode *from = &g->node[g->edge[cyc[i % len]].from];
 		char dev[16];
@@ -309,15 +332,29 @@ static void order_cycle(struct analyzer *an, const struct dl_event *rec, int new
 			order_member(&v->members[v->nmembers++], g, &g->edge[cyc[i]]);
 		dl_fmt_dev(from->dev, dev, sizeof(dev));
 		if (d < sizeof(v->detail))
-			d += snprintf(v->detail + d, sizeof(v->detail) - d, "%s%s %s ino %llu", i ? " -> " : "",
-				      from->fs, dev, (unsigned long long)from->ino);
+			d += snprintf(v->detail + d, sizeof(v->detail) - d, "%s%s%s%s %s ino %llu", i ? " -> " : "",
+				      from->kind != AN_LOCK_RWSEM ? an_lock_kind_name(from->kind) : "",
+				      from->kind != AN_LOCK_RWSEM ? " of " : "", from->fs, dev,
+				      (unsigned long long)from->ino);
 	}
 }
 
 /* An ORDER_EDGE record: add the edge if new, and look for the cycle it closes. */
+/* An ORDER_EDGE end's enum dl_lock_kind as the graph's enum an_lock_kind; -1: unknown. */
+static int okind(__u64 dl_kind)
+{
+	switch (dl_kind) {
+	case DL_LK_I_RWSEM: return AN_LOCK_RWSEM;
+	case DL_LK_INVALIDATE: return AN_LOCK_INVALIDATE;
+	case DL_LK_DIO: return AN_LOCK_DRAIN;
+	default: return -1;
+	}
+}
+
 void an_order_instance(struct analyzer *an, const struct dl_event *rec)
 {
 	__u8 afsid = (__u8)(rec->ki_flags & 0xff);
+	int akind = okind((rec->ki_flags >> 16) & 0xff), bkind = okind((rec->ki_flags >> 24) & 0xff);
 	struct an_order_graph *g;
 	int a, b, i, path[AN_MAX_MEMBERS], n = 0;
 	struct an_oedge *e;
@@ -330,8 +367,10 @@ void an_order_instance(struct analyzer *an, const struct dl_event *rec)
 		}
 	}
 	g = an->og;
-	a = onode_of(an, (__u32)rec->arg, (__u64)rec->pos, dl_fsid_name(afsid));
-	b = onode_of(an, rec->dev, rec->ino, rec->fs);
+	if (akind < 0 || bkind < 0)
+		return;
+	a = onode_of(an, akind, (__u32)rec->arg, (__u64)rec->pos, dl_fsid_name(afsid));
+	b = onode_of(an, bkind, rec->dev, rec->ino, rec->fs);
 	if (a < 0 || b < 0) {
 		an->order_forgotten++;
 		return;
@@ -347,6 +386,7 @@ void an_order_instance(struct analyzer *an, const struct dl_event *rec)
 	e->from = a;
 	e->to = b;
 	e->from_mode = (__u8)(rec->ki_flags >> 8);
+	e->inferred = akind == AN_LOCK_DRAIN;
 	e->to_mode = (rec->flags & DL_F_WAIT_READ) ? DL_LOCK_READ : DL_LOCK_WRITE;
 	e->gate = (__u64)rec->ret;
 	e->pid = rec->hdr.tgid;

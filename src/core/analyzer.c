@@ -37,7 +37,7 @@ const char *an_lock_mode_name(__u8 mode)
 
 const char *an_lock_kind_name(__u8 kind)
 {
-	return kind == AN_LOCK_DRAIN ? "dio_drain" : "i_rwsem";
+	return kind == AN_LOCK_DRAIN ? "dio_drain" : kind == AN_LOCK_INVALIDATE ? "invalidate_lock" : "i_rwsem";
 }
 
 void an_init(struct analyzer *an, const struct dl_filter *filter)

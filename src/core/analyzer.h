@@ -36,10 +36,11 @@ enum an_severity {
 	AN_ERROR,
 };
 
-/* The two kinds of lock in the graph. */
+/* The kinds of lock in the graphs (invalidate_lock: in the lock-order graph only). */
 enum an_lock_kind {
 	AN_LOCK_RWSEM,		/* inode->i_rwsem */
 	AN_LOCK_DRAIN,		/* the inode's in-flight DIO, drained by inode_dio_wait */
+	AN_LOCK_INVALIDATE,	/* the mapping's invalidate_lock (lock order only) */
 };
 
 /* One task of a cycle or a wait chain, and the lock it waits for. */

@@ -303,7 +303,7 @@ void dl_report_text(FILE *f, const struct dl_report *r)
 			(uint64_t)d[DL_DIO_UNDER_WRITE], (uint64_t)d[DL_DIO_FOLDED]);
 	}
 	if (an->order_edges)
-		fprintf(f, "\nlock order: %" PRIu64 " edges between i_rwsem instances, %" PRIu64
+		fprintf(f, "\nlock order: %" PRIu64 " edges between inode locks (i_rwsem, invalidate_lock, in-flight DIO), %" PRIu64
 			" forgotten (oldest first past %d)", (uint64_t)an->order_edges, (uint64_t)an->order_forgotten,
 			AN_ORDER_EDGES);
 	fprintf(f, "\nevents %" PRIu64 ", lost %" PRIu64 " (ring buffer %" PRIu64 ", map full %" PRIu64 ")\n",

@@ -784,6 +784,57 @@ static void order_inversion_between_instances(void)
 	an_fini(&an);
 }
 
+/* The same edge between two of an inode's locks of kinds ak and bk (enum dl_lock_kind). */
+static struct dl_event order_edge_kinds(__u32 tid, __u64 a, __u8 ak, __u8 am, __u64 b, __u8 bk, __u8 bm)
+{
+	struct dl_event e = order_edge(tid, a, am, b, bm, 0);
+
+	e.ki_flags |= (__u64)ak << 16 | (__u64)bk << 24;
+	return e;
+}
+
+/*
+ * One inode's locks: truncate takes i_rwsem then invalidate_lock, a module
+ * the other way round (an inversion, error); a DSYNC completion syncing
+ * while the inode has DIO in flight takes i_rwsem, a truncate holding
+ * i_rwsem drains the DIO (seed deadlock 2 predicted: inferred, a warning).
+ */
+static void order_between_an_inodes_locks(void)
+{
+	struct analyzer an;
+	const struct an_finding *v;
+
+	an_init(&an, NULL);
+	feed(&an, order_edge_kinds(60, 5, DL_LK_I_RWSEM, DL_LOCK_WRITE, 5, DL_LK_INVALIDATE, DL_LOCK_WRITE));
+	CHECK(!find(&an, AN_LOCK_ORDER) && an.order_edges == 1);
+	feed(&an, order_edge_kinds(61, 5, DL_LK_INVALIDATE, DL_LOCK_READ, 5, DL_LK_I_RWSEM, DL_LOCK_WRITE));
+	v = find(&an, AN_LOCK_ORDER);
+	CHECK(v && v->severity == AN_ERROR && v->exact && v->nmembers == 2);
+	if (v) {
+		CHECK(v->members[0].lock_kind == AN_LOCK_RWSEM && v->members[1].lock_kind == AN_LOCK_INVALIDATE);
+		CHECK(strstr(v->detail, "invalidate_lock of ext4 7:1 ino 5 -> ext4 7:1 ino 5 -> "
+				       "invalidate_lock of ext4 7:1 ino 5") != NULL);
+	}
+	an_fini(&an);
+
+	an_init(&an, NULL);
+	/* the completion (a kworker) took i_rwsem "holding" the DIO, then a truncate drained it */
+	feed(&an, order_edge_kinds(70, 6, DL_LK_DIO, DL_LOCK_READ, 6, DL_LK_I_RWSEM, DL_LOCK_WRITE));
+	CHECK(!find(&an, AN_LOCK_ORDER));
+	feed(&an, order_edge_kinds(71, 6, DL_LK_I_RWSEM, DL_LOCK_WRITE, 6, DL_LK_DIO, DL_LOCK_WRITE));
+	v = find(&an, AN_LOCK_ORDER);
+	CHECK(v && v->severity == AN_WARNING && !v->exact && v->nmembers == 2);
+	if (v) {
+		CHECK(v->members[0].lock_kind == AN_LOCK_DRAIN && v->members[0].tid == 71);
+		CHECK(v->members[1].lock_kind == AN_LOCK_RWSEM && !v->members[1].exact);
+		CHECK(strstr(v->note, "inode_dio_end") != NULL);
+	}
+	/* an unknown kind (a newer diolock's) makes no node */
+	feed(&an, order_edge_kinds(72, 7, 9, DL_LOCK_WRITE, 8, DL_LK_I_RWSEM, DL_LOCK_WRITE));
+	CHECK(an.order_edges == 2);
+	an_fini(&an);
+}
+
 /* Same order twice, a three-inode cycle, read/read, and the rename gate. */
 static void order_instance_rules(void)
 {
@@ -1060,6 +1111,7 @@ int main(void)
 	RUN(lock_order_inversion);
 	RUN(order_inversion_between_instances);
 	RUN(order_instance_rules);
+	RUN(order_between_an_inodes_locks);
 	RUN(order_graph_bounded);
 	RUN(dot_draws_each_kind);
 	RUN(stub_seen_at_completion_entry);

@@ -104,6 +104,7 @@ struct opts {
 	size_t bs;
 	off_t offset;
 	bool dsync, nocow, prefill;
+	bool reap_first;	/* aio-dsync-truncate: the write completes before the truncate */
 };
 
 /* aio-fcntl-toggle: the one open file description every process shares. */
@@ -147,7 +148,7 @@ static void usage_error(const char *what, const char *arg)
 {
 	fprintf(stderr, "diowork: %s%s%s; usage: diowork [-n N] [-b BYTES] "
 		"[-j N] [-s] [-o BYTES] [--hold-ms MS] [--nocow] [--prefill] "
-		"[--duration SEC] [--iodepth N] CASE PATH\n", what, arg ? ": " : "", arg ? arg : "");
+		"[--duration SEC] [--iodepth N] [--reap-first] CASE PATH\n", what, arg ? ": " : "", arg ? arg : "");
 	exit(EXIT_USAGE);
 }
 
@@ -168,7 +169,7 @@ static unsigned long long parse_num(const char *s, unsigned long long max)
 
 static void parse_opts(int argc, char **argv, struct opts *o)
 {
-	enum { OPT_HOLD_MS = 256, OPT_NOCOW, OPT_PREFILL, OPT_DURATION, OPT_IODEPTH };
+	enum { OPT_HOLD_MS = 256, OPT_NOCOW, OPT_PREFILL, OPT_DURATION, OPT_IODEPTH, OPT_REAP_FIRST };
 	static const struct option lopts[] = {
 		{ "count", required_argument, NULL, 'n' },
 		{ "bs", required_argument, NULL, 'b' },
@@ -180,6 +181,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		{ "prefill", no_argument, NULL, OPT_PREFILL },
 		{ "duration", required_argument, NULL, OPT_DURATION },
 		{ "iodepth", required_argument, NULL, OPT_IODEPTH },
+		{ "reap-first", no_argument, NULL, OPT_REAP_FIRST },
 		{ NULL, 0, NULL, 0 },
 	};
 	bool count_set = false, jobs_set = false;
@@ -198,6 +200,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		case OPT_HOLD_MS: o->hold_ms = parse_num(optarg, 3600000); break;
 		case OPT_NOCOW: o->nocow = true; break;
 		case OPT_PREFILL: o->prefill = true; break;
+		case OPT_REAP_FIRST: o->reap_first = true; break;
 		case OPT_DURATION: o->duration_s = parse_num(optarg, 86400); break;
 		case OPT_IODEPTH: o->iodepth = parse_num(optarg, MAX_DEPTH); break;
 		default: usage_error("bad option", argv[optind - 1]);
@@ -1010,6 +1013,8 @@ static void aio_loop(const struct opts *o, struct tally *t,
  * aio-dsync-truncate: each round submits one AIO O_DIRECT|O_DSYNC write at
  * offset 0, shrinks the file to half while it is in flight, reaps it and
  * grows the file back. One process: the truncating task is the submitter.
+ * --reap-first reaps the write before the truncate: both take their locks
+ * in their orders, never at the same time (lock-order prediction's case).
  */
 static int dsync_truncate(const struct opts *o)
 {
@@ -1050,13 +1055,17 @@ static int dsync_truncate(const struct opts *o)
 			break;
 		}
 		/* the write is in flight: this waits for it in inode_dio_wait, holding i_rwsem */
-		if (ftruncate(fd, DT_SIZE / 2)) {
+		if (!o->reap_first && ftruncate(fd, DT_SIZE / 2)) {
 			fail(o, errno, "ftruncate to %d", DT_SIZE / 2);
 			t.errors++;
 		}
 		do
 			n = sys_io_getevents(ctx, 1, 1, &ev);
 		while (n < 0 && errno == EINTR);
+		if (o->reap_first && ftruncate(fd, DT_SIZE / 2)) {
+			fail(o, errno, "ftruncate to %d", DT_SIZE / 2);
+			t.errors++;
+		}
 		if (n != 1) {
 			fail(o, n < 0 ? errno : EIO, "io_getevents");
 			t.errors++;

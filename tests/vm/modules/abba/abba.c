@@ -12,7 +12,10 @@
  * "a a" is a self-deadlock. "pair A B" takes the two through the kernel's
  * own ordered helper, lock_two_nondirectories() (by address, whatever the
  * order written), holds them hold_ms, and unlocks: the order that is safe by
- * construction. Only for throw-away VMs.
+ * construction. A path written as "i:PATH" takes the file's mapping's
+ * invalidate_lock (filemap_invalidate_lock) instead of its i_rwsem:
+ * truncate takes i_rwsem, then invalidate_lock; "i:a a" is the other order.
+ * Only for throw-away VMs.
  */
 #include <linux/delay.h>
 #include <linux/fs.h>
@@ -32,13 +35,16 @@ MODULE_PARM_DESC(hold_ms, "How long to hold each lock before taking the next (ms
 struct abba_lock {
 	struct path path;
 	bool shared;
+	bool invalidate;	/* the mapping's invalidate_lock, not i_rwsem */
 };
 
 static void abba_lock_inode(const struct abba_lock *l)
 {
 	struct inode *inode = d_inode(l->path.dentry);
 
-	if (l->shared)
+	if (l->invalidate)
+		filemap_invalidate_lock(inode->i_mapping);
+	else if (l->shared)
 		inode_lock_shared(inode);
 	else
 		inode_lock(inode);
@@ -48,7 +54,9 @@ static void abba_unlock_inode(const struct abba_lock *l)
 {
 	struct inode *inode = d_inode(l->path.dentry);
 
-	if (l->shared)
+	if (l->invalidate)
+		filemap_invalidate_unlock(inode->i_mapping);
+	else if (l->shared)
 		inode_unlock_shared(inode);
 	else
 		inode_unlock(inode);
@@ -69,7 +77,7 @@ static ssize_t abba_write(struct file *file, const char __user *ubuf, size_t len
 	/* resolve every path first: a bad one fails the write with nothing locked */
 	cur = buf;
 	while ((tok = strsep(&cur, " \t\n"))) {
-		bool shared = false;
+		bool shared = false, invalidate = false;
 
 		if (!*tok)
 			continue;
@@ -84,12 +92,16 @@ static ssize_t abba_write(struct file *file, const char __user *ubuf, size_t len
 		if (!strncmp(tok, "r:", 2)) {
 			shared = true;
 			tok += 2;
+		} else if (!strncmp(tok, "i:", 2)) {
+			invalidate = true;
+			tok += 2;
 		}
 		/* the path reference pins the inode while we sleep holding its lock */
 		err = kern_path(tok, LOOKUP_FOLLOW, &locks[n].path);
 		if (err)
 			goto out;
-		locks[n++].shared = shared;
+		locks[n].shared = shared;
+		locks[n++].invalidate = invalidate;
 	}
 	if (!n || (pair && n != 2)) {
 		err = -EINVAL;
@@ -139,4 +151,4 @@ static void __exit abba_exit(void)
 module_init(abba_init);
 module_exit(abba_exit);
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("diolock VM tests: take inode i_rwsem locks in a chosen order to make real deadlocks");
+MODULE_DESCRIPTION("diolock VM tests: take inode locks in a chosen order to make real deadlocks");

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Lock order between instances, in the function tiers: the first time a
+ * task takes one of an inode's locks while it holds another, one
+ * ORDER_EDGE record crosses (once per pair: order_seen). The locks are an
+ * inode's i_rwsem, its mapping's invalidate_lock, and its in-flight DIO
+ * (enum dl_lock_kind): taken by inode_dio_wait() (the drain waits for it
+ * to empty), held by a completion until inode_dio_end(), which no hook
+ * sees, so that hold is inferred from i_dio_count.
+ */
+#ifndef DIOLOCK_ORDER_BPF_H
+#define DIOLOCK_ORDER_BPF_H
+
+#include "diolock.bpf.h"
+
+/* The inode a lock of this kind belongs to; NULL: not one of an inode's locks. */
+static __always_inline struct inode *dl_lock_inode(__u64 lock, __u8 kind)
+{
+	switch (kind) {
+	case DL_LK_I_RWSEM:
+		return dl_inode_of_rwsem((void *)lock);
+	case DL_LK_INVALIDATE:
+		return dl_inode_of_invalidate_lock((void *)lock);
+	case DL_LK_DIO:
+		return (void *)(lock - bpf_core_field_offset(struct inode, i_dio_count));
+	default:
+		return NULL;
+	}
+}
+
+/*
+ * The task took `to` (kind to_kind, mode) while holding `from`: send the
+ * edge if order_seen has not. A is named by numbers read without the
+ * filters: the filters choose the acquired inode, not the one held before.
+ */
+static __always_inline void dl_order_edge(void *ctx, struct dl_task_ctx *tc, __u64 from, __u8 from_kind,
+					  __u8 from_mode, __u64 to, __u8 to_kind, __u8 mode)
+{
+	struct dl_order_key k = { .from = from, .to = to };
+	struct inode *a, *b;
+	struct super_block *sb;
+	struct dl_event *e;
+	__u8 one = 1;
+	__u8 fsid;
+
+	if (bpf_map_lookup_elem(&order_seen, &k))
+		return;
+	a = dl_lock_inode(from, from_kind);
+	b = dl_lock_inode(to, to_kind);
+	if (!a || !b)
+		return;
+	e = dl_reserve_inode(DL_EV_ORDER_EDGE, b);
+	if (!e)
+		return;
+	/* only once sent: a full ring buffer (counted) sends the pair again next time */
+	bpf_map_update_elem(&order_seen, &k, &one, BPF_ANY);
+	sb = BPF_CORE_READ(a, i_sb);
+	fsid = dl_fsid_of_magic(BPF_CORE_READ(sb, s_magic));
+	e->flags |= mode == DL_LOCK_WRITE ? DL_F_WAIT_WRITE : DL_F_WAIT_READ;
+	e->pos = BPF_CORE_READ(a, i_ino);
+	e->arg = dl_inode_dev(a, sb, fsid);
+	e->ki_flags = fsid | (__u64)from_mode << 8 | (__u64)from_kind << 16 | (__u64)to_kind << 24;
+	e->len = from;
+	e->ret = tc->gate;
+	dl_stack(ctx, e);
+	dl_submit(e);
+}
+
+/* The in-flight DIO of an inode, as a lock address: its i_dio_count. */
+static __always_inline __u64 dl_dio_lock(struct inode *inode)
+{
+	return (__u64)inode + bpf_core_field_offset(struct inode, i_dio_count);
+}
+
+/*
+ * Edges from every lock the task holds to `to`: its i_rwsems and
+ * invalidate_locks, and, inside an fsyncing DIO completion while that
+ * inode still has DIO in flight, the in-flight DIO it may be holding
+ * (inferred: i_dio_count may be other DIOs').
+ */
+static __always_inline void dl_order_edges(void *ctx, struct dl_task_ctx *tc, __u64 to, __u8 to_kind, __u8 mode)
+{
+	struct inode *completing = (void *)tc->completing;
+
+	if (events_off || dl_task_filtered())
+		return;
+	for (int i = 0; i < DL_MAX_HELD; i++)
+		if (tc->held.lock[i] && tc->held.lock[i] != to)
+			dl_order_edge(ctx, tc, tc->held.lock[i], DL_LK_I_RWSEM, tc->held.mode[i], to, to_kind, mode);
+	for (int i = 0; i < DL_MAX_INVAL; i++)
+		if (tc->inval.lock[i] && tc->inval.lock[i] != to)
+			dl_order_edge(ctx, tc, tc->inval.lock[i], DL_LK_INVALIDATE, tc->inval.mode[i], to, to_kind,
+				      mode);
+	if (completing && to_kind != DL_LK_DIO && BPF_CORE_READ(completing, i_dio_count.counter) > 0)
+		dl_order_edge(ctx, tc, dl_dio_lock(completing), DL_LK_DIO, DL_LOCK_READ, to, to_kind, mode);
+}
+
+#endif /* DIOLOCK_ORDER_BPF_H */
