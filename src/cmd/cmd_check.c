@@ -7,6 +7,7 @@
 #include <argp.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "check.h"
 #include "cli.h"
@@ -14,6 +15,7 @@
 #include "live.h"
 #include "log.h"
 #include "outfile.h"
+#include "pathres.h"
 #include "progstats.h"
 
 struct check_opts {
@@ -143,7 +145,34 @@ struct live_sink {
 	struct check_opts *o;
 	struct out_file *json;		/* rewritten at each finding; NULL: none or stdout */
 	struct evf_meta *meta;
+	struct pathres *pr;		/* names the inodes of findings */
+	__u64 walk_ns;			/* spent walking filesystems for them */
 };
+
+/* The end of a run spends at most this long walking filesystems for paths. */
+#define PATH_WALK_BUDGET_NS (5 * 1000000000ULL)
+
+static __u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static const char *path_of(void *ctx, __u32 dev, __u64 ino, __u32 pid, bool thorough)
+{
+	struct live_sink *ls = ctx;
+	const char *path = pathres_inode_open(ls->pr, dev, ino, pid);
+	__u64 t0;
+
+	if (path || !thorough || ls->walk_ns >= PATH_WALK_BUDGET_NS)
+		return path;
+	t0 = now_ns();
+	path = pathres_inode(ls->pr, dev, ino, pid);
+	ls->walk_ns += now_ns() - t0;
+	return strcmp(path, "unknown") ? path : NULL;
+}
 
 static void on_event(void *ctx, const struct dl_event *e)
 {
@@ -245,6 +274,11 @@ static int run(struct check_opts *o)
 	ls.o = o;
 	ls.meta = &meta;
 	ls.json = json.f && json.f != stdout ? &json : NULL;
+	ls.pr = pathres_new();
+	if (ls.pr) {
+		ls.cs.path_of = path_of;
+		ls.cs.path_ctx = &ls;
+	}
 	dl_session_opts_init(&so, &o->run, on_event, &ls);
 	live.tick = true;
 	live.on_tick = on_tick;
@@ -289,6 +323,8 @@ static int run(struct check_opts *o)
 		close(stats_fd);
 	}
 
+	/* before the trailer: a replay finds the paths where the live report did */
+	check_sink_name_inodes(&ls.cs, true);
 	live_trailer(&live, o, &t);
 	re.killed_by = live.killed_by;
 	ret = DL_EXIT_OK;
@@ -338,6 +374,7 @@ out:
 	out_discard(&recf);
 	out_discard(&junit);
 	check_sink_fini(&ls.cs);
+	pathres_free(ls.pr);
 	return ret;
 }
 

@@ -19,6 +19,7 @@ void check_sink_fini(struct check_sink *cs)
 	free(cs->wait_fed);
 	an_fini(&cs->an);
 	table_free(&cs->stacks_written);
+	inode_paths_free(&cs->paths);
 }
 
 /* Recordings carry stacks symbolized, once each, before the first record using them. */
@@ -80,6 +81,38 @@ static void announce_one(const struct check_sink *cs, const struct an_finding *v
 		debug_latency(cs, v, now);
 }
 
+/* (dev, ino) by path_of, into the paths and the recording; a miss is asked again later. */
+static void name_inode(struct check_sink *cs, __u32 dev, __u64 ino, __u32 pid, bool thorough)
+{
+	const char *path;
+
+	if (!ino || inode_paths_get(&cs->paths, dev, ino))
+		return;
+	path = cs->path_of(cs->path_ctx, dev, ino, pid, thorough);
+	if (path && inode_paths_set(&cs->paths, dev, ino, path) && cs->rec)
+		evf_write_path(cs->rec, dev, ino, path);
+}
+
+void check_sink_name_inodes(struct check_sink *cs, bool thorough)
+{
+	if (!cs->path_of)
+		return;
+	for (size_t i = 0; i < cs->an.nfindings; i++) {
+		const struct an_finding *v = &cs->an.finding[i];
+
+		if (v->severity < AN_WARNING)
+			continue;
+		name_inode(cs, v->dev, v->ino, v->pid, thorough);
+		for (int m = 0; m < v->nmembers; m++)
+			name_inode(cs, v->members[m].dev, v->members[m].ino, v->members[m].pid, thorough);
+	}
+}
+
+void check_sink_path(struct check_sink *cs, __u32 dev, __u64 ino, const char *path)
+{
+	inode_paths_set(&cs->paths, dev, ino, path);
+}
+
 static void announce(struct check_sink *cs)
 {
 	bool notable = false;
@@ -94,6 +127,8 @@ static void announce(struct check_sink *cs)
 	}
 	if (!notable)
 		return;
+	/* after the lines went out: their latency is what a watchdog sees */
+	check_sink_name_inodes(cs, false);
 	/* the evidence must survive a kill, a hang or a dead machine that may follow */
 	if (cs->rec)
 		evf_sync(cs->rec);
@@ -216,6 +251,7 @@ void check_fill_report(struct dl_report *r, const struct check_sink *cs, const s
 	r->timed_out = t->timed_out;
 	r->sr = &cs->sr;
 	r->dio = cs->have_dio ? (const __u64 (*)[DL_DIO_CNT_MAX])cs->dio : NULL;
+	r->paths = &cs->paths;
 }
 
 int check_emit(const struct dl_report *r, FILE *text_out, FILE *json_out, unsigned int fail_on)

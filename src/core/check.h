@@ -9,6 +9,7 @@
 
 #include "analyzer.h"
 #include "evfile.h"
+#include "inode_paths.h"
 #include "event_fmt.h"
 #include "report.h"
 #include "table.h"
@@ -39,6 +40,14 @@ struct check_sink {
 	/* a new warning or error finding (the recording is flushed first) */
 	void (*on_finding)(void *ctx);
 	void *finding_ctx;
+	/* the paths of the inodes that findings name: recorded, or resolved live */
+	struct inode_paths paths;
+	/*
+	 * Live only: a path of (dev, ino), pid a task that used it, or NULL.
+	 * thorough false: only what is cheap enough for the event loop.
+	 */
+	const char *(*path_of)(void *ctx, __u32 dev, __u64 ino, __u32 pid, bool thorough);
+	void *path_ctx;
 };
 
 void check_sink_init(struct check_sink *cs, const struct dl_filter *f);
@@ -52,6 +61,14 @@ void check_sink_wait_fold(struct check_sink *cs, const struct dl_wait_fold *f);
 /* One increment of a fold slot (live from check_sink_folds, or from a recording). */
 void check_sink_fold(struct check_sink *cs, const struct dl_fold *f);
 void check_sink_counts(struct check_sink *cs, const evf_dio_counts counts);
+/* A path from a recording (EVF_PATH). */
+void check_sink_path(struct check_sink *cs, __u32 dev, __u64 ino, const char *path);
+/*
+ * Live: resolve the paths of the inodes that warning and error findings
+ * name (thorough: also by walking their filesystems, for the end of a run)
+ * and record them.
+ */
+void check_sink_name_inodes(struct check_sink *cs, bool thorough);
 
 /* Everything the report shows besides the analyzer: the run's metadata and its trailer. */
 void check_fill_report(struct dl_report *r, const struct check_sink *cs, const struct evf_meta *meta,

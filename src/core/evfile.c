@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -173,6 +174,20 @@ void evf_write_run_end(struct evf_writer *w, const struct evf_run_end *re)
 	put_record(w, EVF_RUN_END, text, (__u32)n);
 }
 
+void evf_write_path(struct evf_writer *w, __u32 dev, __u64 ino, const char *path)
+{
+	unsigned char buf[16 + PATH_MAX];
+	size_t l = strnlen(path, PATH_MAX - 1);
+	__u32 zero = 0;
+
+	memcpy(buf, &dev, 4);
+	memcpy(buf + 4, &zero, 4);
+	memcpy(buf + 8, &ino, 8);
+	memcpy(buf + 16, path, l);
+	buf[16 + l] = '\0';
+	put_record(w, EVF_PATH, buf, (__u32)(16 + l + 1));
+}
+
 void evf_flush(struct evf_writer *w)
 {
 	if (w->f && !w->err && fflush(w->f))
@@ -198,6 +213,17 @@ int evf_parse_run_end(const unsigned char *p, __u32 len, struct evf_run_end *re)
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
 		if (!strncmp(line, "killed_by_diolock=", 18))
 			re->killed_by = atoi(line + 18);
+	return 0;
+}
+
+int evf_parse_path(const unsigned char *p, __u32 len, __u32 *dev, __u64 *ino, const char **path)
+{
+	/* at least one character and its NUL, and the NUL where the record ends */
+	if (len < 18 || p[len - 1] != '\0' || strlen((const char *)p + 16) != len - 17)
+		return -1;
+	memcpy(dev, p, 4);
+	memcpy(ino, p + 8, 8);
+	*path = (const char *)p + 16;
 	return 0;
 }
 

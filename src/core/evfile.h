@@ -37,6 +37,7 @@ enum evf_record_type {
 	EVF_FOLD = 5,		/* struct dl_fold: count is the increment since the last one of its slot */
 	EVF_COUNTS = 6,		/* __u64[DL_FSID_MAX][DL_DIO_CNT_MAX]: the kernel's DIO counters at the end */
 	EVF_WAIT_FOLD = 7,	/* struct dl_wait_fold: count and ns_total are increments, like EVF_FOLD's */
+	EVF_PATH = 8,		/* u32 dev, u32 0, u64 ino, then the inode's path, NUL-terminated */
 };
 
 typedef __u64 evf_dio_counts[DL_FSID_MAX][DL_DIO_CNT_MAX];
@@ -86,11 +87,14 @@ void evf_write_fold(struct evf_writer *w, const struct dl_fold *f);
 void evf_write_wait_fold(struct evf_writer *w, const struct dl_wait_fold *f);
 void evf_write_counts(struct evf_writer *w, const evf_dio_counts counts);
 void evf_write_run_end(struct evf_writer *w, const struct evf_run_end *re);
+void evf_write_path(struct evf_writer *w, __u32 dev, __u64 ino, const char *path);
 /* Hand whole records to the kernel now, so a killed run keeps them. */
 void evf_flush(struct evf_writer *w);
 /* And onto the disk: for the evidence of a finding the machine may not survive. */
 void evf_sync(struct evf_writer *w);
 int evf_parse_run_end(const unsigned char *p, __u32 len, struct evf_run_end *re);
+/* An EVF_PATH payload; *path points into p. -1 if malformed. */
+int evf_parse_path(const unsigned char *p, __u32 len, __u32 *dev, __u64 *ino, const char **path);
 
 /* A mapped recording is released behind the reader in steps of this many bytes. */
 #define EVF_MAP_DROP ((size_t)4 << 20)

@@ -123,6 +123,15 @@ int replay_read(struct replay *rp, struct evf_reader *rd, char *err, size_t errl
 			if (rd->len == sizeof(evf_dio_counts))
 				check_sink_counts(&rp->cs, (const void *)rd->rec);
 			break;
+		case EVF_PATH: {
+			const char *path;
+			__u32 dev;
+			__u64 ino;
+
+			if (!evf_parse_path(rd->rec, rd->len, &dev, &ino, &path))
+				check_sink_path(&rp->cs, dev, ino, path);
+			break;
+		}
 		case EVF_TRAILER:
 			if (evf_parse_trailer(rd->rec, rd->len, &rp->trailer, rp->argbuf, sizeof(rp->argbuf),
 					      rp->argv, REPLAY_MAX_ARGS) < 0) {

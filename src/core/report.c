@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -175,24 +176,31 @@ static const char *member_class(const struct an_member *m, char *buf, size_t len
 	return an_class_name(m->lock_kind, m->fs, buf, len);
 }
 
+/* The recorded path of (dev, ino), or NULL. */
+static const char *path_of(const struct dl_report *r, __u32 dev, __u64 ino)
+{
+	return r->paths && ino ? inode_paths_get(r->paths, dev, ino) : NULL;
+}
+
 static void text_member(FILE *f, const struct dl_report *r, const struct an_finding *v,
 			const struct an_member *m)
 {
+	const char *path = path_of(r, m->dev, m->ino);
 	char dev[16], cls[40];
 
 	dl_fmt_dev(m->dev, dev, sizeof(dev));
 	if (v->kind == AN_LOCK_ORDER && m->ino)
-		fprintf(f, "      -> %s of %s %s ino %" PRIu64 " (%s) first by pid %u tid %u (%.16s) at:\n",
-			an_lock_kind_name(m->lock_kind), m->fs, dev, (uint64_t)m->ino, an_lock_mode_name(m->mode),
-			m->pid, m->tid, m->comm);
+		fprintf(f, "      -> %s of %s %s ino %" PRIu64 "%s%s (%s) first by pid %u tid %u (%.16s) at:\n",
+			an_lock_kind_name(m->lock_kind), m->fs, dev, (uint64_t)m->ino, path ? " " : "",
+			path ? path : "", an_lock_mode_name(m->mode), m->pid, m->tid, m->comm);
 	else if (v->kind == AN_LOCK_ORDER)
 		fprintf(f, "      -> %s first by pid %u tid %u (%.16s) at:\n", member_class(m, cls, sizeof(cls)),
 			m->pid, m->tid, m->comm);
 	else if (m->ino)
-		fprintf(f, "      pid %u tid %u (%.16s) waits %.3f ms to %s %s of %s %s ino %" PRIu64 "%s\n",
+		fprintf(f, "      pid %u tid %u (%.16s) waits %.3f ms to %s %s of %s %s ino %" PRIu64 "%s%s%s\n",
 			m->pid, m->tid, m->comm, m->wait_ns / 1e6, an_lock_mode_name(m->mode),
-			an_lock_kind_name(m->lock_kind), m->fs, dev, (uint64_t)m->ino,
-			m->exact ? "" : " (holder inferred)");
+			an_lock_kind_name(m->lock_kind), m->fs, dev, (uint64_t)m->ino, path ? " " : "",
+			path ? path : "", m->exact ? "" : " (holder inferred)");
 	else if (!m->pid)
 		fprintf(f, "      tid %u holds it; no record of it came (what it waits for, if anything, is unseen)\n",
 			m->tid);
@@ -258,6 +266,8 @@ void dl_report_text(FILE *f, const struct dl_report *r)
 		fprintf(f, "  ");
 		dl_finding_line(f, v);
 		fprintf(f, "      x%" PRIu64 ": %s\n", (uint64_t)v->count, v->note);
+		if (path_of(r, v->dev, v->ino))
+			fprintf(f, "      path: %s\n", path_of(r, v->dev, v->ino));
 		if (v->detail[0])
 			fprintf(f, "      %s\n", v->detail);
 		for (int m = 0; m < v->nmembers; m++)
@@ -319,8 +329,10 @@ void dl_report_text(FILE *f, const struct dl_report *r)
 }
 
 /* A member's lock as an object under key: which inode's lock, and the mode; a wait adds how long and how sure. */
-static void json_member_lock(struct json *j, const char *key, const struct an_member *m, bool wait)
+static void json_member_lock(struct json *j, const struct dl_report *r, const char *key,
+			     const struct an_member *m, bool wait)
 {
+	const char *path = path_of(r, m->dev, m->ino);
 	char dev[16];
 
 	dl_fmt_dev(m->dev, dev, sizeof(dev));
@@ -330,6 +342,8 @@ static void json_member_lock(struct json *j, const char *key, const struct an_me
 	json_kv_str(j, "fs", m->fs);
 	json_kv_str(j, "dev", dev);
 	json_kv_u64(j, "ino", m->ino);
+	if (path)
+		json_kv_str(j, "path", path);
 	json_kv_str(j, "mode", an_lock_mode_name(m->mode));
 	if (wait) {
 		json_kv_u64(j, "wait_ns", m->wait_ns);
@@ -351,9 +365,9 @@ static void json_member(struct json *j, const struct dl_report *r, const struct 
 		json_kv_str(j, "to_class", member_class(m, cls, sizeof(cls)));
 		/* an edge between instances: the inode taken, and how */
 		if (m->ino)
-			json_member_lock(j, "to", m, false);
+			json_member_lock(j, r, "to", m, false);
 	} else if (m->ino) {
-		json_member_lock(j, "waits_for", m, true);
+		json_member_lock(j, r, "waits_for", m, true);
 	}
 	dl_json_stack(j, m->stack_id, r->sr);
 	json_end_object(j);
@@ -361,6 +375,7 @@ static void json_member(struct json *j, const struct dl_report *r, const struct 
 
 static void json_finding(struct json *j, const struct dl_report *r, const struct an_finding *v)
 {
+	const char *path = path_of(r, v->dev, v->ino);
 	char dev[16];
 
 	dl_fmt_dev(v->dev, dev, sizeof(dev));
@@ -371,6 +386,8 @@ static void json_finding(struct json *j, const struct dl_report *r, const struct
 	json_kv_str(j, "fs", v->fs);
 	json_kv_str(j, "dev", dev);
 	json_kv_u64(j, "ino", v->ino);
+	if (path)
+		json_kv_str(j, "path", path);
 	json_kv_u64(j, "pid", v->pid);
 	json_kv_u64(j, "tid", v->tid);
 	json_kv_str(j, "comm", v->comm);
@@ -640,7 +657,19 @@ static void dot_task_node(FILE *f, int cluster, __u32 tid, const char *comm, __u
 	fprintf(f, "\\npid %u tid %u\"];\n", pid, tid);
 }
 
-static void dot_lock_node(FILE *f, int cluster, const struct an_member *m, char *id, size_t len)
+/* "\nPATH" under an inode's node, when one is known */
+static void dot_path(FILE *f, const struct dl_report *r, __u32 dev, __u64 ino)
+{
+	const char *path = path_of(r, dev, ino);
+
+	if (!path)
+		return;
+	fputs("\\n", f);
+	dot_str(f, path, PATH_MAX);
+}
+
+static void dot_lock_node(FILE *f, const struct dl_report *r, int cluster, const struct an_member *m, char *id,
+			  size_t len)
 {
 	char dev[16];
 
@@ -649,7 +678,9 @@ static void dot_lock_node(FILE *f, int cluster, const struct an_member *m, char 
 		 (unsigned long long)m->ino);
 	fprintf(f, "    %s [shape=ellipse, label=\"%s\\n", id, an_lock_kind_name(m->lock_kind));
 	dot_str(f, m->fs, DL_FS_LEN);
-	fprintf(f, " %s ino %llu\"];\n", dev, (unsigned long long)m->ino);
+	fprintf(f, " %s ino %llu", dev, (unsigned long long)m->ino);
+	dot_path(f, r, m->dev, m->ino);
+	fprintf(f, "\"];\n");
 }
 
 /*
@@ -673,6 +704,7 @@ static void dot_order(FILE *f, int cluster, const struct an_finding *v, const st
 		if (m->ino) {
 			dl_fmt_dev(m->dev, dev, sizeof(dev));
 			fprintf(f, "\\n%s ino %llu", dev, (unsigned long long)m->ino);
+			dot_path(f, r, m->dev, m->ino);
 		}
 		fprintf(f, "\"];\n");
 	}
@@ -694,7 +726,7 @@ static void dot_order(FILE *f, int cluster, const struct an_finding *v, const st
 }
 
 /* One cluster per finding: tasks are boxes, locks ellipses, the cycle red. */
-static void dot_finding(FILE *f, int cluster, const struct an_finding *v)
+static void dot_finding(FILE *f, const struct dl_report *r, int cluster, const struct an_finding *v)
 {
 	bool cycle = v->kind == AN_DEADLOCK_CYCLE;
 	char lock[96];
@@ -707,7 +739,7 @@ static void dot_finding(FILE *f, int cluster, const struct an_finding *v)
 		dot_task_node(f, cluster, m->tid, m->comm, m->pid);
 		if (!m->ino)
 			continue;
-		dot_lock_node(f, cluster, m, lock, sizeof(lock));
+		dot_lock_node(f, r, cluster, m, lock, sizeof(lock));
 		fprintf(f, "    c%d_t%u -> %s [label=\"waits %s %.1f ms\"%s];\n", cluster, m->tid, lock,
 			an_lock_mode_name(m->mode), m->wait_ns / 1e6, cycle ? ", color=red" : "");
 		/* held by the next member: the one it waits for */
@@ -721,7 +753,7 @@ static void dot_finding(FILE *f, int cluster, const struct an_finding *v)
 
 		memcpy(m.fs, v->fs, DL_FS_LEN);
 		dot_task_node(f, cluster, v->tid, v->comm, v->pid);
-		dot_lock_node(f, cluster, &m, lock, sizeof(lock));
+		dot_lock_node(f, r, cluster, &m, lock, sizeof(lock));
 		fprintf(f, "    c%d_t%u -> %s [label=\"waits %s\", color=red];\n", cluster, v->tid, lock,
 			an_lock_mode_name(v->lock_mode));
 		fprintf(f, "    %s -> c%d_t%u [label=\"held by\", color=red];\n", lock, cluster, v->tid);
@@ -738,7 +770,7 @@ void dl_report_dot(FILE *f, const struct dl_report *r)
 		const struct an_finding *v = &r->an->finding[i];
 
 		if (v->kind == AN_DEADLOCK_CYCLE || v->kind == AN_SELF_DEADLOCK || v->kind == AN_LONG_WAIT)
-			dot_finding(f, cluster++, v);
+			dot_finding(f, r, cluster++, v);
 		else if (v->kind == AN_LOCK_ORDER && v->nmembers)
 			dot_order(f, cluster++, v, r);
 	}

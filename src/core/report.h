@@ -7,6 +7,7 @@
 #include "analyzer.h"
 #include "event_fmt.h"
 #include "hooks.h"
+#include "inode_paths.h"
 
 struct dl_report {
 	const struct analyzer *an;
@@ -27,6 +28,7 @@ struct dl_report {
 	__u64 cut_at;				/* ... at this byte */
 	const struct dl_stack_resolver *sr;
 	const __u64 (*dio)[DL_DIO_CNT_MAX];	/* [DL_FSID_MAX]: the kernel's DIO counters; NULL: none */
+	const struct inode_paths *paths;	/* of the inodes findings name; NULL: none */
 };
 
 enum dl_verdict {

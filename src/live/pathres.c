@@ -300,6 +300,24 @@ static char *from_walk(const char *mnt, dev_t dev, __u64 ino)
 	return walk.found;
 }
 
+const char *pathres_inode_open(struct pathres *pr, __u32 dev, __u64 ino, __u32 pid)
+{
+	struct pr_ino *e;
+	char *path;
+
+	for (int i = 0; i < pr->ninos; i++)
+		if (pr->inos[i].dev == dev && pr->inos[i].ino == ino)
+			return strcmp(pr->inos[i].path, "unknown") ? pr->inos[i].path : NULL;
+	path = pid && pr->ninos < PR_MAX ? from_fds(pid, user_dev(dev), ino) : NULL;
+	if (!path)
+		return NULL;
+	e = &pr->inos[pr->ninos++];
+	e->dev = dev;
+	e->ino = ino;
+	e->path = path;
+	return path;
+}
+
 const char *pathres_inode(struct pathres *pr, __u32 dev, __u64 ino, __u32 pid_hint)
 {
 	struct pr_ino *e;

@@ -28,6 +28,12 @@ const char *pathres_mountpoint(struct pathres *pr, __u32 dev);
  */
 const char *pathres_inode(struct pathres *pr, __u32 dev, __u64 ino, __u32 pid_hint);
 
+/*
+ * Only the open files of pid: cheap enough between two ring-buffer polls.
+ * NULL on a miss, which is not cached (pathres_inode may find it later).
+ */
+const char *pathres_inode_open(struct pathres *pr, __u32 dev, __u64 ino, __u32 pid);
+
 #define PATHRES_SCAN_ENTRIES 200000
 #define PATHRES_SCAN_MS 2000
 

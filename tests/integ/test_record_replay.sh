@@ -127,6 +127,12 @@ test_killed_run_leaves_report() {
 	grep -q "recording cut at byte" "$T/kr.err" || fail "says where it was cut: $(cat "$T/kr.err")"
 	expect_jq "$T/kr.json" '.verdict == "incomplete" and (.violations | any(.kind == "long_wait_chain"))' \
 		"the finding is in the recording"
+	# the file, found among the waiter's open files at the finding, recorded for the replay
+	jq -e --arg p "$mnt/h" '.violations | any(.kind == "long_wait_chain" and .path == $p and
+		(.chain | any(.waits_for.path == $p)))' "$T/k.json" >/dev/null ||
+		fail "the report left behind names $mnt/h: $(jq -c '[.violations[] | {kind, path, chain: [.chain[]?.waits_for.path]}]' "$T/k.json")"
+	jq -e --arg p "$mnt/h" '.violations | any(.kind == "long_wait_chain" and .path == $p)' "$T/kr.json" >/dev/null ||
+		fail "the replay names $mnt/h: $(jq -c '[.violations[] | {kind, path}]' "$T/kr.json")"
 	# diowork outlives its killed parent: let it finish before the mount goes
 	for i in $(seq 100); do
 		pgrep -f "hold-contend $mnt/h" >/dev/null || break

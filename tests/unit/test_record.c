@@ -34,8 +34,8 @@ static struct dl_event ev(__u16 type, __u32 tid, __u8 mode, __u8 holds, __u32 fl
 	return e;
 }
 
-/* The seed bug as the tracepoint tier records it, then the run's end. */
-static unsigned char *make_recording(size_t *len, size_t *error_end)
+/* The seed bug as the tracepoint tier records it, then (path: its inode's path and) the run's end. */
+static unsigned char *make_recording(size_t *len, size_t *error_end, const char *path)
 {
 	char frames[2][EVF_FRAME_LEN] = { "btrfs_sync_file+0x10", "iomap_dio_complete+0x20" };
 	struct dl_event evs[3] = {
@@ -60,6 +60,17 @@ static unsigned char *make_recording(size_t *len, size_t *error_end)
 		evf_write_event(&w, &evs[i]);
 	fflush(f);
 	*error_end = *len;
+	if (path) {
+		static const unsigned char no_nul[20] = { 1, 0, 0x70, 0 };
+
+		/* a malformed one first, skipped; then one for another inode, then the writer's */
+		fwrite(&(__u32){ sizeof(no_nul) }, 4, 1, f);
+		fwrite(&(__u16){ EVF_PATH }, 2, 1, f);
+		fwrite(&(__u16){ 0 }, 2, 1, f);
+		fwrite(no_nul, sizeof(no_nul), 1, f);
+		evf_write_path(&w, evs[0].dev, 101, "/mnt/btrfs/other");
+		evf_write_path(&w, evs[0].dev, evs[0].ino, path);
+	}
 	evf_write_run_end(&w, &re);
 	evf_write_trailer(&w, &t, NULL);
 	fclose(f);
@@ -101,7 +112,7 @@ static int replay_prefix(const unsigned char *p, size_t n, size_t *errors, bool 
 static void cut_at_every_byte(void)
 {
 	size_t len, error_end, errors, header, refused = 0;
-	unsigned char *p = make_recording(&len, &error_end);
+	unsigned char *p = make_recording(&len, &error_end, NULL);
 	__u32 meta_len;
 	bool cut;
 	int rc;
@@ -134,7 +145,7 @@ static void cut_at_every_byte(void)
 static void corrupt_middle_refused(void)
 {
 	size_t len, error_end, errors;
-	unsigned char *p = make_recording(&len, &error_end);
+	unsigned char *p = make_recording(&len, &error_end, NULL);
 	__u32 huge = 0xffffffffu, meta_len;
 	bool cut;
 
@@ -144,6 +155,48 @@ static void corrupt_middle_refused(void)
 	/* the first record's length, made impossible */
 	memcpy(p + header, &huge, 4);
 	CHECK(replay_prefix(p, len, &errors, &cut) == -1);
+	free(p);
+}
+
+/* Paths recorded live name the finding's inode in the replayed report, text and JSON. */
+static void paths_replayed(void)
+{
+	size_t len, error_end, tlen = 0, jlen = 0;
+	unsigned char *p = make_recording(&len, &error_end, "/mnt/btrfs/seed file");
+	FILE *f = fmemopen(p, len, "rb"), *tf, *jf;
+	struct evf_reader *rd = calloc(1, sizeof(*rd));
+	static struct replay rp;
+	char err[512], *text = NULL, *json = NULL, *dot = NULL;
+	size_t dlen = 0;
+	FILE *df;
+	struct evf_meta meta;
+	struct dl_report r;
+
+	replay_init(&rp, NULL);
+	CHECK(f && rd && !evf_open_stream(rd, f, "mem", &meta, err, sizeof(err)));
+	CHECK(!replay_read(&rp, rd, err, sizeof(err)));
+	check_fill_report(&r, &rp.cs, &meta, &rp.trailer, rp.argv);
+	tf = open_memstream(&text, &tlen);
+	jf = open_memstream(&json, &jlen);
+	dl_report_text(tf, &r);
+	dl_report_json(jf, &r);
+	df = open_memstream(&dot, &dlen);
+	dl_report_dot(df, &r);
+	fclose(tf);
+	fclose(jf);
+	fclose(df);
+	CHECK(rp.cs.paths.n == 2);
+	CHECK(an_count_severity(&rp.cs.an, AN_ERROR) >= 1);
+	CHECK(strstr(text, "path: /mnt/btrfs/seed file\n") != NULL);
+	CHECK(strstr(json, "\"ino\":100,\"path\":\"/mnt/btrfs/seed file\"") != NULL);
+	CHECK(!strstr(json, "/mnt/btrfs/other"));
+	CHECK(strstr(dot, "ino 100\\n/mnt/btrfs/seed file\"") != NULL);
+	free(dot);
+	free(text);
+	free(json);
+	evf_close(rd);
+	free(rd);
+	replay_fini(&rp);
 	free(p);
 }
 
@@ -166,6 +219,7 @@ int main(void)
 {
 	RUN(cut_at_every_byte);
 	RUN(corrupt_middle_refused);
+	RUN(paths_replayed);
 	RUN(fail_on_parsing);
 	return unit_failed_total ? 1 : 0;
 }

@@ -8,7 +8,8 @@ SC_TIERS="fentry kprobe tracepoint"
 expect() {
 	local p1 p2 ia ib v args
 	p1=$(pid_of t1) p2=$(pid_of t2) ia=$(meta ino_a) ib=$(meta ino_b)
-	args=(--argjson p1 "${p1:-0}" --argjson p2 "${p2:-0}" --argjson ia "${ia:-0}" --argjson ib "${ib:-0}")
+	args=(--argjson p1 "${p1:-0}" --argjson p2 "${p2:-0}" --argjson ia "${ia:-0}" --argjson ib "${ib:-0}"
+		--arg pa "$(meta path_a)" --arg pb "$(meta path_b)")
 	expect_jq '.command.exit_status == 0 and .timed_out == false' \
 		"the two tasks should finish (no deadlock): exit status $(jq_r .command.exit_status), timed out $(jq_r .timed_out)"
 	expect_jq '.summary.deadlock_cycle == 0 and .summary.self_deadlock == 0' "no deadlock happened, but: $(findings)"
@@ -25,6 +26,11 @@ expect() {
 		expect_jq "$v | first | .edges | length == 2 and all(.stack | any(test(\"abba_write\")))" \
 			"each edge should carry its task's stack through abba_write: $(jq_r -c "$v | first | .edges | map(.stack[0:4])")"
 		expect_jq "$v | first | .edges | all(.to.fs == \"ext4\")" "the edges' inodes should be ext4's"
+		# the paths were resolved at the end of the run (the module's tasks hold no fd of them)
+		expect_jq "$v | first | .edges | any(.to.ino == \$ib and .to.path == \$pb) and any(.to.ino == \$ia and .to.path == \$pa)" \
+			"the edges should name the files $(meta path_a) and $(meta path_b): $(jq_r -c "$v | first | .edges | map(.to.path)")" "${args[@]}"
+		grep -q -- "-> i_rwsem of ext4 .* ino $ib $(meta path_b) (" "$D/report.txt" ||
+			fail "the text report should name $(meta path_b) in the edge to inode $ib: $(grep -- '->' "$D/report.txt" | head -3)"
 		expect_jq '.lock_order.instance_edges >= 2' "instance edges: $(jq_r -c .lock_order)"
 		;;
 	tracepoint)
