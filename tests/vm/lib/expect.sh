@@ -200,7 +200,7 @@ expect_left_behind() {
 	[ "$(state_of writer)" = D ] ||
 		fail "the writer is not stuck (state $(state_of writer)): is the faulty btrfs.ko loaded?"
 	grep -q 'diolock: \[error\]' "$D/diolock.stderr" 2>/dev/null ||
-		fail "diolock printed no live error before $where: $(tail -3 "$D/diolock.stderr" 2>/dev/null)"
+		fail "diolock printed no live error before $where: $(tail -3 "$D/diolock.stderr" 2>/dev/null); the writer's stack: $(head -6 "$D/writer.stack" 2>/dev/null | tr '\n' ' ')"
 	v='[.violations[] | select(.kind == "self_deadlock" and .severity == "error" and .pid == $pid and .ino == $ino)]'
 	expect_jq '.complete == false' "the JSON report left by $where should say complete false (it says $(jq_r .complete))"
 	expect_jq "$v | length >= 1" "the report left by $where lacks the self_deadlock; findings: $(findings)" \
