@@ -93,11 +93,12 @@ static void name_inode(struct check_sink *cs, __u32 dev, __u64 ino, __u32 pid, b
 		evf_write_path(cs->rec, dev, ino, path);
 }
 
-void check_sink_name_inodes(struct check_sink *cs, bool thorough)
+/* The findings from index first on. */
+static void name_inodes_from(struct check_sink *cs, size_t first, bool thorough)
 {
 	if (!cs->path_of)
 		return;
-	for (size_t i = 0; i < cs->an.nfindings; i++) {
+	for (size_t i = first; i < cs->an.nfindings; i++) {
 		const struct an_finding *v = &cs->an.finding[i];
 
 		if (v->severity < AN_WARNING)
@@ -108,6 +109,11 @@ void check_sink_name_inodes(struct check_sink *cs, bool thorough)
 	}
 }
 
+void check_sink_name_inodes(struct check_sink *cs, bool thorough)
+{
+	name_inodes_from(cs, 0, thorough);
+}
+
 void check_sink_path(struct check_sink *cs, __u32 dev, __u64 ino, const char *path)
 {
 	inode_paths_set(&cs->paths, dev, ino, path);
@@ -115,6 +121,7 @@ void check_sink_path(struct check_sink *cs, __u32 dev, __u64 ino, const char *pa
 
 static void announce(struct check_sink *cs)
 {
+	size_t first = cs->announced;
 	bool notable = false;
 
 	for (; cs->announced < cs->an.nfindings; cs->announced++) {
@@ -127,8 +134,8 @@ static void announce(struct check_sink *cs)
 	}
 	if (!notable)
 		return;
-	/* after the lines went out: their latency is what a watchdog sees */
-	check_sink_name_inodes(cs, false);
+	/* after the lines went out (their latency is what a watchdog sees); misses wait for the end */
+	name_inodes_from(cs, first, false);
 	/* the evidence must survive a kill, a hang or a dead machine that may follow */
 	if (cs->rec)
 		evf_sync(cs->rec);
