@@ -7,7 +7,6 @@
 #include <argp.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include "check.h"
 #include "cli.h"
@@ -152,14 +151,6 @@ struct live_sink {
 /* The end of a run spends at most this long walking filesystems for paths. */
 #define PATH_WALK_BUDGET_NS (5 * 1000000000ULL)
 
-static __u64 now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 static const char *path_of(void *ctx, __u32 dev, __u64 ino, __u32 pid, bool thorough)
 {
 	struct live_sink *ls = ctx;
@@ -168,9 +159,9 @@ static const char *path_of(void *ctx, __u32 dev, __u64 ino, __u32 pid, bool thor
 
 	if (path || !thorough || ls->walk_ns >= PATH_WALK_BUDGET_NS)
 		return path;
-	t0 = now_ns();
+	t0 = dl_mono_ns();
 	path = pathres_inode(ls->pr, dev, ino, pid);
-	ls->walk_ns += now_ns() - t0;
+	ls->walk_ns += dl_mono_ns() - t0;
 	return strcmp(path, "unknown") ? path : NULL;
 }
 

@@ -35,7 +35,7 @@ static void record_stack(struct check_sink *cs, __s32 id)
 	table_put(&cs->stacks_written, (__u64)id + 1, cs);
 }
 
-static __u64 mono_ns(void)
+__u64 dl_mono_ns(void)
 {
 	struct timespec ts;
 
@@ -72,7 +72,7 @@ static void announce_one(const struct check_sink *cs, const struct an_finding *v
 	for (int i = 0; i < n; i++)
 		fprintf(m, "        %s\n", frames[i]);
 	/* printed: when the line is handed to write(2), not when a busy machine lets us look at the clock again */
-	now = cs->announce_latency ? mono_ns() : 0;
+	now = cs->announce_latency ? dl_mono_ns() : 0;
 	if (!fclose(m))
 		fwrite(buf, 1, len, stderr);
 	free(buf);
@@ -147,7 +147,7 @@ void check_sink_event(struct check_sink *cs, const struct dl_event *e)
 {
 	cs->records++;
 	if (cs->announce_latency)
-		cs->rx_ns = mono_ns();
+		cs->rx_ns = dl_mono_ns();
 	if (cs->rec) {
 		record_stack(cs, e->stack_id);
 		evf_write_event(cs->rec, e);

@@ -50,6 +50,9 @@ struct check_sink {
 	void *path_ctx;
 };
 
+/* CLOCK_MONOTONIC in ns: the clock bpf_ktime_get_ns() reads, and records carry. */
+__u64 dl_mono_ns(void);
+
 void check_sink_init(struct check_sink *cs, const struct dl_filter *f);
 void check_sink_event(struct check_sink *cs, const struct dl_event *e);
 void check_sink_fini(struct check_sink *cs);
