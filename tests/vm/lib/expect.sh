@@ -213,3 +213,20 @@ expect_left_behind() {
 	grep -q -i 'cut\|truncated\|ends' "$D/replay.stderr" 2>/dev/null ||
 		fail "replay should say where the recording ends: $(cat "$D/replay.stderr" 2>/dev/null)"
 }
+
+# The order scenarios (abba module): the tasks taking locks in opposite orders
+# one after the other finished, and nothing deadlocked.
+expect_order_tasks_finished() {
+	expect_jq '.command.exit_status == 0 and .timed_out == false' \
+		"the tasks should finish (no deadlock): exit status $(jq_r .command.exit_status), timed out $(jq_r .timed_out)"
+	expect_jq '.summary.deadlock_cycle == 0 and .summary.self_deadlock == 0' "no deadlock happened, but: $(findings)"
+}
+
+# ... and the exact tiers predicted it: exit 1, one lock_order_inversion, an exact error.
+expect_one_exact_inversion() {
+	local v='[.violations[] | select(.kind == "lock_order_inversion")]'
+	expect_exit 1
+	expect_jq "$v | length == 1" "expected one lock_order_inversion; findings: $(findings)"
+	expect_jq "$v | first | .severity == \"error\" and .confidence == \"exact\"" \
+		"the inversion should be an exact error: $(jq_r -c "$v | map({severity, confidence})")"
+}
