@@ -60,7 +60,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 
 .PHONY: check-unit check-integ check-vm all clean deps test demo install vmlinux golden lint unit-bins soak
-all: $(OUTPUT)/diolock $(OUTPUT)/diowork $(OUTPUT)/.hookcheck $(OUTPUT)/.corecheck
+all: $(OUTPUT)/diolock $(OUTPUT)/diowork $(OUTPUT)/uringwork $(OUTPUT)/.hookcheck $(OUTPUT)/.corecheck
 
 $(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/src $(OUTPUT)/tests:
 	$(Q)mkdir -p $@
@@ -128,6 +128,11 @@ $(OUTPUT)/diowork: tests/workload/diowork.c | $(OUTPUT)
 	$(MSG) CC $@
 	$(Q)$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror $(if $(filter 1,$(STATIC)),-static) $< -o $@
 
+# io_uring and Linux AIO writes for the tests (liburing; AIO by raw syscalls)
+$(OUTPUT)/uringwork: tests/workload/uringwork.c | $(OUTPUT)
+	$(MSG) CC $@
+	$(Q)$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE $(if $(filter 1,$(STATIC)),-static) $< -luring -o $@
+
 $(OUTPUT)/tests/%: tests/unit/%.c $(PURE_OBJS) | $(OUTPUT)/tests
 	$(MSG) CC $@
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@
@@ -162,7 +167,7 @@ $(OUTPUT)/fuzz/fuzz_cli: tests/fuzz/fuzz_cli.c $(CLI_FUZZ_SRCS) $(SRC_HDRS) incl
 
 # Installs every package the build and the tests need; safe to run again.
 DEPS := clang clang-tidy libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev pkg-config make gcc \
-	btrfs-progs xfsprogs e2fsprogs util-linux jq fio \
+	btrfs-progs xfsprogs e2fsprogs util-linux jq fio liburing-dev \
 	libmicrohttpd-dev prometheus tmux curl graphviz
 deps:
 	$(Q)missing=$$(for p in $(DEPS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \

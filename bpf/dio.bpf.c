@@ -12,6 +12,7 @@
 #include "diolock.bpf.h"
 #include "order.bpf.h"
 #include "stat.bpf.h"
+#include "origin.bpf.h"
 
 /* fs/iomap/direct-io.c, private dio->flags; unchanged from v5.10 to v6.18. */
 #define IOMAP_DIO_NEED_SYNC	(1U << 29)
@@ -133,6 +134,34 @@ static __always_inline void dl_iocb_flags(struct dl_event *e, struct kiocb *iocb
 	dio_iocb_flags(iocb, &e->flags, &e->ki_flags, &e->pos, false);
 }
 
+/* The record's path and submitter; elsewhere: not running in a task that could have submitted it. */
+static __always_inline void set_origin(struct dl_event *e, struct kiocb *iocb, struct task_struct *cur,
+				       bool elsewhere, bool btf)
+{
+	struct task_struct *sub;
+	__u8 path = dl_kiocb_origin(iocb, cur, elsewhere, &sub, btf);
+
+	if (path == DL_PATH_IO_URING_SQPOLL)
+		sub = BPF_CORE_READ(cur, group_leader);
+	dl_set_origin(e, path, sub);
+	if (elsewhere)
+		e->flags |= (cur->flags & PF_KTHREAD) ? DL_F_KWORKER : DL_F_IRQ;
+}
+
+/*
+ * Does this completion run somewhere other than in its submitter? A
+ * synchronous DIO always completes in the task that waits for it; an
+ * asynchronous one only inside that task's submission of the same kiocb
+ * (the bio finished first); else in a kworker or, from v6.19, in the bio's
+ * end_io in an interrupt: the task running then owns nothing of it.
+ */
+static __always_inline bool completion_elsewhere(struct kiocb *iocb, const struct dl_dio_ctx *d, bool btf)
+{
+	if (!DL_RD(btf, iocb, ki_complete))
+		return false;
+	return !d || d->iocb != (__u64)iocb;
+}
+
 static __always_inline int on_dio_begin(void *ctx, struct kiocb *iocb, struct iov_iter *iter, bool btf)
 {
 	struct file *file = DL_RD(btf, iocb, ki_filp);
@@ -162,6 +191,7 @@ static __always_inline int on_dio_begin(void *ctx, struct kiocb *iocb, struct io
 		e->len = DL_RD(btf, iter, count);
 		if (bpf_core_field_exists(iter->data_source) && dio_data_source(iter, btf))
 			e->flags |= DL_F_WRITE;
+		set_origin(e, iocb, cur, false, btf);
 		dl_submit(e);
 		return 0;
 	}
@@ -240,8 +270,23 @@ static __always_inline void emit_complete(void *ctx, __u16 type, struct kiocb *i
 	e->pos = pos;
 	e->ret = ret;
 	e->arg = reason;
+	set_origin(e, iocb, cur, false, btf);
 	dl_stack(ctx, e);
 	dl_submit(e);
+}
+
+/*
+ * -p for a completion that runs in a kworker or an interrupt: it is the
+ * submitter's (io_uring names it; an AIO's is not known here, and passes).
+ */
+static __always_inline bool submitter_filtered(struct kiocb *iocb, bool btf)
+{
+	struct task_struct *sub;
+
+	if (!targ_tgid)
+		return false;
+	dl_kiocb_origin(iocb, bpf_get_current_task_btf(), true, &sub, btf);
+	return sub && (__u32)BPF_CORE_READ(sub, tgid) != targ_tgid;
 }
 
 /* The completion's end: iomap:iomap_dio_complete (after its fsync), or fexit/kretprobe. */
@@ -255,25 +300,46 @@ static __always_inline int on_dio_complete(void *ctx, struct kiocb *iocb, int er
 	struct dl_dio_ctx *d;
 	struct dl_ino_id id;
 	struct dl_event *e;
-	bool classified;
+	bool classified, elsewhere;
 	__u8 hold;
 
-	if (!iocb || dl_task_filtered())
-		return 0;
-	file = DL_RD(btf, iocb, ki_filp);
-	inode = DL_RD(btf, file, f_inode);
-	if (!dl_ino_id_btf(inode, &id, btf))
+	if (!iocb)
 		return 0;
 	cur = bpf_get_current_task_btf();
+	file = DL_RD(btf, iocb, ki_filp);
+	inode = DL_RD(btf, file, f_inode);
 	tc = dl_ctx_of(cur, false);
 	d = own_dio(tc, inode);
+	elsewhere = completion_elsewhere(iocb, d, btf);
+	if (elsewhere ? submitter_filtered(iocb, btf) : dl_task_filtered())
+		return 0;
+	if (elsewhere) {
+		/*
+		 * Not the submitter's: a kworker's own state is still its own, an
+		 * interrupted task's (v6.19+ completes in the bio's end_io) is not
+		 * this completion's at all.
+		 */
+		d = NULL;
+		if (!(cur->flags & PF_KTHREAD))
+			tc = NULL;
+	}
+	if (!dl_ino_id_btf(inode, &id, btf))
+		return 0;
 	classified = tc && tc->complete_classified;
 	if (tc) {
 		tc->complete_classified = 0;
 		tc->completing = 0;
 	}
 	dl_dio_count(id.fsid, DL_DIO_COMPLETED);
-	hold = completion_hold(inode, id.fsid, tc, d, &st, btf);
+	if (elsewhere) {
+		if (!(cur->flags & PF_KTHREAD))
+			dl_dio_count(id.fsid, DL_DIO_IN_IRQ);
+		dl_read_rwsem_btf(inode, &st, btf);
+		st.cur_holds = DL_HOLD_NO;
+		hold = DL_HOLD_NO;
+	} else {
+		hold = completion_hold(inode, id.fsid, tc, d, &st, btf);
+	}
 	if (hold != DL_HOLD_NO)
 		dl_dio_count(id.fsid, hold == DL_HOLD_WRITE ? DL_DIO_UNDER_WRITE : DL_DIO_UNDER_READ);
 	if (stat_on)
@@ -283,6 +349,9 @@ static __always_inline int on_dio_complete(void *ctx, struct kiocb *iocb, int er
 		if (e) {
 			dio_iocb_flags(iocb, &e->flags, &e->ki_flags, &e->pos, btf);
 			e->ret = error ? error : ret;
+			if (elsewhere)
+				e->lock.cur_holds = DL_HOLD_NO;
+			set_origin(e, iocb, cur, elsewhere, btf);
 			dl_submit(e);
 		}
 	} else if (!events_off || fold_all) {
@@ -377,6 +446,8 @@ static __always_inline int on_dio_complete_begin(void *ctx, struct iomap_dio *di
 		if (need_sync)
 			e->flags |= DL_F_NEED_SYNC;
 		e->flags |= DL_F_JINFO | (stub ? DL_F_STUB : 0);
+		set_origin(e, iocb, bpf_get_current_task_btf(),
+			   completion_elsewhere(iocb, own_dio(dl_ctx(false), inode), false), false);
 		dl_submit(e);
 		return 0;
 	}
@@ -385,6 +456,9 @@ static __always_inline int on_dio_complete_begin(void *ctx, struct iomap_dio *di
 	if (!tc)
 		tc = dl_ctx(true);
 	d = own_dio(tc, inode);
+	/* a kworker's or an interrupt's: never judged by the task running it */
+	if (completion_elsewhere(iocb, d, false))
+		return 0;
 	hold = completion_hold(inode, id.fsid, tc, d, &st, false);
 	if (hold == DL_HOLD_NO)
 		return 0;

@@ -227,6 +227,8 @@ struct dl_task_ctx {
 	__u64 dio_seq;
 	/* dl_write_seq() of the write syscall last judged by the fallback hook */
 	__u64 fallback_seq;
+	/* struct io_kiocb *: the io_uring write this task submitted last (uring.bpf.c) */
+	__u64 uring_req;
 	struct dl_wait wait;
 	struct dl_task_held held;
 	struct dl_task_inval inval;

@@ -7,6 +7,7 @@
 #define DL_DEFINE_MAPS
 #include "diolock.bpf.h"
 #include "stat.bpf.h"
+#include "origin.bpf.h"
 
 /* Explicit initializers keep the configuration in .rodata, counters in .bss. */
 const volatile __u32 targ_tgid = 0;
@@ -24,6 +25,9 @@ __u64 dl_counters[DL_MAX_CPUS][DL_CNT_MAX] = {};
 __u64 dl_dio[DL_MAX_CPUS][DL_FSID_MAX][DL_DIO_CNT_MAX] = {};
 const volatile __u32 nr_cpus = 1;
 const volatile __u64 wait_defer_ns = 0;
+const volatile __u64 ksym_aio_complete_rw = 0;
+const volatile __u64 ksym_io_complete_rw = 0;
+const volatile __u64 ksym_io_complete_rw_iopoll = 0;
 struct dl_pending dl_pending[DL_PENDING_SLOTS] = {};
 
 char LICENSE[] SEC("license") = "GPL";

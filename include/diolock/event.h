@@ -19,7 +19,7 @@
 
 #include "rules.h"
 
-#define DL_ABI_VERSION 2
+#define DL_ABI_VERSION 3	/* 3: the origin fields (sub_tgid, sub_tid, sub_comm, path) */
 #define DL_COMM_LEN 16
 #define DL_FS_LEN 16
 #define DL_MAX_CPUS 256
@@ -129,6 +129,30 @@ enum dl_hold {
  * it reached iomap.
  */
 #define DL_F_BUFFERED	(1u << 17)
+/*
+ * DIO_COMPLETE: the completion ran in interrupt context (v6.19+, iomap
+ * eca9dc20891d completes pure overwrites from the bio's end_io): it holds no
+ * lock, and the task it interrupted is not its owner; the submitter comes
+ * from the iocb.
+ */
+#define DL_F_IRQ	(1u << 18)
+/* DIO_COMPLETE: the completion ran in a kworker (queued by the bio's end_io), not its submitter */
+#define DL_F_KWORKER	(1u << 19)
+
+/*
+ * How an I/O was submitted: which user-space interface, and which kernel
+ * context issued it. 0 in recordings older than the field.
+ */
+enum dl_io_path {
+	DL_PATH_UNKNOWN = 0,
+	DL_PATH_SYNC,		/* write(2), pwrite(2), pwritev2(2) ...: issued by the caller */
+	DL_PATH_AIO,		/* io_submit(2): Linux AIO (libaio) */
+	DL_PATH_IO_URING,	/* io_uring, issued inline by the submitting task */
+	DL_PATH_IO_URING_WQ,	/* io_uring, punted to an io-wq worker (iou-wrk-*) */
+	DL_PATH_IO_URING_SQPOLL,	/* io_uring, issued by the ring's SQPOLL thread (iou-sqp-*) */
+	DL_PATH_KERNEL,		/* an in-kernel async user of the file (loop device, nfsd, ...) */
+	DL_PATH_MAX,
+};
 
 /* What the rwsem looked like when the event fired. */
 /* How the kernel lays out struct rw_semaphore, as CO-RE resolved it at load time. */
@@ -180,6 +204,17 @@ struct dl_event {
 	__u64 held[DL_MAX_HELD];
 	__u8 held_mode[DL_MAX_HELD];	/* enum dl_lock_mode */
 	__u8 pad2[4];
+	/*
+	 * Who submitted the I/O this record is about, when the kernel says
+	 * (io_uring and AIO run it in workers, kworkers and interrupts): 0 in
+	 * sub_tgid when unknown, and in recordings older than the fields, which
+	 * replay zero-fills.
+	 */
+	__u32 sub_tgid;
+	__u32 sub_tid;
+	char sub_comm[DL_COMM_LEN];
+	__u8 path;		/* enum dl_io_path */
+	__u8 pad3[7];
 };
 
 /* What was lost, counted per CPU in dl_counters (bpf/maps.bpf.c) and summed by user space. */
@@ -200,6 +235,13 @@ enum dl_dio_counter {
 	DL_DIO_UNDER_READ,	/* completed while its task held the inode's i_rwsem shared */
 	DL_DIO_UNDER_WRITE,	/* ... exclusive */
 	DL_DIO_FOLDED,		/* completions under i_rwsem counted in a fold slot, no record */
+	DL_DIO_IN_IRQ,		/* completed outside any task (an interrupt, v6.19+): owned by none */
+	/*
+	 * io_uring writes that dirtied a file's page cache where diolock could
+	 * not tell which request they were (no io_uring_submit_req hook, say):
+	 * O_DIRECT fallbacks among them are not judged, and the run is incomplete
+	 */
+	DL_DIO_UNSEEN,
 	DL_DIO_CNT_MAX = 8,	/* one cache line per filesystem */
 };
 
@@ -380,6 +422,25 @@ struct dl_lock_task {
 	char comm[DL_COMM_LEN];
 	__u32 modes;		/* 1 << enum dl_lock_mode: modes waited for or held in */
 	__u32 pad;
+};
+
+/*
+ * io_uring O_DIRECT writes that io_uring issued again in an io-wq worker
+ * after their non-blocking attempt failed (-EAGAIN, e.g. on a contended
+ * i_rwsem), not because the user asked for IOSQE_ASYNC: the `punts` map, per
+ * inode and submitting process, read by stat, top, serve and check.
+ */
+struct dl_punt_key {
+	__u64 ino;
+	__u32 dev;
+	__u32 tgid;		/* the submitting process */
+};
+
+struct dl_punt {
+	__u64 count;
+	__u64 last_ts;
+	char comm[DL_COMM_LEN];	/* the submitting thread's, at its first punt */
+	char fs[DL_FS_LEN];
 };
 
 /* floor(log2(us)), capped: the same slot in BPF and in user space. */

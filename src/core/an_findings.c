@@ -10,10 +10,17 @@
  */
 #define AN_MAX_PER_PID 4096
 
+/* The process a record is about: the I/O's submitter where the record names one. */
+static __u32 owner_tgid(const struct dl_event *e)
+{
+	return e->sub_tgid ? e->sub_tgid : e->hdr.tgid;
+}
+
 static bool same_key(const struct an_finding *v, enum an_kind kind, enum an_severity sev,
 		     const struct dl_event *e, __u8 mode, const char *note, bool any_pid)
 {
-	return v->kind == kind && v->severity == sev && (any_pid || v->pid == e->hdr.tgid) &&
+	return v->kind == kind && v->severity == sev && (any_pid || v->pid == owner_tgid(e)) &&
+	       v->io_path == e->path &&
 	       v->dev == e->dev && v->ino == e->ino && v->lock_mode == mode &&
 	       v->dsync == !!(e->flags & DL_F_DSYNC) && v->note == note;
 }
@@ -21,10 +28,13 @@ static bool same_key(const struct an_finding *v, enum an_kind kind, enum an_seve
 static __u64 fold_hash(enum an_kind kind, enum an_severity sev, const struct dl_event *e, __u8 mode,
 		       const char *note, bool any_pid)
 {
-	__u64 h = dl_mix(dl_mix(dl_mix(kind, sev), any_pid ? 0 : e->hdr.tgid), e->dev);
+	__u64 h = dl_mix(dl_mix(dl_mix(kind, sev), any_pid ? 0 : owner_tgid(e)), e->dev);
 
 	h = dl_mix(dl_mix(dl_mix(h, e->ino), mode), !!(e->flags & DL_F_DSYNC));
 	h = dl_mix(h, (__u64)(uintptr_t)note);
+	/* recordings without the origin fields hash as before */
+	if (e->path)
+		h = dl_mix(h, e->path);
 	return h ? h : 1;
 }
 
@@ -89,6 +99,17 @@ struct an_finding *an_report_n(struct analyzer *an, enum an_kind kind, enum an_s
 	v->pid = e->hdr.tgid;
 	v->tid = e->hdr.tid;
 	memcpy(v->comm, e->comm, sizeof(v->comm));
+	v->io_path = e->path;
+	if (e->sub_tgid) {
+		v->pid = e->sub_tgid;
+		v->tid = e->sub_tid;
+		memcpy(v->comm, e->sub_comm, sizeof(v->comm));
+		if (e->sub_tid != e->hdr.tid) {
+			v->run_tid = e->hdr.tid;
+			memcpy(v->run_comm, e->comm, sizeof(v->run_comm));
+			v->run_comm[DL_COMM_LEN - 1] = '\0';
+		}
+	}
 	memcpy(v->fs, e->fs, sizeof(v->fs));
 	v->comm[DL_COMM_LEN - 1] = v->fs[DL_FS_LEN - 1] = '\0';
 	v->dev = e->dev;

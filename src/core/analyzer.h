@@ -64,8 +64,12 @@ struct an_finding {
 	enum an_kind kind;
 	enum an_severity severity;
 	bool exact;		/* false: inferred from hints (see note) */
-	__u32 pid, tid;		/* first occurrence */
+	__u32 pid, tid;		/* first occurrence: the I/O's submitter, when the record names it */
 	char comm[DL_COMM_LEN];
+	/* the task that ran it, where not the submitter (an io-wq worker, a kworker); 0 none */
+	__u32 run_tid;
+	char run_comm[DL_COMM_LEN];
+	__u8 io_path;		/* enum dl_io_path; 0: not known (or not an I/O) */
 	char fs[DL_FS_LEN];
 	__u32 dev;
 	__u64 ino;

@@ -32,8 +32,31 @@ static const struct {
 	{ DL_F_NODATASUM, "nodatasum" }, { DL_F_UNALIGNED, "unaligned" },
 	{ DL_F_WAIT_READ, "wait_read" }, { DL_F_WAIT_WRITE, "wait_write" },
 	{ DL_F_STUB, "dio_write_stub" }, { DL_F_NEED_SYNC, "need_sync" }, { DL_F_EXACT, "exact" },
-	{ DL_F_BUFFERED, "buffered" },
+	{ DL_F_BUFFERED, "buffered" }, { DL_F_IRQ, "irq" }, { DL_F_KWORKER, "kworker" },
 };
+
+static const char *const path_names[DL_PATH_MAX] = {
+	[DL_PATH_UNKNOWN] = "unknown",
+	[DL_PATH_SYNC] = "sync",
+	[DL_PATH_AIO] = "aio",
+	[DL_PATH_IO_URING] = "io_uring",
+	[DL_PATH_IO_URING_WQ] = "io_uring-wq",
+	[DL_PATH_IO_URING_SQPOLL] = "io_uring-sqpoll",
+	[DL_PATH_KERNEL] = "kernel",
+};
+
+const char *dl_io_path_name(__u8 path)
+{
+	return path < DL_PATH_MAX ? path_names[path] : "unknown";
+}
+
+int dl_parse_io_path(const char *s)
+{
+	for (int i = 1; i < DL_PATH_MAX; i++)
+		if (!strcmp(s, path_names[i]))
+			return i;
+	return -1;
+}
 
 const char *dl_event_type_name(__u16 type)
 {
@@ -215,6 +238,20 @@ static void put_detail(struct line *l, const struct dl_event *e)
 			put_str(l, " ");
 			put_str(l, flag_names[i].name);
 		}
+	/* recordings older than the origin fields have none */
+	if (e->path) {
+		put_str(l, " path=");
+		put_str(l, dl_io_path_name(e->path));
+	}
+	if (e->sub_tgid && e->sub_tid != e->hdr.tid) {
+		put_str(l, " submitter=");
+		put_u64(l, e->sub_tgid);
+		put_str(l, "/");
+		put_u64(l, e->sub_tid);
+		put_str(l, "(");
+		put_strn(l, e->sub_comm, DL_COMM_LEN);
+		put_str(l, ")");
+	}
 }
 
 /* "%-12.6f %-15s %-15.16s %-12s %-6.16s %-7s %-10" PRIu64 " %-10s %s\n" */
@@ -346,6 +383,17 @@ void dl_event_json(FILE *f, const struct dl_event *e, const struct dl_stack_reso
 		json_kv_hex(&j, "lock_addr", e->lock_addr);
 	}
 	json_kv_s64(&j, "ret", e->ret);
+	if (e->path)
+		json_kv_str(&j, "io_path", dl_io_path_name(e->path));
+	if (e->sub_tgid) {
+		json_key(&j, "submitter");
+		json_begin_object(&j);
+		json_kv_u64(&j, "pid", e->sub_tgid);
+		json_kv_u64(&j, "tid", e->sub_tid);
+		json_key(&j, "comm");
+		json_stringn(&j, e->sub_comm, DL_COMM_LEN);
+		json_end_object(&j);
+	}
 	if (e->stack_id >= 0)
 		dl_json_stack(&j, e->stack_id, sr);
 	json_end_object(&j);

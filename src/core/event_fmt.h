@@ -21,4 +21,9 @@ void dl_event_json(FILE *f, const struct dl_event *e, const struct dl_stack_reso
 /* The "stack" array of a record, for any JSON object being written. */
 void dl_json_stack(struct json *j, __s32 stack_id, const struct dl_stack_resolver *sr);
 
+/* enum dl_io_path as users see it: "sync", "aio", "io_uring", "io_uring-wq", ... */
+const char *dl_io_path_name(__u8 path);
+/* The enum dl_io_path a name spells; -1 for none. */
+int dl_parse_io_path(const char *s);
+
 #endif

@@ -13,6 +13,12 @@ static const char FALLBACK_COST[] =
 	"than ext4, xfs and btrfs costs three loads, a buffered write to those an fd lookup at its first "
 	"folio (bench/sysloop: ~0 ns per getppid or /dev/null write, a few hundred per 4 KiB buffered write "
 	"to a new page); attached by check, record and trace, not by stat, top or serve";
+static const char URING_SUBMIT_COST[] =
+	"runs at every io_uring submission of the machine: an opcode load and a compare, and for a write "
+	"a task-storage lookup; attached by check, record and trace (with the fallback hook)";
+static const char URING_PUNT_COST[] =
+	"runs when io_uring hands a request to an io-wq worker, never on the inline path; a punted "
+	"O_DIRECT write costs a hash-map update";
 /* The program-name rules of bpf/diolock.bpf.h, for hooks.def. */
 #define FE(fn) { "fentry__" #fn, #fn }
 #define FX(fn) { "fexit__" #fn, #fn }

@@ -121,3 +121,30 @@ void ksyms_format(const struct ksyms *ks, __u64 addr, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%s+0x%" PRIx64, s->name, (uint64_t)(addr - s->addr));
 }
+
+int ksyms_find(const char *path, const char *const *names, __u64 *addrs, size_t n)
+{
+	char line[512], name[256], type;
+	unsigned long long addr;
+	size_t found = 0;
+	FILE *f;
+
+	memset(addrs, 0, n * sizeof(*addrs));
+	f = fopen(path ? path : "/proc/kallsyms", "re");
+	if (!f)
+		return -1;
+	while (found < n && fgets(line, sizeof(line), f)) {
+		/* vmlinux's symbols come first and have no module column */
+		if (strchr(line, '['))
+			break;
+		if (sscanf(line, "%llx %c %255s", &addr, &type, name) != 3 || !addr)
+			continue;
+		for (size_t i = 0; i < n; i++)
+			if (!addrs[i] && !strcmp(name, names[i])) {
+				addrs[i] = addr;
+				found++;
+			}
+	}
+	fclose(f);
+	return (int)found;
+}

@@ -19,6 +19,15 @@ static bool blind_spot(const struct dl_report *r)
 	return false;
 }
 
+/* io_uring writes whose request BPF could not name (bpf/fallback.bpf.c): fallbacks unseen. */
+static bool unjudged_writes(const struct dl_report *r)
+{
+	for (int fs = 0; r->dio && fs < DL_FSID_MAX; fs++)
+		if (r->dio[fs][DL_DIO_UNSEEN])
+			return true;
+	return false;
+}
+
 /* The filter in effect: the run's (BPF), narrowed by the analyzer's (replay). */
 static struct dl_filter effective_filter(const struct dl_report *r)
 {
@@ -64,7 +73,13 @@ bool dl_report_filters_matched(const struct dl_report *r)
 	bool any = f.tgid || f.dev || f.ino || f.fs[0] || f.comm[0];
 
 	/* an->events counts the records that passed every filter (no ticks, no exits) */
-	return !any || r->an->events > 0;
+	if (!any || r->an->events > 0)
+		return true;
+	/* the kernel counts DIO past the same filters, without records (a routine DIO sends none) */
+	for (int fs = 0; r->dio && !f.comm[0] && fs < DL_FSID_MAX; fs++)
+		if (r->dio[fs][DL_DIO_SUBMITTED] || r->dio[fs][DL_DIO_COMPLETED])
+			return true;
+	return false;
 }
 
 bool dl_report_cmd_failed(const struct dl_report *r)
@@ -85,6 +100,9 @@ const char *dl_report_why_incomplete(const struct dl_report *r)
 		return "the analyzer ran out of memory";
 	if (blind_spot(r))
 		return "some hook points are unavailable (listed above)";
+	if (unjudged_writes(r))
+		return "io_uring wrote to the page cache where diolock could not tell which request it was "
+		       "(io_uring_submit_req unavailable?): O_DIRECT fallbacks among them are not judged";
 	if (!dl_report_filters_matched(r))
 		return "the filters matched no event";
 	return NULL;
@@ -156,6 +174,10 @@ void dl_finding_line(FILE *f, const struct an_finding *v)
 	fprintf(f, "[%s] %s: pid %u tid %u (%.16s) %s %s ino %" PRIu64 ", i_rwsem %s%s",
 		an_severity_name(v->severity), an_kind_name(v->kind), v->pid, v->tid, v->comm,
 		v->fs, dev, (uint64_t)v->ino, an_lock_mode_name(v->lock_mode), v->dsync ? ", dsync" : "");
+	if (v->io_path)
+		fprintf(f, ", via %s", dl_io_path_name(v->io_path));
+	if (v->run_tid)
+		fprintf(f, " (run by tid %u %.16s)", v->run_tid, v->run_comm);
 	fprintf(f, "%s\n", v->exact ? "" : " (inferred)");
 }
 
@@ -311,6 +333,11 @@ void dl_report_text(FILE *f, const struct dl_report *r)
 			(uint64_t)d[DL_DIO_QUEUED], (uint64_t)d[DL_DIO_COMPLETED],
 			(uint64_t)(d[DL_DIO_UNDER_READ] + d[DL_DIO_UNDER_WRITE]), (uint64_t)d[DL_DIO_UNDER_READ],
 			(uint64_t)d[DL_DIO_UNDER_WRITE], (uint64_t)d[DL_DIO_FOLDED]);
+		if (d[DL_DIO_IN_IRQ])
+			fprintf(f, ", %" PRIu64 " completed in an interrupt", (uint64_t)d[DL_DIO_IN_IRQ]);
+		if (d[DL_DIO_UNSEEN])
+			fprintf(f, ", %" PRIu64 " io_uring writes to the page cache not judged (request unknown)",
+				(uint64_t)d[DL_DIO_UNSEEN]);
 	}
 	if (an->order_edges)
 		fprintf(f, "\nlock order: %" PRIu64 " edges between inode locks (i_rwsem, invalidate_lock, in-flight DIO), %" PRIu64
@@ -391,6 +418,15 @@ static void json_finding(struct json *j, const struct dl_report *r, const struct
 	json_kv_u64(j, "pid", v->pid);
 	json_kv_u64(j, "tid", v->tid);
 	json_kv_str(j, "comm", v->comm);
+	if (v->io_path)
+		json_kv_str(j, "io_path", dl_io_path_name(v->io_path));
+	if (v->run_tid) {
+		json_key(j, "run_by");
+		json_begin_object(j);
+		json_kv_u64(j, "tid", v->run_tid);
+		json_kv_str(j, "comm", v->run_comm);
+		json_end_object(j);
+	}
 	json_kv_str(j, "lock_mode", an_lock_mode_name(v->lock_mode));
 	json_kv_bool(j, "dsync", v->dsync);
 	json_kv_u64(j, "holder_tid", v->holder_tid);
@@ -594,6 +630,11 @@ void dl_report_json(FILE *f, const struct dl_report *r)
 		json_kv_u64(&j, "under_read", d[DL_DIO_UNDER_READ]);
 		json_kv_u64(&j, "under_write", d[DL_DIO_UNDER_WRITE]);
 		json_kv_u64(&j, "folded", d[DL_DIO_FOLDED]);
+		/* absent when 0: reports of kernels and recordings without them stay as they were */
+		if (d[DL_DIO_IN_IRQ])
+			json_kv_u64(&j, "completed_in_irq", d[DL_DIO_IN_IRQ]);
+		if (d[DL_DIO_UNSEEN])
+			json_kv_u64(&j, "uring_writes_unjudged", d[DL_DIO_UNSEEN]);
 		json_end_object(&j);
 	}
 	json_end_object(&j);

@@ -11,6 +11,7 @@
 #include "libbpf_log.h"
 #include "log.h"
 #include "probe.h"
+#include "ksyms.h"
 #include "diolock.skel.h"
 
 #define DEFAULT_RINGBUF (4u << 20)
@@ -118,8 +119,11 @@ static void choose_tiers(struct dl_session *s, enum dl_tier forced, bool events_
 	for (int h = 0; h < DL_HOOK_MAX; h++)
 		choose_tier(s, h, forced);
 	/* fallbacks are findings: commands without records do not pay for the fallback hook */
-	if (events_off)
+	if (events_off) {
 		hook_off(s, DL_HOOK_DIO_FALLBACK, "not used by this command (fallback detection is check's and trace's)");
+		hook_off(s, DL_HOOK_URING_SUBMIT, "not used by this command (it serves the fallback hook)");
+		hook_off(s, DL_HOOK_URING_SUBMIT_SQE, "not used by this command (it serves the fallback hook)");
+	}
 	/* holds are tracked from both halves or not at all */
 	if (!s->hooks[DL_HOOK_RWSEM_RELEASE].tier)
 		hook_off(s, DL_HOOK_RWSEM_ACQUIRE, s->hooks[DL_HOOK_RWSEM_RELEASE].why);
@@ -155,6 +159,18 @@ static int attach_hook(struct dl_session *s, enum dl_hook_id h)
 	return 0;
 }
 
+/* The kiocb completion callbacks that tell an I/O's path (bpf/origin.bpf.h). */
+static void set_ksyms(struct dl_session *s)
+{
+	static const char *const names[] = { "aio_complete_rw", "io_complete_rw", "io_complete_rw_iopoll" };
+	__u64 addrs[3];
+
+	ksyms_find(NULL, names, addrs, 3);
+	s->skel->rodata->ksym_aio_complete_rw = addrs[0];
+	s->skel->rodata->ksym_io_complete_rw = addrs[1];
+	s->skel->rodata->ksym_io_complete_rw_iopoll = addrs[2];
+}
+
 static void configure(struct dl_session *s, const struct dl_session_opts *o)
 {
 	const struct dl_filter *f = o->filter;
@@ -175,6 +191,7 @@ static void configure(struct dl_session *s, const struct dl_session_opts *o)
 	s->skel->rodata->fold_all = o->fold_all;
 	s->skel->rodata->stat_on = o->stat;
 	s->skel->rodata->stat_by = o->stat_by;
+	set_ksyms(s);
 	if (!f)
 		return;
 	s->skel->rodata->targ_tgid = f->tgid;

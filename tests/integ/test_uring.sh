@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# O_DIRECT writes as databases submit them: io_uring (inline, IOSQE_ASYNC,
+# SQPOLL, a registered file; fio's io_uring engine) and Linux AIO (io_submit;
+# fio's libaio engine). Fallbacks to the page cache are reported with the
+# submitting process and the path; completions that run in kworkers name
+# their submitter. What the kernel does (does btrfs write O_DIRECT through the
+# page cache? does io_uring punt?) is read from the running kernel, not assumed.
+. "$(dirname "$0")/lib.sh"
+require_root
+
+URINGWORK=$BUILD/uringwork
+BTRFS=$(mkfs_mount btrfs csum)
+
+# btrfs writes O_DIRECT to checksummed inodes through the page cache from v6.15 (968f19c5b1b7)
+kernel_at_least() {
+	local v maj min
+	v=$(uname -r)
+	maj=${v%%.*}
+	min=${v#*.}
+	min=${min%%[.-]*}
+	[ "$maj" -gt "$1" ] || { [ "$maj" -eq "$1" ] && [ "$min" -ge "$2" ]; }
+}
+if kernel_at_least 6 15; then CSUM_FALLS_BACK=1; else CSUM_FALLS_BACK=0; fi
+
+# The path each mode submits by, as diolock names it (io_uring may issue inline or punt).
+path_re() {
+	case $1 in
+	aio | libaio) echo '^aio$' ;;
+	async) echo '^io_uring-wq$' ;;
+	*) echo '^io_uring(-wq|-sqpoll)?$' ;;
+	esac
+}
+
+# uring_fallbacks MODE: N writes by uringwork on checksummed btrfs, each a fallback named after it.
+uring_fallbacks() {
+	local mode=$1 n=12 f=$BTRFS/$1 out=$T/$1.out json=$T/$1.json
+	"$DIOLOCK" check -q --dev "$(stat_dev "$BTRFS")" -J "$json" -- "$URINGWORK" -n $n "$mode" "$f" >"$out"
+	expect_eq "$?" 0 "check exit status ($mode)"
+	local pid ino v
+	pid=$(role_pid "$out" writer)
+	ino=$(stat -c %i "$f")
+	v="[.violations[] | select(.kind == \"dio_fallback_buffered\" and .ino == $ino)]"
+	expect_jq "$json" '[.violations[] | select(.severity != "info")] | length == 0' "no error or warning ($mode)"
+	expect_jq "$json" '.verdict == "clean"' "clean ($mode)"
+	if [ $CSUM_FALLS_BACK = 0 ]; then
+		expect_jq "$json" "$v | length == 0" "no fallback before v6.15 ($mode)"
+		return
+	fi
+	expect_jq "$json" "($v | map(.count) | add) == $n" "every write reported as a fallback ($mode)"
+	expect_jq "$json" "$v | all(.pid == $pid and .comm == \"uringwork\")" "the submitting process named ($mode)"
+	expect_jq "$json" "$v | all(.io_path | test(\"$(path_re "$mode")\"))" "the path named ($mode)"
+	# a worker that ran it is named as such, never as the submitter
+	expect_jq "$json" "$v | all(.run_by == null or (.run_by.comm | test(\"^iou-\")))" "worker named apart ($mode)"
+}
+
+test_uring_inline_fallbacks() { uring_fallbacks inline; }
+test_uring_async_fallbacks() { uring_fallbacks async; }
+test_uring_sqpoll_fallbacks() { uring_fallbacks sqpoll; }
+test_uring_fixed_file_fallbacks() { uring_fallbacks fixed; }
+test_aio_fallbacks() { uring_fallbacks aio; }
+
+# fio's own engines, as a user runs them: every write fio made is reported, with fio's pid and the path.
+fio_fallbacks() {
+	local eng=$1 f=$BTRFS/fio.$1 json=$T/fio.$1.json fj=$T/fio.$1.fio.json
+	# a file of the job's size: fio lays out no data first
+	truncate -s 8M "$f"
+	"$DIOLOCK" check -q --dev "$(stat_dev "$BTRFS")" -J "$json" -- fio --name=w --filename="$f" --size=8M \
+		--rw=randwrite --bs=4k --direct=1 --ioengine="$eng" --iodepth=8 --number_ios=200 \
+		--output-format=json --output="$fj" >/dev/null
+	expect_eq "$?" 0 "check exit status ($eng)"
+	local ios ino v
+	ios=$(jq '.jobs[0].write.total_ios' "$fj")
+	ino=$(stat -c %i "$f")
+	v="[.violations[] | select(.kind == \"dio_fallback_buffered\" and .ino == $ino)]"
+	expect_jq "$json" '.verdict == "clean"' "clean ($eng)"
+	if [ $CSUM_FALLS_BACK = 0 ]; then
+		expect_jq "$json" "$v | length == 0" "no fallback before v6.15 ($eng)"
+		return
+	fi
+	[ "$ios" -gt 0 ] || fail "fio wrote nothing ($eng)"
+	expect_jq "$json" "($v | map(.count) | add) == $ios" "all $ios writes of fio reported ($eng)"
+	expect_jq "$json" "$v | all(.comm == \"fio\")" "fio named ($eng)"
+	expect_jq "$json" "$v | all(.io_path | test(\"$(path_re "$eng")\"))" "the path named ($eng)"
+}
+
+test_fio_io_uring_fallbacks() { fio_fallbacks io_uring; }
+test_fio_libaio_fallbacks() { fio_fallbacks libaio; }
+
+# Real DIO (ext4, xfs, btrfs nodatasum): no fallback, no finding worse than info, DIO counted.
+real_dio() {
+	local fs=$1 mnt=$2 mode=$3 n=10 json=$T/real.$1.$3.json
+	"$DIOLOCK" check -q --dev "$(stat_dev "$mnt")" -J "$json" -- "$URINGWORK" -n $n "$mode" "$mnt/$mode" >/dev/null
+	expect_eq "$?" 0 "check exit status ($fs $mode)"
+	expect_jq "$json" '.summary.dio_fallback_buffered == 0' "no fallback ($fs $mode)"
+	expect_jq "$json" '[.violations[] | select(.severity != "info")] | length == 0' "no error or warning ($fs $mode)"
+	expect_jq "$json" "(.dio_by_fs.$fs.submitted // 0) >= $n and (.dio_by_fs.$fs.completed // 0) >= $n" \
+		"the DIO counted ($fs $mode)"
+	expect_jq "$json" '.verdict == "clean"' "clean ($fs $mode)"
+}
+
+test_real_dio_ext4_xfs_nodatasum() {
+	local ext4 xfs nds img=$T/nds.img
+	ext4=$(mkfs_mount ext4 ext4) && xfs=$(mkfs_mount xfs xfs) || { fail "mkfs"; return; }
+	nds=$T/nds
+	truncate -s 512M "$img" && mkfs.btrfs -q -f "$img" >/dev/null && mkdir -p "$nds" &&
+		mount -o loop,nodatasum "$img" "$nds" || { fail "mount nodatasum"; return; }
+	for mode in inline async sqpoll fixed aio; do
+		real_dio ext4 "$ext4" $mode
+		real_dio xfs "$xfs" $mode
+		real_dio btrfs "$nds" $mode
+	done
+}
+
+# Completions that run outside the submitter (a kworker; an interrupt from v6.19) name it.
+test_completions_name_submitter() {
+	local ext4 out=$T/tr.out
+	ext4=$(mkfs_mount ext4 ext4c) || { fail "mkfs"; return; }
+	"$DIOLOCK" trace --json --dev "$(stat_dev "$ext4")" -- "$URINGWORK" -n 16 inline "$ext4/f" >"$out" 2>"$T/tr.err"
+	expect_eq "$?" 0 "trace exit status"
+	local pid
+	pid=$(role_pid "$out" writer)
+	local c='[inputs | select(.type? == "dio_complete")]'
+	[ "$(jq -n "$c | length" "$out" 2>/dev/null)" -ge 16 ] || fail "every completion traced [$(jq -cn "$c | length" "$out" 2>&1)]"
+	jq -ne "$c | all(.io_path == \"io_uring\" or .io_path == \"io_uring-wq\")" "$out" >/dev/null ||
+		fail "completions name their path"
+	# the writer's own completions name it by pid; the others by the submitter field
+	jq -ne "$c | all(.pid == $pid or .submitter.pid == $pid)" "$out" >/dev/null || fail "completions attributed to the writer"
+	jq -ne "$c | all(.pid == $pid or (.flags | index(\"kworker\") or index(\"irq\")))" "$out" >/dev/null ||
+		fail "a completion elsewhere says where it ran"
+}
+
+run_test test_uring_inline_fallbacks
+run_test test_uring_async_fallbacks
+run_test test_uring_sqpoll_fallbacks
+run_test test_uring_fixed_file_fallbacks
+run_test test_aio_fallbacks
+run_test test_fio_io_uring_fallbacks
+run_test test_fio_libaio_fallbacks
+run_test test_real_dio_ext4_xfs_nodatasum
+run_test test_completions_name_submitter
