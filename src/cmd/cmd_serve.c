@@ -353,6 +353,33 @@ static void info_metrics(struct serve_ctx *sc, FILE *f, const struct st_snap *s,
 	}
 }
 
+/* io_uring punts by filesystem type: bounded labels (stat shows them per inode and process). */
+static void punt_metrics(FILE *f, const struct st_snap *s)
+{
+	char fs[DL_FSID_MAX][DL_FS_LEN] = { { 0 } };
+	__u64 n[DL_FSID_MAX] = { 0 };
+
+	for (size_t i = 0; i < s->npunts; i++) {
+		int k;
+
+		for (k = 0; k < DL_FSID_MAX && fs[k][0] && strncmp(fs[k], s->punts[i].v.fs, DL_FS_LEN); k++)
+			;
+		if (k == DL_FSID_MAX)
+			continue;
+		memcpy(fs[k], s->punts[i].v.fs, DL_FS_LEN);
+		fs[k][DL_FS_LEN - 1] = '\0';
+		n[k] += s->punts[i].v.count;
+	}
+	fprintf(f, "# HELP diolock_io_uring_punts_total io_uring O_DIRECT writes retried in an io-wq worker after "
+		   "their non-blocking attempt failed (e.g. i_rwsem contended), by filesystem type.\n"
+		   "# TYPE diolock_io_uring_punts_total counter\n");
+	for (int k = 0; k < DL_FSID_MAX && fs[k][0]; k++) {
+		fputs("diolock_io_uring_punts_total{", f);
+		label(f, "fs", fs[k], DL_FS_LEN, false);
+		fprintf(f, "} %llu\n", (unsigned long long)n[k]);
+	}
+}
+
 static void metrics(struct serve_ctx *sc, FILE *f)
 {
 	__u64 finding[AN_KIND_MAX][AN_ERROR + 1] = {};
@@ -411,6 +438,7 @@ static void metrics(struct serve_ctx *sc, FILE *f)
 		label(f, "fs", s.fsdio[i].fs, DL_FS_LEN, false);
 		fprintf(f, ",mode=\"write\"} %llu\n", (unsigned long long)s.fsdio[i].v.under_write);
 	}
+	punt_metrics(f, &s);
 	if (sc->o->findings) {
 		pthread_mutex_lock(&sc->lock);
 		for (size_t i = 0; i < sc->cs.an.nfindings; i++) {

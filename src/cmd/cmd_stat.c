@@ -95,6 +95,48 @@ static void frames_text(FILE *f, struct dl_live *live, __s32 stack_id)
 		fprintf(f, "    %s\n", frames[i]);
 }
 
+/* Why iou-wrk threads show up on O_DIRECT writes: io_uring's non-blocking attempt failed. */
+static void print_punts_text(const struct st_snap *s)
+{
+	char dev[16];
+
+	if (!s->npunts)
+		return;
+	printf("\nio_uring O_DIRECT writes punted to io-wq (the non-blocking attempt failed, e.g. i_rwsem "
+	       "contended):\n  %-8s %-7s %-10s %-8s %-16s %s\n", "FS", "DEV", "INO", "PID", "COMM", "PUNTS");
+	for (size_t i = 0; i < s->npunts; i++) {
+		const struct st_punt *p = &s->punts[i];
+
+		dl_fmt_dev(p->key.dev, dev, sizeof(dev));
+		printf("  %-8.16s %-7s %-10llu %-8u %-16.16s %llu\n", p->v.fs, dev, (unsigned long long)p->key.ino,
+		       p->key.tgid, p->v.comm, (unsigned long long)p->v.count);
+	}
+}
+
+static void print_punts_json(struct json *j, const struct st_snap *s)
+{
+	char dev[16];
+
+	json_key(j, "io_uring_punts");
+	json_begin_array(j);
+	for (size_t i = 0; i < s->npunts; i++) {
+		const struct st_punt *p = &s->punts[i];
+
+		dl_fmt_dev(p->key.dev, dev, sizeof(dev));
+		json_begin_object(j);
+		json_key(j, "fs");
+		json_stringn(j, p->v.fs, DL_FS_LEN);
+		json_kv_str(j, "dev", dev);
+		json_kv_u64(j, "ino", p->key.ino);
+		json_kv_u64(j, "pid", p->key.tgid);
+		json_key(j, "comm");
+		json_stringn(j, p->v.comm, DL_COMM_LEN);
+		json_kv_u64(j, "punts", p->v.count);
+		json_end_object(j);
+	}
+	json_end_array(j);
+}
+
 static void print_text(struct stat_out *so)
 {
 	const struct st_snap *s = &so->snap;
@@ -136,6 +178,7 @@ static void print_text(struct stat_out *so)
 			       (unsigned long long)d->under_read, (unsigned long long)d->under_write);
 		}
 	}
+	print_punts_text(s);
 	printf("\nevents lost %llu (map full %llu)\n", (unsigned long long)(s->lost_ringbuf + s->lost_map_full),
 	       (unsigned long long)s->lost_map_full);
 }
@@ -248,6 +291,7 @@ static void print_json(struct stat_out *so)
 		json_end_object(&j);
 	}
 	json_end_array(&j);
+	print_punts_json(&j, s);
 	json_kv_u64(&j, "lost_events", s->lost_ringbuf + s->lost_map_full);
 	json_key(&j, "lost_by_reason");
 	json_begin_object(&j);

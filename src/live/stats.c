@@ -75,6 +75,13 @@ static int fsdio_read(const struct dl_session *s, struct st_snap *snap)
 	return 0;
 }
 
+static int cmp_punt(const void *a, const void *b)
+{
+	const struct st_punt *x = a, *y = b;
+
+	return x->v.count < y->v.count ? 1 : x->v.count > y->v.count ? -1 : 0;
+}
+
 int st_snap_read(const struct dl_session *s, struct st_snap *snap)
 {
 	void *p;
@@ -89,6 +96,11 @@ int st_snap_read(const struct dl_session *s, struct st_snap *snap)
 			       sizeof(struct dl_lock_task), &p, &snap->ntasks);
 		snap->tasks = p;
 	}
+	if (!err) {
+		err = dump_map(dl_session_map_fd(s, "punts"), sizeof(struct dl_punt_key), sizeof(struct dl_punt),
+			       &p, &snap->npunts);
+		snap->punts = p;
+	}
 	if (!err)
 		err = fsdio_read(s, snap);
 	if (err) {
@@ -97,6 +109,8 @@ int st_snap_read(const struct dl_session *s, struct st_snap *snap)
 	}
 	if (snap->nhists)
 		qsort(snap->hists, snap->nhists, sizeof(*snap->hists), cmp_hist);
+	if (snap->npunts)
+		qsort(snap->punts, snap->npunts, sizeof(*snap->punts), cmp_punt);
 	snap->lost_ringbuf = dl_session_lost(s, DL_CNT_RINGBUF_LOST);
 	snap->lost_map_full = dl_session_lost(s, DL_CNT_MAP_FULL);
 	return 0;
@@ -107,6 +121,7 @@ void st_snap_free(struct st_snap *snap)
 	free(snap->hists);
 	free(snap->tasks);
 	free(snap->fsdio);
+	free(snap->punts);
 	memset(snap, 0, sizeof(*snap));
 }
 

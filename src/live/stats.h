@@ -35,6 +35,12 @@ struct st_fsdio {
 	struct dl_fs_dio v;
 };
 
+/* io_uring O_DIRECT writes punted to io-wq after a failed non-blocking attempt (bpf/uring.bpf.c). */
+struct st_punt {
+	struct dl_punt_key key;
+	struct dl_punt v;
+};
+
 struct st_snap {
 	struct st_hist *hists;
 	size_t nhists;
@@ -42,6 +48,8 @@ struct st_snap {
 	size_t ntasks;
 	struct st_fsdio *fsdio;
 	size_t nfsdio;
+	struct st_punt *punts;	/* most first */
+	size_t npunts;
 	__u64 lost_ringbuf, lost_map_full;
 };
 

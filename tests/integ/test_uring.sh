@@ -129,6 +129,30 @@ test_completions_name_submitter() {
 		fail "a completion elsewhere says where it ran"
 }
 
+# Punts: writes io_uring retried in io-wq after -EAGAIN, per inode and process; IOSQE_ASYNC is not one.
+test_punts_counted() {
+	local out=$T/punt.json
+	"$DIOLOCK" stat --json --dev "$(stat_dev "$BTRFS")" -- "$URINGWORK" -n 10 inline "$BTRFS/punt" >"$T/punt.all"
+	expect_eq "$?" 0 "stat exit status (inline)"
+	grep -v '^{"role"' "$T/punt.all" >"$out"
+	local pid ino
+	pid=$(role_pid "$T/punt.all" writer)
+	ino=$(stat -c %i "$BTRFS/punt")
+	local p="[.io_uring_punts[] | select(.ino == $ino)]"
+	# on v6.15+ a checksummed btrfs cannot write O_DIRECT without blocking: io_uring punts each write
+	if [ $CSUM_FALLS_BACK = 1 ]; then
+		expect_jq "$out" "($p | length == 1) and $p[0].punts == 10" "each inline write punted once"
+		expect_jq "$out" "$p[0].pid == $pid and $p[0].comm == \"uringwork\" and $p[0].fs == \"btrfs\"" \
+			"punts name the submitter and the file"
+	fi
+	"$DIOLOCK" stat --json --dev "$(stat_dev "$BTRFS")" -- "$URINGWORK" -n 10 async "$BTRFS/forced" |
+		grep -v '^{"role"' >"$T/forced.json"
+	ino=$(stat -c %i "$BTRFS/forced")
+	expect_jq "$T/forced.json" "[.io_uring_punts[] | select(.ino == $ino)] | length == 0" \
+		"IOSQE_ASYNC is the user's choice, not a punt"
+}
+
+run_test test_punts_counted
 run_test test_uring_inline_fallbacks
 run_test test_uring_async_fallbacks
 run_test test_uring_sqpoll_fallbacks
