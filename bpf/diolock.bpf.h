@@ -853,13 +853,15 @@ static __always_inline __u64 dl_fold_hash(const struct dl_fold_key *k)
 {
 	__u64 h = dl_mix(k->ino, (__u64)k->tgid << 32 | k->dev);
 
-	return dl_mix(h, (__u64)k->kind << 24 | (__u64)k->reason << 16 | (__u64)k->mode << 8 | k->flags);
+	return dl_mix(h, (__u64)k->path << 32 | (__u64)k->kind << 24 | (__u64)k->reason << 16 | (__u64)k->mode << 8 |
+			 k->flags);
 }
 
 static __always_inline bool dl_fold_key_eq(const struct dl_fold_key *a, const struct dl_fold_key *b)
 {
 	return a->ino == b->ino && a->tgid == b->tgid && a->dev == b->dev && a->kind == b->kind &&
-	       a->reason == b->reason && a->mode == b->mode && a->flags == b->flags && a->fsid == b->fsid;
+	       a->reason == b->reason && a->mode == b->mode && a->flags == b->flags && a->fsid == b->fsid &&
+	       a->path == b->path;
 }
 
 /*

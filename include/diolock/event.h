@@ -192,7 +192,9 @@ struct dl_event {
 	struct dl_rwsem_state lock;
 	__u64 ki_flags;		/* raw iocb->ki_flags */
 	__s64 pos;		/* bytes */
-	__u64 len;		/* bytes; WAIT_END: ns waited; WAIT_BEGIN with DL_F_COMPLETING: i_dio_count */
+	__u64 len;		/* bytes; WAIT_END: ns waited; WAIT_BEGIN with DL_F_COMPLETING: i_dio_count;
+				 * DRAIN_WAIT_BEGIN: of those, the DIOs whose completion this task owes
+				 * (IOCB_DIO_CALLER_COMP: its io_uring task_work runs it) */
 	__s64 ret;		/* return value or error, by type */
 	__u32 flags;		/* DL_F_* */
 	__u32 arg;		/* WAIT_BEGIN: lock:contention_begin flags;
@@ -272,7 +274,8 @@ struct dl_fold_key {
 	__u8 mode;		/* enum dl_lock_mode held */
 	__u8 flags;		/* DL_FOLD_F_* */
 	__u8 fsid;		/* enum dl_fsid (include/diolock/rules.h) */
-	__u8 pad[3];
+	__u8 path;		/* enum dl_io_path; 0 in recordings older than it */
+	__u8 pad[2];
 };
 
 #define DL_FOLD_F_DSYNC	(1u << 0)
@@ -381,6 +384,7 @@ enum dl_stat_by {
 	DL_BY_FS,		/* fs, dev */
 	DL_BY_COMM,		/* comm */
 	DL_BY_STACK,		/* stack_id (and fs) */
+	DL_BY_PATH,		/* the I/O's submission path (enum dl_io_path; 0: a lock wait or hold) */
 	DL_BY_MAX,
 };
 
@@ -392,7 +396,7 @@ struct dl_hist_key {
 	char fs[DL_FS_LEN];
 	char comm[DL_COMM_LEN];
 	__s32 stack_id;		/* in the stacks map, -1 none */
-	__u32 pad;
+	__u32 path;		/* enum dl_io_path (--by path) */
 };
 
 struct dl_hist {

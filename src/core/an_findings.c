@@ -20,7 +20,8 @@ static bool same_key(const struct an_finding *v, enum an_kind kind, enum an_seve
 		     const struct dl_event *e, __u8 mode, const char *note, bool any_pid)
 {
 	return v->kind == kind && v->severity == sev && (any_pid || v->pid == owner_tgid(e)) &&
-	       v->io_path == e->path &&
+	       /* a path of 0 (an older recording, a lost first record) joins any */
+	       (!e->path || !v->io_path || v->io_path == e->path) &&
 	       v->dev == e->dev && v->ino == e->ino && v->lock_mode == mode &&
 	       v->dsync == !!(e->flags & DL_F_DSYNC) && v->note == note;
 }
@@ -32,9 +33,7 @@ static __u64 fold_hash(enum an_kind kind, enum an_severity sev, const struct dl_
 
 	h = dl_mix(dl_mix(dl_mix(h, e->ino), mode), !!(e->flags & DL_F_DSYNC));
 	h = dl_mix(h, (__u64)(uintptr_t)note);
-	/* recordings without the origin fields hash as before */
-	if (e->path)
-		h = dl_mix(h, e->path);
+	/* not the path: same_key lets a path of 0 join any, so it cannot pick the bucket */
 	return h ? h : 1;
 }
 
