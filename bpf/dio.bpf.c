@@ -14,6 +14,62 @@
 #include "stat.bpf.h"
 #include "origin.bpf.h"
 
+/*
+ * include/linux/fs.h, v6.6 (099ada2c8726) to v6.18: the issuer runs the
+ * completion, iomap leaves it to the kiocb's dio_complete (gone in v6.19
+ * with that field, which is how CO-RE tells).
+ */
+#define IOCB_DIO_CALLER_COMP	(1 << 22)
+
+/*
+ * io_uring DIO writes whose completion their issuer owes, by inode and
+ * issuing thread: with IOCB_DIO_CALLER_COMP, inode_dio_end() waits for the
+ * issuer's task_work. No kernel since 838b35bb6a89 (v6.6-rc7) sets it: the
+ * map is touched only where one does.
+ */
+struct dl_owed_key {
+	__u64 inode;
+	__u32 tid;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct dl_owed_key);
+	__type(value, __u32);
+} owed_dio SEC(".maps");
+
+/* The io_uring write's issuing thread, if its completion is left to it; NULL otherwise. */
+static __always_inline struct task_struct *owing_task(struct kiocb *iocb, bool btf)
+{
+	struct io_kiocb___old *old = (void *)iocb;
+	struct io_kiocb *req = (void *)iocb;
+
+	if (!bpf_core_field_exists(iocb->dio_complete) || !(DL_RD(btf, iocb, ki_flags) & IOCB_DIO_CALLER_COMP))
+		return NULL;
+	if (!ksym_io_complete_rw || (__u64)DL_RD(btf, iocb, ki_complete) != ksym_io_complete_rw)
+		return NULL;
+	if (bpf_core_field_exists(req->tctx))
+		return BPF_CORE_READ(req, tctx, task);
+	return BPF_CORE_READ(old, task);
+}
+
+/* One more (delta 1) or one fewer (-1) DIO of inode owed by the task. */
+static __always_inline void owed_add(struct task_struct *task, struct inode *inode, int delta)
+{
+	struct dl_owed_key k = { .inode = (__u64)inode, .tid = BPF_CORE_READ(task, pid) };
+	__u32 zero = 0, *n;
+
+	n = delta > 0 ? dl_lookup_or_init(&owed_dio, &k, &zero) : bpf_map_lookup_elem(&owed_dio, &k);
+	if (!n)
+		return;
+	if (delta > 0)
+		__sync_fetch_and_add(n, 1);
+	else if (*n)
+		__sync_fetch_and_sub(n, 1);
+}
+
 /* fs/iomap/direct-io.c, private dio->flags; unchanged from v5.10 to v6.18. */
 #define IOMAP_DIO_NEED_SYNC	(1U << 29)
 #define EIOCBQUEUED		529
@@ -26,10 +82,16 @@ static __always_inline void stat_dio_queued(const struct dl_task_ctx *tc)
 {
 	struct dl_dio_start ds = {};
 	__u64 iocb = tc->dio.iocb;
+	struct task_struct *sub;
 
 	ds.ts = tc->dio.ts;
 	ds.stack_id = tc->stat_dio_stack;
-	bpf_get_current_comm(ds.comm, sizeof(ds.comm));
+	/* the submitter's name, not an io-wq worker's */
+	ds.path = dl_kiocb_origin((void *)iocb, bpf_get_current_task_btf(), false, &sub, false);
+	if (sub)
+		bpf_core_read(ds.comm, sizeof(ds.comm), &sub->comm);
+	else
+		bpf_get_current_comm(ds.comm, sizeof(ds.comm));
 	/* an LRU map: a full one evicts, so no loss to count here */
 	bpf_map_update_elem(&dio_starts, &iocb, &ds, BPF_ANY);
 }
@@ -39,14 +101,23 @@ static __always_inline void stat_dio_complete(struct kiocb *iocb, struct inode *
 					      const struct dl_task_ctx *tc, __u8 mode, bool btf)
 {
 	__u64 key = (__u64)iocb, now = bpf_ktime_get_ns(), ts;
+	struct task_struct *cur = bpf_get_current_task_btf(), *sub;
 	struct dl_dio_start *ds = NULL;
+	char sub_comm[DL_COMM_LEN];
 	const char *comm = NULL;
 	struct dl_ident id = {};
 	__s32 stack;
+	__u8 path;
 
 	if (d) {
 		ts = d->ts;
 		stack = tc->stat_dio_stack;
+		path = dl_kiocb_origin(iocb, cur, false, &sub, btf);
+		/* issued by an io-wq worker: keyed by its submitter's name */
+		if (stat_by == DL_BY_COMM && sub && (__u64)sub != (__u64)cur) {
+			bpf_core_read(sub_comm, sizeof(sub_comm), &sub->comm);
+			comm = sub_comm;
+		}
 	} else {
 		ds = bpf_map_lookup_elem(&dio_starts, &key);
 		if (!ds)
@@ -54,9 +125,10 @@ static __always_inline void stat_dio_complete(struct kiocb *iocb, struct inode *
 		ts = ds->ts;
 		stack = ds->stack_id;
 		comm = ds->comm;
+		path = ds->path;
 	}
 	if (now > ts && dl_ident_of_btf(inode, &id, btf))
-		dl_hist_add(mode != DL_LOCK_NONE ? DL_HIST_DIO_LOCKED : DL_HIST_DIO_UNLOCKED, &id, stack, comm,
+		dl_hist_add(mode != DL_LOCK_NONE ? DL_HIST_DIO_LOCKED : DL_HIST_DIO_UNLOCKED, &id, stack, comm, path,
 			    now - ts);
 	if (ds)
 		bpf_map_delete_elem(&dio_starts, &key);
@@ -168,11 +240,15 @@ static __always_inline int on_dio_begin(void *ctx, struct kiocb *iocb, struct io
 	struct inode *inode = DL_RD(btf, file, f_inode);
 	/* the current task, once: each helper call counts on this path */
 	struct task_struct *cur = bpf_get_current_task_btf();
+	struct task_struct *owner;
 	struct dl_task_ctx *tc;
 	struct dl_dio_ctx *d;
 	struct dl_ino_id id;
 	struct dl_event *e;
 
+	owner = owing_task(iocb, btf);
+	if (owner)
+		owed_add(owner, inode, 1);
 	if (dl_task_filtered())
 		return 0;
 	/* stat needs it too: the DIO rule splits its latency histogram by lock */
@@ -227,6 +303,7 @@ static __always_inline void emit_complete(void *ctx, __u16 type, struct kiocb *i
 {
 	__u8 sev = dl_complete_severity(reason, hold_exact(hold));
 	struct dl_fold_key k = {};
+	struct task_struct *sub;
 	__u64 now = bpf_ktime_get_ns();
 	struct dl_event *e;
 	__u32 flags = 0;
@@ -240,6 +317,7 @@ static __always_inline void emit_complete(void *ctx, __u16 type, struct kiocb *i
 		k.mode = hold_mode(hold);
 		k.flags = ((flags & DL_F_DSYNC) ? DL_FOLD_F_DSYNC : 0) | (hold_exact(hold) ? DL_FOLD_F_EXACT : 0);
 		k.fsid = id->fsid;
+		k.path = dl_kiocb_origin(iocb, cur, false, &sub, btf);
 		k.tgid = cur->tgid;
 		k.dev = id->dev;
 		k.ino = id->ino;
@@ -300,6 +378,7 @@ static __always_inline int on_dio_complete(void *ctx, struct kiocb *iocb, int er
 	struct dl_dio_ctx *d;
 	struct dl_ino_id id;
 	struct dl_event *e;
+	struct task_struct *owner;
 	bool classified, elsewhere;
 	__u8 hold;
 
@@ -310,7 +389,11 @@ static __always_inline int on_dio_complete(void *ctx, struct kiocb *iocb, int er
 	inode = DL_RD(btf, file, f_inode);
 	tc = dl_ctx_of(cur, false);
 	d = own_dio(tc, inode);
-	elsewhere = completion_elsewhere(iocb, d, btf);
+	owner = owing_task(iocb, btf);
+	if (owner)
+		owed_add(owner, inode, -1);
+	/* a completion its issuer owed runs in that task's task_work: its own */
+	elsewhere = completion_elsewhere(iocb, d, btf) && (__u64)owner != (__u64)cur;
 	if (elsewhere ? submitter_filtered(iocb, btf) : dl_task_filtered())
 		return 0;
 	if (elsewhere) {
@@ -500,8 +583,13 @@ static __always_inline int on_drain(void *ctx, __u16 type, struct inode *inode)
 	if (!e)
 		return 0;
 	e->arg = count;
-	if (type == DL_EV_DRAIN_WAIT_BEGIN)
+	if (type == DL_EV_DRAIN_WAIT_BEGIN) {
+		struct dl_owed_key k = { .inode = (__u64)inode, .tid = (__u32)bpf_get_current_pid_tgid() };
+		__u32 *owed = bpf_map_lookup_elem(&owed_dio, &k);
+
+		e->len = owed ? *owed : 0;
 		dl_stack(ctx, e);
+	}
 	dl_submit(e);
 	return 0;
 }

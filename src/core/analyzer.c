@@ -252,10 +252,18 @@ static void on_complete_begin(struct analyzer *an, struct an_task *t, const stru
 static void on_dio_complete(struct analyzer *an, struct an_task *t, const struct dl_event *e)
 {
 	bool exact;
-	__u8 mode = an_held_mode(t, e, &exact);
+	__u8 mode;
 	bool synced = t->sync_under_lock && t->sync_lock == e->lock_addr;
 	bool classified = t->complete_classified;
 
+	/*
+	 * Completed outside its submitter (a kworker; from v6.19 the bio's end_io
+	 * in an interrupt, where the record's task is whichever one it stopped):
+	 * that task neither ends a DIO of its own here nor holds a lock for it.
+	 */
+	if (e->flags & (DL_F_IRQ | DL_F_KWORKER))
+		return;
+	mode = an_held_mode(t, e, &exact);
 	dio_end(an, t);
 	t->sync_under_lock = false;
 	t->complete_classified = false;
@@ -281,6 +289,7 @@ void an_fold(struct analyzer *an, const struct dl_fold *f)
 	e.hdr.type = DL_EV_DIO_COMPLETE;
 	e.hdr.ts_ns = f->last_ts;
 	e.hdr.tgid = k->tgid;
+	e.path = k->path;
 	e.dev = k->dev;
 	e.ino = k->ino;
 	e.stack_id = -1;
@@ -452,6 +461,11 @@ static void on_wait_begin(struct analyzer *an, struct an_task *t, struct an_lock
 }
 
 /* inode_dio_wait: waits until no DIO is in flight on the inode. */
+static const char NOTE_DRAIN_OWN_DIO[] =
+	"waits in inode_dio_wait for a DIO whose completion (inode_dio_end) it owes itself: io_uring left "
+	"it to this task's task_work (IOCB_DIO_CALLER_COMP), which cannot run while the task waits "
+	"(v6.6-rc's 099ada2c8726; fixed by 838b35bb6a89)";
+
 static void on_drain_begin(struct analyzer *an, struct an_task *t, const struct dl_event *e)
 {
 	struct an_lock *drain;
@@ -463,6 +477,22 @@ static void on_drain_begin(struct analyzer *an, struct an_task *t, const struct 
 	if (!drain)
 		return;
 	start_wait(an, t, drain, e, DL_LOCK_WRITE);
+	/*
+	 * len: DIOs of this inode issued with IOCB_DIO_CALLER_COMP by this task
+	 * (bpf/dio.bpf.c). iomap still completes one in a kworker when it cannot
+	 * defer it (an extending write, a sync): a suspicion, confirmed if the
+	 * wait outlasts the confirmation interval.
+	 */
+	if (e->len && !t->suspect) {
+		struct an_suspect *s = an_suspect_new(an, t, AN_SELF_DEADLOCK, e, DL_LOCK_WRITE, NOTE_DRAIN_OWN_DIO);
+
+		if (!s)
+			return;
+		s->n = 1;
+		s->tids[0] = t->tid;
+		s->locks[0] = drain->id;
+		s->since[0] = t->wait_since;
+	}
 }
 
 /*

@@ -351,6 +351,102 @@ static void fallback_reasons(void)
 	an_fini(&an);
 }
 
+/*
+ * v6.19 completes pure overwrites in the bio's end_io, in an interrupt: the
+ * record's task is the one the interrupt stopped, here a writer inside its
+ * own DIO on the same inode, holding its i_rwsem. The interrupt's completion
+ * is not that task's: no finding for it, and the task's own DIO still ends
+ * with its own completion.
+ */
+static void irq_completion_owns_nothing(void)
+{
+	struct analyzer an;
+	__u32 f = DL_F_DIRECT | DL_F_WRITE;
+	struct dl_event irq = ev(DL_EV_DIO_COMPLETE, 30, "btrfs", 100, DL_LOCK_WRITE, DL_HOLD_WRITE,
+				 f | DL_F_AIO | DL_F_IRQ);
+
+	an_init(&an, NULL);
+	feed(&an, ev(DL_EV_DIO_BEGIN, 30, "btrfs", 100, DL_LOCK_WRITE, DL_HOLD_WRITE, f | DL_F_DSYNC));
+	irq.sub_tgid = irq.sub_tid = 31;
+	irq.path = DL_PATH_IO_URING;
+	feed(&an, irq);
+	CHECK(an.nfindings == 0);
+	/* a kworker's completion neither */
+	irq.flags = f | DL_F_AIO | DL_F_KWORKER;
+	feed(&an, irq);
+	CHECK(an.nfindings == 0);
+	/* the task's own completion is judged as ever: btrfs, no stub, under its lock */
+	feed(&an, ev(DL_EV_SYNC_BEGIN, 30, "btrfs", 100, DL_LOCK_WRITE, DL_HOLD_WRITE, 0));
+	feed(&an, ev(DL_EV_DIO_COMPLETE, 30, "btrfs", 100, DL_LOCK_WRITE, DL_HOLD_WRITE, f | DL_F_DSYNC));
+	CHECK(an.nfindings == 1 && an.finding[0].pid == 30);
+	an_fini(&an);
+}
+
+/*
+ * A fallback an io-wq worker ran is the submitter's: its pid and comm, the
+ * path, and the worker named apart; by path and submitter, not by worker.
+ */
+static void origin_names_submitter(void)
+{
+	struct analyzer an;
+	struct dl_event e = ev(DL_EV_DIRECT_WRITE, 41, "btrfs", 500, 0, 0,
+			       DL_F_DIRECT | DL_F_WRITE | DL_F_BUFFERED | DL_F_AIO);
+
+	an_init(&an, NULL);
+	snprintf(e.comm, sizeof(e.comm), "iou-wrk-40");
+	e.hdr.tgid = 40;
+	e.sub_tgid = e.sub_tid = 40;
+	snprintf(e.sub_comm, sizeof(e.sub_comm), "postgres");
+	e.path = DL_PATH_IO_URING_WQ;
+	an_feed(&an, &e);
+	e.hdr.tid = 42;			/* another worker of the same ring: the same finding */
+	an_feed(&an, &e);
+	e.path = DL_PATH_AIO;		/* another path: another finding */
+	e.hdr.tid = e.sub_tid = 40;
+	snprintf(e.comm, sizeof(e.comm), "postgres");
+	an_feed(&an, &e);
+	CHECK(an.nfindings == 2);
+	CHECK(an.finding[0].pid == 40 && an.finding[0].tid == 40 && !strcmp(an.finding[0].comm, "postgres"));
+	CHECK(an.finding[0].io_path == DL_PATH_IO_URING_WQ && an.finding[0].count == 2);
+	CHECK(an.finding[0].run_tid == 41 && !strcmp(an.finding[0].run_comm, "iou-wrk-40"));
+	CHECK(an.finding[1].io_path == DL_PATH_AIO && an.finding[1].run_tid == 0 && an.finding[1].count == 1);
+	an_fini(&an);
+}
+
+/*
+ * The io_uring drain self-wait (v6.6-rc, 838b35bb6a89): a task waits in
+ * inode_dio_wait for DIOs, one of which it owes itself (its completion is in
+ * the task's own task_work): a self_deadlock at once, exact. Owing none, the
+ * same wait is a wait like any other.
+ */
+static void drain_of_own_dio_is_self_deadlock(void)
+{
+	struct analyzer an;
+	struct dl_event e = ev(DL_EV_DRAIN_WAIT_BEGIN, 50, "ext4", 600, DL_LOCK_WRITE, DL_HOLD_WRITE, 0);
+
+	an_init(&an, NULL);
+	e.arg = 2;		/* i_dio_count */
+	e.len = 0;		/* owes none */
+	feed(&an, e);
+	CHECK(an.nfindings == 0);
+	feed(&an, ev(DL_EV_DRAIN_WAIT_END, 50, "ext4", 600, DL_LOCK_WRITE, DL_HOLD_WRITE, 0));
+	e.len = 1;		/* owes one of the two: a suspicion, retracted when the wait ends */
+	feed(&an, e);
+	CHECK(an.nfindings == 0 && an.suspected[AN_SELF_DEADLOCK] == 1);
+	feed(&an, ev(DL_EV_DRAIN_WAIT_END, 50, "ext4", 600, DL_LOCK_WRITE, DL_HOLD_WRITE, 0));
+	an_tick(&an, clock_ns + 10ULL * 1000000000);
+	CHECK(an.nfindings == 0 && an.retracted[AN_SELF_DEADLOCK] == 1);
+	/* the same wait unbroken past the confirmation interval: the finding */
+	e.hdr.ts_ns = clock_ns += 1000;
+	feed(&an, e);
+	an_tick(&an, clock_ns + 10ULL * 1000000000);
+	CHECK(an.nfindings == 1);
+	CHECK(an.finding[0].kind == AN_SELF_DEADLOCK && an.finding[0].severity == AN_ERROR);
+	CHECK(an.finding[0].pid == 50 && an.finding[0].ino == 600);
+	CHECK(strstr(an.finding[0].note, "task_work") != NULL);
+	an_fini(&an);
+}
+
 /* An exit forgets the task: a later task reusing the tid starts clean. */
 static void exit_drops_task_state(void)
 {
@@ -1079,6 +1175,9 @@ int main(void)
 	_Static_assert(sizeof(struct dl_event) == 240, "dl_event layout changed: bump DL_ABI_VERSION");
 	_Static_assert(sizeof(struct dl_hdr) == 24, "dl_hdr layout changed");
 	RUN(xfs_dsync_is_info);
+	RUN(irq_completion_owns_nothing);
+	RUN(origin_names_submitter);
+	RUN(drain_of_own_dio_is_self_deadlock);
 	RUN(shared_hold_tracked_from_submission);
 	RUN(shared_hold_hint_names_other_reader);
 	RUN(btrfs_stub_completion_is_info);

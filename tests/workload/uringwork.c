@@ -6,8 +6,17 @@
  * libaio). Each run writes N 4 KiB blocks at distinct offsets, QD of them in
  * flight, and prints one JSON line naming itself, as diowork does.
  *
- *   uringwork [-n N] [-q QD] [--dsync] MODE FILE
- *   MODE: inline | async | sqpoll | fixed | aio
+ *   uringwork [-n N] [-q QD] [--dsync] [--unaligned] MODE FILE
+ *   MODE: inline | async | sqpoll | fixed | aio | drain
+ *
+ * drain: N O_DIRECT overwrites of written blocks through io_uring, and,
+ * before reaping them, a truncate that shrinks the file (it waits in
+ * inode_dio_wait() for them): the shape of the v6.6-rc self-deadlock fixed
+ * by 838b35bb6a89, harmless wherever io_uring completes DIO as it should.
+ *
+ * --unaligned starts each write 512 bytes into its block: aligned enough for
+ * O_DIRECT on ext4 and xfs, not for btrfs, which then writes it through the
+ * page cache on every kernel.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +30,9 @@
 #include <unistd.h>
 
 #define BS 4096
+
+/* --unaligned: each write's offset past its 4 KiB block */
+static long long shift;
 
 static void die(const char *what, int err)
 {
@@ -59,7 +71,7 @@ static int uring_writes(const char *mode, int fd, void *buf, int n, int qd)
 
 			if (!sqe)
 				break;
-			io_uring_prep_write(sqe, target, buf, BS, (__u64)sent * BS);
+			io_uring_prep_write(sqe, target, buf, BS, (__u64)sent * BS + shift);
 			sqe->flags |= sqe_flags;
 			sent++;
 		}
@@ -73,6 +85,47 @@ static int uring_writes(const char *mode, int fd, void *buf, int n, int qd)
 			die("write", cqe->res < 0 ? -cqe->res : EIO);
 		io_uring_cqe_seen(&ring, cqe);
 		done++;
+	}
+	io_uring_queue_exit(&ring);
+	return 0;
+}
+
+static int drain_race(int fd, void *buf, int n)
+{
+	struct io_uring ring;
+	int ret;
+
+	/* written blocks: the overwrites below are pure overwrites */
+	for (int i = 0; i < 2 * n; i++)
+		if (pwrite(fd, buf, BS, (off_t)i * BS) != BS)
+			die("prefill", errno);
+	if (fsync(fd))
+		die("fsync", errno);
+	ret = io_uring_queue_init(n, &ring, 0);
+	if (ret < 0)
+		die("io_uring_queue_init", -ret);
+	for (int i = 0; i < n; i++) {
+		struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+
+		if (!sqe)
+			die("io_uring_get_sqe", EBUSY);
+		io_uring_prep_write(sqe, fd, buf, BS, (__u64)i * BS);
+	}
+	ret = io_uring_submit(&ring);
+	if (ret != n)
+		die("io_uring_submit", ret < 0 ? -ret : EIO);
+	/* not reaped yet: the truncate waits for them in inode_dio_wait() */
+	if (ftruncate(fd, (off_t)n * BS))
+		die("ftruncate", errno);
+	for (int i = 0; i < n; i++) {
+		struct io_uring_cqe *cqe;
+
+		ret = io_uring_wait_cqe(&ring, &cqe);
+		if (ret < 0)
+			die("io_uring_wait_cqe", -ret);
+		if (cqe->res != BS)
+			die("write", cqe->res < 0 ? -cqe->res : EIO);
+		io_uring_cqe_seen(&ring, cqe);
 	}
 	io_uring_queue_exit(&ring);
 	return 0;
@@ -98,7 +151,7 @@ static int aio_writes(int fd, void *buf, int n, int qd)
 			cbs[i].aio_fildes = fd;
 			cbs[i].aio_buf = (__u64)(unsigned long)buf;
 			cbs[i].aio_nbytes = BS;
-			cbs[i].aio_offset = (__s64)(sent + i) * BS;
+			cbs[i].aio_offset = (__s64)(sent + i) * BS + shift;
 			ptrs[i] = &cbs[i];
 		}
 		if (syscall(SYS_io_submit, ctx, batch, ptrs) != batch)
@@ -133,11 +186,13 @@ int main(int argc, char **argv)
 			qd = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--dsync"))
 			flags |= O_DSYNC;
+		else if (!strcmp(argv[i], "--unaligned"))
+			shift = 512;
 		else
 			break;
 	}
 	if (argc - i != 2 || n < 1 || qd < 1) {
-		fprintf(stderr, "usage: uringwork [-n N] [-q QD] [--dsync] inline|async|sqpoll|fixed|aio FILE\n");
+		fprintf(stderr, "usage: uringwork [-n N] [-q QD] [--dsync] [--unaligned] inline|async|sqpoll|fixed|aio|drain FILE\n");
 		return 2;
 	}
 	mode = argv[i];
@@ -155,11 +210,14 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	if (!strcmp(mode, "aio"))
 		aio_writes(fd, buf, n, qd);
+	else if (!strcmp(mode, "drain"))
+		drain_race(fd, buf, n);
 	else if (!strcmp(mode, "inline") || !strcmp(mode, "async") || !strcmp(mode, "sqpoll") ||
 		 !strcmp(mode, "fixed"))
 		uring_writes(mode, fd, buf, n, qd);
 	else
 		die(mode, EINVAL);
+	printf("{\"role\":\"done\",\"mode\":\"%s\",\"ops\":%d,\"errors\":0}\n", mode, n);
 	free(buf);
 	close(fd);
 	return 0;

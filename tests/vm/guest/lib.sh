@@ -238,6 +238,24 @@ livepatch_dio_end_late() {
 	echo "livepatch dio_end_late in effect: iomap_dio_complete() ends the DIO after its fsync"
 }
 
+# livepatch_caller_comp: io_uring's O_DIRECT writes leave their completion to
+# the issuer's task_work again (the caller_comp livepatch, 6.12; loaded once
+# per boot: the deadlock it makes cannot be undone).
+livepatch_caller_comp() {
+	local lp=/sys/kernel/livepatch/caller_comp i=0
+	[ -d "$lp" ] || insmod /modules/caller_comp.ko || return 1
+	while [ "$(cat "$lp/transition" 2>/dev/null)" != 0 ] && [ $i -lt 100 ]; do
+		[ $i = 30 ] && echo 1 >"$lp/force"
+		usleep 100000
+		i=$((i + 1))
+	done
+	if [ "$(cat "$lp/enabled" 2>/dev/null)" != 1 ] || [ "$(cat "$lp/transition" 2>/dev/null)" != 0 ]; then
+		echo "livepatch caller_comp not in effect: enabled $(cat "$lp/enabled" 2>/dev/null), transition $(cat "$lp/transition" 2>/dev/null)"
+		return 1
+	fi
+	echo "livepatch caller_comp in effect: io_uring DIO writes complete in their issuer's task_work"
+}
+
 # One line of /vm/plan per run: SLOT NAME TIER BTRFS.
 vm_run_plan() {
 	local slot name tier btrfs

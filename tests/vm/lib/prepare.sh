@@ -332,6 +332,26 @@ _vm_abba() {
 }
 vm_abba() { vm_locked _vm_abba; }
 
+vm_caller_comp_dir() { vm_cache_dir caller_comp "$VM_DIR"/modules/caller_comp/*; }
+
+# The livepatch that puts IOCB_DIO_CALLER_COMP back into 6.12's io_uring
+# writes (838b35bb6a89 undone; modules/caller_comp), built against the headers.
+_vm_caller_comp() {
+	local out tmp
+	out=$(vm_caller_comp_dir)
+	[ -f "$out/caller_comp.ko" ] && return 0
+	tmp=$(mktemp -d /tmp/diolock-vm-cc.XXXXXX)
+	vm_log "building the caller_comp livepatch against linux-headers-$KVER"
+	cp "$VM_DIR"/modules/caller_comp/* "$tmp/"
+	(_vm_kbuild "$tmp") || { rm -rf "$tmp"; exit 2; }
+	strip --strip-debug "$tmp/caller_comp.ko" || vm_die "strip --strip-debug caller_comp.ko"
+	mkdir -p "$out.tmp"
+	cp "$tmp/caller_comp.ko" "$out.tmp/"
+	rm -rf "$out" "$tmp"
+	mv "$out.tmp" "$out"
+}
+vm_caller_comp() { vm_locked _vm_caller_comp; }
+
 vm_dio_end_late_dir() { vm_cache_dir dio_end_late "$VM_DIR"/modules/dio_end_late/* "$(vm_patch_file 2)"; }
 
 # The livepatch for patches/0002: fs/iomap/direct-io.c from Debian's
@@ -369,13 +389,13 @@ vm_module_list() {
 		awk '$1 == "insmod" && !seen[$2]++ { print $2 }'
 }
 
-# Static diolock and diowork, built by the project's own Makefile into build/.
+# Static diolock, diowork and uringwork, built by the project's own Makefile into build/.
 vm_build_static() {
 	local out=$REPO/build/vm-static
 	vm_log "make STATIC=1 OUTPUT=build/vm-static"
 	make -C "$REPO" -s deps >/dev/null || vm_die "make deps failed"
 	if ! make -C "$REPO" STATIC=1 OUTPUT=build/vm-static "build/vm-static/diolock" \
-		"build/vm-static/diowork" >"$REPO/build/vm-static.log" 2>&1; then
+		"build/vm-static/diowork" "build/vm-static/uringwork" >"$REPO/build/vm-static.log" 2>&1; then
 		tail -20 "$REPO/build/vm-static.log" >&2
 		vm_die "static build failed (log: build/vm-static.log)"
 	fi
@@ -396,6 +416,12 @@ vm_prepare() {
 	if [ "$VM_KERNEL" = 6.1 ]; then
 		vm_dio_end_late
 		VM_LIVEPATCH=yes
+	fi
+	# the io_uring drain self-wait: 6.12 still has the code 838b35bb6a89 stopped using
+	VM_CALLER_COMP=no
+	if [ "$VM_KERNEL" = 6.12 ]; then
+		vm_caller_comp
+		VM_CALLER_COMP=yes
 	fi
 	if [ -n "${DIOLOCK_VM_BIN:-}" ]; then
 		STATIC_DIR=$DIOLOCK_VM_BIN
