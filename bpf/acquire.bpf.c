@@ -163,7 +163,7 @@ static __always_inline void stat_hold(struct rw_semaphore *sem, __u8 mode, __u64
 
 	if (!inode || !since || now < since || !dl_ident_of(inode, &id))
 		return;
-	dl_hist_add(mode == DL_LOCK_WRITE ? DL_HIST_HOLD_WRITE : DL_HIST_HOLD_READ, &id, stack_id, NULL,
+	dl_hist_add(mode == DL_LOCK_WRITE ? DL_HIST_HOLD_WRITE : DL_HIST_HOLD_READ, &id, stack_id, NULL, 0,
 		    now - since);
 }
 

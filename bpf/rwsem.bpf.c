@@ -255,7 +255,7 @@ static __always_inline void stat_wait_end(struct inode *inode, struct dl_wait *w
 
 	if (!dl_ident_of(inode, &id))
 		return;
-	dl_hist_add(mode == DL_LOCK_READ ? DL_HIST_WAIT_READ : DL_HIST_WAIT_WRITE, &id, w->stack_id, NULL, ns);
+	dl_hist_add(mode == DL_LOCK_READ ? DL_HIST_WAIT_READ : DL_HIST_WAIT_WRITE, &id, w->stack_id, NULL, 0, ns);
 	dl_lock_task_add(&id, tid, DL_ROLE_WAITER, NULL, mode, ns);
 	if (w->holder && w->holder != tid)
 		dl_lock_task_add(&id, w->holder, DL_ROLE_HOLDER, w->holder_comm, w->holder_mode, ns);

@@ -43,7 +43,7 @@ struct dl_dio_start {
 	__u64 ts;
 	char comm[DL_COMM_LEN];	/* the submitter: AIO completes in a kworker */
 	__s32 stack_id;
-	__u32 pad;
+	__u32 path;		/* enum dl_io_path */
 };
 
 struct dl_dio_starts_map {
@@ -86,9 +86,12 @@ static __always_inline __s32 dl_stat_stack(void *ctx)
 	return stat_by == DL_BY_STACK ? bpf_get_stackid(ctx, &stacks, 0) : -1;
 }
 
-/* comm: whose name a --by comm key carries; NULL: the current task. */
+/*
+ * comm: whose name a --by comm key carries; NULL: the current task. path:
+ * the I/O's (enum dl_io_path), 0 for a lock's wait or hold.
+ */
 static __always_inline void dl_hist_add(__u32 kind, const struct dl_ident *id, __s32 stack_id,
-					const char *comm, __u64 ns)
+					const char *comm, __u8 path, __u64 ns)
 {
 	struct dl_hist_key k = {};
 	struct dl_hist *h;
@@ -110,6 +113,9 @@ static __always_inline void dl_hist_add(__u32 kind, const struct dl_ident *id, _
 			__builtin_memcpy(k.comm, comm, DL_COMM_LEN);
 		else
 			bpf_get_current_comm(k.comm, sizeof(k.comm));
+		break;
+	case DL_BY_PATH:
+		k.path = path;
 		break;
 	default:
 		k.stack_id = stack_id;

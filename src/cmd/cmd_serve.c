@@ -54,7 +54,7 @@ enum { OPT_LISTEN = 0x300, OPT_BY, OPT_FINDINGS, OPT_TOP_INODES };
 
 static const struct argp_option options[] = {
 	{ "listen", OPT_LISTEN, "ADDR:PORT", 0, "Listen there (default " DEFAULT_LISTEN "; IPv6 as [::1]:PORT)", 0 },
-	{ "by", OPT_BY, "KEY", 0, "Label histograms by fs (default), inode or comm", 0 },
+	{ "by", OPT_BY, "KEY", 0, "Label histograms by fs (default), inode, comm or path (the I/O's submission path: sync, aio, io_uring...)", 0 },
 	{ "top-inodes", OPT_TOP_INODES, "N", 0, "With --by inode: series for the N inodes with the most i_rwsem "
 	  "wait (default 20), the others summed per device as ino=\"other\"", 0 },
 	{ "findings", OPT_FINDINGS, NULL, 0, "Run check's analyzer too (records cross the ring buffer: costs more); "
@@ -100,7 +100,7 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 	}
 	case OPT_BY:
 		if (hist_parse_by(arg, &o->by) || o->by == DL_BY_STACK) {
-			argp_error(state, "invalid --by '%s': fs, inode or comm", arg);
+			argp_error(state, "invalid --by '%s': fs, inode, comm or path", arg);
 			return EINVAL;
 		}
 		return 0;
@@ -159,6 +159,9 @@ static void key_labels(struct serve_ctx *sc, FILE *f, const struct dl_hist_key *
 		break;
 	case DL_BY_COMM:
 		label(f, "comm", k->comm, DL_COMM_LEN, true);
+		break;
+	case DL_BY_PATH:
+		label(f, "io_path", k->path ? dl_io_path_name(k->path) : "none", 32, true);
 		break;
 	default:
 		dl_fmt_dev(k->dev, dev, sizeof(dev));

@@ -27,7 +27,7 @@ struct stat_opts {
 
 static const struct argp_option options[] = {
 	{ "duration", 'd', "SEC", 0, "Collect for SEC seconds (default: until CMD exits, or a signal)", 0 },
-	{ "by", OPT_BY, "KEY", 0, "Key the histograms by inode (default), fs, comm or stack", 0 },
+	{ "by", OPT_BY, "KEY", 0, "Key the histograms by inode (default), fs, comm, stack or path (the I/O's submission path: sync, aio, io_uring, io_uring-wq...)", 0 },
 	{ "json", 'j', NULL, 0, "Print a JSON document instead of text", 0 },
 	DL_RUN_ARGP_OPTIONS,
 	{ 0 },
@@ -57,7 +57,7 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 		return 0;
 	case OPT_BY:
 		if (hist_parse_by(arg, &o->by)) {
-			argp_error(state, "invalid --by '%s': inode, fs, comm or stack", arg);
+			argp_error(state, "invalid --by '%s': inode, fs, comm, stack or path", arg);
 			return EINVAL;
 		}
 		return 0;
@@ -241,6 +241,9 @@ static void print_json(struct stat_out *so)
 		case DL_BY_COMM:
 			json_key(&j, "comm");
 			json_stringn(&j, h->key.comm, DL_COMM_LEN);
+			break;
+		case DL_BY_PATH:
+			json_kv_str(&j, "io_path", h->key.path ? dl_io_path_name(h->key.path) : "none");
 			break;
 		default: {
 			int n = dl_live_frames(live, h->key.stack_id, frames, DL_STACK_DEPTH);

@@ -148,7 +148,7 @@ const char *hist_kind_mode(enum dl_hist_kind k)
 	}
 }
 
-static const char *const by_names[DL_BY_MAX] = { "inode", "fs", "comm", "stack" };
+static const char *const by_names[DL_BY_MAX] = { "inode", "fs", "comm", "stack", "path" };
 
 const char *hist_by_name(enum dl_stat_by by)
 {

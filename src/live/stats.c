@@ -189,6 +189,9 @@ void st_key_label(char *buf, size_t len, const struct st_snap *snap, const struc
 	case DL_BY_COMM:
 		snprintf(buf, len, "comm %.16s", k->comm);
 		break;
+	case DL_BY_PATH:
+		snprintf(buf, len, "path %s", k->path ? dl_io_path_name(k->path) : "none (i_rwsem)");
+		break;
 	default:
 		snprintf(buf, len, "stack id %d (%.16s)", k->stack_id, k->fs);
 		break;

@@ -152,6 +152,23 @@ test_punts_counted() {
 		"IOSQE_ASYNC is the user's choice, not a punt"
 }
 
+# stat: DIO latency keyed by path, and by the submitter's name, not the io-wq worker's.
+test_stat_by_path_and_submitter() {
+	local ext4
+	ext4=$(mkfs_mount ext4 ext4s) || { fail "mkfs"; return; }
+	"$DIOLOCK" stat --json --by path --dev "$(stat_dev "$ext4")" -- "$URINGWORK" -n 20 async "$ext4/p" |
+		grep -v '^{"role"' >"$T/bypath.json"
+	expect_jq "$T/bypath.json" '.by == "path"' "keyed by path"
+	expect_jq "$T/bypath.json" '[.histograms[] | select(.metric == "dio") | .io_path] | length > 0 and all(. == "io_uring-wq")' \
+		"IOSQE_ASYNC writes keyed io_uring-wq [$(jq -c '[.histograms[] | [.metric, .io_path, .count]]' "$T/bypath.json")]"
+	expect_jq "$T/bypath.json" '[.histograms[] | select(.metric == "dio") | .count] | add == 20' "all 20 DIO counted"
+	"$DIOLOCK" stat --json --by comm --dev "$(stat_dev "$ext4")" -- "$URINGWORK" -n 20 async "$ext4/c" |
+		grep -v '^{"role"' >"$T/bycomm.json"
+	expect_jq "$T/bycomm.json" '[.histograms[] | select(.metric == "dio") | .comm] | length > 0 and all(. == "uringwork")' \
+		"keyed by the submitter's name [$(jq -c '[.histograms[] | [.metric, .comm, .count]]' "$T/bycomm.json")]"
+}
+
+run_test test_stat_by_path_and_submitter
 run_test test_punts_counted
 run_test test_uring_inline_fallbacks
 run_test test_uring_async_fallbacks
