@@ -61,7 +61,7 @@ test_bad_recordings() {
 	expect_eq "$?" 2 "unknown format version"
 	grep -q "format version 99" "$T/err" || fail "version message: $(cat "$T/err")"
 	head -c 4096 /dev/urandom >"$T/rand.dlr"
-	"$DIOLOCK" replay "$T/rand.dlr" >/dev/null 2>&1
+	"$DIOLOCK" replay "$T/rand.dlr" >/dev/null 2>"$T/err"
 	expect_eq "$?" 2 "random bytes"
 	[ "$(wc -l <"$T/err")" = 1 ] || fail "one line of error: $(cat "$T/err")"
 }

@@ -94,7 +94,11 @@ test_stat_by_comm() {
 	expect_jq "$T/c.json" '.by == "comm"' "keyed by comm"
 	expect_jq "$T/c.json" '[.histograms[] | select(.metric == "wait")] | length == 1 and .[0].comm == "diowork" and .[0].count == 2' \
 		"two waits by diowork"
-	"$DIOLOCK" stat -d 1 --by stack >"$T/k.txt" 2>&1 || fail "stat --by stack"
+	"$DIOLOCK" stat --by stack --dev "$(stat_dev "$mnt")" -- "$DIOWORK" -j 2 --hold-ms 200 hold-contend "$mnt/hk" \
+		>"$T/k.txt" 2>&1 || fail "stat --by stack: $(head -3 "$T/k.txt")"
+	# a wait histogram keyed by a stack that the kernel's rwsem slow path starts
+	grep -q '^== i_rwsem wait' "$T/k.txt" && grep -q '^stack id [0-9]' "$T/k.txt" && grep -q 'rwsem_down_write_slowpath\|down_write' "$T/k.txt" ||
+		fail "stat --by stack keys waits by their stacks: $(head -20 "$T/k.txt")"
 	"$DIOLOCK" stat --by fs --dev "$(stat_dev "$mnt")" -- "$DIOWORK" -j 2 --hold-ms 200 hold-contend "$mnt/h2" >"$T/f.txt" 2>&1
 	grep -q "^ext4 [0-9]*:[0-9]* \[/dev/loop[0-9]* ($T/bycomm.img)\] on $mnt\$" "$T/f.txt" ||
 		fail "--by fs names the device and mount point"

@@ -16,6 +16,8 @@ test_trace_json_fields() {
 	expect_jq "$T/mine.json" '[.[] | select(.type == "dio_begin")] | map(.pos) == [0, 8192, 16384]' "offsets"
 	expect_jq "$T/mine.json" 'all(.[] | select(.type == "dio_begin"); .len == 8192 and .ino == '"$ino"' and .fs == "ext4")' "length, inode, fs"
 	expect_jq "$T/mine.json" 'all(.[] | select(.type == "dio_begin"); .flags | index("direct") and index("dsync") and index("write"))' "iocb flags"
+	# all() holds over nothing: the counts first
+	expect_jq "$T/mine.json" '[.[] | select(.type == "dio_complete")] | length == 3' "one completion per write"
 	expect_jq "$T/mine.json" 'all(.[] | select(.type == "dio_complete"); .ret == 8192 and .lock.current_holds == "write")' "completion return and lock held by writer"
 	expect_jq "$T/mine.json" 'all(.[] | select(.type == "dio_complete"); .lock.holder_tid == .tid)' "holder tid"
 	expect_jq "$T/mine.json" '[.[] | select(.type == "sync_begin")] | length == 3' "ext4_sync_file once per write"
