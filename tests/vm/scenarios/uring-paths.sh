@@ -5,6 +5,7 @@ SC_DEADLOCKS=no
 SC_BUDGET=60
 SC_TIERS="fentry kprobe tracepoint"
 SC_MATRIX=yes
+SC_MATRIX_TIERS="fentry kprobe tracepoint"
 
 # uring_mode_ok MODE PATH_RE: uringwork MODE's six writes are six fallbacks of its pid, by a path PATH_RE names.
 uring_mode_ok() {
