@@ -241,6 +241,16 @@ static void json_tasks(struct json *j, const char *key, const struct st_snap *s,
 	json_end_array(j);
 }
 
+/* io_uring O_DIRECT writes punted after a failed non-blocking attempt, all inodes. */
+static __u64 punts_total(const struct st_snap *s)
+{
+	__u64 n = 0;
+
+	for (size_t i = 0; i < s->npunts; i++)
+		n += s->punts[i].v.count;
+	return n;
+}
+
 /* `top --json`: what the table shows, whole (every inode, every waiter and holder). */
 static void draw_json(struct top_ctx *tc, __u64 now_ns, const struct st_snap *s, const struct top_row *rows,
 		      int nrows, const struct top_totals *tt)
@@ -262,6 +272,7 @@ static void draw_json(struct top_ctx *tc, __u64 now_ns, const struct st_snap *s,
 	json_kv_u64(&j, "wait_ns", tt->wns);
 	json_kv_u64(&j, "dio_completions", tt->dio);
 	json_kv_u64(&j, "dio_completions_under_i_rwsem", tt->dio_locked);
+	json_kv_u64(&j, "io_uring_punts", punts_total(s));
 	json_key(&j, "inodes");
 	json_begin_array(&j);
 	for (int i = 0; i < nrows; i++) {
@@ -332,6 +343,17 @@ static void draw(struct top_ctx *tc, __u64 now_ns)
 		 (unsigned long long)tt.waits, (unsigned long long)tt.rw, (unsigned long long)tt.ww, a,
 		 (unsigned long long)tt.dio, (unsigned long long)tt.dio_locked);
 	put_line(width, line);
+	/* io_uring's non-blocking attempts that failed: why iou-wrk threads write these files */
+	if (s.npunts) {
+		const struct st_punt *p = &s.punts[0];
+
+		dl_fmt_dev(p->key.dev, dev, sizeof(dev));
+		snprintf(line, sizeof(line), "io_uring O_DIRECT writes punted to io-wq %llu; most: pid %u %.16s, %.16s %s ino %llu (%llu)",
+			 (unsigned long long)punts_total(&s), p->key.tgid, p->v.comm, p->v.fs, dev,
+			 (unsigned long long)p->key.ino, (unsigned long long)p->v.count);
+		put_line(width, line);
+		used++;
+	}
 	put_line(width, "");
 	snprintf(line, sizeof(line), "%6s %6s %6s %9s %9s %8s  %s", "WAITS", "READ", "WRITE", "TOTAL", "MAX",
 		 "DIO@LOCK", "FILE");

@@ -168,6 +168,30 @@ test_stat_by_path_and_submitter() {
 		"keyed by the submitter's name [$(jq -c '[.histograms[] | [.metric, .comm, .count]]' "$T/bycomm.json")]"
 }
 
+# top and serve show the punts too; serve's by filesystem type (bounded), its DIO latency by path.
+test_top_serve_punts() {
+	[ $CSUM_FALLS_BACK = 1 ] || return 0
+	local port i
+	"$DIOLOCK" top --json --dev "$(stat_dev "$BTRFS")" -- "$URINGWORK" -n 10 inline "$BTRFS/top" 2>/dev/null |
+		grep -v '^{"role"' | tail -1 >"$T/top.json"
+	expect_jq "$T/top.json" '.io_uring_punts == 10' "top counts the 10 punts"
+	port=$((20000 + RANDOM % 20000))
+	"$DIOLOCK" serve --by path --dev "$(stat_dev "$BTRFS")" --listen "127.0.0.1:$port" --timeout 60 2>"$T/serve.err" &
+	echo $! >"$T/serve.pid"
+	for i in $(seq 300); do
+		curl -sf "http://127.0.0.1:$port/metrics" >/dev/null && break
+		sleep 0.1
+	done
+	"$URINGWORK" -n 10 inline "$BTRFS/srv" >/dev/null
+	curl -sf "http://127.0.0.1:$port/metrics" >"$T/m.txt" || fail "scrape"
+	kill "$(cat "$T/serve.pid")"
+	wait "$(cat "$T/serve.pid")"
+	promtool check metrics <"$T/m.txt" >"$T/promtool.out" 2>&1 || fail "promtool: $(cat "$T/promtool.out")"
+	grep -q '^diolock_io_uring_punts_total{fs="btrfs"} 10$' "$T/m.txt" ||
+		fail "punts by fs: $(grep punts "$T/m.txt" | tr '\n' ' ')"
+}
+
+run_test test_top_serve_punts
 run_test test_stat_by_path_and_submitter
 run_test test_punts_counted
 run_test test_uring_inline_fallbacks
