@@ -65,6 +65,22 @@ role_pid() {
 	grep "^{\"role\":\"$2\"" "$1" | head -1 | jq -r .pid
 }
 
+# serve_start NAME ARGS...: `diolock serve ARGS` on a random loopback port in
+# the background (pid in $T/NAME.pid, stderr in $T/NAME.err, port in
+# SERVE_PORT), waited for until it answers: a ceiling of 30 s, not a timing.
+serve_start() {
+	local name=$1 i
+	shift
+	SERVE_PORT=$((20000 + RANDOM % 20000))
+	"$DIOLOCK" serve "$@" --listen "127.0.0.1:$SERVE_PORT" --timeout 120 2>"$T/$name.err" &
+	echo $! >"$T/$name.pid"
+	for i in $(seq 300); do
+		curl -sf "http://127.0.0.1:$SERVE_PORT/metrics" >/dev/null && return 0
+		sleep 0.1
+	done
+	fail "serve did not answer on port $SERVE_PORT: $(cat "$T/$name.err")"
+}
+
 # run_test NAME: runs function NAME in a subshell and prints PASS/FAIL.
 run_test() {
 	local name=$1

@@ -18,13 +18,8 @@ test_dashboard_metrics() {
 		(.targets | length > 0) and all(.targets[]; .expr and .refId))' "$dash" >/dev/null ||
 		{ fail "the dashboard is not a Grafana dashboard model (uid, title, panels with targets)"; return; }
 	mnt=$(mkfs_mount ext4 dash) || { fail mount; return; }
-	port=$((20000 + RANDOM % 20000))
-	"$DIOLOCK" serve --dev "$(stat_dev "$mnt")" --listen "127.0.0.1:$port" --timeout 60 2>"$T/serve.err" &
-	echo $! >"$T/serve.pid"
-	for i in $(seq 50); do
-		curl -sf "http://127.0.0.1:$port/metrics" >/dev/null && break
-		sleep 0.2
-	done
+	serve_start serve --dev "$(stat_dev "$mnt")"
+	port=$SERVE_PORT
 	"$DIOWORK" -j 3 --hold-ms 100 hold-contend "$mnt/h" >/dev/null
 	"$DIOWORK" -n 16 -s dio-write "$mnt/d" >/dev/null
 	curl -sf "http://127.0.0.1:$port/metrics" >"$T/m.txt" || fail "scrape"

@@ -109,13 +109,8 @@ test_stat_by_comm() {
 test_serve_promtool() {
 	local mnt port ino i
 	mnt=$(mkfs_mount ext4 serve) || { fail mount; return; }
-	port=$((20000 + RANDOM % 20000))
-	"$DIOLOCK" serve --by inode --dev "$(stat_dev "$mnt")" --listen "127.0.0.1:$port" --timeout 60 2>"$T/serve.err" &
-	echo $! >"$T/serve.pid"
-	for i in $(seq 50); do
-		curl -sf "http://127.0.0.1:$port/metrics" >/dev/null && break
-		sleep 0.2
-	done
+	serve_start serve --by inode --dev "$(stat_dev "$mnt")"
+	port=$SERVE_PORT
 	grep -q "serving metrics on http://127.0.0.1:$port/metrics (loopback only" "$T/serve.err" ||
 		fail "startup says it is bound to loopback"
 	"$DIOWORK" -j 3 --hold-ms 300 hold-contend "$mnt/h" >/dev/null
@@ -154,14 +149,8 @@ test_serve_promtool() {
 test_serve_bounded_series() {
 	local mnt port i n
 	mnt=$(mkfs_mount ext4 many) || { fail mount; return; }
-	port=$((20000 + RANDOM % 20000))
-	"$DIOLOCK" serve --by inode --top-inodes 5 --dev "$(stat_dev "$mnt")" --listen "127.0.0.1:$port" \
-		--timeout 120 2>"$T/many.err" &
-	echo $! >"$T/many.pid"
-	for i in $(seq 50); do
-		curl -sf "http://127.0.0.1:$port/metrics" >/dev/null && break
-		sleep 0.2
-	done
+	serve_start many --by inode --top-inodes 5 --dev "$(stat_dev "$mnt")"
+	port=$SERVE_PORT
 	mkdir "$mnt/d"
 	fio --name=many --directory="$mnt/d" --nrfiles=10000 --filesize=4k --bs=4k --rw=write --direct=1 \
 		--openfiles=64 --create_on_open=1 >"$T/fio.out" 2>&1 || fail "fio: $(tail -2 "$T/fio.out")"

@@ -175,13 +175,8 @@ test_top_serve_punts() {
 	"$DIOLOCK" top --json --dev "$(stat_dev "$BTRFS")" -- "$URINGWORK" -n 10 inline "$BTRFS/top" 2>/dev/null |
 		grep -v '^{"role"' | tail -1 >"$T/top.json"
 	expect_jq "$T/top.json" '.io_uring_punts == 10' "top counts the 10 punts"
-	port=$((20000 + RANDOM % 20000))
-	"$DIOLOCK" serve --by path --dev "$(stat_dev "$BTRFS")" --listen "127.0.0.1:$port" --timeout 60 2>"$T/serve.err" &
-	echo $! >"$T/serve.pid"
-	for i in $(seq 300); do
-		curl -sf "http://127.0.0.1:$port/metrics" >/dev/null && break
-		sleep 0.1
-	done
+	serve_start serve --by path --dev "$(stat_dev "$BTRFS")"
+	port=$SERVE_PORT
 	"$URINGWORK" -n 10 inline "$BTRFS/srv" >/dev/null
 	curl -sf "http://127.0.0.1:$port/metrics" >"$T/m.txt" || fail "scrape"
 	kill "$(cat "$T/serve.pid")"

@@ -40,6 +40,19 @@ static void die(const char *what, int err)
 	exit(2);
 }
 
+/* One write's completion, which must have written a whole block. */
+static void reap_write(struct io_uring *ring)
+{
+	struct io_uring_cqe *cqe;
+	int ret = io_uring_wait_cqe(ring, &cqe);
+
+	if (ret < 0)
+		die("io_uring_wait_cqe", -ret);
+	if (cqe->res != BS)
+		die("write", cqe->res < 0 ? -cqe->res : EIO);
+	io_uring_cqe_seen(ring, cqe);
+}
+
 static int uring_writes(const char *mode, int fd, void *buf, int n, int qd)
 {
 	struct io_uring_params p = { 0 };
@@ -64,8 +77,6 @@ static int uring_writes(const char *mode, int fd, void *buf, int n, int qd)
 	if (!strcmp(mode, "async"))
 		sqe_flags |= IOSQE_ASYNC;
 	while (done < n) {
-		struct io_uring_cqe *cqe;
-
 		while (sent < n && sent - done < qd) {
 			struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
 
@@ -78,12 +89,7 @@ static int uring_writes(const char *mode, int fd, void *buf, int n, int qd)
 		ret = io_uring_submit(&ring);
 		if (ret < 0)
 			die("io_uring_submit", -ret);
-		ret = io_uring_wait_cqe(&ring, &cqe);
-		if (ret < 0)
-			die("io_uring_wait_cqe", -ret);
-		if (cqe->res != BS)
-			die("write", cqe->res < 0 ? -cqe->res : EIO);
-		io_uring_cqe_seen(&ring, cqe);
+		reap_write(&ring);
 		done++;
 	}
 	io_uring_queue_exit(&ring);
@@ -117,16 +123,8 @@ static int drain_race(int fd, void *buf, int n)
 	/* not reaped yet: the truncate waits for them in inode_dio_wait() */
 	if (ftruncate(fd, (off_t)n * BS))
 		die("ftruncate", errno);
-	for (int i = 0; i < n; i++) {
-		struct io_uring_cqe *cqe;
-
-		ret = io_uring_wait_cqe(&ring, &cqe);
-		if (ret < 0)
-			die("io_uring_wait_cqe", -ret);
-		if (cqe->res != BS)
-			die("write", cqe->res < 0 ? -cqe->res : EIO);
-		io_uring_cqe_seen(&ring, cqe);
-	}
+	for (int i = 0; i < n; i++)
+		reap_write(&ring);
 	io_uring_queue_exit(&ring);
 	return 0;
 }

@@ -213,47 +213,39 @@ find_task() {
 	return 0
 }
 
-# livepatch_dio_end_late: patches/0002 in effect (the dio_end_late livepatch,
-# loaded once per boot; it cannot be undone while its deadlock stands).
-# Tasks that earlier scenarios left deadlocked inside iomap_dio_complete()
-# (the faulty btrfs.ko's writers) never leave it, so the livepatch's
-# transition would wait for them forever: after 3 s it is forced
-# (/sys/kernel/livepatch/PATCH/force), which only marks those sleeping
-# tasks patched; they run no code again.
-livepatch_dio_end_late() {
-	local lp=/sys/kernel/livepatch/dio_end_late i=0
-	[ -d "$lp" ] || insmod /modules/dio_end_late.ko || return 1
+# livepatch_load NAME STACK_FN WHAT: /modules/NAME.ko loaded (once per boot:
+# the deadlocks a livepatch makes cannot be undone) and in effect. Tasks that
+# earlier scenarios left deadlocked inside the patched code (STACK_FN in their
+# stack) never leave it, so the transition would wait for them forever: after
+# 3 s it is forced (/sys/kernel/livepatch/NAME/force), which only marks those
+# sleeping tasks patched; they run no code again.
+livepatch_load() {
+	local lp=/sys/kernel/livepatch/$1 i=0
+	[ -d "$lp" ] || insmod "/modules/$1.ko" || return 1
 	while [ "$(cat "$lp/transition" 2>/dev/null)" != 0 ] && [ $i -lt 100 ]; do
 		if [ $i = 30 ]; then
-			echo "livepatch transition blocked by: $(grep -l iomap_dio_complete /proc/[0-9]*/stack 2>/dev/null | tr '\n' ' ')"
+			echo "livepatch transition blocked by: $(grep -l "$2" /proc/[0-9]*/stack 2>/dev/null | tr '\n' ' ')"
 			echo 1 >"$lp/force"
 		fi
 		usleep 100000
 		i=$((i + 1))
 	done
 	if [ "$(cat "$lp/enabled" 2>/dev/null)" != 1 ] || [ "$(cat "$lp/transition" 2>/dev/null)" != 0 ]; then
-		echo "livepatch dio_end_late not in effect: enabled $(cat "$lp/enabled" 2>/dev/null), transition $(cat "$lp/transition" 2>/dev/null)"
+		echo "livepatch $1 not in effect: enabled $(cat "$lp/enabled" 2>/dev/null), transition $(cat "$lp/transition" 2>/dev/null)"
 		return 1
 	fi
-	echo "livepatch dio_end_late in effect: iomap_dio_complete() ends the DIO after its fsync"
+	echo "livepatch $1 in effect: $3"
+}
+
+# livepatch_dio_end_late: patches/0002 in effect (the dio_end_late livepatch).
+livepatch_dio_end_late() {
+	livepatch_load dio_end_late iomap_dio_complete "iomap_dio_complete() ends the DIO after its fsync"
 }
 
 # livepatch_caller_comp: io_uring's O_DIRECT writes leave their completion to
-# the issuer's task_work again (the caller_comp livepatch, 6.12; loaded once
-# per boot: the deadlock it makes cannot be undone).
+# the issuer's task_work again (the caller_comp livepatch, 6.12).
 livepatch_caller_comp() {
-	local lp=/sys/kernel/livepatch/caller_comp i=0
-	[ -d "$lp" ] || insmod /modules/caller_comp.ko || return 1
-	while [ "$(cat "$lp/transition" 2>/dev/null)" != 0 ] && [ $i -lt 100 ]; do
-		[ $i = 30 ] && echo 1 >"$lp/force"
-		usleep 100000
-		i=$((i + 1))
-	done
-	if [ "$(cat "$lp/enabled" 2>/dev/null)" != 1 ] || [ "$(cat "$lp/transition" 2>/dev/null)" != 0 ]; then
-		echo "livepatch caller_comp not in effect: enabled $(cat "$lp/enabled" 2>/dev/null), transition $(cat "$lp/transition" 2>/dev/null)"
-		return 1
-	fi
-	echo "livepatch caller_comp in effect: io_uring DIO writes complete in their issuer's task_work"
+	livepatch_load caller_comp iomap_dio_rw "io_uring DIO writes complete in their issuer's task_work"
 }
 
 # One line of /vm/plan per run: SLOT NAME TIER BTRFS.

@@ -316,41 +316,32 @@ vm_faulty_btrfs() { vm_locked _vm_faulty_btrfs; }
 
 vm_abba_dir() { vm_cache_dir abba "$VM_DIR"/modules/abba/*; }
 
-_vm_abba() {
-	local out tmp
-	out=$(vm_abba_dir)
-	[ -f "$out/abba.ko" ] && return 0
-	tmp=$(mktemp -d /tmp/diolock-vm-abba.XXXXXX)
-	vm_log "building abba.ko against linux-headers-$KVER"
-	cp "$VM_DIR"/modules/abba/* "$tmp/"
+# _vm_module NAME DIR FINISH: modules/NAME/NAME.ko built against the headers
+# into the cache directory DIR, FINISH (a command) run on the .ko first.
+_vm_module() {
+	local name=$1 out=$2 finish=$3 tmp
+	[ -f "$out/$name.ko" ] && return 0
+	tmp=$(mktemp -d "/tmp/diolock-vm-$name.XXXXXX")
+	vm_log "building $name.ko against linux-headers-$KVER"
+	cp "$VM_DIR/modules/$name"/* "$tmp/"
 	(_vm_kbuild "$tmp") || { rm -rf "$tmp"; exit 2; }
-	vm_finish_module "$tmp/abba.ko"
+	$finish "$tmp/$name.ko"
 	mkdir -p "$out.tmp"
-	cp "$tmp/abba.ko" "$out.tmp/"
+	cp "$tmp/$name.ko" "$out.tmp/"
 	rm -rf "$out" "$tmp"
 	mv "$out.tmp" "$out"
 }
-vm_abba() { vm_locked _vm_abba; }
+
+vm_abba() { vm_locked _vm_module abba "$(vm_abba_dir)" vm_finish_module; }
 
 vm_caller_comp_dir() { vm_cache_dir caller_comp "$VM_DIR"/modules/caller_comp/*; }
 
+# A livepatch needs no BTF of its own: only its debug info goes.
+vm_strip_module() { strip --strip-debug "$1" || vm_die "strip --strip-debug $1"; }
+
 # The livepatch that puts IOCB_DIO_CALLER_COMP back into 6.12's io_uring
-# writes (838b35bb6a89 undone; modules/caller_comp), built against the headers.
-_vm_caller_comp() {
-	local out tmp
-	out=$(vm_caller_comp_dir)
-	[ -f "$out/caller_comp.ko" ] && return 0
-	tmp=$(mktemp -d /tmp/diolock-vm-cc.XXXXXX)
-	vm_log "building the caller_comp livepatch against linux-headers-$KVER"
-	cp "$VM_DIR"/modules/caller_comp/* "$tmp/"
-	(_vm_kbuild "$tmp") || { rm -rf "$tmp"; exit 2; }
-	strip --strip-debug "$tmp/caller_comp.ko" || vm_die "strip --strip-debug caller_comp.ko"
-	mkdir -p "$out.tmp"
-	cp "$tmp/caller_comp.ko" "$out.tmp/"
-	rm -rf "$out" "$tmp"
-	mv "$out.tmp" "$out"
-}
-vm_caller_comp() { vm_locked _vm_caller_comp; }
+# writes (838b35bb6a89 undone; modules/caller_comp).
+vm_caller_comp() { vm_locked _vm_module caller_comp "$(vm_caller_comp_dir)" vm_strip_module; }
 
 vm_dio_end_late_dir() { vm_cache_dir dio_end_late "$VM_DIR"/modules/dio_end_late/* "$(vm_patch_file 2)"; }
 
