@@ -206,18 +206,55 @@ static __always_inline void dl_iocb_flags(struct dl_event *e, struct kiocb *iocb
 	dio_iocb_flags(iocb, &e->flags, &e->ki_flags, &e->pos, false);
 }
 
+/*
+ * An AIO's submitter, for `trace` only: nothing from the kiocb leads back to
+ * the task that called io_submit(2), and an AIO completes in a kworker or an
+ * interrupt. The submission leaves it here, by kiocb (LRU: a failed
+ * submission never completes); other commands never pay for it.
+ */
+struct dl_aio_owner {
+	__u32 tgid;
+	__u32 tid;
+	char comm[DL_COMM_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct dl_aio_owner);
+} aio_owners SEC(".maps");
+
 /* The record's path and submitter; elsewhere: not running in a task that could have submitted it. */
 static __always_inline void set_origin(struct dl_event *e, struct kiocb *iocb, struct task_struct *cur,
 				       bool elsewhere, bool btf)
 {
 	struct task_struct *sub;
 	__u8 path = dl_kiocb_origin(iocb, cur, elsewhere, &sub, btf);
+	__u64 key = (__u64)iocb;
+	struct dl_aio_owner *o;
 
 	if (path == DL_PATH_IO_URING_SQPOLL)
 		sub = BPF_CORE_READ(cur, group_leader);
 	dl_set_origin(e, path, sub);
 	if (elsewhere)
 		e->flags |= (cur->flags & PF_KTHREAD) ? DL_F_KWORKER : DL_F_IRQ;
+	if (path != DL_PATH_AIO || !stream_all)
+		return;
+	if (e->hdr.type == DL_EV_DIO_BEGIN) {
+		struct dl_aio_owner v = { .tgid = e->sub_tgid, .tid = e->sub_tid };
+
+		__builtin_memcpy(v.comm, e->sub_comm, sizeof(v.comm));
+		bpf_map_update_elem(&aio_owners, &key, &v, BPF_ANY);
+	} else if (e->hdr.type == DL_EV_DIO_COMPLETE && !sub) {
+		o = bpf_map_lookup_elem(&aio_owners, &key);
+		if (!o)
+			return;
+		e->sub_tgid = o->tgid;
+		e->sub_tid = o->tid;
+		__builtin_memcpy(e->sub_comm, o->comm, sizeof(e->sub_comm));
+		bpf_map_delete_elem(&aio_owners, &key);
+	}
 }
 
 /*
@@ -260,6 +297,12 @@ static __always_inline int on_dio_begin(void *ctx, struct kiocb *iocb, struct io
 		return 0;
 	dl_dio_count(id.fsid, DL_DIO_SUBMITTED);
 	if (stream_all) {
+		/* the submitter's own completion is told from one elsewhere by it (completion_elsewhere) */
+		if (tc) {
+			tc->dio.inode = (__u64)inode;
+			tc->dio.iocb = (__u64)iocb;
+			tc->dio.lock = (struct dl_rwsem_state){};
+		}
 		e = dl_reserve_inode_btf(DL_EV_DIO_BEGIN, inode, btf);
 		if (!e)
 			return 0;
