@@ -436,14 +436,48 @@ static void drain_of_own_dio_is_self_deadlock(void)
 	feed(&an, ev(DL_EV_DRAIN_WAIT_END, 50, "ext4", 600, DL_LOCK_WRITE, DL_HOLD_WRITE, 0));
 	an_tick(&an, clock_ns + 10ULL * 1000000000);
 	CHECK(an.nfindings == 0 && an.retracted[AN_SELF_DEADLOCK] == 1);
-	/* the same wait unbroken past the confirmation interval: the finding */
-	e.hdr.ts_ns = clock_ns += 1000;
+	/* the same wait, later, unbroken past the confirmation interval: the finding */
+	clock_ns += 20ULL * 1000000000;
+	e.hdr.ts_ns = clock_ns;
 	feed(&an, e);
-	an_tick(&an, clock_ns + 10ULL * 1000000000);
+	/* past the confirmation interval (2 s), short of a long wait (5 s) */
+	an_tick(&an, clock_ns + 3ULL * 1000000000);
 	CHECK(an.nfindings == 1);
+	if (an.nfindings != 1)
+		return;
 	CHECK(an.finding[0].kind == AN_SELF_DEADLOCK && an.finding[0].severity == AN_ERROR);
 	CHECK(an.finding[0].pid == 50 && an.finding[0].ino == 600);
 	CHECK(strstr(an.finding[0].note, "task_work") != NULL);
+	an_fini(&an);
+}
+
+/*
+ * recursive_acquire (exact tiers: down_*() on an i_rwsem the task holds):
+ * write after a write hold, and write after a read hold, wait for the task
+ * itself: errors. Read after read deadlocks only if a writer queues in
+ * between: a warning.
+ */
+static void recursive_acquire_by_modes(void)
+{
+	struct analyzer an;
+	struct dl_event e;
+
+	an_init(&an, NULL);
+	e = ev(DL_EV_RECURSIVE_ACQUIRE, 60, "ext4", 700, DL_LOCK_WRITE, DL_HOLD_WRITE, DL_F_WAIT_WRITE | DL_F_EXACT);
+	feed(&an, e);
+	e = ev(DL_EV_RECURSIVE_ACQUIRE, 61, "ext4", 701, DL_LOCK_READ, DL_HOLD_READ, DL_F_WAIT_WRITE | DL_F_EXACT);
+	feed(&an, e);
+	e = ev(DL_EV_RECURSIVE_ACQUIRE, 62, "ext4", 702, DL_LOCK_READ, DL_HOLD_READ, DL_F_WAIT_READ | DL_F_EXACT);
+	feed(&an, e);
+	feed(&an, e);
+	CHECK(an.nfindings == 3);
+	CHECK(an.finding[0].kind == AN_RECURSIVE_ACQUIRE && an.finding[0].severity == AN_ERROR);
+	CHECK(an.finding[0].pid == 60 && an.finding[0].lock_mode == DL_LOCK_WRITE && an.finding[0].exact);
+	CHECK(strstr(an.finding[0].note, "wait for itself") != NULL);
+	CHECK(an.finding[1].severity == AN_ERROR && an.finding[1].pid == 61 && an.finding[1].lock_mode == DL_LOCK_WRITE);
+	CHECK(an.finding[2].severity == AN_WARNING && an.finding[2].pid == 62 && an.finding[2].count == 2);
+	CHECK(an.finding[2].lock_mode == DL_LOCK_READ && strstr(an.finding[2].note, "writer queues") != NULL);
+	CHECK(an_count_severity(&an, AN_ERROR) == 2);
 	an_fini(&an);
 }
 
@@ -1178,6 +1212,7 @@ int main(void)
 	RUN(irq_completion_owns_nothing);
 	RUN(origin_names_submitter);
 	RUN(drain_of_own_dio_is_self_deadlock);
+	RUN(recursive_acquire_by_modes);
 	RUN(shared_hold_tracked_from_submission);
 	RUN(shared_hold_hint_names_other_reader);
 	RUN(btrfs_stub_completion_is_info);
