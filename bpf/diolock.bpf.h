@@ -229,6 +229,16 @@ struct dl_task_ctx {
 	__u64 fallback_seq;
 	/* struct io_kiocb *: the io_uring write this task submitted last (uring.bpf.c) */
 	__u64 uring_req;
+	/*
+	 * io_submit(2): the batch (its iocb array) whose write dirtied a folio
+	 * last, that write's index in it, the folio and the write's last page
+	 * (fallback.bpf.c: a write dirties its folios in ascending order)
+	 */
+	__u64 aio_cbs;
+	__u64 aio_seen;
+	__u64 aio_last;
+	__u32 aio_k;
+	__u32 pad3;
 	struct dl_wait wait;
 	struct dl_task_held held;
 	struct dl_task_inval inval;

@@ -14,8 +14,8 @@
  * depends on how it was submitted:
  *  - a write syscall (write, pwrite64, writev, pwritev, pwritev2; x86-64):
  *    the file descriptor in its saved registers;
- *  - io_submit(2) (AIO): the iocb of the batch whose range starts in the
- *    folio, read from user memory;
+ *  - io_submit(2) (AIO): the iocb of the batch, read from user memory, that
+ *    the order of the batch and of the write's folios names (judge_aio);
  *  - io_uring: the request being issued, which the kernel names: an io-wq
  *    worker's current work (task->worker_private->cur_work), or, issued
  *    inline by the submitter or by the SQPOLL thread, the write request the
@@ -48,8 +48,9 @@
 #define DL_PAGE_SHIFT	12
 /* the largest folio: PMD-sized on x86-64 */
 #define DL_FOLIO_MAX_PAGES	512
-/* iocbs of one io_submit() searched for the folio's write */
+/* iocbs of one io_submit() searched for the folio's write, and iovecs of one read for its length */
 #define DL_AIO_SCAN	32
+#define DL_AIO_IOVECS	8
 
 /* A write syscall's file, from the fd in its saved registers: plain loads through BTF pointers. */
 static __always_inline struct file *fd_to_file(struct task_struct *task, unsigned int fd)
@@ -204,20 +205,66 @@ static __always_inline int judge_uring(struct task_struct *task, struct inode *h
 	return 0;
 }
 
-/* io_submit(2): the batch's write whose range starts in this folio. */
+/* An AIO write's bytes: aio_nbytes, or its iovecs' sum (DL_AIO_IOVECS read at most; else 0: unknown). */
+static __always_inline __u64 aio_len(const struct iocb *cb)
+{
+	struct iovec iov;
+	__u64 len = 0;
+
+	if (cb->aio_lio_opcode == IOCB_CMD_PWRITE)
+		return cb->aio_nbytes;
+	if (cb->aio_nbytes > DL_AIO_IOVECS)
+		return 0;
+	for (__u64 i = 0; i < DL_AIO_IOVECS && i < cb->aio_nbytes; i++) {
+		if (bpf_probe_read_user(&iov, sizeof(iov), (void *)(cb->aio_buf + i * sizeof(iov))))
+			return 0;
+		len += iov.iov_len;
+	}
+	return len;
+}
+
+/*
+ * io_submit(2): which write of the batch dirties this folio. io_submit runs
+ * its iocbs in order, and each write dirties its folios in ascending order:
+ * a folio above the one the batch's current write dirtied last, within that
+ * write, is that write going on; any other folio is a later write's first
+ * (the iocb whose range starts there, searched from the current one on).
+ * Position alone is not enough: an unaligned write's last page is the next
+ * one's first.
+ */
 static __always_inline int judge_aio(struct task_struct *task, struct pt_regs *regs, struct inode *host,
 				     __u64 index)
 {
 	struct fb_write w = { .inode = host, .path = DL_PATH_AIO, .sub = task, .nr = NR_io_submit };
 	struct iocb **cbs = (void *)regs->dx;
 	long nr = regs->si;
+	struct dl_task_ctx *tc;
 	struct iocb *ucb;
 	struct iocb cb;
-	__u32 f_flags;
+	__u32 f_flags, start = 0;
 
 	if (dl_task_filtered())
 		return 0;
-	for (int i = 0; i < DL_AIO_SCAN && i < nr; i++) {
+	tc = dl_ctx(true);
+	if (!tc)
+		return 0;
+	if (tc->aio_cbs == (__u64)cbs) {
+		if (index > tc->aio_seen && index <= tc->aio_last) {
+			tc->aio_seen = index;
+			return 0;
+		}
+		start = tc->aio_k + 1;
+	}
+	/* a new batch in the same array: from its first iocb */
+	if (start >= nr)
+		start = 0;
+	for (int n = 0; n < DL_AIO_SCAN && n < nr; n++) {
+		long i = (long)start + n;
+
+		if (i >= nr)
+			i -= nr;
+		if (i < 0 || i >= nr)
+			return 0;
 		if (bpf_probe_read_user(&ucb, sizeof(ucb), &cbs[i]) || bpf_probe_read_user(&cb, sizeof(cb), ucb))
 			return 0;
 		if ((cb.aio_lio_opcode != IOCB_CMD_PWRITE && cb.aio_lio_opcode != IOCB_CMD_PWRITEV) ||
@@ -226,8 +273,11 @@ static __always_inline int judge_aio(struct task_struct *task, struct pt_regs *r
 		if (!direct_file_of(fd_to_file(task, cb.aio_fildes), host, &f_flags))
 			continue;
 		w.pos = cb.aio_offset;
-		if (cb.aio_lio_opcode == IOCB_CMD_PWRITE)
-			w.len = cb.aio_nbytes;
+		w.len = aio_len(&cb);
+		tc->aio_cbs = (__u64)cbs;
+		tc->aio_k = i;
+		tc->aio_seen = index;
+		tc->aio_last = w.len ? (__u64)(w.pos + w.len - 1) >> DL_PAGE_SHIFT : index;
 		w.flags = DL_F_AIO | ((cb.aio_rw_flags & RWF_DSYNC_BITS) ? DL_F_DSYNC : 0);
 		emit_fallback(&w, f_flags);
 		return 0;
