@@ -268,6 +268,9 @@ static __always_inline bool completion_elsewhere(struct kiocb *iocb, const struc
 {
 	if (!DL_RD(btf, iocb, ki_complete))
 		return false;
+	/* submissions unseen (6.1 refuses fentry on __iomap_dio_rw's 7 arguments): only a kworker is sure */
+	if (!track_submit)
+		return bpf_get_current_task_btf()->flags & PF_KTHREAD;
 	return !d || d->iocb != (__u64)iocb;
 }
 

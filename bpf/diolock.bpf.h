@@ -74,6 +74,8 @@ DL_EXTERN const volatile __u8 fold_all;
  * exact. In .bss, not .rodata: it is known only after attaching.
  */
 DL_EXTERN __u8 track_acquire;
+/* Set once the DIO submission hook is attached: a DIO's submitter is then known (dio.bpf.c). */
+DL_EXTERN __u8 track_submit;
 
 /* Per-CPU loss counters: every output mode reports them. */
 DL_EXTERN __u64 dl_counters[DL_MAX_CPUS][DL_CNT_MAX];

@@ -325,6 +325,7 @@ int dl_session_open(struct dl_session *s, const struct dl_session_opts *o, char 
 		hook_off(s, DL_HOOK_RWSEM_RELEASE, s->hooks[DL_HOOK_RWSEM_RELEASE].why[0] ?
 			 s->hooks[DL_HOOK_RWSEM_RELEASE].why : s->hooks[DL_HOOK_RWSEM_ACQUIRE].why);
 	s->skel->bss->track_acquire = s->hooks[DL_HOOK_RWSEM_ACQUIRE].tier != DL_TIER_NONE;
+	s->skel->bss->track_submit = s->hooks[DL_HOOK_DIO_SUBMIT].tier != DL_TIER_NONE;
 	if (!attached) {
 		err = -ENOENT;
 		snprintf(msg, len, "no hook point could be attached on this kernel (see `diolock probe`)");
