@@ -266,7 +266,7 @@ static __always_inline int judge_aio(struct task_struct *task, struct pt_regs *r
 		if (i < 0 || i >= nr)
 			return 0;
 		if (bpf_probe_read_user(&ucb, sizeof(ucb), &cbs[i]) || bpf_probe_read_user(&cb, sizeof(cb), ucb))
-			return 0;
+			goto unseen;
 		if ((cb.aio_lio_opcode != IOCB_CMD_PWRITE && cb.aio_lio_opcode != IOCB_CMD_PWRITEV) ||
 		    !first_folio(index, cb.aio_offset))
 			continue;
@@ -282,6 +282,12 @@ static __always_inline int judge_aio(struct task_struct *task, struct pt_regs *r
 		emit_fallback(&w, f_flags);
 		return 0;
 	}
+	/* every iocb read and none of them this folio's write: a buffered AIO, not a fallback */
+	if (nr <= DL_AIO_SCAN)
+		return 0;
+unseen:
+	/* an iocb not read (DL_AIO_SCAN past the current one, or unreadable): said, not guessed */
+	dl_dio_count(dl_fsid_of_magic(BPF_CORE_READ(host, i_sb, s_magic)), DL_DIO_UNSEEN);
 	return 0;
 }
 

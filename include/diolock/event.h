@@ -239,9 +239,10 @@ enum dl_dio_counter {
 	DL_DIO_FOLDED,		/* completions under i_rwsem counted in a fold slot, no record */
 	DL_DIO_IN_IRQ,		/* completed outside any task (an interrupt, v6.19+): owned by none */
 	/*
-	 * io_uring writes that dirtied a file's page cache where diolock could
-	 * not tell which request they were (no io_uring_submit_req hook, say):
-	 * O_DIRECT fallbacks among them are not judged, and the run is incomplete
+	 * io_uring or AIO writes that dirtied a file's page cache where diolock
+	 * could not tell which request or iocb they were (no io_uring_submit_req
+	 * hook; an io_submit write more than 32 iocbs past the last one seen): O_DIRECT
+	 * fallbacks among them are not judged, and the run is incomplete
 	 */
 	DL_DIO_UNSEEN,
 	DL_DIO_CNT_MAX = 8,	/* one cache line per filesystem */

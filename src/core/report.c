@@ -101,8 +101,9 @@ const char *dl_report_why_incomplete(const struct dl_report *r)
 	if (blind_spot(r))
 		return "some hook points are unavailable (listed above)";
 	if (unjudged_writes(r))
-		return "io_uring wrote to the page cache where diolock could not tell which request it was "
-		       "(io_uring_submit_req unavailable?): O_DIRECT fallbacks among them are not judged";
+		return "io_uring or AIO wrote to the page cache where diolock could not tell which request or iocb "
+		       "it was (io_uring_submit_req unavailable? an io_submit write 32 iocbs past the last?): O_DIRECT "
+		       "fallbacks among them are not judged";
 	if (!dl_report_filters_matched(r))
 		return "the filters matched no event";
 	return NULL;
@@ -336,7 +337,7 @@ void dl_report_text(FILE *f, const struct dl_report *r)
 		if (d[DL_DIO_IN_IRQ])
 			fprintf(f, ", %" PRIu64 " completed in an interrupt", (uint64_t)d[DL_DIO_IN_IRQ]);
 		if (d[DL_DIO_UNSEEN])
-			fprintf(f, ", %" PRIu64 " io_uring writes to the page cache not judged (request unknown)",
+			fprintf(f, ", %" PRIu64 " io_uring/AIO writes to the page cache not judged (request unknown)",
 				(uint64_t)d[DL_DIO_UNSEEN]);
 	}
 	if (an->order_edges)
@@ -634,7 +635,7 @@ void dl_report_json(FILE *f, const struct dl_report *r)
 		if (d[DL_DIO_IN_IRQ])
 			json_kv_u64(&j, "completed_in_irq", d[DL_DIO_IN_IRQ]);
 		if (d[DL_DIO_UNSEEN])
-			json_kv_u64(&j, "uring_writes_unjudged", d[DL_DIO_UNSEEN]);
+			json_kv_u64(&j, "async_writes_unjudged", d[DL_DIO_UNSEEN]);
 		json_end_object(&j);
 	}
 	json_end_object(&j);

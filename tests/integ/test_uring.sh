@@ -75,6 +75,19 @@ test_unaligned_fallbacks() {
 	done
 }
 
+# An io_submit batch longer than the 32 iocbs BPF reads at a time: the
+# search goes on from the batch's current write, so all of it is seen.
+test_aio_batch_past_scan() {
+	[ $CSUM_FALLS_BACK = 1 ] || return 0
+	local json=$T/big.json ino v
+	"$DIOLOCK" check -q --dev "$(stat_dev "$BTRFS")" -J "$json" -- "$URINGWORK" -n 60 -q 60 aio "$BTRFS/big" >/dev/null
+	expect_eq "$?" 0 "check exit status"
+	ino=$(stat -c %i "$BTRFS/big")
+	v="[.violations[] | select(.kind == \"dio_fallback_buffered\" and .ino == $ino)]"
+	expect_jq "$json" "($v | map(.count) | add) == 60" "all 60 writes of one batch"
+	expect_jq "$json" '(.dio_by_fs.btrfs.async_writes_unjudged // 0) == 0' "none unjudged"
+}
+
 test_uring_inline_fallbacks() { uring_fallbacks inline; }
 test_uring_async_fallbacks() { uring_fallbacks async; }
 test_uring_sqpoll_fallbacks() { uring_fallbacks sqpoll; }
@@ -222,6 +235,7 @@ run_test test_top_serve_punts
 run_test test_stat_by_path_and_submitter
 run_test test_punts_counted
 run_test test_unaligned_fallbacks
+run_test test_aio_batch_past_scan
 run_test test_uring_inline_fallbacks
 run_test test_uring_async_fallbacks
 run_test test_uring_sqpoll_fallbacks

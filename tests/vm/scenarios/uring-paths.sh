@@ -49,6 +49,6 @@ expect() {
 		expect_jq '(.dio_by_fs.ext4.completed_in_irq // 0) == 0' \
 			"completions counted as run in an interrupt on $VM_KERNEL: $(jq_r -c .dio_by_fs.ext4)"
 	fi
-	expect_jq '(.dio_by_fs // {} | [.[].uring_writes_unjudged // 0] | add // 0) == 0' \
+	expect_jq '(.dio_by_fs // {} | [.[].async_writes_unjudged // 0] | add // 0) == 0' \
 		"io_uring writes diolock could not judge: $(jq_r -c .dio_by_fs)"
 }
