@@ -150,8 +150,10 @@ run_diolock() {
 	reader=$!
 	now_ns >"$OUT/diolock.t0"
 	# -v: libbpf's warnings (CO-RE relocation failures, refused probes) too
-	# a diolock stuck in user space must not eat the whole boot's time
-	timeout -s KILL $((timeout + 30)) diolock -v check "$@" >"$OUT/report.txt" 2>"$OUT/.stderr"
+	# a diolock stuck in user space must not eat the whole boot's time; its
+	# --timeout counts from CMD's start, after attaching, which takes up to
+	# ~35 s under TCG in the function tiers: the watchdog leaves room for both
+	timeout -s KILL $((timeout + 75)) diolock -v check "$@" >"$OUT/report.txt" 2>"$OUT/.stderr"
 	rc=$?
 	now_ns >"$OUT/diolock.t1"
 	wait "$reader"
