@@ -269,6 +269,7 @@ static void meta_line(struct evf_meta *m, char *line)
 	}
 	for (int h = 0; h < DL_HOOK_MAX; h++) {
 		if (!strncmp(line, "attach.", 7) && !strcmp(line + 7, dl_hooks[h].name)) {
+			m->hooks[h].unrecorded = false;
 			for (int t = 0; t < DL_TIER_MAX; t++)
 				if (!strcmp(eq, dl_tier_name(t)))
 					m->hooks[h].tier = t;
@@ -330,8 +331,10 @@ int evf_open_stream(struct evf_reader *r, FILE *f, const char *path, struct evf_
 	memset(r, 0, sizeof(*r) - sizeof(r->buf));
 	memset(meta, 0, sizeof(*meta));
 	/* what the recording does not mention (a hook newer than its diolock) says so */
-	for (int h = 0; h < DL_HOOK_MAX; h++)
+	for (int h = 0; h < DL_HOOK_MAX; h++) {
 		snprintf(meta->hooks[h].why, sizeof(meta->hooks[h].why), "not in this recording (made by an older diolock)");
+		meta->hooks[h].unrecorded = true;
+	}
 	r->path = path;
 	r->f = f;
 	/* records are small: read big blocks, not stdio's 4 KiB */

@@ -45,6 +45,7 @@ enum dl_hook_id {
 struct dl_hook_state {
 	enum dl_tier tier;		/* DL_TIER_NONE: unavailable */
 	char why[200];			/* why it is unavailable */
+	bool unrecorded;		/* a recording made before the hook existed: not the kernel's doing */
 };
 
 extern const struct dl_hook dl_hooks[DL_HOOK_MAX];

@@ -10,11 +10,19 @@
 
 static const char *const dio_fs_names[DL_FSID_MAX] = { "other", "ext4", "xfs", "btrfs" };
 
-/* A hook point `check` relies on could not be attached. */
+/*
+ * A hook point `check` relies on that the kernel did not give. A recording
+ * made before the hook existed saw what its diolock could: no blind spot.
+ */
+static bool hook_missing(const struct dl_report *r, int h)
+{
+	return dl_hooks[h].check_needs && r->hooks[h].tier == DL_TIER_NONE && !r->hooks[h].unrecorded;
+}
+
 static bool blind_spot(const struct dl_report *r)
 {
 	for (int h = 0; h < DL_HOOK_MAX; h++)
-		if (dl_hooks[h].check_needs && r->hooks[h].tier == DL_TIER_NONE)
+		if (hook_missing(r, h))
 			return true;
 	return false;
 }
@@ -279,7 +287,7 @@ void dl_report_text(FILE *f, const struct dl_report *r)
 		fprintf(f, "filters: %s matched no event\n", desc);
 	}
 	for (int h = 0; h < DL_HOOK_MAX; h++)
-		if (dl_hooks[h].check_needs && r->hooks[h].tier == DL_TIER_NONE)
+		if (hook_missing(r, h))
 			fprintf(f, "unavailable: %s: %s\n", dl_hooks[h].name, r->hooks[h].why);
 	text_lock_layout(f, r->lock_layout);
 	fprintf(f, "\nfindings:%s\n", an->nfindings ? "" : " none");
