@@ -223,6 +223,47 @@ static __always_inline __u64 aio_len(const struct iocb *cb)
 	return len;
 }
 
+/* One io_submit batch searched for the write that dirtied a folio: bpf_loop's state. */
+struct aio_scan {
+	struct iocb **cbs;
+	long nr;
+	long start;
+	__u64 index;		/* the folio */
+	__u64 host;		/* its inode */
+	long found;		/* the iocb, -1 none */
+	__u32 f_flags;
+	__u32 unread;		/* an iocb could not be read */
+	struct iocb cb;		/* the last one read: the found one's, when found */
+};
+
+/*
+ * One iocb of the batch, n after the current one (wrapping). A bpf_loop
+ * callback: the verifier walks it once, where an unrolled loop of 32 cost
+ * two seconds of every load.
+ */
+static long aio_scan_one(__u32 n, void *ctx)
+{
+	struct aio_scan *s = ctx;
+	long i = s->start + n;
+	struct iocb *ucb;
+
+	if (i >= s->nr)
+		i -= s->nr;
+	if (i < 0 || i >= s->nr)
+		return 1;
+	if (bpf_probe_read_user(&ucb, sizeof(ucb), &s->cbs[i]) || bpf_probe_read_user(&s->cb, sizeof(s->cb), ucb)) {
+		s->unread = 1;
+		return 1;
+	}
+	if ((s->cb.aio_lio_opcode != IOCB_CMD_PWRITE && s->cb.aio_lio_opcode != IOCB_CMD_PWRITEV) ||
+	    !first_folio(s->index, s->cb.aio_offset))
+		return 0;
+	if (!direct_file_of(fd_to_file(bpf_get_current_task_btf(), s->cb.aio_fildes), (void *)s->host, &s->f_flags))
+		return 0;
+	s->found = i;
+	return 1;
+}
+
 /*
  * io_submit(2): which write of the batch dirties this folio. io_submit runs
  * its iocbs in order, and each write dirties its folios in ascending order:
@@ -236,56 +277,40 @@ static __always_inline int judge_aio(struct task_struct *task, struct pt_regs *r
 				     __u64 index)
 {
 	struct fb_write w = { .inode = host, .path = DL_PATH_AIO, .sub = task, .nr = NR_io_submit };
-	struct iocb **cbs = (void *)regs->dx;
-	long nr = regs->si;
+	struct aio_scan s = { .cbs = (void *)regs->dx, .nr = regs->si, .index = index, .host = (__u64)host,
+			      .found = -1 };
 	struct dl_task_ctx *tc;
-	struct iocb *ucb;
-	struct iocb cb;
-	__u32 f_flags, start = 0;
 
-	if (dl_task_filtered())
+	if (dl_task_filtered() || s.nr <= 0)
 		return 0;
 	tc = dl_ctx(true);
 	if (!tc)
 		return 0;
-	if (tc->aio_cbs == (__u64)cbs) {
+	if (tc->aio_cbs == (__u64)s.cbs) {
 		if (index > tc->aio_seen && index <= tc->aio_last) {
 			tc->aio_seen = index;
 			return 0;
 		}
-		start = tc->aio_k + 1;
+		s.start = tc->aio_k + 1;
 	}
 	/* a new batch in the same array: from its first iocb */
-	if (start >= nr)
-		start = 0;
-	for (int n = 0; n < DL_AIO_SCAN && n < nr; n++) {
-		long i = (long)start + n;
-
-		if (i >= nr)
-			i -= nr;
-		if (i < 0 || i >= nr)
-			return 0;
-		if (bpf_probe_read_user(&ucb, sizeof(ucb), &cbs[i]) || bpf_probe_read_user(&cb, sizeof(cb), ucb))
-			goto unseen;
-		if ((cb.aio_lio_opcode != IOCB_CMD_PWRITE && cb.aio_lio_opcode != IOCB_CMD_PWRITEV) ||
-		    !first_folio(index, cb.aio_offset))
-			continue;
-		if (!direct_file_of(fd_to_file(task, cb.aio_fildes), host, &f_flags))
-			continue;
-		w.pos = cb.aio_offset;
-		w.len = aio_len(&cb);
-		tc->aio_cbs = (__u64)cbs;
-		tc->aio_k = i;
+	if (s.start >= s.nr)
+		s.start = 0;
+	bpf_loop(s.nr < DL_AIO_SCAN ? s.nr : DL_AIO_SCAN, aio_scan_one, &s, 0);
+	if (s.found >= 0) {
+		w.pos = s.cb.aio_offset;
+		w.len = aio_len(&s.cb);
+		tc->aio_cbs = (__u64)s.cbs;
+		tc->aio_k = s.found;
 		tc->aio_seen = index;
 		tc->aio_last = w.len ? (__u64)(w.pos + w.len - 1) >> DL_PAGE_SHIFT : index;
-		w.flags = DL_F_AIO | ((cb.aio_rw_flags & RWF_DSYNC_BITS) ? DL_F_DSYNC : 0);
-		emit_fallback(&w, f_flags);
+		w.flags = DL_F_AIO | ((s.cb.aio_rw_flags & RWF_DSYNC_BITS) ? DL_F_DSYNC : 0);
+		emit_fallback(&w, s.f_flags);
 		return 0;
 	}
 	/* every iocb read and none of them this folio's write: a buffered AIO, not a fallback */
-	if (nr <= DL_AIO_SCAN)
+	if (!s.unread && s.nr <= DL_AIO_SCAN)
 		return 0;
-unseen:
 	/* an iocb not read (DL_AIO_SCAN past the current one, or unreadable): said, not guessed */
 	dl_dio_count(dl_fsid_of_magic(BPF_CORE_READ(host, i_sb, s_magic)), DL_DIO_UNSEEN);
 	return 0;
