@@ -352,13 +352,13 @@ static void draw(struct top_ctx *tc, __u64 now_ns)
 			 (unsigned long long)punts_total(&s), p->key.tgid, p->v.comm, p->v.fs, dev,
 			 (unsigned long long)p->key.ino, (unsigned long long)p->v.count);
 		put_line(width, line);
-		used++;
 	}
 	put_line(width, "");
 	snprintf(line, sizeof(line), "%6s %6s %6s %9s %9s %8s  %s", "WAITS", "READ", "WRITE", "TOTAL", "MAX",
 		 "DIO@LOCK", "FILE");
 	put_line(width, line);
-	used = 4;
+	/* the lines drawn so far: two of totals (three with punts), a blank one, the column header */
+	used = s.npunts ? 5 : 4;
 	if (!nrows)
 		put_line(width, "  (no i_rwsem wait or DIO completion under i_rwsem yet)");
 	/* four lines per inode; keep the last screen line free for the cursor */

@@ -149,11 +149,13 @@ test_real_dio_ext4_xfs_nodatasum() {
 # Completions that run outside the submitter (a kworker; an interrupt from v6.19) name it:
 # io_uring from its request, AIO from what its submission left (trace only).
 completions_name_submitter() {
-	local mode=$1 re=$2 ext4=$3 out=$T/tr.$1.out
-	"$DIOLOCK" trace --json --dev "$(stat_dev "$ext4")" -- "$URINGWORK" -n 16 "$mode" "$ext4/f" >"$out" 2>"$T/tr.err"
+	local mode=$1 re=$2 ext4=$3 out=$T/tr.$1.out role=$T/tr.$1.role
+	# the workload's own lines to a file of their own: two writers of one stdout interleave
+	ROLE=$role "$DIOLOCK" trace --json --dev "$(stat_dev "$ext4")" -- sh -c 'exec "$0" "$@" >"$ROLE"' "$URINGWORK" \
+		-n 16 "$mode" "$ext4/f" >"$out" 2>"$T/tr.err"
 	expect_eq "$?" 0 "trace exit status ($mode)"
 	local pid
-	pid=$(role_pid "$out" writer)
+	pid=$(role_pid "$role" writer)
 	local c='[inputs | select(.type? == "dio_complete")]'
 	[ "$(jq -n "$c | length" "$out" 2>/dev/null)" -ge 16 ] ||
 		fail "every completion traced ($mode) [$(jq -cn "$c | length" "$out" 2>&1)]"
@@ -217,8 +219,8 @@ test_stat_by_path_and_submitter() {
 test_top_serve_punts() {
 	[ $CSUM_FALLS_BACK = 1 ] || return 0
 	local port i
-	"$DIOLOCK" top --json --dev "$(stat_dev "$BTRFS")" -- "$URINGWORK" -n 10 inline "$BTRFS/top" 2>/dev/null |
-		grep -v '^{"role"' | tail -1 >"$T/top.json"
+	"$DIOLOCK" top --json --dev "$(stat_dev "$BTRFS")" -- sh -c 'exec "$0" "$@" >/dev/null' "$URINGWORK" \
+		-n 10 inline "$BTRFS/top" 2>/dev/null | tail -1 >"$T/top.json"
 	expect_jq "$T/top.json" '.io_uring_punts == 10' "top counts the 10 punts"
 	serve_start serve --by path --dev "$(stat_dev "$BTRFS")"
 	port=$SERVE_PORT
