@@ -23,15 +23,16 @@ test_flood_is_counted() {
 # Programs may read kernel memory, never write it or change control flow.
 test_programs_only_read() {
 	local pid ids id bad=0
-	"$DIOLOCK" check -q --timeout 60 >/dev/null 2>&1 &
+	"$DIOLOCK" check -q --timeout 60 >/dev/null 2>"$T/ro.err" &
 	pid=$!
-	# attached when its programs are loaded: wait for them (a ceiling, not a timing)
+	# attached once it says it is watching (its probes load and unload programs of the same
+	# names before): wait for that line, with a ceiling, not a timing
 	for _ in $(seq 300); do
-		ids=$(bpftool prog show --json 2>/dev/null |
-			jq -r '.[] | select(.name | test("^(tp_btf|raw_tp|tp|fentry|fexit|kprobe|kretprobe)__")) | .id')
-		[ "$(echo "$ids" | grep -c .)" -ge 8 ] && break
+		grep -q "^diolock: watching" "$T/ro.err" && break
 		sleep 0.1
 	done
+	ids=$(bpftool prog show --json 2>/dev/null |
+		jq -r '.[] | select(.name | test("^(tp_btf|raw_tp|tp|fentry|fexit|kprobe|kretprobe)__")) | .id')
 	[ -n "$ids" ] || fail "no diolock programs found loaded"
 	for id in $ids; do
 		local xl
