@@ -43,16 +43,12 @@ struct {
 /* The io_uring write's issuing thread, if its completion is left to it; NULL otherwise. */
 static __always_inline struct task_struct *owing_task(struct kiocb *iocb, bool btf)
 {
-	struct io_kiocb___old *old = (void *)iocb;
-	struct io_kiocb *req = (void *)iocb;
-
 	if (!bpf_core_field_exists(iocb->dio_complete) || !(DL_RD(btf, iocb, ki_flags) & IOCB_DIO_CALLER_COMP))
 		return NULL;
 	if (!ksym_io_complete_rw || (__u64)DL_RD(btf, iocb, ki_complete) != ksym_io_complete_rw)
 		return NULL;
-	if (bpf_core_field_exists(req->tctx))
-		return BPF_CORE_READ(req, tctx, task);
-	return BPF_CORE_READ(old, task);
+	/* io_rw, whose first member is the kiocb, is the request's first member */
+	return dl_uring_issuer((void *)iocb);
 }
 
 /* One more (delta 1) or one fewer (-1) DIO of inode owed by the task. */
@@ -101,7 +97,7 @@ static __always_inline void stat_dio_complete(struct kiocb *iocb, struct inode *
 					      const struct dl_task_ctx *tc, __u8 mode, bool btf)
 {
 	__u64 key = (__u64)iocb, now = bpf_ktime_get_ns(), ts;
-	struct task_struct *cur = bpf_get_current_task_btf(), *sub;
+	struct task_struct *cur = bpf_get_current_task_btf(), *sub = NULL;
 	struct dl_dio_start *ds = NULL;
 	char sub_comm[DL_COMM_LEN];
 	const char *comm = NULL;
@@ -112,8 +108,8 @@ static __always_inline void stat_dio_complete(struct kiocb *iocb, struct inode *
 	if (d) {
 		ts = d->ts;
 		stack = tc->stat_dio_stack;
-		path = dl_kiocb_origin(iocb, cur, false, &sub, btf);
-		/* issued by an io-wq worker: keyed by its submitter's name */
+		/* the origin only where the key names it: an io-wq worker's DIO by its submitter's name */
+		path = stat_by == DL_BY_PATH || stat_by == DL_BY_COMM ? dl_kiocb_origin(iocb, cur, false, &sub, btf) : 0;
 		if (stat_by == DL_BY_COMM && sub && (__u64)sub != (__u64)cur) {
 			bpf_core_read(sub_comm, sizeof(sub_comm), &sub->comm);
 			comm = sub_comm;

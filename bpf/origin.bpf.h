@@ -61,19 +61,26 @@ static __always_inline bool dl_uring_write_op(__u8 op)
 	       op == IORING_OP_WRITEV_FIXED_NR;
 }
 
+/* The thread that issued an io_uring request: whose task_work its completion runs in. */
+static __always_inline struct task_struct *dl_uring_issuer(struct io_kiocb *req)
+{
+	struct io_kiocb___old *old = (void *)req;
+
+	if (bpf_core_field_exists(req->tctx))
+		return BPF_CORE_READ(req, tctx, task);
+	if (bpf_core_field_exists(old->task))
+		return BPF_CORE_READ(old, task);
+	return NULL;
+}
+
 /*
  * The task that submitted an io_uring request: for an SQPOLL ring the
  * request is the iou-sqp thread's, and the process's main thread names it.
  */
 static __always_inline struct task_struct *dl_uring_task(struct io_kiocb *req)
 {
-	struct io_kiocb___old *old = (void *)req;
-	struct task_struct *task = NULL;
+	struct task_struct *task = dl_uring_issuer(req);
 
-	if (bpf_core_field_exists(req->tctx))
-		task = BPF_CORE_READ(req, tctx, task);
-	else if (bpf_core_field_exists(old->task))
-		task = BPF_CORE_READ(old, task);
 	if (task && (BPF_CORE_READ(task, flags) & PF_IO_WORKER))
 		task = BPF_CORE_READ(task, group_leader);
 	return task;
