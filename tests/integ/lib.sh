@@ -82,13 +82,57 @@ serve_start() {
 }
 
 # run_test NAME: runs function NAME in a subshell and prints PASS/FAIL.
+# A test still running after TEST_LIMIT seconds (a ceiling, not a timing) has
+# hung: its processes and their kernel stacks are printed, it is killed and
+# it fails, and the file's other tests still run.
+TEST_LIMIT=${TEST_LIMIT:-300}
 run_test() {
-	local name=$1
-	if ( _failed=0; "$name"; exit $_failed ); then
+	local name=$1 pid watchdog rc alive
+	set -m # the test in a process group of its own, to be killed whole
+	(
+		_failed=0
+		"$name"
+		exit $_failed
+	) &
+	pid=$!
+	set +m
+	# The watchdog reads a FIFO that only this shell writes: EOF when the
+	# test ends, a read timeout when it hangs (no sleeping child to clean up).
+	rm -f "$T/.watchdog"
+	mkfifo "$T/.watchdog"
+	(
+		read -r -t "$TEST_LIMIT" _ <"$T/.watchdog"
+		[ $? -gt 128 ] || exit 0
+		hang_report "$pid"
+		kill -TERM -- -"$pid"
+		read -r -t 5 _ <"$T/.watchdog"
+		kill -KILL -- -"$pid"
+	) 2>/dev/null &
+	watchdog=$!
+	exec {alive}>"$T/.watchdog"
+	wait "$pid"
+	rc=$?
+	exec {alive}>&-
+	wait "$watchdog"
+	if [ $rc = 0 ]; then
 		echo "PASS $name"
 	else
 		echo "FAIL $name"
 	fi
+}
+
+# hang_report PGID: what a hung test's processes are doing, threads included.
+hang_report() {
+	local pg=$1 p t
+	echo "    assertion failed: still running after ${TEST_LIMIT}s; its processes:"
+	ps -e -o pgid=,pid=,stat=,wchan:24=,etimes=,args= | awk -v g="$pg" '$1 == g { $1 = ""; print "     " $0 }'
+	for p in $(ps -e -o pgid=,pid= | awk -v g="$pg" '$1 == g { print $2 }'); do
+		for t in /proc/"$p"/task/*; do
+			[ -r "$t/stack" ] || continue
+			echo "      kernel stack of $p/${t##*/} ($(cat "$t/comm" 2>/dev/null)):"
+			sed 's/^/        /' "$t/stack" 2>/dev/null
+		done
+	done
 }
 
 require_root() {

@@ -7,6 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 require_root
 SOAK_SECONDS=${SOAK_SECONDS:-60}
+TEST_LIMIT=$((SOAK_SECONDS + 240))
 
 rss_kb() {
 	awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null
