@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * `diolock serve`: the stat aggregates as Prometheus text exposition over
- * HTTP (libmicrohttpd), for fleets.
+ * HTTP (serve_http.c) or to a textfile, for fleets.
  *
  * Histograms come from the BPF maps (stat.bpf.h). Finding counters come
  * from the analyzer, fed from the ring buffer as in `check`: kind and
@@ -9,51 +9,26 @@
  * DIO-write stub, wait-for cycles across tasks), and re-deciding that in BPF
  * would give a second, diverging definition of every finding.
  */
-#ifndef DL_NO_HTTP
 #include <argp.h>
-#include <arpa/inet.h>
-#include <netdb.h>
-#include <pthread.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <microhttpd.h>
-#include <bpf/libbpf.h>
-#include "check.h"
-#include "cli.h"
+#include <unistd.h>
 #include "commands.h"
-#include "event_fmt.h"
-#include "json.h"
-#include "live.h"
+#include "exit.h"
 #include "log.h"
-#include "stats.h"
-#include "version.h"
-
-#define DEFAULT_LISTEN "127.0.0.1:9435"
+#include "pathres.h"
+#include "serve.h"
 
 #define DEFAULT_TOP_INODES 20
 
-struct serve_opts {
-	struct dl_run_opts run;
-	const char *listen;
-	enum dl_stat_by by;
-	bool findings;		/* records on, the analyzer of `check` fed live */
-	unsigned int top_inodes;	/* --by inode: series for this many inodes, the rest as ino="other" */
-};
-
-struct serve_ctx {
-	const struct serve_opts *o;
-	struct dl_live *live;
-	struct check_sink cs;
-	pthread_mutex_t lock;		/* cs: fed by the main thread, read by scrapes */
-	struct pathres *pr;		/* scrapes only (one HTTP thread) */
-	__u64 scrapes;
-};
-
-enum { OPT_LISTEN = 0x300, OPT_BY, OPT_FINDINGS, OPT_TOP_INODES };
+enum { OPT_LISTEN = 0x300, OPT_BY, OPT_FINDINGS, OPT_TOP_INODES, OPT_TEXTFILE };
 
 static const struct argp_option options[] = {
-	{ "listen", OPT_LISTEN, "ADDR:PORT", 0, "Listen there (default " DEFAULT_LISTEN "; IPv6 as [::1]:PORT)", 0 },
+	{ "listen", OPT_LISTEN, "ADDR:PORT", 0, "Listen there (default " SERVE_DEFAULT_LISTEN "; IPv6 as [::1]:PORT)", 0 },
+	{ "textfile", OPT_TEXTFILE, "FILE", 0, "Also write the metrics to FILE every second and at the end, replaced "
+	  "whole (node_exporter's textfile collector); alone, without HTTP unless --listen is given", 0 },
 	{ "by", OPT_BY, "KEY", 0, "Label histograms by fs (default), inode, comm or path (the I/O's submission path: sync, aio, io_uring...)", 0 },
 	{ "top-inodes", OPT_TOP_INODES, "N", 0, "With --by inode: series for the N inodes with the most i_rwsem "
 	  "wait (default 20), the others summed per device as ino=\"other\"", 0 },
@@ -74,7 +49,8 @@ static const char doc[] =
 	"Examples:\n"
 	"  diolock serve\n"
 	"  diolock serve --listen 0.0.0.0:9435 --by inode --fs btrfs\n"
-	"  diolock serve --findings\n";
+	"  diolock serve --findings\n"
+	"  diolock serve --textfile /var/lib/node_exporter/diolock.prom\n";
 
 static error_t parse(int key, char *arg, struct argp_state *state)
 {
@@ -83,6 +59,13 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case OPT_LISTEN:
 		o->listen = arg;
+		return 0;
+	case OPT_TEXTFILE:
+		if (!*arg) {
+			argp_error(state, "invalid --textfile: empty");
+			return EINVAL;
+		}
+		o->textfile = arg;
 		return 0;
 	case OPT_FINDINGS:
 		o->findings = true;
@@ -109,467 +92,6 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 	}
 }
 
-/*
- * Label values escape backslash, double quote and newline; bytes that are
- * not UTF-8 (a path or comm can hold any) become U+FFFD.
- */
-static void label(FILE *f, const char *name, const char *v, size_t max, bool comma)
-{
-	size_t n = strnlen(v, max);
-
-	fprintf(f, "%s%s=\"", comma ? "," : "", name);
-	for (size_t i = 0; i < n;) {
-		size_t len = dl_utf8_seq((const unsigned char *)v + i, n - i);
-
-		if (!len) {
-			fputs("\xef\xbf\xbd", f);
-			i++;
-			continue;
-		}
-		if (v[i] == '\\' || v[i] == '"')
-			fprintf(f, "\\%c", v[i]);
-		else if (v[i] == '\n')
-			fputs("\\n", f);
-		else
-			fwrite(v + i, 1, len, f);
-		i += len;
-	}
-	fputc('"', f);
-}
-
-/*
- * The labels a histogram key gives, after the family's own (which come
- * first): small keys only. Names (device, path) are in diolock_device_info
- * and diolock_inode_info, joined on dev (and ino).
- */
-static void key_labels(struct serve_ctx *sc, FILE *f, const struct dl_hist_key *k)
-{
-	char dev[24], ino[24];
-
-	switch (sc->o->by) {
-	case DL_BY_INODE:
-		dl_fmt_dev(k->dev, dev, sizeof(dev));
-		if (k->ino)
-			snprintf(ino, sizeof(ino), "%llu", (unsigned long long)k->ino);
-		else
-			snprintf(ino, sizeof(ino), "other");
-		label(f, "fs", k->fs, DL_FS_LEN, true);
-		label(f, "dev", dev, sizeof(dev), true);
-		label(f, "ino", ino, sizeof(ino), true);
-		break;
-	case DL_BY_COMM:
-		label(f, "comm", k->comm, DL_COMM_LEN, true);
-		break;
-	case DL_BY_PATH:
-		label(f, "io_path", k->path ? dl_io_path_name(k->path) : "none", 32, true);
-		break;
-	default:
-		dl_fmt_dev(k->dev, dev, sizeof(dev));
-		label(f, "fs", k->fs, DL_FS_LEN, true);
-		label(f, "dev", dev, sizeof(dev), true);
-		break;
-	}
-}
-
-/*
- * Buckets every other power of two of microseconds, 2 us to 134 s: 14 and
- * +Inf, from the BPF side's 32 log2 slots (slot i holds [2^i, 2^(i+1)) us).
- */
-#define BUCKET_LAST_SLOT 26
-
-static void histogram(struct serve_ctx *sc, FILE *f, const struct st_hist *h, const char *family,
-		      const char *lname, const char *lval)
-{
-	__u64 cum = 0, all = 0;
-
-	/* _count and +Inf from the buckets: the BPF side bumps count separately */
-	for (int i = 0; i < DL_HIST_SLOTS; i++)
-		all += h->h.slots[i];
-	for (int i = 0; i <= BUCKET_LAST_SLOT; i++) {
-		cum += h->h.slots[i];
-		if (i % 2)
-			continue;
-		fprintf(f, "%s_bucket{", family);
-		label(f, lname, lval, 64, false);
-		key_labels(sc, f, &h->key);
-		fprintf(f, ",le=\"%.10g\"} %llu\n", (double)(1ULL << (i + 1)) * 1e-6, (unsigned long long)cum);
-	}
-	fprintf(f, "%s_bucket{", family);
-	label(f, lname, lval, 64, false);
-	key_labels(sc, f, &h->key);
-	fprintf(f, ",le=\"+Inf\"} %llu\n", (unsigned long long)all);
-	fprintf(f, "%s_sum{", family);
-	label(f, lname, lval, 64, false);
-	key_labels(sc, f, &h->key);
-	fprintf(f, "} %.9f\n", h->h.sum_ns / 1e9);
-	fprintf(f, "%s_count{", family);
-	label(f, lname, lval, 64, false);
-	key_labels(sc, f, &h->key);
-	fprintf(f, "} %llu\n", (unsigned long long)all);
-}
-
-static void family(struct serve_ctx *sc, FILE *f, const struct st_snap *s, const char *name, const char *help,
-		   enum dl_hist_kind k1, enum dl_hist_kind k2, const char *lname)
-{
-	fprintf(f, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name);
-	for (size_t i = 0; i < s->nhists; i++)
-		if (s->hists[i].key.kind == k1 || s->hists[i].key.kind == k2)
-			histogram(sc, f, &s->hists[i], name, lname, hist_kind_mode(s->hists[i].key.kind));
-}
-
-struct inode_rank {
-	__u32 dev;
-	__u64 ino;
-	__u64 wait_ns, all_ns;
-};
-
-static int inode_cmp(const void *a, const void *b)
-{
-	const struct inode_rank *x = a, *y = b;
-
-	return x->dev != y->dev ? (x->dev < y->dev ? -1 : 1) : (x->ino < y->ino ? -1 : x->ino > y->ino);
-}
-
-static int rank_cmp(const void *a, const void *b)
-{
-	const struct inode_rank *x = a, *y = b;
-
-	if (x->wait_ns != y->wait_ns)
-		return x->wait_ns < y->wait_ns ? 1 : -1;
-	if (x->all_ns != y->all_ns)
-		return x->all_ns < y->all_ns ? 1 : -1;
-	return inode_cmp(a, b);
-}
-
-static bool is_wait(__u32 kind)
-{
-	return kind == DL_HIST_WAIT_READ || kind == DL_HIST_WAIT_WRITE;
-}
-
-/*
- * --by inode: keep the top_inodes inodes by i_rwsem wait (then by any time),
- * and sum every other inode's histograms into one per kind and device with
- * ino 0 ("other"). Bounded series whatever the number of inodes.
- */
-static int fold_inodes(struct st_snap *s, unsigned int top, struct inode_rank **topv, size_t *ntop)
-{
-	struct inode_rank *r = calloc(s->nhists ? s->nhists : 1, sizeof(*r));
-	struct st_hist *out;
-	size_t nr = 0, nout = 0;
-
-	*topv = r;
-	*ntop = 0;
-	if (!r)
-		return -ENOMEM;
-	/* one rank per histogram, sorted by inode, then merged per inode */
-	for (size_t i = 0; i < s->nhists; i++) {
-		const struct dl_hist_key *k = &s->hists[i].key;
-
-		r[i].dev = k->dev;
-		r[i].ino = k->ino;
-		r[i].all_ns = s->hists[i].h.sum_ns;
-		r[i].wait_ns = is_wait(k->kind) ? s->hists[i].h.sum_ns : 0;
-	}
-	qsort(r, s->nhists, sizeof(*r), inode_cmp);
-	for (size_t i = 0; i < s->nhists; i++) {
-		if (nr && r[nr - 1].dev == r[i].dev && r[nr - 1].ino == r[i].ino) {
-			r[nr - 1].all_ns += r[i].all_ns;
-			r[nr - 1].wait_ns += r[i].wait_ns;
-		} else {
-			r[nr++] = r[i];
-		}
-	}
-	qsort(r, nr, sizeof(*r), rank_cmp);
-	*ntop = nr < top ? nr : top;
-	out = calloc(s->nhists ? s->nhists : 1, sizeof(*out));
-	if (!out)
-		return -ENOMEM;
-	for (size_t i = 0; i < s->nhists; i++) {
-		struct st_hist h = s->hists[i];
-		bool kept = false;
-		size_t j;
-
-		for (j = 0; j < *ntop && !kept; j++)
-			kept = r[j].dev == h.key.dev && r[j].ino == h.key.ino;
-		if (!kept) {
-			h.key.ino = 0;
-			for (j = 0; j < nout; j++)
-				if (!out[j].key.ino && out[j].key.kind == h.key.kind && out[j].key.dev == h.key.dev)
-					break;
-			if (j < nout) {
-				for (int b = 0; b < DL_HIST_SLOTS; b++)
-					out[j].h.slots[b] += h.h.slots[b];
-				out[j].h.sum_ns += h.h.sum_ns;
-				out[j].h.count += h.h.count;
-				continue;
-			}
-		}
-		out[nout++] = h;
-	}
-	free(s->hists);
-	s->hists = out;
-	s->nhists = nout;
-	return 0;
-}
-
-/* What the small keys of the histograms name: devices (and the kept inodes' paths). */
-static void info_metrics(struct serve_ctx *sc, FILE *f, const struct st_snap *s, const struct inode_rank *top,
-			 size_t ntop)
-{
-	char dev[24], ino[24];
-	__u32 seen[64];
-	size_t nseen = 0;
-
-	if (sc->o->by == DL_BY_COMM)
-		return;
-	fprintf(f, "# HELP diolock_device_info The block device (and backing file) of a dev label.\n"
-		   "# TYPE diolock_device_info gauge\n");
-	for (size_t i = 0; i < s->nhists; i++) {
-		const struct dl_hist_key *k = &s->hists[i].key;
-		size_t j;
-
-		for (j = 0; j < nseen && seen[j] != k->dev; j++)
-			;
-		if (j < nseen || nseen == sizeof(seen) / sizeof(seen[0]))
-			continue;
-		seen[nseen++] = k->dev;
-		dl_fmt_dev(k->dev, dev, sizeof(dev));
-		fputs("diolock_device_info{", f);
-		label(f, "dev", dev, sizeof(dev), false);
-		label(f, "fs", k->fs, DL_FS_LEN, true);
-		label(f, "device", pathres_dev(sc->pr, k->dev), 4096, true);
-		fputs("} 1\n", f);
-	}
-	if (sc->o->by != DL_BY_INODE)
-		return;
-	fprintf(f, "# HELP diolock_inode_info The path of an inode that has its own series (--top-inodes).\n"
-		   "# TYPE diolock_inode_info gauge\n");
-	for (size_t i = 0; i < ntop; i++) {
-		dl_fmt_dev(top[i].dev, dev, sizeof(dev));
-		snprintf(ino, sizeof(ino), "%llu", (unsigned long long)top[i].ino);
-		fputs("diolock_inode_info{", f);
-		label(f, "dev", dev, sizeof(dev), false);
-		label(f, "ino", ino, sizeof(ino), true);
-		label(f, "path", pathres_inode(sc->pr, top[i].dev, top[i].ino, st_pid_hint(s, top[i].dev, top[i].ino)),
-		      4096, true);
-		fputs("} 1\n", f);
-	}
-}
-
-/* io_uring punts by filesystem type: bounded labels (stat shows them per inode and process). */
-static void punt_metrics(FILE *f, const struct st_snap *s)
-{
-	char fs[DL_FSID_MAX][DL_FS_LEN] = { { 0 } };
-	__u64 n[DL_FSID_MAX] = { 0 };
-
-	for (size_t i = 0; i < s->npunts; i++) {
-		int k;
-
-		for (k = 0; k < DL_FSID_MAX && fs[k][0] && strncmp(fs[k], s->punts[i].v.fs, DL_FS_LEN); k++)
-			;
-		if (k == DL_FSID_MAX)
-			continue;
-		memcpy(fs[k], s->punts[i].v.fs, DL_FS_LEN);
-		fs[k][DL_FS_LEN - 1] = '\0';
-		n[k] += s->punts[i].v.count;
-	}
-	fprintf(f, "# HELP diolock_io_uring_punts_total io_uring O_DIRECT writes retried in an io-wq worker after "
-		   "their non-blocking attempt failed (e.g. i_rwsem contended), by filesystem type.\n"
-		   "# TYPE diolock_io_uring_punts_total counter\n");
-	for (int k = 0; k < DL_FSID_MAX && fs[k][0]; k++) {
-		fputs("diolock_io_uring_punts_total{", f);
-		label(f, "fs", fs[k], DL_FS_LEN, false);
-		fprintf(f, "} %llu\n", (unsigned long long)n[k]);
-	}
-}
-
-static void metrics(struct serve_ctx *sc, FILE *f)
-{
-	__u64 finding[AN_KIND_MAX][AN_ERROR + 1] = {};
-	const struct dl_session *ds = &sc->live->s;
-	char why[320];
-	bool hold_ok = st_hold_available(ds, why, sizeof(why));
-	struct st_snap s;
-
-	struct inode_rank *top = NULL;
-	size_t ntop = 0;
-
-	if (st_snap_read(ds, &s)) {
-		fprintf(f, "# diolock: cannot read the histogram maps\n");
-		return;
-	}
-	if (sc->o->by == DL_BY_INODE && fold_inodes(&s, sc->o->top_inodes, &top, &ntop))
-		fprintf(f, "# diolock: out of memory folding inodes\n");
-	fprintf(f, "# HELP diolock_build_info diolock's version, git revision, libbpf and built-in features.\n"
-		   "# TYPE diolock_build_info gauge\ndiolock_build_info{");
-	label(f, "version", DIOLOCK_VERSION, 64, false);
-	label(f, "git_rev", dl_git_rev, 64, true);
-	label(f, "libbpf", libbpf_version_string(), 64, true);
-	fputs(",serve=\"yes\"} 1\n", f);
-	info_metrics(sc, f, &s, top, ntop);
-	free(top);
-	family(sc, f, &s, "diolock_i_rwsem_wait_seconds",
-	       "Time tasks slept waiting for an inode's i_rwsem (lock:contention_begin to end), by requested mode.",
-	       DL_HIST_WAIT_READ, DL_HIST_WAIT_WRITE, "mode");
-	if (hold_ok)
-		family(sc, f, &s, "diolock_i_rwsem_hold_seconds",
-		       "Time an inode's i_rwsem was held, acquisition to release, by mode.",
-		       DL_HIST_HOLD_READ, DL_HIST_HOLD_WRITE, "mode");
-	family(sc, f, &s, "diolock_dio_latency_seconds",
-	       "Direct I/O submission (iomap) to completion; completion=locked when the completing task held the inode's i_rwsem.",
-	       DL_HIST_DIO_LOCKED, DL_HIST_DIO_UNLOCKED, "completion");
-	/* the HELP text is the same whatever the state: why is in `diolock probe` */
-	fprintf(f, "# HELP diolock_i_rwsem_hold_time_available 1 when hold-time histograms are collected: they "
-		   "need the acquire/release hooks of the fentry or kprobe tier.\n"
-		   "# TYPE diolock_i_rwsem_hold_time_available gauge\ndiolock_i_rwsem_hold_time_available %d\n",
-		hold_ok);
-	fprintf(f, "# HELP diolock_dio_completions_total Direct I/O completions seen, by filesystem type.\n"
-		   "# TYPE diolock_dio_completions_total counter\n");
-	for (size_t i = 0; i < s.nfsdio; i++) {
-		fputs("diolock_dio_completions_total{", f);
-		label(f, "fs", s.fsdio[i].fs, DL_FS_LEN, false);
-		fprintf(f, "} %llu\n", (unsigned long long)s.fsdio[i].v.completions);
-	}
-	fprintf(f, "# HELP diolock_dio_completions_under_i_rwsem_total Direct I/O completions that ran while the "
-		   "completing task held the inode's i_rwsem, by filesystem type and lock mode.\n"
-		   "# TYPE diolock_dio_completions_under_i_rwsem_total counter\n");
-	for (size_t i = 0; i < s.nfsdio; i++) {
-		fputs("diolock_dio_completions_under_i_rwsem_total{", f);
-		label(f, "fs", s.fsdio[i].fs, DL_FS_LEN, false);
-		fprintf(f, ",mode=\"read\"} %llu\n", (unsigned long long)s.fsdio[i].v.under_read);
-		fputs("diolock_dio_completions_under_i_rwsem_total{", f);
-		label(f, "fs", s.fsdio[i].fs, DL_FS_LEN, false);
-		fprintf(f, ",mode=\"write\"} %llu\n", (unsigned long long)s.fsdio[i].v.under_write);
-	}
-	punt_metrics(f, &s);
-	if (sc->o->findings) {
-		pthread_mutex_lock(&sc->lock);
-		for (size_t i = 0; i < sc->cs.an.nfindings; i++) {
-			const struct an_finding *v = &sc->cs.an.finding[i];
-
-			if (v->kind < AN_KIND_MAX && v->severity <= AN_ERROR)
-				finding[v->kind][v->severity] += v->count;
-		}
-		pthread_mutex_unlock(&sc->lock);
-	} else {
-		/* records off: the kernel judged every completion with the shared rules and counted it */
-		size_t n;
-		const struct dl_fold *slots = dl_session_folds(ds, &n);
-
-		for (size_t i = 0; i < n; i++)
-			if (slots[i].used && slots[i].key.kind == DL_FOLD_COMPLETE)
-				finding[AN_DIO_COMPLETE_UNDER_LOCK][dl_complete_severity(slots[i].key.reason,
-					slots[i].key.flags & DL_FOLD_F_EXACT)] += slots[i].count;
-	}
-	fprintf(f, "# HELP diolock_findings_analyzer 1 when serve runs check's analyzer (--findings); 0: only "
-		   "dio_complete_under_i_rwsem is counted, in the kernel.\n# TYPE diolock_findings_analyzer gauge\n"
-		   "diolock_findings_analyzer %d\n", sc->o->findings);
-	fprintf(f, "# HELP diolock_violations_total Findings of diolock's analyzer (as in `diolock check`), "
-		   "by kind and severity.\n# TYPE diolock_violations_total counter\n");
-	for (int k = 0; k < AN_KIND_MAX; k++)
-		for (int sev = AN_INFO; sev <= AN_ERROR; sev++)
-			if (sc->o->findings || k == AN_DIO_COMPLETE_UNDER_LOCK)
-			fprintf(f, "diolock_violations_total{kind=\"%s\",severity=\"%s\"} %llu\n", an_kind_name(k),
-				an_severity_name(sev), (unsigned long long)finding[k][sev]);
-	fprintf(f, "# HELP diolock_lost_events_total Events the kernel side could not deliver or fold, by reason.\n"
-		   "# TYPE diolock_lost_events_total counter\n"
-		   "diolock_lost_events_total{reason=\"ringbuf_full\"} %llu\n"
-		   "diolock_lost_events_total{reason=\"map_full\"} %llu\n",
-		(unsigned long long)s.lost_ringbuf, (unsigned long long)s.lost_map_full);
-	fprintf(f, "# HELP diolock_attach_info The tier each hook point is attached with (unavailable: none).\n"
-		   "# TYPE diolock_attach_info gauge\n");
-	for (int h = 0; h < DL_HOOK_MAX; h++)
-		fprintf(f, "diolock_attach_info{hook=\"%s\",tier=\"%s\"} 1\n", dl_hooks[h].name,
-			ds->hooks[h].tier == DL_TIER_NONE ? "unavailable" : dl_tier_name(ds->hooks[h].tier));
-	st_snap_free(&s);
-}
-
-static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
-			      const char *version, const char *upload, size_t *upload_size, void **req)
-{
-	struct serve_ctx *sc = cls;
-	struct MHD_Response *resp;
-	unsigned int status = MHD_HTTP_OK;
-	enum MHD_Result ret;
-	char *body = NULL;
-	size_t len = 0;
-	FILE *f;
-
-	(void)version;
-	(void)upload;
-	(void)upload_size;
-	(void)req;
-	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
-		return MHD_NO;
-	f = open_memstream(&body, &len);
-	if (!f)
-		return MHD_NO;
-	if (!strcmp(url, "/metrics")) {
-		metrics(sc, f);
-		sc->scrapes++;
-	} else if (!strcmp(url, "/")) {
-		fputs("diolock: metrics at /metrics\n", f);
-	} else {
-		fputs("not found: diolock serves /metrics\n", f);
-		status = MHD_HTTP_NOT_FOUND;
-	}
-	fclose(f);
-	resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
-	if (!resp) {
-		free(body);
-		return MHD_NO;
-	}
-	MHD_add_response_header(resp, "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-	ret = MHD_queue_response(conn, status, resp);
-	MHD_destroy_response(resp);
-	return ret;
-}
-
-/* "HOST:PORT" or "[V6]:PORT" -> a numeric address. */
-static int parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *sl, char *err, size_t errlen)
-{
-	char host[256];
-	const char *colon = strrchr(s, ':');
-	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-				  .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE };
-	struct addrinfo *ai;
-	size_t hl;
-	int rc;
-
-	if (!colon || !colon[1] || colon == s) {
-		snprintf(err, errlen, "invalid --listen '%s': expected ADDR:PORT, e.g. %s", s, DEFAULT_LISTEN);
-		return -1;
-	}
-	hl = colon - s;
-	if (s[0] == '[' && hl >= 2 && s[hl - 1] == ']') {
-		s++;
-		hl -= 2;
-	}
-	if (hl >= sizeof(host)) {
-		snprintf(err, errlen, "invalid --listen: address too long");
-		return -1;
-	}
-	memcpy(host, s, hl);
-	host[hl] = '\0';
-	rc = getaddrinfo(host, colon + 1, &hints, &ai);
-	if (rc) {
-		snprintf(err, errlen, "invalid --listen '%.64s': %s (a numeric address and port are needed)",
-			 s, gai_strerror(rc));
-		return -1;
-	}
-	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
-	*sl = ai->ai_addrlen;
-	freeaddrinfo(ai);
-	return 0;
-}
-
-static bool is_loopback(const struct sockaddr_storage *ss)
-{
-	if (ss->ss_family == AF_INET)
-		return (ntohl(((const struct sockaddr_in *)ss)->sin_addr.s_addr) >> 24) == 127;
-	return IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)ss)->sin6_addr);
-}
-
 static void on_event(void *ctx, const struct dl_event *e)
 {
 	struct serve_ctx *sc = ctx;
@@ -579,15 +101,28 @@ static void on_event(void *ctx, const struct dl_event *e)
 	pthread_mutex_unlock(&sc->lock);
 }
 
-/* --findings: what BPF folded joins the analyzer's findings as time passes. */
+/*
+ * --findings: what BPF folded joins the analyzer's findings as time passes.
+ * --textfile: the file rewritten once a second, and at the end.
+ */
 static void serve_tick(struct dl_live *l, void *ctx, bool final)
 {
 	struct serve_ctx *sc = ctx;
 	const struct dl_wait_fold *waits;
 	const struct dl_fold *slots;
 	size_t n, nw;
+	int err;
 
-	(void)final;
+	if (sc->o->textfile && (final || dl_live_elapsed(l) - sc->textfile_at >= 1.0)) {
+		sc->textfile_at = dl_live_elapsed(l);
+		err = serve_textfile(sc);
+		/* once per new error, not every second */
+		if (err && err != sc->textfile_err)
+			dl_warn("--textfile %s: %s", sc->o->textfile, strerror(-err));
+		sc->textfile_err = err;
+	}
+	if (!sc->o->findings)
+		return;
 	slots = dl_session_folds(&l->s, &n);
 	waits = dl_session_wait_folds(&l->s, &nw);
 	pthread_mutex_lock(&sc->lock);
@@ -596,21 +131,48 @@ static void serve_tick(struct dl_live *l, void *ctx, bool final)
 	pthread_mutex_unlock(&sc->lock);
 }
 
+/* --textfile: its directory takes the temporary file it is renamed from, before anything is attached. */
+static int textfile_writable(const char *path, char *err, size_t errlen)
+{
+	char tmp[4096];
+	FILE *f;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+		snprintf(err, errlen, "--textfile: path too long");
+		return -1;
+	}
+	f = fopen(tmp, "w");
+	if (!f) {
+		snprintf(err, errlen, "--textfile %.*s: cannot create it: %s", (int)(errlen / 2), path,
+			 strerror(errno));
+		return -1;
+	}
+	fclose(f);
+	unlink(tmp);
+	return 0;
+}
+
 int cmd_serve(int argc, char **argv)
 {
 	static const struct argp argp = { options, parse, "[-- CMD [ARG...]]", doc, dl_common_argp_children, NULL, NULL };
-	struct serve_opts o = { .listen = DEFAULT_LISTEN, .by = DL_BY_FS, .top_inodes = DEFAULT_TOP_INODES };
-	struct serve_ctx sc = { .o = &o, .lock = PTHREAD_MUTEX_INITIALIZER };
+	struct serve_opts o = { .by = DL_BY_FS, .top_inodes = DEFAULT_TOP_INODES };
+	struct serve_ctx sc = { .o = &o, .lock = PTHREAD_MUTEX_INITIALIZER, .out_lock = PTHREAD_MUTEX_INITIALIZER };
 	struct dl_session_opts so = {};
-	struct sockaddr_storage ss = {};
+	struct serve_http *http = NULL;
 	struct dl_live live = {};
-	struct MHD_Daemon *d;
-	socklen_t sl;
+	int ret = DL_EXIT_OK;
 	char err[256];
 
 	if (argp_parse(&argp, argc, argv, DL_RUN_ARGP_FLAGS, NULL, &o))
 		return DL_EXIT_USAGE;
-	if (parse_listen(o.listen, &ss, &sl, err, sizeof(err))) {
+	/* HTTP unless only a textfile was asked for */
+	if (!o.listen && !o.textfile)
+		o.listen = SERVE_DEFAULT_LISTEN;
+	if (o.listen && serve_http_check(o.listen, err, sizeof(err))) {
+		dl_err("%s", err);
+		return DL_EXIT_USAGE;
+	}
+	if (o.textfile && textfile_writable(o.textfile, err, sizeof(err))) {
 		dl_err("%s", err);
 		return DL_EXIT_USAGE;
 	}
@@ -627,7 +189,7 @@ int cmd_serve(int argc, char **argv)
 	so.events_off = !o.findings;
 	so.fold_all = !o.findings;
 	live.tick = true;
-	if (o.findings) {
+	if (o.findings || o.textfile) {
 		live.on_tick = serve_tick;
 		live.tick_ctx = &sc;
 	}
@@ -635,45 +197,27 @@ int cmd_serve(int argc, char **argv)
 	live.kill_after_s = o.run.kill_after_s;
 	if (dl_live_start(&live, &so, o.run.cmd, err, sizeof(err))) {
 		dl_err("%s", err);
-		check_sink_fini(&sc.cs);
-		pathres_free(sc.pr);
-		return DL_EXIT_USAGE;
+		ret = DL_EXIT_USAGE;
+		goto out;
 	}
-	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
-			     (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0), 0, NULL, NULL, answer, &sc,
-			     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_END);
-	if (!d) {
-		dl_err("cannot listen on %s (address in use, or not an address of this host?)", o.listen);
+	if (o.listen && serve_http_start(&sc, &http, err, sizeof(err))) {
+		dl_err("%s", err);
 		dl_live_stop(&live);
-		check_sink_fini(&sc.cs);
-		pathres_free(sc.pr);
-		return DL_EXIT_USAGE;
+		ret = DL_EXIT_USAGE;
+		goto out;
 	}
-	if (is_loopback(&ss))
-		fprintf(stderr, "diolock: serving metrics on http://%s/metrics (loopback only; --listen ADDR:PORT "
-			"to serve other hosts)\n", o.listen);
-	else
-		fprintf(stderr, "diolock: serving metrics on http://%s/metrics: NOT loopback, anyone who can reach "
-			"this address can read them\n", o.listen);
+	if (o.textfile)
+		fprintf(stderr, "diolock: writing metrics to %s every second\n", o.textfile);
 	dl_live_run(&live);
-	MHD_stop_daemon(d);
-	fprintf(stderr, "diolock: stopped after %.1f s, %llu scrapes\n", live.duration_s,
+	serve_http_stop(http);
+	fprintf(stderr, "diolock: stopped after %.1f s, %llu scrapes", live.duration_s,
 		(unsigned long long)sc.scrapes);
+	if (o.textfile)
+		fprintf(stderr, ", %llu textfile writes", (unsigned long long)sc.textfile_writes);
+	fputc('\n', stderr);
 	dl_live_stop(&live);
+out:
 	check_sink_fini(&sc.cs);
 	pathres_free(sc.pr);
-	return DL_EXIT_OK;
+	return ret;
 }
-
-#else /* DL_NO_HTTP */
-#include "commands.h"
-#include "log.h"
-
-int cmd_serve(int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	dl_err("serve is not built into this static binary (no static libmicrohttpd): use a dynamic build");
-	return DL_EXIT_USAGE;
-}
-#endif

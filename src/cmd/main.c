@@ -46,7 +46,8 @@ static void usage(FILE *f)
 }
 
 #ifdef DL_NO_HTTP
-#define DL_FEATURE_SERVE "no (static build: Debian's libmicrohttpd.a needs GnuTLS, whose p11-kit has no static library)"
+#define DL_FEATURE_SERVE "--textfile only (static build, no HTTP: Debian's libmicrohttpd.a needs GnuTLS, " \
+	"whose p11-kit has no static library)"
 #else
 #define DL_FEATURE_SERVE "yes"
 #endif

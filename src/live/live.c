@@ -121,6 +121,8 @@ void dl_live_run(struct dl_live *l)
 	double start = now_s();
 	int err;
 
+	l->start_s = start;
+
 	for (;;) {
 		err = dl_session_poll(&l->s, 100);
 		if (err < 0 && err != -EINTR) {
@@ -153,6 +155,23 @@ void dl_live_run(struct dl_live *l)
 	l->duration_s = now_s() - start;
 	if (l->argv && l->interrupted && !dl_cmd_reaped(&l->cmd))
 		kill(l->cmd.pid, SIGTERM);
+}
+
+double dl_live_elapsed(const struct dl_live *l)
+{
+	return now_s() - l->start_s;
+}
+
+/*
+ * With no CMD, one stderr line once every program is attached: a user knows
+ * it is running, a script knows what it does from now on is seen.
+ */
+void dl_live_say_watching(const struct dl_live *l, const char *stop_does)
+{
+	if (l->argv)
+		return;
+	fprintf(stderr, "diolock: watching all tasks%s; Ctrl-C to %s\n",
+		l->timeout_s > 0 ? " until --timeout" : "", stop_does);
 }
 
 void dl_live_stop(struct dl_live *l)

@@ -24,7 +24,7 @@ struct dl_live {
 	int killed_by;			/* the last signal sent CMD at the timeout, 0 none */
 	double signal_at;
 	bool interrupted, timed_out;
-	double duration_s;
+	double start_s, duration_s;	/* start_s: when dl_live_run began (dl_live_elapsed's origin) */
 	struct ksyms *ksyms;		/* loaded on first stack */
 	bool tick;			/* feed DL_EV_TICK records as time passes */
 	/* called as time passes (before each TICK) and once more at the end; NULL: none */
@@ -40,6 +40,9 @@ void dl_session_opts_init(struct dl_session_opts *so, const struct dl_run_opts *
 int dl_live_start(struct dl_live *l, const struct dl_session_opts *o, char *const *argv,
 		  char *err, size_t errlen);
 void dl_live_run(struct dl_live *l);
+void dl_live_say_watching(const struct dl_live *l, const char *stop_does);
+/* Seconds since dl_live_run began. */
+double dl_live_elapsed(const struct dl_live *l);
 void dl_live_stop(struct dl_live *l);
 /* A dl_stack_resolver over this run's stack map and /proc/kallsyms. */
 int dl_live_frames(void *live, __s32 stack_id, char frames[][128], int max);
