@@ -305,9 +305,7 @@ static int run(struct check_opts *o)
 		ret = DL_EXIT_USAGE;
 		goto stop;
 	}
-	if (!o->run.cmd)
-		fprintf(stderr, "diolock: watching all tasks%s; Ctrl-C to stop\n",
-			o->run.timeout_s > 0 ? " until --timeout" : "");
+	dl_live_say_watching(&live, "stop");
 	dl_live_run(&live);
 	if (stats_fd >= 0) {
 		dl_progstats_print(&live.s, stderr);

@@ -349,8 +349,7 @@ int cmd_stat(int argc, char **argv)
 		dl_err("%s", err);
 		return DL_EXIT_USAGE;
 	}
-	if (!o.json && !o.run.cmd && !o.run.timeout_s)
-		fprintf(stderr, "diolock: collecting; Ctrl-C to print the histograms\n");
+	dl_live_say_watching(&live, "print the histograms");
 	dl_live_run(&live);
 	out.hold_ok = st_hold_available(&live.s, out.hold_why, sizeof(out.hold_why));
 	out.pr = pathres_new();

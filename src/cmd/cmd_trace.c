@@ -108,6 +108,7 @@ int cmd_trace(int argc, char **argv)
 		dl_err("%s", err);
 		return DL_EXIT_USAGE;
 	}
+	dl_live_say_watching(&live, "stop");
 	dl_live_run(&live);
 	lost = dl_session_lost(&live.s, DL_CNT_RINGBUF_LOST) + dl_session_lost(&live.s, DL_CNT_MAP_FULL);
 	/* the footer goes to stderr so that stdout stays one event per line */

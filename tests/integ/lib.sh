@@ -38,6 +38,29 @@ mkfs_mount() {
 	echo "$mnt"
 }
 
+# kernel_at_least MAJ MIN: the running kernel is MAJ.MIN or newer.
+kernel_at_least() {
+	local v maj min
+	v=$(uname -r)
+	maj=${v%%.*}
+	min=${v#*.}
+	min=${min%%[.-]*}
+	[ "$maj" -gt "$1" ] || { [ "$maj" -eq "$1" ] && [ "$min" -ge "$2" ]; }
+}
+
+# btrfs writes O_DIRECT to checksummed inodes through the page cache from
+# v6.15 (968f19c5b1b7): 1 where the running kernel does, else 0.
+btrfs_csum_falls_back() {
+	if kernel_at_least 6 15; then echo 1; else echo 0; fi
+}
+
+# probe_tier HOOK: the tier diolock attaches HOOK with on this kernel when it
+# chooses ("tp_btf", "fentry", ..., "unavailable"), from `diolock probe`.
+probe_tier() {
+	[ -s "$T/.probe.json" ] || "$DIOLOCK" probe --json >"$T/.probe.json"
+	tier_expected "$T/.probe.json" "$1" auto
+}
+
 # The device number a file reports in stat(2), as MAJ:MIN.
 stat_dev() {
 	local d
@@ -51,10 +74,12 @@ fail() {
 	_failed=1
 }
 
+# the expectations the VM layer shares (tests/expect/README.md)
+# shellcheck source=../expect/common.sh
+. "$ROOT/tests/expect/common.sh"
+
 # expect_jq FILE EXPR MESSAGE: EXPR must be true on FILE
-expect_jq() {
-	jq -e "$2" "$1" >/dev/null 2>&1 || fail "$3 [jq '$2' on $(basename "$1")]"
-}
+expect_jq() { expect_file_jq "$@"; }
 
 expect_eq() {
 	[ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"
@@ -63,6 +88,20 @@ expect_eq() {
 # The first JSON line diowork printed for a role: its pid.
 role_pid() {
 	grep "^{\"role\":\"$2\"" "$1" | head -1 | jq -r .pid
+}
+
+# wait_watching FILE PID: until the diolock PID wrote its "watching" line
+# (every program attached) to FILE; a ceiling of 30 s turns a hang into a
+# failure, never a timing. Fails when diolock exits or never says it.
+wait_watching() {
+	local i
+	for i in $(seq 300); do
+		grep -q "^diolock: watching" "$1" && return 0
+		kill -0 "$2" 2>/dev/null || break
+		sleep 0.1
+	done
+	fail "diolock never said it was watching: $(head -c 300 "$1")"
+	return 1
 }
 
 # serve_start NAME ARGS...: `diolock serve ARGS` on a random loopback port in

@@ -85,14 +85,11 @@ test_not_root() {
 }
 
 test_timeout_without_cmd() {
-	local start end
-	start=$(date +%s%N)
 	# unfiltered: --fail-on none, the verdict is the machine's other work's
-	"$DIOLOCK" check -q --fail-on none --timeout 1 -J "$T/t.json" >/dev/null 2>&1
+	timeout 60 "$DIOLOCK" check -q --fail-on none --timeout 1 -J "$T/t.json" >/dev/null 2>&1
 	expect_eq "$?" 0 "exit status"
-	end=$(date +%s%N)
-	[ $(((end - start) / 1000000)) -ge 1000 ] || fail "returned before the timeout"
-	expect_jq "$T/t.json" '.timed_out == true and .command == null' "timed out, no command"
+	expect_jq "$T/t.json" '.timed_out == true and .command == null and .duration_s >= 1' \
+		"watched until the timeout, no command"
 }
 
 test_cmd_exit_status_recorded() {
@@ -162,19 +159,17 @@ test_filters_checked() {
 }
 
 test_timeout_kills_cmd() {
-	local start end
-	start=$(date +%s%N)
-	"$DIOLOCK" check -q --timeout 1 -J "$T/k.json" -- sleep 30 >"$T/k.out"
-	end=$(date +%s%N)
-	[ $(((end - start) / 1000000)) -lt 4000 ] || fail "SIGTERM ended it at once"
+	# `timeout` is a ceiling that turns a hang into a failure; what ended the
+	# command is read from the report, not from the clock
+	timeout 25 "$DIOLOCK" check -q --timeout 1 -J "$T/k.json" -- sleep 30 >"$T/k.out"
+	expect_eq "$?" 0 "exit status (sleep 30 killed at --timeout 1)"
 	expect_jq "$T/k.json" '.timed_out == true and .command.killed_by_diolock == "SIGTERM" and .command.signal == 15 and .command.running == false' \
 		"SIGTERM at the timeout, reported"
 	grep -q "diolock sent it SIGTERM at --timeout" "$T/k.out" || fail "text says so: $(grep command "$T/k.out")"
-	start=$(date +%s%N)
-	"$DIOLOCK" check -q --timeout 0.5 --kill-after 1 -J "$T/k2.json" -- \
+	# a command that ignores SIGTERM runs forever unless --kill-after kills it
+	timeout 60 "$DIOLOCK" check -q --timeout 0.5 --kill-after 1 -J "$T/k2.json" -- \
 		sh -c 'trap "" TERM; while :; do sleep 0.1; done' >/dev/null
-	end=$(date +%s%N)
-	[ $(((end - start) / 1000000)) -lt 4000 ] || fail "SIGKILL after --kill-after"
+	expect_eq "$?" 0 "exit status (SIGKILL after --kill-after)"
 	expect_jq "$T/k2.json" '.command.killed_by_diolock == "SIGKILL" and .command.signal == 9' "SIGKILL reported"
 	expect_usage "bad --kill-after" "invalid --kill-after" -- check --kill-after -1 -- true
 }
@@ -228,7 +223,7 @@ PY
 }
 
 diolock_progs() {
-	bpftool prog show 2>/dev/null | grep -c -E 'name (tp_btf|raw_tp)__'
+	bpftool prog show 2>/dev/null | grep -c -E 'name (tp_btf|raw_tp|fentry|fexit|kprobe|kretprobe)__'
 }
 
 # The kernel frees a program after its last link closes, asynchronously:
@@ -249,7 +244,7 @@ test_sigint_reports_and_detaches() {
 	# the report must be those of an interrupted run
 	"$DIOLOCK" check -q --fail-on none -J "$T/s.json" >"$T/s.out" 2>&1 &
 	pid=$!
-	sleep 2
+	wait_watching "$T/s.out" $pid || return
 	[ "$(diolock_progs)" -gt "$before" ] || fail "programs attached while running"
 	kill -INT $pid
 	wait $pid
@@ -258,16 +253,16 @@ test_sigint_reports_and_detaches() {
 	expect_jq "$T/s.json" '.interrupted == true and .complete == true' "report written on SIGINT"
 	grep -q "verdict:" "$T/s.out" || fail "text report printed"
 	expect_progs_back_to "$before" "no program left attached after SIGINT"
-	"$DIOLOCK" check -q -J "$T/s2.json" >/dev/null 2>&1 &
+	"$DIOLOCK" check -q -J "$T/s2.json" >/dev/null 2>"$T/s2.err" &
 	pid=$!
-	sleep 2
+	wait_watching "$T/s2.err" $pid || return
 	kill -TERM $pid
 	wait $pid
 	expect_jq "$T/s2.json" '.interrupted == true' "report written on SIGTERM"
 	# links are owned by file descriptors: even SIGKILL leaves nothing attached
-	"$DIOLOCK" check -q >/dev/null 2>&1 &
+	"$DIOLOCK" check -q >/dev/null 2>"$T/s3.err" &
 	pid=$!
-	sleep 2
+	wait_watching "$T/s3.err" $pid || return
 	kill -KILL $pid
 	wait $pid 2>/dev/null
 	expect_progs_back_to "$before" "no program left attached after SIGKILL"
@@ -279,7 +274,7 @@ test_bpf_stats() {
 	before=$(sysctl -n kernel.bpf_stats_enabled)
 	"$DIOLOCK" check -q --bpf-stats -- sh -c 'true' >/dev/null 2>"$T/bs.err"
 	expect_eq "$?" 0 "check exit status"
-	grep -Eq '^diolock: bpf-stats: tp_btf__sched_process_exit [1-9][0-9]* runs [0-9]+ ns/run$' "$T/bs.err" ||
+	grep -Eq '^diolock: bpf-stats: [a-z_]+__sched_process_exit [1-9][0-9]* runs [0-9]+ ns/run$' "$T/bs.err" ||
 		fail "no bpf-stats line for the task-exit program: $(grep -c bpf-stats "$T/bs.err") lines"
 	expect_eq "$(sysctl -n kernel.bpf_stats_enabled)" "$before" "kernel.bpf_stats_enabled left as it was"
 }
@@ -287,8 +282,11 @@ test_bpf_stats() {
 test_probe_names_tiers() {
 	"$DIOLOCK" probe --json >"$T/p.json" || fail "probe exit status"
 	local h
+	# each hook on the best tier the kernel allows and diolock has a program for
 	for h in dio_submit dio_complete btrfs_sync rwsem_wait_begin rwsem_wait_end task_exit; do
-		expect_jq "$T/p.json" ".hooks.$h.tier == \"tp_btf\"" "$h uses tp_btf here"
+		expect_jq "$T/p.json" ".hooks.$h as \$x | [\"fentry\", \"kprobe\", \"tp_btf\", \"raw_tp\"] |
+			map(select(\$x.tiers[.].kernel_allows and \$x.tiers[.].diolock_program)) | .[0] == \$x.tier" \
+			"$h on the best tier allowed"
 	done
 	expect_jq "$T/p.json" 'all(.hooks[]; .tiers | has("fentry") and has("kprobe") and has("tp_btf") and has("raw_tp"))' \
 		"every tier of every hook explained"
@@ -301,7 +299,8 @@ test_probe_names_tiers() {
 	fi
 	expect_jq "$T/p.json" '.hooks.rwsem_acquire.tiers.tp_btf.note | test("no tracepoint")' "why no tracepoint for acquire"
 	"$DIOLOCK" probe >"$T/p.txt"
-	grep -q "^dio_complete *tp_btf *iomap:iomap_dio_complete" "$T/p.txt" || fail "text table"
+	grep -q "^dio_complete *$(jq -r '.hooks.dio_complete | "\(.tier) *\(.target)"' "$T/p.json")" "$T/p.txt" ||
+		fail "text table: $(grep ^dio_complete "$T/p.txt")"
 }
 
 # The decoder's i_rwsem layout comes from CO-RE at load time (a BPF program

@@ -26,11 +26,8 @@ test_programs_only_read() {
 	"$DIOLOCK" check -q --timeout 60 >/dev/null 2>"$T/ro.err" &
 	pid=$!
 	# attached once it says it is watching (its probes load and unload programs of the same
-	# names before): wait for that line, with a ceiling, not a timing
-	for _ in $(seq 300); do
-		grep -q "^diolock: watching" "$T/ro.err" && break
-		sleep 0.1
-	done
+	# names before)
+	wait_watching "$T/ro.err" $pid || return
 	ids=$(bpftool prog show --json 2>/dev/null |
 		jq -r '.[] | select(.name | test("^(tp_btf|raw_tp|tp|fentry|fexit|kprobe|kretprobe)__")) | .id')
 	[ -n "$ids" ] || fail "no diolock programs found loaded"

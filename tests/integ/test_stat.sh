@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # stat, top and serve: histograms folded in BPF maps on real contended files.
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=../expect/stat.sh
+. "$ROOT/tests/expect/stat.sh"
+# shellcheck source=../expect/serve.sh
+. "$ROOT/tests/expect/serve.sh"
 require_root
 
 # Processes and the tmux session started here go before lib.sh's unmounts.
@@ -15,74 +19,52 @@ stat_cleanup() {
 }
 trap stat_cleanup EXIT
 
-# The log2 slot of a duration in ns, as diolock computes it (floor(log2(us))).
-slot() {
-	local us=$(($1 / 1000)) s=0
-	while [ "$us" -ge 2 ]; do us=$((us / 2)); s=$((s + 1)); done
-	echo $s
-}
 
 # stat_contend FS MODE: three waiters behind a 300 ms holder on one file.
 stat_contend() {
-	local fs=$1 mode=$2 other mnt ino
+	local fs=$1 mode=$2 mnt ino
 	mnt=$(mkfs_mount "$fs" "s$fs") || { fail mount; return; }
-	[ "$mode" = write ] && other=read || other=write
 	# --dev: only this filesystem (other tests may run beside this one); diowork's lines go to a file
 	"$DIOLOCK" stat --json --dev "$(stat_dev "$mnt")" -- \
 		sh -c "exec \"\$0\" \"\$@\" >$T/$fs.out" "$DIOWORK" -j 3 --hold-ms 300 hold-contend "$mnt/h" \
 		>"$T/$fs.json" 2>"$T/$fs.err"
 	expect_eq "$?" 0 "stat exit status"
 	ino=$(stat -c %i "$mnt/h")
-	local w="[.histograms[] | select(.metric == \"wait\")]"
-	expect_jq "$T/$fs.json" "$w | length == 1" "$fs: waits on exactly one inode and mode"
-	expect_jq "$T/$fs.json" "$w[0].ino == $ino and $w[0].mode == \"$mode\" and $w[0].fs == \"$fs\"" \
-		"$fs: the contended inode, $mode mode"
-	expect_jq "$T/$fs.json" "$w[0].count == 3" "$fs: three waits"
-	expect_jq "$T/$fs.json" "$w[0].max_ns > 250000000 and $w[0].max_ns < 2000000000" "$fs: waits of about 300 ms"
-	expect_jq "$T/$fs.json" "$w[0].p50_ns <= $w[0].max_ns and $w[0].p50_ns <= $w[0].p99_ns" "$fs: percentiles ordered"
-	expect_jq "$T/$fs.json" "([$w[0].buckets[].count] | add) == 3" "$fs: buckets hold every wait"
-	expect_jq "$T/$fs.json" "[.histograms[] | select(.metric == \"wait\" and .mode == \"$other\")] | length == 0" \
-		"$fs: no $other waits"
-	expect_jq "$T/$fs.json" "$w[0].path == \"$mnt/h\"" "$fs: path resolved"
-	expect_jq "$T/$fs.json" "$w[0].device | test(\"^/dev/loop[0-9]+ \\\\($T/s$fs.img\\\\)\$\")" \
+	expect_stat_contended "$T/$fs.json" "$T/$fs.out" "$fs" "$mode" "$ino" "$mnt/h" "$(probe_tier rwsem_acquire)"
+	expect_jq "$T/$fs.json" "[.histograms[] | select(.metric == \"wait\")][0].device | test(\"^/dev/loop[0-9]+ \\\\($T/s$fs.img\\\\)\$\")" \
 		"$fs: device names the loop device and its backing file"
-	expect_jq "$T/$fs.json" '.hold_time.available == false and (.hold_time.why | test("tracepoint"))' \
-		"$fs: hold time unavailable here, and why"
-	expect_jq "$T/$fs.json" '.lost_events == 0' "$fs: nothing lost"
-	expect_jq "$T/$fs.json" "[.dio_completions_by_fs[] | select(.fs == \"$fs\")][0].completions >= 3" \
-		"$fs: DIO completions counted"
-	# every completion ran inside iomap_dio_rw under the waiter's own hold (shared ones inferred)
-	expect_jq "$T/$fs.json" "[.dio_completions_by_fs[] | select(.fs == \"$fs\")][0] | .under_i_rwsem == .completions" \
-		"$fs: completions under i_rwsem"
 }
 
 test_stat_ext4_write() { stat_contend ext4 write; }
 test_stat_xfs_read() { stat_contend xfs read; }
 
-# The same kind of run under trace and under stat: the same waits, the same buckets.
+# One run seen by trace and by stat at once: the same waits, each in the
+# bucket its own length falls in (both see the same kernel events, so no
+# bucket edge can split two runs' timings).
 test_stat_agrees_with_trace() {
-	local mnt ino n tmax traw tslot smax p50 dev
+	local mnt ino dev tpid
 	mnt=$(mkfs_mount ext4 agree) || { fail mount; return; }
 	dev=$(stat_dev "$mnt")
-	"$DIOLOCK" trace --json --dev "$dev" -- "$DIOWORK" -j 3 --hold-ms 300 hold-contend "$mnt/h" >"$T/t.out" 2>/dev/null
-	ino=$(stat -c %i "$mnt/h")
-	grep '"type":"wait_end"' "$T/t.out" | jq -s "[.[] | select(.ino == $ino and .dev == \"$dev\") | .len] | sort" >"$T/t.json"
-	n=$(jq length "$T/t.json")
-	[ "$n" -ge 3 ] || fail "trace saw $n waits"
+	"$DIOLOCK" trace --json --dev "$dev" >"$T/t.out" 2>"$T/t.err" &
+	tpid=$!
+	wait_watching "$T/t.err" $tpid || return
 	"$DIOLOCK" stat --json --dev "$dev" -- sh -c "exec \"\$0\" \"\$@\" >/dev/null" \
-		"$DIOWORK" -j 3 --hold-ms 300 hold-contend "$mnt/h2" >"$T/s.json" 2>/dev/null
-	ino=$(stat -c %i "$mnt/h2")
+		"$DIOWORK" -j 3 --hold-ms 300 hold-contend "$mnt/h" >"$T/s.json" 2>/dev/null
+	expect_eq "$?" 0 "stat exit status"
+	kill -INT $tpid
+	wait $tpid
+	ino=$(stat -c %i "$mnt/h")
+	# trace's waits as log2(us) slots, counted: {"slot": count}
+	grep '"type":"wait_end"' "$T/t.out" |
+		jq -s "def slot: if . < 2 then 0 else 1 + (. / 2 | floor | slot) end;
+			[.[] | select(.ino == $ino and .dev == \"$dev\") | .len / 1000 | floor | slot] |
+			group_by(.) | map({(.[0] | tostring): length}) | add // {}" \
+			>"$T/t.slots"
+	[ "$(jq 'add // 0' "$T/t.slots")" = 3 ] || fail "trace saw three waits: $(cat "$T/t.slots")"
 	local w="[.histograms[] | select(.metric == \"wait\" and .ino == $ino)]"
-	expect_jq "$T/s.json" "([$w[].count] | add) == $n" "stat counts the $n waits trace saw"
-	expect_jq "$T/s.json" "($w | length) == 1 and $w[0].mode == \"write\"" "one mode"
-	# trace's raw median and stat's bucket estimate fall in the same log2 bucket
-	traw=$(jq '.[(length - 1) / 2 | floor]' "$T/t.json")
-	p50=$(jq "$w[0].p50_ns" "$T/s.json")
-	expect_eq "$(slot "$p50")" "$(slot "$traw")" "p50 bucket (stat $p50 ns, trace $traw ns)"
-	tmax=$(jq '.[-1]' "$T/t.json")
-	smax=$(jq "$w[0].max_ns" "$T/s.json")
-	tslot=$(slot "$tmax")
-	expect_eq "$(slot "$smax")" "$tslot" "max bucket (stat $smax ns, trace $tmax ns)"
+	expect_jq "$T/s.json" "($w | length) == 1 and $w[0].mode == \"write\" and $w[0].count == 3" "stat: three write waits"
+	jq "$w[0].buckets | map({(.slot | tostring): .count}) | add // {}" "$T/s.json" >"$T/s.slots"
+	expect_eq "$(jq -cS . "$T/s.slots")" "$(jq -cS . "$T/t.slots")" "each wait in the same bucket"
 }
 
 # No record crosses the ring buffer in stat mode, and --by changes the key.
@@ -117,24 +99,9 @@ test_serve_promtool() {
 	"$DIOWORK" -n 16 -s dio-write "$mnt/d" >/dev/null
 	ino=$(stat -c %i "$mnt/h")
 	curl -sf "http://127.0.0.1:$port/metrics" >"$T/m.txt" || fail "scrape"
-	promtool check metrics <"$T/m.txt" >"$T/promtool.out" 2>&1 || fail "promtool: $(cat "$T/promtool.out")"
-	grep -q "^diolock_i_rwsem_wait_seconds_count{mode=\"write\",fs=\"ext4\",dev=\"[0-9:]*\",ino=\"$ino\"} 3\$" \
-		"$T/m.txt" || fail "three write waits on ino $ino"
-	grep -q "^diolock_inode_info{dev=\"[0-9:]*\",ino=\"$ino\",path=\"$mnt/h\"} 1\$" "$T/m.txt" ||
-		fail "the inode's path in diolock_inode_info"
+	expect_serve_scrape "$T/m.txt" ext4 "$ino" "$mnt/h" "$(probe_tier rwsem_wait_begin)" "$(probe_tier rwsem_acquire)"
 	grep -q '^diolock_device_info{dev="[0-9:]*",fs="ext4",device="/dev/loop' "$T/m.txt" ||
 		fail "the device's name in diolock_device_info"
-	grep -q '^diolock_build_info{version="[^"]*",git_rev="[^"]*",libbpf="v[^"]*",serve="yes"} 1$' "$T/m.txt" ||
-		fail "diolock_build_info"
-	grep -q 'path=\|device=' <(grep '_seconds_' "$T/m.txt") && fail "names in histogram labels"
-	[ "$(grep -c "_seconds_bucket{mode=\"write\".*ino=\"$ino\"" "$T/m.txt")" = 15 ] ||
-		fail "14 buckets and +Inf per histogram"
-	grep -q "^diolock_i_rwsem_wait_seconds_bucket{mode=\"write\",.*ino=\"$ino\".*,le=\"0.524288\"} 3\$" "$T/m.txt" ||
-		fail "cumulative buckets with le in seconds"
-	grep -q '^diolock_violations_total{kind="dio_complete_under_i_rwsem",severity="info"} [1-9]' "$T/m.txt" ||
-		fail "the analyzer's findings counted"
-	grep -q '^diolock_attach_info{hook="rwsem_wait_begin",tier="tp_btf"} 1$' "$T/m.txt" || fail "attach tiers"
-	grep -q '^diolock_lost_events_total{reason="ringbuf_full"} 0$' "$T/m.txt" || fail "lost events"
 	curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/nope" | grep -q 404 || fail "404 elsewhere"
 	kill "$(cat "$T/serve.pid")"
 	wait "$(cat "$T/serve.pid")"
@@ -142,6 +109,29 @@ test_serve_promtool() {
 	rm -f "$T/serve.pid"
 	"$DIOLOCK" serve --listen 127.0.0.1 >/dev/null 2>"$T/bad.err"
 	expect_eq "$?" 2 "bad --listen"
+}
+
+# --textfile: the same metrics written to a file (node_exporter's textfile
+# collector), alone without HTTP; the static build (the VM's) has only this.
+test_serve_textfile() {
+	local mnt ino
+	mnt=$(mkfs_mount ext4 servetf) || { fail mount; return; }
+	"$DIOLOCK" serve --by inode --dev "$(stat_dev "$mnt")" --textfile "$T/tf.prom" -- \
+		sh -c '"$0" -j 3 --hold-ms 300 hold-contend "$1" && "$0" -n 16 -s dio-write "$2"' \
+		"$DIOWORK" "$mnt/h" "$mnt/d" >/dev/null 2>"$T/tf.err"
+	expect_eq "$?" 0 "serve --textfile exit status"
+	ino=$(stat -c %i "$mnt/h")
+	expect_serve_scrape "$T/tf.prom" ext4 "$ino" "$mnt/h" "$(probe_tier rwsem_wait_begin)" "$(probe_tier rwsem_acquire)"
+	grep -q "serving metrics on" "$T/tf.err" && fail "HTTP served without --listen"
+	grep -Eq "^diolock: stopped after .*, 0 scrapes, [1-9][0-9]* textfile writes$" "$T/tf.err" ||
+		fail "the writes counted: $(tail -1 "$T/tf.err")"
+	[ -e "$T/tf.prom.tmp" ] && fail "the temporary file left behind"
+	"$DIOLOCK" serve --textfile "" >/dev/null 2>"$T/tfbad.err"
+	expect_eq "$?" 2 "empty --textfile"
+	"$DIOLOCK" serve --textfile /nonexistent/dir/x.prom --timeout 0.5 >/dev/null 2>"$T/tfbad.err"
+	expect_eq "$?" 2 "a textfile that cannot be written"
+	[ "$(cat "$T/tfbad.err")" = "diolock: --textfile /nonexistent/dir/x.prom: cannot create it: No such file or directory" ] ||
+		fail "one line says why: $(cat "$T/tfbad.err")"
 }
 
 # 10,000 inodes with DIO: --by inode keeps --top-inodes series and one
@@ -171,17 +161,29 @@ test_serve_bounded_series() {
 	iconv -f UTF-8 -t UTF-8 "$T/many.txt" >/dev/null 2>&1 || fail "the scrape is not valid UTF-8"
 }
 
+# pane_shows REGEX: until the top pane has a line matching REGEX (left in
+# $T/top.txt), with a ceiling of 30 s
+pane_shows() {
+	local i
+	for i in $(seq 150); do
+		tmux capture-pane -p -t "$TMUX_SESSION" >"$T/top.txt"
+		grep -Eq "$1" "$T/top.txt" && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
 # top at 80x24 under tmux: the contended inode, readable, nothing wider than the screen.
 test_top_tmux() {
 	local mnt ino
 	mnt=$(mkfs_mount ext4 top) || { fail mount; return; }
-	tmux new-session -d -s "$TMUX_SESSION" -x 80 -y 24 "$DIOLOCK top --dev $(stat_dev "$mnt") -i 0.5 --timeout 30; sleep 30" || { fail tmux; return; }
-	sleep 1.5
+	tmux new-session -d -s "$TMUX_SESSION" -x 80 -y 24 "$DIOLOCK top --dev $(stat_dev "$mnt") -i 0.5 --timeout 60; sleep 60" || { fail tmux; return; }
+	# its first screen is drawn once every program is attached
+	pane_shows '^diolock top ' || { fail "top never drew a screen: $(cat "$T/top.txt")"; return; }
 	"$DIOWORK" -j 3 --hold-ms 300 hold-contend "$mnt/h" >/dev/null
-	sleep 1.5
-	tmux capture-pane -p -t "$TMUX_SESSION" >"$T/top.txt"
-	tmux kill-session -t "$TMUX_SESSION"
 	ino=$(stat -c %i "$mnt/h")
+	pane_shows " ino $ino\$" || fail "the inode never appeared"
+	tmux kill-session -t "$TMUX_SESSION"
 	grep -q '^diolock top ' "$T/top.txt" || fail "header on the first line"
 	grep -Eq "^ +3 +0 +3 +[0-9.]+ms +[0-9.]+ms +[0-9]+  ext4 [0-9:]+ ino $ino\$" "$T/top.txt" ||
 		fail "the contended inode with three write waits"
@@ -224,6 +226,7 @@ run_test test_stat_xfs_read
 run_test test_stat_agrees_with_trace
 run_test test_stat_by_comm
 run_test test_serve_promtool
+run_test test_serve_textfile
 run_test test_serve_bounded_series
 run_test test_top_tmux
 run_test test_top_plain

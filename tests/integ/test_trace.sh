@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # `trace` streams what the kernel did, field by field.
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=../expect/trace.sh
+. "$ROOT/tests/expect/trace.sh"
 require_root
 
 test_trace_json_fields() {
@@ -10,21 +12,7 @@ test_trace_json_fields() {
 	expect_eq "$?" 0 "trace exit status"
 	pid=$(role_pid "$T/t.out" writer)
 	ino=$(stat -c %i "$mnt/f")
-	grep -v '^{"role"' "$T/t.out" >"$T/ev.jsonl"
-	jq -e . "$T/ev.jsonl" >/dev/null || fail "every line is a JSON object"
-	jq -s "[.[] | select(.pid == $pid)]" "$T/ev.jsonl" >"$T/mine.json"
-	expect_jq "$T/mine.json" '[.[] | select(.type == "dio_begin")] | map(.pos) == [0, 8192, 16384]' "offsets"
-	expect_jq "$T/mine.json" 'all(.[] | select(.type == "dio_begin"); .len == 8192 and .ino == '"$ino"' and .fs == "ext4")' "length, inode, fs"
-	expect_jq "$T/mine.json" 'all(.[] | select(.type == "dio_begin"); .flags | index("direct") and index("dsync") and index("write"))' "iocb flags"
-	# all() holds over nothing: the counts first
-	expect_jq "$T/mine.json" '[.[] | select(.type == "dio_complete")] | length == 3' "one completion per write"
-	expect_jq "$T/mine.json" 'all(.[] | select(.type == "dio_complete"); .ret == 8192 and .lock.current_holds == "write")' "completion return and lock held by writer"
-	expect_jq "$T/mine.json" 'all(.[] | select(.type == "dio_complete"); .lock.holder_tid == .tid)' "holder tid"
-	expect_jq "$T/mine.json" '[.[] | select(.type == "sync_begin")] | length == 3' "ext4_sync_file once per write"
-	expect_jq "$T/mine.json" 'all(.[] | select(.type == "sync_begin"); .lock.current_holds == "write")' "sync under the writer's lock"
-	# real direct writes never dirty the page cache: no direct_write (fallback) event
-	expect_jq "$T/mine.json" '[.[] | select(.type == "direct_write")] | length == 0' "no fallback seen for real DIO"
-	expect_jq "$T/mine.json" '[.[] | select(.type == "task_exit")] | length == 1' "task exit seen"
+	expect_trace_dsync "$T/t.out" "$pid" "$ino" ext4
 	grep -q "events shown, 0 lost" "$T/t.err" || fail "footer with lost count: $(cat "$T/t.err")"
 }
 

@@ -11,16 +11,7 @@ require_root
 URINGWORK=$BUILD/uringwork
 BTRFS=$(mkfs_mount btrfs csum)
 
-# btrfs writes O_DIRECT to checksummed inodes through the page cache from v6.15 (968f19c5b1b7)
-kernel_at_least() {
-	local v maj min
-	v=$(uname -r)
-	maj=${v%%.*}
-	min=${v#*.}
-	min=${min%%[.-]*}
-	[ "$maj" -gt "$1" ] || { [ "$maj" -eq "$1" ] && [ "$min" -ge "$2" ]; }
-}
-if kernel_at_least 6 15; then CSUM_FALLS_BACK=1; else CSUM_FALLS_BACK=0; fi
+CSUM_FALLS_BACK=$(btrfs_csum_falls_back)
 
 # The path each mode submits by, as diolock names it (io_uring may issue inline or punt).
 path_re() {
