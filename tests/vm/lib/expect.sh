@@ -13,6 +13,12 @@
 # `note TEXT` for facts worth printing (timings). Everything is judged on the
 # host, from what the guest brought back.
 
+# the expectations the host layer shares (tests/expect/README.md)
+for _f in common stat serve trace; do
+	# shellcheck source=/dev/null
+	. "$(dirname "${BASH_SOURCE[0]}")/../../expect/$_f.sh"
+done
+
 _vm_fail=()
 _vm_note=()
 fail() { _vm_fail+=("$*"); }
@@ -229,4 +235,29 @@ expect_one_exact_inversion() {
 	expect_jq "$v | length == 1" "expected one lock_order_inversion; findings: $(findings)"
 	expect_jq "$v | first | .severity == \"error\" and .confidence == \"exact\"" \
 		"the inversion should be an exact error: $(jq_r -c "$v | map({severity, confidence})")"
+}
+
+# expect_probe PROBE_JSON KERNEL: the tier `diolock probe` chose for each hook
+# point is the one this kernel allows (what its source has, and Debian's
+# config: research/kernel-facts.md). 6.1 refuses fentry on __iomap_dio_rw
+# (seven arguments: more than its trampolines pass); PREEMPT_RT has no
+# rwsem_down_*_slowpath (rwbase_rt), so waits come from lock:contention_*;
+# the iomap tracepoints (dio_complete's tracepoint tier) exist from 6.5.
+expect_probe() {
+	local p=$1 k=$2 h want v61=
+	[ "${k%-rt}" = 6.1 ] && v61=1
+	for h in dio_complete btrfs_sync rwsem_acquire dio_submit rwsem_wait_begin; do
+		want=fentry
+		[ $h = dio_submit ] && [ -n "$v61" ] && want=kprobe
+		[ $h = rwsem_wait_begin ] && [[ $k == *-rt ]] && want=tp_btf
+		[ "$(jq -r ".hooks.$h.tier" "$p")" = $want ] ||
+			fail "$h on $(jq -r ".hooks.$h.tier" "$p"), expected $want"
+	done
+	want=true
+	[ -n "$v61" ] && want=false
+	[ "$(jq -r '.hooks.dio_complete.tiers.tp_btf.kernel_allows' "$p")" = $want ] ||
+		fail "iomap:iomap_dio_complete attachable: expected $want"
+	[ "$(jq -r '.hooks.dio_complete.tiers.kprobe.kernel_allows' "$p")" = true ] || fail "kprobes refused"
+	[ "$(jq -r '.i_rwsem_layout.name' "$p")" = "$([[ $k == *-rt ]] && echo rwbase_rt || echo rwsem)" ] ||
+		fail "i_rwsem layout $(jq -c '.i_rwsem_layout' "$p")"
 }
