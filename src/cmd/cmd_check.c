@@ -56,7 +56,7 @@ static const struct argp_option record_options[] = {
 static const char check_doc[] =
 	"Run CMD (or watch until --timeout or a signal) and check i_rwsem and DIO\n"
 	"completion. Every task on the system is watched, not only CMD: deadlocks\n"
-	"involve kworkers. Findings (README.md has them all):\n"
+	"involve kworkers. Findings (docs/findings.md has them all):\n"
 	"dio_complete_under_i_rwsem, self_deadlock, deadlock_cycle, long_wait_chain,\n"
 	"lock_order_inversion, recursive_acquire, sync_skips_unheld_lock,\n"
 	"dio_fallback_buffered.\n"

@@ -154,7 +154,7 @@ struct analyzer {
 #define AN_DEFAULT_LONG_WAIT_NS (5ULL * 1000000000ULL)
 /*
  * How long a finding inferred from hints (a reader-owner hint, a DIO's
- * shared hold) must stay true before it is an error: see README, "Findings
+ * shared hold) must stay true before it is an error: see docs/findings.md, "Findings
  * inferred from hints".
  */
 #define AN_CONFIRM_NS (2ULL * 1000000000ULL)

@@ -13,7 +13,7 @@
 #define JSON_MAX_DEPTH 16
 
 /*
- * schema_version of each JSON document diolock writes (README). A key added
+ * schema_version of each JSON document diolock writes (docs/json.md). A key added
  * keeps the version; a key removed or changing type bumps it.
  */
 #define DL_REPORT_JSON_SCHEMA 1		/* check, replay, validate --json */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The `check` report: human text and the JSON document (schema in README). */
+/* The `check` report: human text and the JSON document (schema in docs/json.md). */
 #ifndef DIOLOCK_REPORT_H
 #define DIOLOCK_REPORT_H
 

@@ -48,7 +48,7 @@ uring_fallbacks() {
 # cache on every kernel, and each one's last page is the next one's first
 # (AIO: the batch's order, not positions, tells whose folio it is). One
 # io_uring write in flight at a time: two io-wq workers writing one page at
-# once dirty it once between them, and the second is not seen (README).
+# once dirty it once between them, and the second is not seen (docs/io_uring.md).
 test_unaligned_fallbacks() {
 	local mode n=20 f json v pid ino qd
 	for mode in inline async sqpoll aio; do
