@@ -4,6 +4,10 @@ SC_BTRFS=any
 SC_DEADLOCKS=no
 SC_BUDGET=40
 SC_TIERS="fentry kprobe tracepoint"
+# lock order predicted on 6.12 and on RT too (acquisitions are fentry on down_write there)
+SC_MATRIX=yes
+SC_MATRIX_TIERS="fentry tracepoint"
+SC_RT_TIERS="fentry tracepoint"
 
 expect() {
 	local p1 p2 ia ib v args
