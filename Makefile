@@ -23,8 +23,9 @@ INCLUDES  := -Iinclude -I$(OUTPUT) -Ivmlinux/$(ARCH)
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Wextra -Werror \
 	-Wno-unused-parameter $(INCLUDES)
 CFLAGS    ?= -g -O2
-# src/core: pure (no libbpf, no privileges); src/live: the kernel side of user space; src/cmd: subcommands
-SRC_INCLUDES := -Isrc/core -Isrc/live -Isrc/cmd
+# src/core: pure (no libbpf, no privileges); src/output: the renderers, pure too; src/live: the
+# kernel side of user space; src/cmd: subcommands
+SRC_INCLUDES := -Isrc/core -Isrc/output -Isrc/live -Isrc/cmd
 CFLAGS    += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE $(INCLUDES) $(SRC_INCLUDES)
 LIBBPF_CFLAGS := $(shell pkg-config --cflags libbpf 2>/dev/null)
 ifeq ($(STATIC),1)
@@ -49,11 +50,11 @@ endif
 # maps.bpf.c first: libbpf 1.1's linker cannot resolve an extern map defined later.
 BPF_SRCS  := bpf/maps.bpf.c $(filter-out bpf/maps.bpf.c,$(wildcard bpf/*.bpf.c))
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
-# Everything in src/ except main.c is a library; src/core alone is what the
+# Everything in src/ except main.c is a library; src/core and src/output are what the
 # unit tests, fuzzers and genrec link (checked: nothing there includes libbpf).
-LIB_SRCS  := $(filter-out src/cmd/main.c,$(wildcard src/core/*.c src/live/*.c src/cmd/*.c))
+LIB_SRCS  := $(filter-out src/cmd/main.c,$(wildcard src/core/*.c src/output/*.c src/live/*.c src/cmd/*.c))
 LIB_OBJS  := $(patsubst src/%.c,$(OUTPUT)/src/%.o,$(LIB_SRCS))
-CORE_SRCS := $(wildcard src/core/*.c)
+CORE_SRCS := $(wildcard src/core/*.c src/output/*.c)
 PURE_OBJS := $(patsubst src/%.c,$(OUTPUT)/src/%.o,$(CORE_SRCS))
 SRC_HDRS  := $(wildcard src/*/*.h src/*/*.def)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -91,12 +92,12 @@ $(OUTPUT)/src/%.o: src/%.c $(SRC_HDRS) include/diolock/*.h
 	$(MSG) CC $@
 	$(Q)$(CC) $(CFLAGS) $(LIBBPF_CFLAGS) -c $< -o $@
 
-# The pure layer stays pure: no libbpf, no skeleton, no src/live or src/cmd header in src/core.
+# The pure layers stay pure: no libbpf, no skeleton, no src/live or src/cmd header in src/core or src/output.
 OTHER_HDRS := $(notdir $(wildcard src/live/*.h src/cmd/*.h))
-$(OUTPUT)/.corecheck: $(CORE_SRCS) $(wildcard src/core/*.h) | $(OUTPUT)
-	$(MSG) CHECK "src/core is pure"
+$(OUTPUT)/.corecheck: $(CORE_SRCS) $(wildcard src/core/*.h src/output/*.h) | $(OUTPUT)
+	$(MSG) CHECK "src/core and src/output are pure"
 	$(Q)if grep -nE '#include [<"](bpf/|[a-z_]*\.skel\.h|$(subst $(space),|,$(OTHER_HDRS)))' \
-		src/core/*.c src/core/*.h; then echo "src/core must not use libbpf, src/live or src/cmd"; exit 1; fi
+		src/core/*.[ch] src/output/*.[ch]; then echo "src/core and src/output must not use libbpf, src/live or src/cmd"; exit 1; fi
 	$(Q)touch $@
 
 # The git revision goes into reports and recordings; "unknown" outside git.
@@ -142,7 +143,7 @@ FUZZ_SRCS := $(CORE_SRCS)
 $(OUTPUT)/fuzz/fuzz_replay: tests/fuzz/fuzz_replay.c $(FUZZ_SRCS) $(SRC_HDRS) include/diolock/*.h
 	$(Q)mkdir -p $(dir $@)
 	$(MSG) FUZZ $@
-	$(Q)$(CLANG) -g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -Isrc/core \
+	$(Q)$(CLANG) -g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -Isrc/core -Isrc/output \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $< $(FUZZ_SRCS) -o $@
 
 # Static analysis with the checked-in .clang-tidy (generated skeletons are
@@ -158,11 +159,11 @@ lint: $(OUTPUT)/diolock.skel.h $(OUTPUT)/probe.skel.h
 		exit $${PIPESTATUS[0]}
 
 # libFuzzer target for the live subcommands' option parser.
-CLI_FUZZ_SRCS := src/core/cli.c src/core/filter.c src/core/hooks.c src/core/json.c
+CLI_FUZZ_SRCS := src/core/cli.c src/core/filter.c src/core/hooks.c src/output/json.c
 $(OUTPUT)/fuzz/fuzz_cli: tests/fuzz/fuzz_cli.c $(CLI_FUZZ_SRCS) $(SRC_HDRS) include/diolock/*.h
 	$(Q)mkdir -p $(dir $@)
 	$(MSG) FUZZ $@
-	$(Q)$(CLANG) -g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -Isrc/core \
+	$(Q)$(CLANG) -g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -Isrc/core -Isrc/output \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $< $(CLI_FUZZ_SRCS) -o $@
 
 # Installs every package the build and the tests need; safe to run again.
