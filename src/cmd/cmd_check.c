@@ -276,6 +276,12 @@ static int run(struct check_opts *o)
 	live.tick_ctx = &ls;
 	live.timeout_s = o->run.timeout_s;
 	live.kill_after_s = o->run.kill_after_s;
+	/* before CMD is released: a short CMD would run, and exit, unmeasured */
+	if (o->bpf_stats && (stats_fd = dl_progstats_enable()) < 0) {
+		dl_err("--bpf-stats: enabling BPF run-time statistics failed: %s", strerror(-stats_fd));
+		ret = DL_EXIT_USAGE;
+		goto out;
+	}
 	ret = dl_live_start(&live, &so, o->run.cmd, err, sizeof(err));
 	if (ret) {
 		dl_err("%s", err);
@@ -300,17 +306,10 @@ static int run(struct check_opts *o)
 		ls.cs.on_finding = snapshot;
 		ls.cs.finding_ctx = &ls;
 	}
-	if (o->bpf_stats && (stats_fd = dl_progstats_enable()) < 0) {
-		dl_err("--bpf-stats: enabling BPF run-time statistics failed: %s", strerror(-stats_fd));
-		ret = DL_EXIT_USAGE;
-		goto stop;
-	}
 	dl_live_say_watching(&live, "stop");
 	dl_live_run(&live);
-	if (stats_fd >= 0) {
+	if (stats_fd >= 0)
 		dl_progstats_print(&live.s, stderr);
-		close(stats_fd);
-	}
 
 	/* before the trailer: a replay finds the paths where the live report did */
 	check_sink_name_inodes(&ls.cs, true);
@@ -358,6 +357,8 @@ static int run(struct check_opts *o)
 stop:
 	dl_live_stop(&live);
 out:
+	if (stats_fd >= 0)
+		close(stats_fd);
 	out_discard(&json);
 	out_discard(&dot);
 	out_discard(&recf);
