@@ -157,4 +157,9 @@ extern const char AN_NOTE_CYCLE_INFERRED[];
 extern const char AN_NOTE_CYCLE_DIO_END_LATE[];
 extern const char AN_NOTE_BTRFS_DEADLOCK[];
 
+/* Whether a record's fs name is NAME. */
+bool an_is_fs(const char *fs, const char *name);
+/* A direct_write record: a fallback to the page cache, judged (an_fallback.c). */
+void an_on_direct_write(struct analyzer *an, const struct dl_event *e);
+
 #endif

@@ -4,42 +4,6 @@
 _Static_assert(AN_INFO == DL_SEV_INFO && AN_WARNING == DL_SEV_WARNING && AN_ERROR == DL_SEV_ERROR,
 	       "the analyzer's severities are the shared rules' (include/diolock/rules.h)");
 
-static const char *const kind_names[AN_KIND_MAX] = {
-	[AN_DIO_COMPLETE_UNDER_LOCK] = "dio_complete_under_i_rwsem",
-	[AN_SELF_DEADLOCK] = "self_deadlock",
-	[AN_DIO_FALLBACK] = "dio_fallback_buffered",
-	[AN_DEADLOCK_CYCLE] = "deadlock_cycle",
-	[AN_LONG_WAIT] = "long_wait_chain",
-	[AN_LOCK_ORDER] = "lock_order_inversion",
-	[AN_RECURSIVE_ACQUIRE] = "recursive_acquire",
-	[AN_SYNC_SKIPS_UNHELD] = "sync_skips_unheld_lock",
-};
-
-const char *an_kind_name(enum an_kind k)
-{
-	return k < AN_KIND_MAX ? kind_names[k] : "unknown";
-}
-
-const char *an_severity_name(enum an_severity s)
-{
-	return s == AN_ERROR ? "error" : s == AN_WARNING ? "warning" : "info";
-}
-
-const char *an_lock_mode_name(__u8 mode)
-{
-	switch (mode) {
-	case DL_LOCK_READ: return "read";
-	case DL_LOCK_WRITE: return "write";
-	case DL_LOCK_UNKNOWN: return "unknown";
-	default: return "none";
-	}
-}
-
-const char *an_lock_kind_name(__u8 kind)
-{
-	return kind == AN_LOCK_DRAIN ? "dio_drain" : kind == AN_LOCK_INVALIDATE ? "invalidate_lock" : "i_rwsem";
-}
-
 void an_init(struct analyzer *an, const struct dl_filter *filter)
 {
 	memset(an, 0, sizeof(*an));
@@ -84,53 +48,7 @@ size_t an_live_locks(const struct analyzer *an)
 	return an->locks.n;
 }
 
-void *an_grow(void *arr, size_t *cap, size_t n, size_t elem, bool *oom)
-{
-	void *p;
-	size_t ncap;
-
-	if (n < *cap)
-		return arr;
-	ncap = *cap ? *cap * 2 : 16;
-	p = realloc(arr, ncap * elem);
-	if (!p) {
-		*oom = true;
-		return NULL;
-	}
-	*cap = ncap;
-	return p;
-}
-
-void *an_index_find(const struct table *index, __u64 *key, void *arr, size_t elem,
-		    bool (*match)(const void *entry, const void *ctx), const void *ctx)
-{
-	char *base = arr;
-	uintptr_t at;
-
-	while ((at = (uintptr_t)table_get(index, *key))) {
-		if (match(base + (at - 1) * elem, ctx))
-			return base + (at - 1) * elem;
-		*key = dl_mix(*key, 0x5bd1e995) | 1;
-	}
-	return NULL;
-}
-
-void *an_index_append(struct analyzer *an, struct table *index, __u64 key, void **arr, size_t *cap,
-		      size_t *n, size_t elem)
-{
-	char *p = an_grow(*arr, cap, *n, elem, &an->oom);
-
-	if (!p)
-		return NULL;
-	*arr = p;
-	if (table_put(index, key, (void *)(uintptr_t)(*n + 1)))
-		an->oom = true;
-	p += (*n)++ * elem;
-	memset(p, 0, elem);
-	return p;
-}
-
-static bool is_fs(const char *fs, const char *name)
+bool an_is_fs(const char *fs, const char *name)
 {
 	return !strncmp(fs, name, DL_FS_LEN);
 }
@@ -140,7 +58,7 @@ static __u8 fsid_of(const char *fs)
 {
 	/* the names records built from a fsid carry (rules.h) */
 	for (int id = DL_FSID_OTHER + 1; id < DL_FSID_MAX; id++)
-		if (is_fs(fs, dl_fsid_name((__u8)id)))
+		if (an_is_fs(fs, dl_fsid_name((__u8)id)))
 			return (__u8)id;
 	return DL_FSID_OTHER;
 }
@@ -321,7 +239,7 @@ static void on_sync_begin(struct analyzer *an, struct an_task *t, const struct d
 	if (t->dio_active && t->dio_lock == e->lock_addr)
 		t->dio_synced = true;	/* iomap ended the DIO (inode_dio_end) before syncing */
 	/* exact holds, or nobody holds it at all: then "not held by us" is certain */
-	if (is_fs(e->fs, "btrfs") && (e->flags & DL_F_STUB) && mode == DL_LOCK_NONE &&
+	if (an_is_fs(e->fs, "btrfs") && (e->flags & DL_F_STUB) && mode == DL_LOCK_NONE &&
 	    ((e->flags & DL_F_EXACT) || e->lock.mode == DL_LOCK_NONE))
 		an_report(an, AN_SYNC_SKIPS_UNHELD, AN_ERROR, true, e, DL_LOCK_NONE, NOTE_SKIPS_UNHELD);
 	if (mode == DL_LOCK_NONE)
@@ -495,92 +413,6 @@ static void on_drain_begin(struct analyzer *an, struct an_task *t, const struct 
 	}
 }
 
-/*
- * Why an O_DIRECT write that succeeded never reached iomap, per filesystem
- * (checked against Debian 6.1's fs/{btrfs,xfs,ext4}/file.c and btrfs's direct-io.c of v6.15+).
- */
-static const char NOTE_FB_BTRFS_CSUM[] =
-	"btrfs inode has data checksums: since v6.15 (968f19c5b1b7) btrfs writes O_DIRECT "
-	"through the page cache unless the inode is nodatasum/NOCOW";
-static const char NOTE_FB_BTRFS_UNALIGNED[] =
-	"not aligned to the btrfs sector size: btrfs_direct_write (check_direct_IO) writes it "
-	"through the page cache";
-static const char NOTE_FB_XFS_UNALIGNED[] =
-	"not aligned to the xfs block: on a reflink/CoW inode xfs_file_dio_write_unaligned "
-	"returns -ENOTBLK and xfs writes it buffered";
-static const char NOTE_FB_EXT4[] =
-	"ext4_should_use_dio() refused direct I/O (data=journal, inline data, verity or "
-	"encryption) or iomap returned -ENOTBLK: ext4 wrote it buffered";
-static const char NOTE_FB_OTHER[] =
-	"the write went through the page cache, not iomap's direct I/O path (iomap's -ENOTBLK after "
-	"a page-cache invalidation failure is written buffered)";
-static const char NOTE_FB_GAVE_UP[] =
-	"the write entered iomap's direct I/O path, which gave up (-ENOTBLK or a short write), and "
-	"the filesystem wrote it, or its rest, through the page cache";
-
-/*
- * Filesystems whose O_DIRECT writes go through iomap_dio_rw; elsewhere (block
- * devices, other filesystems' own DIO code) "never reached iomap" says nothing.
- */
-static bool iomap_dio_fs(const char *fs)
-{
-	static const char *const names[] = { "ext4", "xfs", "btrfs", "f2fs", "gfs2", "zonefs" };
-
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (is_fs(fs, names[i]))
-			return true;
-	return false;
-}
-
-static const char *fallback_note(const struct dl_event *e)
-{
-	bool unaligned = e->flags & DL_F_UNALIGNED;
-
-	/* dirtying the page cache after iomap (DL_F_BUFFERED records only) */
-	if ((e->flags & DL_F_BUFFERED) && (e->flags & DL_F_IOMAP))
-		return is_fs(e->fs, "xfs") && unaligned ? NOTE_FB_XFS_UNALIGNED : NOTE_FB_GAVE_UP;
-
-	if (is_fs(e->fs, "btrfs")) {
-		if ((e->flags & DL_F_FS_FLAGS) && !(e->flags & DL_F_NODATASUM))
-			return NOTE_FB_BTRFS_CSUM;
-		return unaligned ? NOTE_FB_BTRFS_UNALIGNED : NOTE_FB_OTHER;
-	}
-	if (is_fs(e->fs, "xfs") && unaligned)
-		return NOTE_FB_XFS_UNALIGNED;
-	if (is_fs(e->fs, "ext4"))
-		return NOTE_FB_EXT4;
-	return NOTE_FB_OTHER;
-}
-
-static void on_direct_write(struct analyzer *an, const struct dl_event *e)
-{
-	const char *note;
-	size_t i;
-
-	/*
-	 * A record that saw the write dirty the page cache is a fallback; an
-	 * older recording's was sent at every O_DIRECT write's return and says
-	 * whether it reached iomap and succeeded.
-	 */
-	if (!(e->flags & DL_F_BUFFERED) && ((e->flags & DL_F_IOMAP) || e->ret <= 0))
-		return;
-	if (!iomap_dio_fs(e->fs))
-		return;
-	note = fallback_note(e);
-	an_report(an, AN_DIO_FALLBACK, AN_INFO, true, e, DL_LOCK_NONE, note);
-	for (i = 0; i < an->nfallbacks; i++)
-		if (!strncmp(an->fallbacks[i].fs, e->fs, DL_FS_LEN))
-			break;
-	if (i == an->nfallbacks) {
-		if (i == sizeof(an->fallbacks) / sizeof(an->fallbacks[0]))
-			return;
-		memcpy(an->fallbacks[i].fs, e->fs, DL_FS_LEN);
-		an->fallbacks[i].fs[DL_FS_LEN - 1] = '\0';
-		an->nfallbacks++;
-	}
-	an->fallbacks[i].count++;
-}
-
 static const char NOTE_RECURSIVE_WRITE[] = "acquires an i_rwsem it already holds: it will wait for itself";
 static const char NOTE_RECURSIVE_READ[] =
 	"read-acquires an i_rwsem it already holds shared: deadlocks if a writer queues in between";
@@ -685,7 +517,7 @@ void an_feed(struct analyzer *an, const struct dl_event *e)
 	case DL_EV_DIRECT_WRITE:
 		/* the write syscall returned: whatever DIO it ran is over */
 		dio_end(an, t);
-		on_direct_write(an, e);
+		an_on_direct_write(an, e);
 		break;
 	case DL_EV_RECURSIVE_ACQUIRE:
 		on_recursive(an, t, e);
