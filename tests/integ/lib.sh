@@ -92,7 +92,8 @@ role_pid() {
 
 # wait_watching FILE PID: until the diolock PID wrote its "watching" line
 # (every program attached) to FILE; a ceiling of 30 s turns a hang into a
-# failure, never a timing. Fails when diolock exits or never says it.
+# failure, never a timing. Fails when diolock exits or never says it (and
+# then stops it).
 wait_watching() {
 	local i
 	for i in $(seq 300); do
@@ -101,6 +102,8 @@ wait_watching() {
 		sleep 0.1
 	done
 	fail "diolock never said it was watching: $(head -c 300 "$1")"
+	# not left running behind the failed test
+	kill "$2" 2>/dev/null && wait "$2" 2>/dev/null
 	return 1
 }
 
