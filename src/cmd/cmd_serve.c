@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include "commands.h"
 #include "exit.h"
 #include "log.h"
@@ -131,27 +130,6 @@ static void serve_tick(struct dl_live *l, void *ctx, bool final)
 	pthread_mutex_unlock(&sc->lock);
 }
 
-/* --textfile: its directory takes the temporary file it is renamed from, before anything is attached. */
-static int textfile_writable(const char *path, char *err, size_t errlen)
-{
-	char tmp[4096];
-	FILE *f;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
-		snprintf(err, errlen, "--textfile: path too long");
-		return -1;
-	}
-	f = fopen(tmp, "w");
-	if (!f) {
-		snprintf(err, errlen, "--textfile %.*s: cannot create it: %s", (int)(errlen / 2), path,
-			 strerror(errno));
-		return -1;
-	}
-	fclose(f);
-	unlink(tmp);
-	return 0;
-}
-
 int cmd_serve(int argc, char **argv)
 {
 	static const struct argp argp = { options, parse, "[-- CMD [ARG...]]", doc, dl_common_argp_children, NULL, NULL };
@@ -172,8 +150,8 @@ int cmd_serve(int argc, char **argv)
 		dl_err("%s", err);
 		return DL_EXIT_USAGE;
 	}
-	if (o.textfile && textfile_writable(o.textfile, err, sizeof(err))) {
-		dl_err("%s", err);
+	if (o.textfile && (ret = serve_textfile_check(o.textfile))) {
+		dl_err("--textfile %s: cannot create it: %s", o.textfile, strerror(-ret));
 		return DL_EXIT_USAGE;
 	}
 	sc.live = &live;

@@ -43,6 +43,8 @@ struct serve_ctx {
 void serve_metrics(struct serve_ctx *sc, FILE *f);
 /* The metrics to o->textfile, replaced whole (a reader never sees half). 0 or -errno. */
 int serve_textfile(struct serve_ctx *sc);
+/* Whether the textfile's temporary file can be made, before anything is attached. 0 or -errno. */
+int serve_textfile_check(const char *path);
 
 /* HTTP (absent from static builds: then these fail with a message in err). */
 struct serve_http;

@@ -6,6 +6,7 @@
  * scrape or to a textfile.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -405,17 +406,51 @@ void serve_metrics(struct serve_ctx *sc, FILE *f)
 }
 
 
+/*
+ * FILE.tmp, opened for writing: never through a symlink (diolock runs as
+ * root; outfile.c refuses one the same way). 0 or -errno.
+ */
+static int textfile_tmp(const char *path, char *tmp, size_t len, FILE **f)
+{
+	int fd;
+
+	if (snprintf(tmp, len, "%s.tmp", path) >= (int)len)
+		return -ENAMETOOLONG;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	*f = fdopen(fd, "w");
+	if (!*f) {
+		int e = errno ? errno : ENOMEM;
+
+		close(fd);
+		unlink(tmp);
+		return -e;
+	}
+	return 0;
+}
+
+int serve_textfile_check(const char *path)
+{
+	char tmp[4096];
+	FILE *f = NULL;
+	int err = textfile_tmp(path, tmp, sizeof(tmp), &f);
+
+	if (err)
+		return err;
+	fclose(f);
+	unlink(tmp);
+	return 0;
+}
+
 int serve_textfile(struct serve_ctx *sc)
 {
 	char tmp[4096];
-	FILE *f;
-	int err = 0;
+	FILE *f = NULL;
+	int err = textfile_tmp(sc->o->textfile, tmp, sizeof(tmp), &f);
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", sc->o->textfile) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	f = fopen(tmp, "w");
-	if (!f)
-		return -errno;
+	if (err)
+		return err;
 	serve_metrics(sc, f);
 	if (fflush(f) || ferror(f))
 		err = -(errno ? errno : EIO);
