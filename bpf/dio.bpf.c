@@ -540,7 +540,7 @@ static __always_inline int on_submit_return(void *ctx, struct kiocb *iocb, long 
 /*
  * iomap_dio_complete() entered: the fsync it may run has not started yet,
  * and btrfs's DIO-write stub is still in journal_info (btrfs_sync_file
- * clears it before its own tracepoint).
+ * clears it before its own tracepoint) or on the file (v6.10).
  */
 static __always_inline int on_dio_complete_begin(void *ctx, struct iomap_dio *dio)
 {
@@ -552,13 +552,15 @@ static __always_inline int on_dio_complete_begin(void *ctx, struct iomap_dio *di
 	struct dl_ino_id id;
 	struct dl_event *e;
 	bool need_sync, stub, dsync;
+	__u32 jflags;
 	__u8 hold;
 
 	dl_stash(DL_STASH_COMPLETE, (__u64)iocb);
 	if (dl_task_filtered() || !dl_ino_id(inode, &id))
 		return 0;
 	need_sync = BPF_CORE_READ(dio, flags) & IOMAP_DIO_NEED_SYNC;
-	stub = dl_stub_set();
+	jflags = id.fsid == DL_FSID_BTRFS ? dl_stub_flags(BPF_CORE_READ(iocb, ki_filp), true) : DL_F_JINFO;
+	stub = jflags & DL_F_STUB;
 	/* a wait inside this completion's fsync says so (DL_F_COMPLETING) */
 	tc = need_sync && !events_off ? dl_ctx(true) : NULL;
 	if (tc)
@@ -570,7 +572,7 @@ static __always_inline int on_dio_complete_begin(void *ctx, struct iomap_dio *di
 		dl_iocb_flags(e, iocb);
 		if (need_sync)
 			e->flags |= DL_F_NEED_SYNC;
-		e->flags |= DL_F_JINFO | (stub ? DL_F_STUB : 0);
+		e->flags |= jflags;
 		set_origin(e, iocb, bpf_get_current_task_btf(),
 			   completion_elsewhere(iocb, own_dio(dl_ctx(false), inode), false), false);
 		dl_submit(e);
@@ -592,7 +594,7 @@ static __always_inline int on_dio_complete_begin(void *ctx, struct iomap_dio *di
 	dsync = BPF_CORE_READ(iocb, ki_flags) & (IOCB_DSYNC | IOCB_SYNC);
 	emit_complete(ctx, DL_EV_DIO_COMPLETE_BEGIN, iocb, inode, &id, &st, hold,
 		      dl_complete_reason_at_entry(id.fsid, dsync, need_sync, stub),
-		      DL_F_JINFO | (stub ? DL_F_STUB : 0) | (need_sync ? DL_F_NEED_SYNC : 0), 0,
+		      jflags | (need_sync ? DL_F_NEED_SYNC : 0), 0,
 		      d && d->emitted, false, bpf_get_current_task_btf());
 	return 0;
 }

@@ -822,12 +822,41 @@ static __always_inline __u64 dl_write_seq(void)
 	return dl_write_seq_of(bpf_get_current_task_btf());
 }
 
-/* Does the current task carry btrfs's DIO-write stub in journal_info? */
-static __always_inline bool dl_stub_set(void)
+/*
+ * btrfs's per-file DIO-write flag: 939b656bc8ab (v6.10, 6.1/6.6 stables) until
+ * cd9253c23aed moved it into journal_info. A module type: libbpf finds it in
+ * btrfs.ko's BTF when btrfs is loaded, and where the member is missing the
+ * read below is dead code.
+ */
+struct btrfs_file_private___dl {
+	bool fsync_skip_inode_lock;
+} __attribute__((preserve_access_index));
+
+/*
+ * btrfs's DIO-write stub as this hook can see it, as DL_F_JINFO | DL_F_STUB:
+ * current->journal_info (@jinfo: a function tier, btrfs_sync_file clears it
+ * before its tracepoint), or, on kernels that keep it there, the flag on
+ * @file, which every task sharing the file sees (the generic/364 race). 0:
+ * this hook cannot tell.
+ */
+static __always_inline __u32 dl_stub_flags(struct file *file, bool jinfo)
 {
 	struct task_struct *task = (void *)bpf_get_current_task();
+	struct btrfs_file_private___dl *priv;
+	__u32 flags = 0;
 
-	return (__u64)BPF_CORE_READ(task, journal_info) == BTRFS_TRANS_DIO_WRITE_STUB;
+	if (jinfo) {
+		flags = DL_F_JINFO;
+		if ((__u64)BPF_CORE_READ(task, journal_info) == BTRFS_TRANS_DIO_WRITE_STUB)
+			flags |= DL_F_STUB;
+	}
+	if (bpf_core_field_exists(struct btrfs_file_private___dl, fsync_skip_inode_lock)) {
+		flags |= DL_F_JINFO;
+		priv = BPF_CORE_READ(file, private_data);
+		if (priv && BPF_CORE_READ(priv, fsync_skip_inode_lock))
+			flags |= DL_F_STUB;
+	}
+	return flags;
 }
 
 /* Entry -> return: what the return probe of the same task needs. */

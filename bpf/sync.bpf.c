@@ -37,25 +37,25 @@ static __always_inline bool holds_lock(struct inode *inode, const struct dl_dio_
 	return d && d->lock.mode == DL_LOCK_READ && st->mode == DL_LOCK_READ && dl_fs_holds_across_dio(fsid);
 }
 
-static __always_inline int emit_sync(void *ctx, __u16 type, struct inode *inode, int arg, long ret,
-				     bool see_stub, bool btf)
+/*
+ * @jflags: what the hook saw of btrfs's DIO-write stub (dl_stub_flags), 0
+ * where it cannot tell (ext4, the returns).
+ */
+static __always_inline int emit_sync(void *ctx, __u16 type, struct inode *inode, __u32 jflags, int arg,
+				     long ret, bool btf)
 {
 	struct dl_rwsem_state st = {};
+	bool held, exact, stub, now;
 	struct dl_task_ctx *tc;
 	struct dl_dio_ctx *d;
 	struct dl_ino_id id;
 	struct dl_event *e;
-	bool held, exact, stub = false, now;
-	__u32 jflags = 0;
 
 	if (!inode || dl_task_filtered() || !dl_ino_id_btf(inode, &id, btf))
 		return 0;
 	tc = dl_ctx(false);
 	d = tc && tc->dio.inode == (__u64)inode ? &tc->dio : NULL;
-	if (see_stub) {
-		stub = dl_stub_set();
-		jflags = DL_F_JINFO | (stub ? DL_F_STUB : 0);
-	}
+	stub = jflags & DL_F_STUB;
 	if (type == DL_EV_SYNC_END) {
 		now = stream_all || (d && d->sync_emitted);
 	} else if (stream_all) {
@@ -74,11 +74,12 @@ static __always_inline int emit_sync(void *ctx, __u16 type, struct inode *inode,
 		}
 		/*
 		 * At once: btrfs_sync_file about to take the i_rwsem its task holds
-		 * (no stub), or the stub on a lock the task does not hold (exact, or
-		 * nobody holds it). Otherwise with its DIO, if that crossed.
+		 * (no stub), or the stub on a lock the task does not hold.
+		 * Otherwise with its DIO, if that crossed.
 		 */
-		now = (id.fsid == DL_FSID_BTRFS && see_stub &&
-		       ((held && !stub) || (stub && !held && (exact || st.mode == DL_LOCK_NONE)))) ||
+		now = (id.fsid == DL_FSID_BTRFS && (jflags & DL_F_JINFO) &&
+		       ((held && !stub) || dl_sync_skips_unheld(stub, held, exact, st.mode == DL_LOCK_NONE,
+							     st.mode == DL_LOCK_WRITE))) ||
 		      (d && d->emitted);
 		if (now && d && held)
 			dl_flush_dio(tc);
@@ -101,12 +102,12 @@ static __always_inline int emit_sync(void *ctx, __u16 type, struct inode *inode,
 	return 0;
 }
 
-static __always_inline int sync_enter_probe(void *ctx, struct file *file, int datasync)
+static __always_inline int sync_enter_probe(void *ctx, struct file *file, int datasync, bool btrfs)
 {
 	struct inode *inode = BPF_CORE_READ(file, f_inode);
 
 	dl_stash(DL_STASH_SYNC, (__u64)inode);
-	return emit_sync(ctx, DL_EV_SYNC_BEGIN, inode, datasync, 0, true, false);
+	return emit_sync(ctx, DL_EV_SYNC_BEGIN, inode, btrfs ? dl_stub_flags(file, true) : 0, datasync, 0, false);
 }
 
 /*
@@ -118,29 +119,32 @@ static __always_inline int sync_enter_probe(void *ctx, struct file *file, int da
  */
 #define FILE_INODE(f) ((f) ? DL_RD(btf, f, f_inode) : NULL)
 
+/* btrfs_sync_file clears journal_info before its tracepoint: only a per-file stub is left to see */
 DL_TRACEPOINT(btrfs_sync_file,
-	      emit_sync(ctx, DL_EV_SYNC_BEGIN, FILE_INODE(file), datasync, 0, false, btf),
+	      emit_sync(ctx, DL_EV_SYNC_BEGIN, FILE_INODE(file), file ? dl_stub_flags((void *)file, false) : 0,
+			datasync, 0, btf),
 	      const struct file *file, int datasync)
 DL_TRACEPOINT(ext4_sync_file_enter,
-	      emit_sync(ctx, DL_EV_SYNC_BEGIN, FILE_INODE(file), datasync, 0, false, btf),
+	      emit_sync(ctx, DL_EV_SYNC_BEGIN, FILE_INODE(file), 0, datasync, 0, btf),
 	      struct file *file, int datasync)
-DL_TRACEPOINT(ext4_sync_file_exit, emit_sync(ctx, DL_EV_SYNC_END, inode, 0, ret, false, btf),
+DL_TRACEPOINT(ext4_sync_file_exit, emit_sync(ctx, DL_EV_SYNC_END, inode, 0, 0, ret, btf),
 	      struct inode *inode, int ret)
 
-DL_FENTRY(btrfs_sync_file, emit_sync(ctx, DL_EV_SYNC_BEGIN, FILE_INODE(file), datasync, 0, true, btf),
+DL_FENTRY(btrfs_sync_file,
+	  emit_sync(ctx, DL_EV_SYNC_BEGIN, FILE_INODE(file), dl_stub_flags(file, true), datasync, 0, btf),
 	  struct file *file, loff_t start, loff_t end, int datasync)
-DL_FEXIT(btrfs_sync_file, emit_sync(ctx, DL_EV_SYNC_END, FILE_INODE(file), datasync, ret, false, btf),
+DL_FEXIT(btrfs_sync_file, emit_sync(ctx, DL_EV_SYNC_END, FILE_INODE(file), 0, datasync, ret, btf),
 	 struct file *file, loff_t start, loff_t end, int datasync, int ret)
-DL_KPROBE(btrfs_sync_file, sync_enter_probe(ctx, file, datasync),
+DL_KPROBE(btrfs_sync_file, sync_enter_probe(ctx, file, datasync, true),
 	  struct file *file, loff_t start, loff_t end, int datasync)
 DL_KRETPROBE(btrfs_sync_file,
-	     emit_sync(ctx, DL_EV_SYNC_END, (void *)dl_unstash(DL_STASH_SYNC), 0, ret, false, btf), int ret)
+	     emit_sync(ctx, DL_EV_SYNC_END, (void *)dl_unstash(DL_STASH_SYNC), 0, 0, ret, btf), int ret)
 
-DL_FENTRY(ext4_sync_file, emit_sync(ctx, DL_EV_SYNC_BEGIN, FILE_INODE(file), datasync, 0, true, btf),
+DL_FENTRY(ext4_sync_file, emit_sync(ctx, DL_EV_SYNC_BEGIN, FILE_INODE(file), 0, datasync, 0, btf),
 	  struct file *file, loff_t start, loff_t end, int datasync)
-DL_FEXIT(ext4_sync_file, emit_sync(ctx, DL_EV_SYNC_END, FILE_INODE(file), datasync, ret, false, btf),
+DL_FEXIT(ext4_sync_file, emit_sync(ctx, DL_EV_SYNC_END, FILE_INODE(file), 0, datasync, ret, btf),
 	 struct file *file, loff_t start, loff_t end, int datasync, int ret)
-DL_KPROBE(ext4_sync_file, sync_enter_probe(ctx, file, datasync),
+DL_KPROBE(ext4_sync_file, sync_enter_probe(ctx, file, datasync, false),
 	  struct file *file, loff_t start, loff_t end, int datasync)
 DL_KRETPROBE(ext4_sync_file,
-	     emit_sync(ctx, DL_EV_SYNC_END, (void *)dl_unstash(DL_STASH_SYNC), 0, ret, false, btf), int ret)
+	     emit_sync(ctx, DL_EV_SYNC_END, (void *)dl_unstash(DL_STASH_SYNC), 0, 0, ret, btf), int ret)

@@ -104,10 +104,10 @@ enum dl_hold {
 #define DL_F_UNALIGNED	(1u << 8)	/* DIRECT_WRITE: pos or length not 4 KiB aligned */
 #define DL_F_WAIT_READ	(1u << 9)	/* WAIT_BEGIN: waits to read-acquire */
 #define DL_F_WAIT_WRITE	(1u << 10)	/* WAIT_BEGIN: waits to write-acquire */
-#define DL_F_STUB	(1u << 11)	/* current->journal_info is btrfs's DIO-write stub */
+#define DL_F_STUB	(1u << 11)	/* btrfs's DIO-write stub: journal_info, or the file's flag (v6.10) */
 #define DL_F_NEED_SYNC	(1u << 12)	/* DIO_COMPLETE_BEGIN: completion will fsync */
 #define DL_F_EXACT	(1u << 13)	/* holders/held come from acquisition tracking */
-#define DL_F_JINFO	(1u << 14)	/* journal_info was read: DL_F_STUB is meaningful */
+#define DL_F_JINFO	(1u << 14)	/* the stub was read: DL_F_STUB is meaningful */
 /*
  * DIO_COMPLETE(_BEGIN): BPF classified this completion with include/diolock/
  * rules.h; arg holds the enum dl_complete_reason, lock.cur_holds the hold it

@@ -110,4 +110,16 @@ static inline __u8 dl_complete_severity(__u8 reason, bool exact)
 	return reason == DL_CR_UNKNOWN_FS ? DL_SEV_WARNING : DL_SEV_INFO;
 }
 
+/*
+ * btrfs_sync_file sees the DIO-write stub though its task does not hold the
+ * inode's i_rwsem (another task's stub: the race cd9253c23aed fixed). Certain
+ * when holds are tracked (@exact), when nobody holds the lock (@lock_free),
+ * or when another task holds it for write (@lock_written, and not @held):
+ * the lock names its writer, and a task that is not it holds no part of it.
+ */
+static inline bool dl_sync_skips_unheld(bool stub, bool held, bool exact, bool lock_free, bool lock_written)
+{
+	return stub && !held && (exact || lock_free || lock_written);
+}
+
 #endif /* DIOLOCK_RULES_H */

@@ -118,9 +118,11 @@ static const char NOTE_BTRFS_STUB[] =
 	"btrfs_sync_file ran under this task's i_rwsem without taking it (DIO-write stub); "
 	"inferred from the completion finishing";
 static const char NOTE_BTRFS_STUB_SEEN[] =
-	"journal_info holds btrfs's DIO-write stub: btrfs_sync_file will skip i_rwsem";
+	"btrfs's DIO-write stub is set (journal_info, or the file's flag before cd9253c23aed): "
+	"btrfs_sync_file will skip i_rwsem";
 static const char NOTE_BTRFS_NO_STUB[] =
-	"no DIO-write stub in journal_info: btrfs_sync_file will take the i_rwsem this task holds";
+	"no DIO-write stub (journal_info, or the file's flag before cd9253c23aed): "
+	"btrfs_sync_file will take the i_rwsem this task holds";
 static const char NOTE_BTRFS_NOSYNC[] = "no fsync ran in this completion";
 static const char NOTE_SYNC_NO_RWSEM[] = "this filesystem's fsync does not take i_rwsem";
 static const char NOTE_NOT_DSYNC[] = "not a DSYNC write: completion runs no fsync";
@@ -238,9 +240,9 @@ static void on_sync_begin(struct analyzer *an, struct an_task *t, const struct d
 	(void)an;
 	if (t->dio_active && t->dio_lock == e->lock_addr)
 		t->dio_synced = true;	/* iomap ended the DIO (inode_dio_end) before syncing */
-	/* exact holds, or nobody holds it at all: then "not held by us" is certain */
-	if (an_is_fs(e->fs, "btrfs") && (e->flags & DL_F_STUB) && mode == DL_LOCK_NONE &&
-	    ((e->flags & DL_F_EXACT) || e->lock.mode == DL_LOCK_NONE))
+	if (an_is_fs(e->fs, "btrfs") &&
+	    dl_sync_skips_unheld(e->flags & DL_F_STUB, mode != DL_LOCK_NONE, e->flags & DL_F_EXACT,
+				 e->lock.mode == DL_LOCK_NONE, e->lock.mode == DL_LOCK_WRITE))
 		an_report(an, AN_SYNC_SKIPS_UNHELD, AN_ERROR, true, e, DL_LOCK_NONE, NOTE_SKIPS_UNHELD);
 	if (mode == DL_LOCK_NONE)
 		return;

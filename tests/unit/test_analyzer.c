@@ -1139,6 +1139,44 @@ static void sync_skips_unheld_lock(void)
 	an_fini(&an);
 }
 
+/*
+ * Every branch of dl_sync_skips_unheld without acquisition tracking (the
+ * tracepoint tier, where v6.10's per-file stub is visible): another task's
+ * write hold is certain, a read hold is not (the reader hint names only one).
+ */
+static void sync_skips_unheld_lock_branches(void)
+{
+	static const struct {
+		__u8 mode, holds;
+		__u32 holder, flags;
+		bool found;
+	} c[] = {
+		{ DL_LOCK_WRITE, DL_HOLD_NO, 141, DL_F_JINFO | DL_F_STUB, true },	/* another writer */
+		{ DL_LOCK_READ, DL_HOLD_NO, 141, DL_F_JINFO | DL_F_STUB, false },	/* readers: maybe us */
+		{ DL_LOCK_READ, DL_HOLD_NO, 141, DL_F_JINFO | DL_F_STUB | DL_F_EXACT, true },
+		{ DL_LOCK_WRITE, DL_HOLD_WRITE, 140, DL_F_JINFO | DL_F_STUB, false },	/* our own stub */
+		{ DL_LOCK_WRITE, DL_HOLD_NO, 141, DL_F_JINFO, false },			/* no stub: waits */
+		{ DL_LOCK_NONE, DL_HOLD_NO, 0, DL_F_STUB, true },	/* stub flag alone suffices */
+	};
+
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct analyzer an;
+		struct dl_event e = ev(DL_EV_SYNC_BEGIN, 140, "btrfs", 7, c[i].mode, c[i].holds, c[i].flags);
+
+		e.lock.holder_tid = c[i].holder;
+		an_init(&an, NULL);
+		an_feed(&an, &e);
+		if (!!find(&an, AN_SYNC_SKIPS_UNHELD) != c[i].found)
+			printf("    case %zu: mode %u holds %u flags %#x\n", i, c[i].mode, c[i].holds, c[i].flags);
+		CHECK(!!find(&an, AN_SYNC_SKIPS_UNHELD) == c[i].found);
+		/* never on ext4: its fsync takes no i_rwsem */
+		snprintf(e.fs, sizeof(e.fs), "ext4");
+		an_feed(&an, &e);
+		CHECK(an.summary[AN_SYNC_SKIPS_UNHELD] == (c[i].found ? 1 : 0));
+		an_fini(&an);
+	}
+}
+
 /* A lost wait_end must not leave a stale edge: the task's next record ends the wait. */
 static void lost_wait_end_is_not_a_cycle(void)
 {
@@ -1250,6 +1288,7 @@ int main(void)
 	RUN(dot_draws_each_kind);
 	RUN(stub_seen_at_completion_entry);
 	RUN(sync_skips_unheld_lock);
+	RUN(sync_skips_unheld_lock_branches);
 	RUN(memory_bounded);
 	RUN(dot_of_cycle);
 	RUN(lost_wait_end_is_not_a_cycle);

@@ -31,7 +31,13 @@
  * truncate goes on and the completion waits for it; with the order undone
  * (tests/vm livepatch), neither can.
  *
- * Every participating process prints one JSON line on stdout when done.
+ * dio-fsync-same-fd is fstests generic/364's shape: one thread appends with
+ * O_DIRECT writes while another fsyncs the same file descriptor.  Where
+ * btrfs kept its "skip the inode lock" flag on the shared struct file
+ * (939b656bc8ab until cd9253c23aed), the fsync can see the writer's flag and
+ * log the inode without i_rwsem.
+ *
+ * Every participating process (or thread) prints one JSON line on stdout when done.
  * Exit status: 0 all I/O done, 1 an I/O error (EXIT_IO), 2 usage, 3 no
  * userfaultfd (the hold cases).
  */
@@ -76,14 +82,14 @@ enum wcase {
 	C_DIO_WRITE, C_DIO_DSYNC_WRITE, C_DIO_READ, C_BUFFERED_WRITE,
 	C_EXTEND_CONTEND, C_TRUNCATE_RACE, C_HOLD, C_HOLD_CONTEND,
 	C_HOLD_READ_CONTEND, C_AIO_FCNTL_TOGGLE, C_STRESS_MIX,
-	C_AIO_DSYNC_TRUNCATE, C_CLONE_BOTH, C_NR,
+	C_AIO_DSYNC_TRUNCATE, C_CLONE_BOTH, C_DIO_FSYNC_SAME_FD, C_NR,
 };
 
 static const char *const case_names[C_NR] = {
 	"dio-write", "dio-dsync-write", "dio-read", "buffered-write",
 	"extend-contend", "truncate-race", "hold", "hold-contend",
 	"hold-read-contend", "aio-fcntl-toggle", "stress-mix",
-	"aio-dsync-truncate", "clone-both",
+	"aio-dsync-truncate", "clone-both", "dio-fsync-same-fd",
 };
 
 /* stress-mix: process j plays role j % S_NR. */
@@ -1295,6 +1301,66 @@ static int clone_both(const struct opts *o)
 	return finish(o, &t, a, NULL);
 }
 
+struct fsyncer {
+	const struct opts *o;
+	struct tally t;
+	int fd;
+	bool stop;	/* __atomic: the writer sets it, the fsyncer polls it */
+};
+
+static void *fsync_loop(void *arg)
+{
+	struct fsyncer *f = arg;
+
+	f->t.tid = gettid();
+	while (!__atomic_load_n(&f->stop, __ATOMIC_RELAXED)) {
+		if (fsync(f->fd)) {
+			if (!f->t.errors++)
+				fail(f->o, errno, "fsync");
+		} else {
+			f->t.ops++;
+		}
+	}
+	return NULL;
+}
+
+/* generic/364: the writer (this thread) and an fsyncer thread, one fd. */
+static int fsync_same_fd(const struct opts *o)
+{
+	struct tally t = { .role = "writer" };
+	struct fsyncer f = { .o = o, .t = { .role = "fsyncer" } };
+	pthread_t th;
+	void *buf;
+	int fd, err;
+
+	fd = open_target(o, O_WRONLY | O_DIRECT | (o->dsync ? O_DSYNC : 0), &t);
+	if (fd < 0)
+		return EXIT_IO;
+	buf = alloc_buf(o, o->bs);
+	if (!buf) {
+		close(fd);
+		return EXIT_IO;
+	}
+	f.fd = fd;
+	f.t.st = t.st;
+	err = pthread_create(&th, NULL, fsync_loop, &f);
+	if (err) {
+		fail(o, err, "pthread_create");
+		free(buf);
+		close(fd);
+		return EXIT_IO;
+	}
+	/* appending: every write takes i_rwsem exclusive */
+	for (unsigned long i = 0; i < o->count; i++)
+		account(o, &t, pwrite(fd, buf, o->bs, o->offset + (off_t)(i * o->bs)),
+			o->offset + (off_t)(i * o->bs), false);
+	__atomic_store_n(&f.stop, true, __ATOMIC_RELAXED);
+	pthread_join(th, NULL);
+	if (report(o, &f.t, false))
+		t.errors++;
+	return finish(o, &t, fd, buf) ? EXIT_IO : f.t.errors ? EXIT_IO : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o;
@@ -1319,6 +1385,8 @@ int main(int argc, char **argv)
 		return holder_run(&o, -1);
 	case C_CLONE_BOTH:
 		return clone_both(&o);
+	case C_DIO_FSYNC_SAME_FD:
+		return fsync_same_fd(&o);
 	default:
 		return io_worker(&o, NULL, 0);
 	}

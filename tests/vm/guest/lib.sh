@@ -70,15 +70,17 @@ vm_setup() {
 	return 0
 }
 
-# ensure_btrfs stock|faulty|any: the btrfs.ko a scenario needs is loaded and mounted
+# ensure_btrfs stock|faulty|racy|any: the btrfs.ko a scenario needs is loaded and mounted
 ensure_btrfs() {
 	local ko
 	[ "$1" = any ] || [ "$1" = "$BTRFS_LOADED" ] && return 0
 	case $1 in
 	stock) ko=/modules/btrfs.ko ;;
 	faulty) ko=/modules/faulty/btrfs.ko ;;
+	racy) ko=/modules/racy/btrfs.ko ;;
 	*) echo "unknown btrfs variant $1"; return 1 ;;
 	esac
+	[ -e "$ko" ] || { echo "no $1 btrfs.ko for $(uname -r)"; return 1; }
 	echo "swapping btrfs.ko: $BTRFS_LOADED -> $1"
 	umount "$MNT_BTRFS" || return 1
 	rmmod btrfs || return 1

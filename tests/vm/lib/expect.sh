@@ -95,6 +95,26 @@ expect_workload_ok() {
 	expect_jq '.command.exit_status == 0' "workload exit status $(jq_r .command.exit_status) in the report, expected 0"
 }
 
+# role_field ROLE FIELD: FIELD of the workload line whose role is ROLE (diowork's JSON lines)
+role_field() {
+	jq -r --arg r "$1" "select(.role == \$r) | .$2" "$D/writer.out" 2>/dev/null | head -1
+}
+
+# expect_same_fd_workload: diowork dio-fsync-same-fd's writer and fsyncer both
+# ran cleanly, and the fsyncer really fsynced while the writer wrote
+expect_same_fd_workload() {
+	local w f
+	w=$(grep -m1 '"role":"writer"' "$D/writer.out" 2>/dev/null)
+	f=$(grep -m1 '"role":"fsyncer"' "$D/writer.out" 2>/dev/null)
+	if [ -z "$w" ] || [ -z "$f" ]; then
+		fail "dio-fsync-same-fd printed no writer or fsyncer line (state $(state_of writer); stderr: $(head -c 300 "$D/writer.err" 2>/dev/null))"
+		return
+	fi
+	jq -e '.ops == 150 and .errors == 0' <<<"$w" >/dev/null || fail "the writer did not complete 150 writes cleanly: $w"
+	jq -e '.ops >= 1 and .errors == 0' <<<"$f" >/dev/null || fail "the fsyncer did not fsync cleanly: $f"
+	expect_jq '.command.exit_status == 0' "workload exit status $(jq_r .command.exit_status) in the report, expected 0"
+}
+
 # The tier the report shows: how the DIO completion hook was attached.
 report_tier() {
 	case $(jq_r .attach.dio_complete) in

@@ -6,6 +6,7 @@
 #   $VM_CACHE/kernel/KVER/                 vmlinuz, module tree (depmod'ed), vmlinux
 #   $VM_CACHE/busybox/VERSION/busybox      from busybox-static
 #   $VM_CACHE/btrfs-faulty/KVER-HASH/      btrfs.ko with patches/0001-*.patch applied
+#   $VM_CACHE/btrfs-racy/KVER-HASH/        btrfs.ko with patches/6.12/0003-*.patch (6.12 only)
 #   $VM_CACHE/abba/KVER-HASH/              the ABBA test module
 #   $VM_CACHE/dio_end_late/KVER-HASH/      livepatch: iomap_dio_complete() with
 #                                          patches/0002-*.patch applied
@@ -292,17 +293,20 @@ vm_patched_source() {
 	fi
 }
 
-vm_faulty_btrfs_dir() { vm_cache_dir btrfs-faulty "$(vm_patch_file)"; }
+# vm_btrfs_dir NAME N: where btrfs.ko with patches/000N is cached as NAME
+vm_btrfs_dir() { vm_cache_dir "btrfs-$1" "$(vm_patch_file "$2")"; }
+vm_faulty_btrfs_dir() { vm_btrfs_dir faulty 1; }
+vm_racy_btrfs_dir() { vm_btrfs_dir racy 3; }
 
-# btrfs.ko from Debian's linux-source-KSERIES with the seed-bug patch, built out of tree.
-_vm_faulty_btrfs() {
-	local out tmp patch t0
-	out=$(vm_faulty_btrfs_dir)
+# btrfs.ko from Debian's linux-source-KSERIES with patches/000N, built out of tree.
+_vm_patched_btrfs() {
+	local name=$1 n=$2 out tmp patch t0
+	out=$(vm_btrfs_dir "$name" "$n")
 	[ -f "$out/btrfs.ko" ] && return 0
-	patch=$(vm_patch_file)
+	patch=$(vm_patch_file "$n")
 	tmp=$(mktemp -d /tmp/diolock-vm-btrfs.XXXXXX)
 	t0=$SECONDS
-	vm_log "building faulty btrfs.ko ($(basename "$patch")) against linux-headers-$KVER"
+	vm_log "building $name btrfs.ko ($(basename "$patch")) against linux-headers-$KVER"
 	vm_patched_source "$tmp" "$patch" fs/btrfs
 	(_vm_kbuild "$tmp/$KSRC/fs/btrfs") || { rm -rf "$tmp"; exit 2; }
 	vm_finish_module "$tmp/$KSRC/fs/btrfs/btrfs.ko"
@@ -310,9 +314,12 @@ _vm_faulty_btrfs() {
 	cp "$tmp/$KSRC/fs/btrfs/btrfs.ko" "$patch" "$out.tmp/"
 	rm -rf "$out" "$tmp"
 	mv "$out.tmp" "$out"
-	vm_log "faulty btrfs.ko built in $((SECONDS - t0)) s"
+	vm_log "$name btrfs.ko built in $((SECONDS - t0)) s"
 }
-vm_faulty_btrfs() { vm_locked _vm_faulty_btrfs; }
+# the seed bug: no DIO-write stub (patches/0001)
+vm_faulty_btrfs() { vm_locked _vm_patched_btrfs faulty 1; }
+# the generic/364 race: the stub on the shared struct file (patches/6.12/0003)
+vm_racy_btrfs() { vm_locked _vm_patched_btrfs racy 3; }
 
 vm_abba_dir() { vm_cache_dir abba "$VM_DIR"/modules/abba/*; }
 
@@ -413,6 +420,12 @@ vm_prepare() {
 	if [ "$VM_KERNEL" = 6.12 ]; then
 		vm_caller_comp
 		VM_CALLER_COMP=yes
+	fi
+	# the fsync race cd9253c23aed fixed: a patch for 6.12's btrfs only
+	VM_RACY=no
+	if [ "$VM_KERNEL" = 6.12 ]; then
+		vm_racy_btrfs
+		VM_RACY=yes
 	fi
 	if [ -n "${DIOLOCK_VM_BIN:-}" ]; then
 		STATIC_DIR=$DIOLOCK_VM_BIN

@@ -30,5 +30,14 @@ expect() {
 		grep -q "^no DIO-completion vs fallocate/truncate deadlock cycle .* n/a .*needs inode_dio_wait" "$D/report.txt" ||
 			fail "the deadlock-cycle invariant should be n/a with its reason: $(grep 'deadlock cycle' "$D/report.txt")" ;;
 	esac
+	# invariant 5 (an fsync sharing the file with a DIO writer): judged where holds are tracked
+	case $SEEN in
+	fentry | kprobe)
+		grep -q "^the DIO-write stub is only seen by the task holding i_rwsem .* pass .*0 sync_skips_unheld_lock" \
+			"$D/report.txt" || fail "the stub invariant should pass: $(grep 'DIO-write stub' "$D/report.txt")" ;;
+	*)
+		grep -q "^the DIO-write stub is only seen by the task holding i_rwsem .* n/a .*needs the fentry or kprobe" \
+			"$D/report.txt" || fail "the stub invariant should be n/a with its reason: $(grep 'DIO-write stub' "$D/report.txt")" ;;
+	esac
 	return 0
 }
