@@ -23,9 +23,11 @@ INCLUDES  := -Iinclude -I$(OUTPUT) -Ivmlinux/$(ARCH)
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Wextra -Werror \
 	-Wno-unused-parameter $(INCLUDES)
 CFLAGS    ?= -g -O2
-# src/core: pure (no libbpf, no privileges); src/output: the renderers, pure too; src/live: the
-# kernel side of user space; src/cmd: subcommands
-SRC_INCLUDES := -Isrc/core -Isrc/output -Isrc/live -Isrc/cmd
+# src/ is layered, each folder one layer (scripts/check-layers says which may
+# include which): lib, record, analyzer, output and pipeline are pure (no
+# libbpf, no privileges); live is the kernel side of user space; cmd the
+# subcommands. Includes name their folder: #include "analyzer/analyzer.h".
+SRC_INCLUDES := -Isrc
 CFLAGS    += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE $(INCLUDES) $(SRC_INCLUDES)
 LIBBPF_CFLAGS := $(shell pkg-config --cflags libbpf 2>/dev/null)
 ifeq ($(STATIC),1)
@@ -50,11 +52,12 @@ endif
 # maps.bpf.c first: libbpf 1.1's linker cannot resolve an extern map defined later.
 BPF_SRCS  := bpf/maps.bpf.c $(filter-out bpf/maps.bpf.c,$(wildcard bpf/*.bpf.c))
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
-# Everything in src/ except main.c is a library; src/core and src/output are what the
+# Everything in src/ except main.c is a library; the pure layers are what the
 # unit tests, fuzzers and genrec link (checked: nothing there includes libbpf).
-LIB_SRCS  := $(filter-out src/cmd/main.c,$(wildcard src/core/*.c src/output/*.c src/live/*.c src/cmd/*.c))
+PURE_LAYERS := lib record analyzer output pipeline
+LIB_SRCS  := $(filter-out src/cmd/main.c,$(wildcard src/*/*.c))
 LIB_OBJS  := $(patsubst src/%.c,$(OUTPUT)/src/%.o,$(LIB_SRCS))
-CORE_SRCS := $(wildcard src/core/*.c src/output/*.c)
+CORE_SRCS := $(wildcard $(PURE_LAYERS:%=src/%/*.c))
 PURE_OBJS := $(patsubst src/%.c,$(OUTPUT)/src/%.o,$(CORE_SRCS))
 SRC_HDRS  := $(wildcard src/*/*.h src/*/*.def)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -92,12 +95,10 @@ $(OUTPUT)/src/%.o: src/%.c $(SRC_HDRS) include/diolock/*.h
 	$(MSG) CC $@
 	$(Q)$(CC) $(CFLAGS) $(LIBBPF_CFLAGS) -c $< -o $@
 
-# The pure layers stay pure: no libbpf, no skeleton, no src/live or src/cmd header in src/core or src/output.
-OTHER_HDRS := $(notdir $(wildcard src/live/*.h src/cmd/*.h))
-$(OUTPUT)/.corecheck: $(CORE_SRCS) $(wildcard src/core/*.h src/output/*.h) | $(OUTPUT)
-	$(MSG) CHECK "src/core and src/output are pure"
-	$(Q)if grep -nE '#include [<"](bpf/|[a-z_]*\.skel\.h|$(subst $(space),|,$(OTHER_HDRS)))' \
-		src/core/*.[ch] src/output/*.[ch]; then echo "src/core and src/output must not use libbpf, src/live or src/cmd"; exit 1; fi
+# Each layer includes only the layers below it; the pure ones no libbpf.
+$(OUTPUT)/.corecheck: scripts/check-layers $(wildcard src/*/*.[ch]) | $(OUTPUT)
+	$(MSG) CHECK "src/ layers (scripts/check-layers)"
+	$(Q)scripts/check-layers
 	$(Q)touch $@
 
 # The git revision goes into reports and recordings; "unknown" outside git.
@@ -105,8 +106,8 @@ $(OUTPUT)/.corecheck: $(CORE_SRCS) $(wildcard src/core/*.h src/output/*.h) | $(O
 DL_GIT_REV := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 $(OUTPUT)/src/.git-rev: FORCE | $(OUTPUT)/src
 	$(Q)echo '$(DL_GIT_REV)' | cmp -s - $@ || echo '$(DL_GIT_REV)' >$@
-$(OUTPUT)/src/core/version.o: CFLAGS += -DDL_GIT_REV='"$(DL_GIT_REV)"'
-$(OUTPUT)/src/core/version.o: $(OUTPUT)/src/.git-rev
+$(OUTPUT)/src/lib/version.o: CFLAGS += -DDL_GIT_REV='"$(DL_GIT_REV)"'
+$(OUTPUT)/src/lib/version.o: $(OUTPUT)/src/.git-rev
 .PHONY: FORCE
 FORCE:
 
@@ -118,11 +119,11 @@ $(OUTPUT)/diolock: $(OUTPUT)/src/cmd/main.o $(LIB_OBJS)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 # src/hooks.def and bpf/ name the same programs: checked on every build (tests/hookcheck.c).
-$(OUTPUT)/hookcheck: tests/hookcheck.c $(OUTPUT)/src/core/hooks.o $(OUTPUT)/diolock.skel.h
+$(OUTPUT)/hookcheck: tests/hookcheck.c $(OUTPUT)/src/lib/hooks.o $(OUTPUT)/diolock.skel.h
 	$(MSG) CC $@
-	$(Q)$(CC) $(CFLAGS) $(LIBBPF_CFLAGS) $(LDFLAGS) tests/hookcheck.c $(OUTPUT)/src/core/hooks.o $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(LIBBPF_CFLAGS) $(LDFLAGS) tests/hookcheck.c $(OUTPUT)/src/lib/hooks.o $(LDLIBS) -o $@
 $(OUTPUT)/.hookcheck: $(OUTPUT)/hookcheck
-	$(MSG) CHECK "src/core/hooks.def against bpf/"
+	$(MSG) CHECK "src/lib/hooks.def against bpf/"
 	$(Q)$(OUTPUT)/hookcheck && touch $@
 
 $(OUTPUT)/diowork: tests/workload/diowork.c | $(OUTPUT)
@@ -143,7 +144,7 @@ FUZZ_SRCS := $(CORE_SRCS)
 $(OUTPUT)/fuzz/fuzz_replay: tests/fuzz/fuzz_replay.c $(FUZZ_SRCS) $(SRC_HDRS) include/diolock/*.h
 	$(Q)mkdir -p $(dir $@)
 	$(MSG) FUZZ $@
-	$(Q)$(CLANG) -g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -Isrc/core -Isrc/output \
+	$(Q)$(CLANG) -g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -Isrc \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $< $(FUZZ_SRCS) -o $@
 
 # Static analysis with the checked-in .clang-tidy (generated skeletons are
@@ -159,11 +160,11 @@ lint: $(OUTPUT)/diolock.skel.h $(OUTPUT)/probe.skel.h
 		exit $${PIPESTATUS[0]}
 
 # libFuzzer target for the live subcommands' option parser.
-CLI_FUZZ_SRCS := src/core/cli.c src/core/filter.c src/core/hooks.c src/output/json.c
+CLI_FUZZ_SRCS := src/lib/cli.c src/lib/filter.c src/lib/hooks.c src/lib/json.c
 $(OUTPUT)/fuzz/fuzz_cli: tests/fuzz/fuzz_cli.c $(CLI_FUZZ_SRCS) $(SRC_HDRS) include/diolock/*.h
 	$(Q)mkdir -p $(dir $@)
 	$(MSG) FUZZ $@
-	$(Q)$(CLANG) -g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -Isrc/core -Isrc/output \
+	$(Q)$(CLANG) -g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -Isrc \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $< $(CLI_FUZZ_SRCS) -o $@
 
 # Installs every package the build and the tests need; safe to run again.
@@ -253,7 +254,7 @@ clean:
 
 # Benchmarks (bench/run): overhead of trace/check/stat and a bpftrace peer on fio
 # workloads, per-program BPF cost, replay throughput. Root; writes bench/results.md.
-GENREC_OBJS := $(addprefix $(OUTPUT)/src/core/,evfile.o hooks.o filter.o version.o)
+GENREC_OBJS := $(addprefix $(OUTPUT)/src/,record/evfile.o lib/hooks.o lib/filter.o lib/version.o)
 $(OUTPUT)/bench/genrec: bench/genrec.c $(GENREC_OBJS) $(SRC_HDRS) include/diolock/*.h
 	$(Q)mkdir -p $(dir $@)
 	$(MSG) CC $@

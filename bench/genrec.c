@@ -27,7 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "evfile.h"
+#include "record/evfile.h"
 
 #define MAX_TASKS 1024
 #define MAX_INODES 4096

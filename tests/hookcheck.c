@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Build-time check that src/core/hooks.def and bpf/ name the same programs: every
+ * Build-time check that src/lib/hooks.def and bpf/ name the same programs: every
  * program of the hook list exists in the BPF object, in the section its tier
  * and target say, and the object has no program the list does not name (it
  * would never be loaded). Opens the object only: no privileges, no kernel.
@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <bpf/libbpf.h>
-#include "hooks.h"
+#include "lib/hooks.h"
 #include "diolock.skel.h"
 
 /* The SEC() a program of this tier and target must have, '?' (no autoload) included. */
@@ -84,13 +84,13 @@ int main(void)
 		if (!strcmp(bpf_program__name(p), "lock_layout"))
 			continue;
 		if (!found) {
-			fprintf(stderr, "hookcheck: program %s (%s) belongs to no hook in src/core/hooks.def\n",
+			fprintf(stderr, "hookcheck: program %s (%s) belongs to no hook in src/lib/hooks.def\n",
 				bpf_program__name(p), bpf_program__section_name(p));
 			bad++;
 		}
 	}
 	diolock_bpf__destroy(skel);
 	if (bad)
-		fprintf(stderr, "hookcheck: %d mismatch(es) between src/core/hooks.def and bpf/\n", bad);
+		fprintf(stderr, "hookcheck: %d mismatch(es) between src/lib/hooks.def and bpf/\n", bad);
 	return bad ? 1 : 0;
 }

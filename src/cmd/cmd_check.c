@@ -8,14 +8,14 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include "check.h"
-#include "cli.h"
-#include "commands.h"
-#include "live.h"
-#include "log.h"
-#include "outfile.h"
-#include "pathres.h"
-#include "progstats.h"
+#include "pipeline/check.h"
+#include "lib/cli.h"
+#include "cmd/commands.h"
+#include "live/live.h"
+#include "lib/log.h"
+#include "output/outfile.h"
+#include "live/pathres.h"
+#include "live/progstats.h"
 
 struct check_opts {
 	struct dl_run_opts run;

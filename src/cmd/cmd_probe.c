@@ -3,11 +3,11 @@
 #include <argp.h>
 #include <stdio.h>
 #include <string.h>
-#include "commands.h"
-#include "json.h"
-#include "live.h"
-#include "log.h"
-#include "probe.h"
+#include "cmd/commands.h"
+#include "lib/json.h"
+#include "live/live.h"
+#include "lib/log.h"
+#include "live/probe.h"
 
 struct probe_opts {
 	bool json;

@@ -7,12 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "cli.h"
-#include "json.h"
-#include "commands.h"
-#include "log.h"
-#include "outfile.h"
-#include "replay.h"
+#include "lib/cli.h"
+#include "lib/json.h"
+#include "cmd/commands.h"
+#include "lib/log.h"
+#include "output/outfile.h"
+#include "pipeline/replay.h"
 struct replay_opts {
 	struct dl_filter filter;
 	const char *path;

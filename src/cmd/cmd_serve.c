@@ -14,11 +14,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "commands.h"
-#include "exit.h"
-#include "log.h"
-#include "pathres.h"
-#include "serve.h"
+#include "cmd/commands.h"
+#include "output/exit.h"
+#include "lib/log.h"
+#include "live/pathres.h"
+#include "cmd/serve.h"
 
 #define DEFAULT_TOP_INODES 20
 

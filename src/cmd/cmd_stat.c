@@ -9,13 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include "cli.h"
-#include "commands.h"
-#include "event_fmt.h"
-#include "json.h"
-#include "live.h"
-#include "log.h"
-#include "stats.h"
+#include "lib/cli.h"
+#include "cmd/commands.h"
+#include "output/event_fmt.h"
+#include "lib/json.h"
+#include "live/live.h"
+#include "lib/log.h"
+#include "live/stats.h"
 
 enum { OPT_BY = 0x300 };
 

@@ -12,13 +12,13 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
-#include "cli.h"
-#include "commands.h"
-#include "event_fmt.h"
-#include "json.h"
-#include "live.h"
-#include "log.h"
-#include "stats.h"
+#include "lib/cli.h"
+#include "cmd/commands.h"
+#include "output/event_fmt.h"
+#include "lib/json.h"
+#include "live/live.h"
+#include "lib/log.h"
+#include "live/stats.h"
 
 #define TOP_MAX_ROWS 64
 #define TOP_MAX_TASKS 3		/* waiters and holders listed per inode */

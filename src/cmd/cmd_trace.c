@@ -2,12 +2,12 @@
 /* `diolock trace`: the live event stream, one line per event. */
 #include <argp.h>
 #include <stdio.h>
-#include "cli.h"
-#include "json.h"
-#include "commands.h"
-#include "event_fmt.h"
-#include "live.h"
-#include "log.h"
+#include "lib/cli.h"
+#include "lib/json.h"
+#include "cmd/commands.h"
+#include "output/event_fmt.h"
+#include "live/live.h"
+#include "lib/log.h"
 
 struct trace_opts {
 	struct dl_run_opts run;

@@ -38,12 +38,12 @@
 #include <sys/sysmacros.h>
 #include <sys/vfs.h>
 #include <sys/wait.h>
-#include "check.h"
-#include "cli.h"
-#include "commands.h"
-#include "live.h"
-#include "log.h"
-#include "outfile.h"
+#include "pipeline/check.h"
+#include "lib/cli.h"
+#include "cmd/commands.h"
+#include "live/live.h"
+#include "lib/log.h"
+#include "output/outfile.h"
 
 #define MAX_DIRS 8
 #define BS 4096

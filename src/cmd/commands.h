@@ -2,7 +2,7 @@
 #ifndef DIOLOCK_COMMANDS_H
 #define DIOLOCK_COMMANDS_H
 
-#include "exit.h"
+#include "output/exit.h"
 
 int cmd_probe(int argc, char **argv);
 int cmd_trace(int argc, char **argv);

@@ -4,12 +4,12 @@
 #include <stdio.h>
 #include <string.h>
 #include <bpf/libbpf.h>
-#include "commands.h"
-#include "evfile.h"
-#include "json.h"
-#include "libbpf_log.h"
-#include "log.h"
-#include "version.h"
+#include "cmd/commands.h"
+#include "record/evfile.h"
+#include "lib/json.h"
+#include "live/libbpf_log.h"
+#include "lib/log.h"
+#include "lib/version.h"
 
 /* How a command took `--json FILE` before -j/-J (0.1; JSON_FLAG: it never did): see legacy_json() */
 enum { JSON_FLAG, JSON_FILE_OPTION, JSON_FILE_OR_RECORDING };

@@ -11,10 +11,10 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <sys/socket.h>
-#include "check.h"
-#include "cli.h"
-#include "hist.h"
-#include "live.h"
+#include "pipeline/check.h"
+#include "lib/cli.h"
+#include "lib/hist.h"
+#include "live/live.h"
 
 #define SERVE_DEFAULT_LISTEN "127.0.0.1:9435"
 

@@ -6,7 +6,7 @@
  * textfile only, and these say why HTTP is missing.
  */
 #include <stdio.h>
-#include "serve.h"
+#include "cmd/serve.h"
 
 #ifndef DL_NO_HTTP
 #include <arpa/inet.h>
@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <microhttpd.h>
-#include "log.h"
+#include "lib/log.h"
 
 static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
 			      const char *version, const char *upload, size_t *upload_size, void **req)

@@ -12,11 +12,11 @@
 #include <string.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
-#include "event_fmt.h"
-#include "json.h"
-#include "serve.h"
-#include "stats.h"
-#include "version.h"
+#include "output/event_fmt.h"
+#include "lib/json.h"
+#include "cmd/serve.h"
+#include "live/stats.h"
+#include "lib/version.h"
 
 /*
  * Label values escape backslash, double quote and newline; bytes that are

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <stdio.h>
-#include "libbpf_log.h"
-#include "log.h"
+#include "live/libbpf_log.h"
+#include "lib/log.h"
 
 int dl_libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {

@@ -4,9 +4,9 @@
 #include <string.h>
 #include <time.h>
 #include <sys/utsname.h>
-#include "live.h"
-#include "ksyms.h"
-#include "log.h"
+#include "live/live.h"
+#include "lib/ksyms.h"
+#include "lib/log.h"
 
 static volatile sig_atomic_t stop_signal;
 

@@ -9,9 +9,9 @@
 #ifndef DIOLOCK_LIVE_H
 #define DIOLOCK_LIVE_H
 
-#include "cli.h"
-#include "loader.h"
-#include "runcmd.h"
+#include "lib/cli.h"
+#include "live/loader.h"
+#include "live/runcmd.h"
 
 #define DL_DEFAULT_KILL_AFTER_S 5.0
 

@@ -7,11 +7,11 @@
 #include <time.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "loader.h"
-#include "libbpf_log.h"
-#include "log.h"
-#include "probe.h"
-#include "ksyms.h"
+#include "live/loader.h"
+#include "live/libbpf_log.h"
+#include "lib/log.h"
+#include "live/probe.h"
+#include "lib/ksyms.h"
 #include "diolock.skel.h"
 
 #define DEFAULT_RINGBUF (4u << 20)

@@ -10,8 +10,8 @@
 #include <stddef.h>
 #include <linux/types.h>
 #include "diolock/event.h"
-#include "filter.h"
-#include "hooks.h"
+#include "lib/filter.h"
+#include "lib/hooks.h"
 
 typedef void (*dl_event_fn)(void *ctx, const struct dl_event *e);
 

@@ -10,8 +10,8 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include "filter.h"
-#include "pathres.h"
+#include "lib/filter.h"
+#include "live/pathres.h"
 
 #define PR_MAX 1024
 

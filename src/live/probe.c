@@ -7,9 +7,9 @@
 #include <sys/mount.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "libbpf_log.h"
-#include "log.h"
-#include "probe.h"
+#include "live/libbpf_log.h"
+#include "lib/log.h"
+#include "live/probe.h"
 #include "probe.skel.h"
 
 #define KPROBE_PMU "/sys/bus/event_source/devices/kprobe/type"

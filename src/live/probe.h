@@ -4,7 +4,7 @@
 #define DIOLOCK_PROBE_H
 
 #include <linux/types.h>
-#include "hooks.h"
+#include "lib/hooks.h"
 
 struct bpf_program;
 

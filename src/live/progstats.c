@@ -3,7 +3,7 @@
 #include <string.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "progstats.h"
+#include "live/progstats.h"
 #include "diolock.skel.h"
 
 int dl_progstats_enable(void)

@@ -8,7 +8,7 @@
 #define DIOLOCK_PROGSTATS_H
 
 #include <stdio.h>
-#include "loader.h"
+#include "live/loader.h"
 
 /* Turn the kernel's run-time statistics on for as long as the fd stays open: fd, or -errno. */
 int dl_progstats_enable(void);

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/wait.h>
-#include "runcmd.h"
+#include "live/runcmd.h"
 
 int dl_cmd_fork(struct dl_cmd *c, char *const argv[], char *err, size_t errlen)
 {

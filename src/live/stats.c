@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
-#include "event_fmt.h"
-#include "filter.h"
-#include "stats.h"
+#include "output/event_fmt.h"
+#include "lib/filter.h"
+#include "live/stats.h"
 
 /* Every entry of a hash map: key_size + value_size bytes each, appended to *out. */
 static int dump_map(int fd, size_t ksz, size_t vsz, void **out, size_t *n)

@@ -9,9 +9,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "diolock/event.h"
-#include "hist.h"
-#include "live.h"
-#include "pathres.h"
+#include "lib/hist.h"
+#include "live/live.h"
+#include "live/pathres.h"
 
 struct st_hist {
 	struct dl_hist_key key;

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <inttypes.h>
 #include <string.h>
-#include "analyzer.h"
-#include "event_fmt.h"
-#include "filter.h"
+#include "analyzer/analyzer.h"
+#include "output/event_fmt.h"
+#include "lib/filter.h"
 
 static const char *const type_names[DL_EV_TYPE_MAX] = {
 	[DL_EV_DIO_BEGIN] = "dio_begin",
@@ -61,11 +61,6 @@ int dl_parse_io_path(const char *s)
 const char *dl_event_type_name(__u16 type)
 {
 	return type < DL_EV_TYPE_MAX && type_names[type] ? type_names[type] : "unknown";
-}
-
-void dl_fmt_dev(__u32 dev, char *buf, size_t len)
-{
-	snprintf(buf, len, "%u:%u", DL_DEV_MAJOR(dev), DL_DEV_MINOR(dev));
 }
 
 static const char *hold_name(__u8 h)

@@ -5,7 +5,7 @@
 
 #include <stdio.h>
 #include "diolock/event.h"
-#include "json.h"
+#include "lib/json.h"
 
 /* Resolves a record's stack to symbol strings; NULL resolver: no stacks. */
 struct dl_stack_resolver {
@@ -14,7 +14,6 @@ struct dl_stack_resolver {
 };
 
 const char *dl_event_type_name(__u16 type);
-void dl_fmt_dev(__u32 dev, char *buf, size_t len);
 void dl_event_text_header(FILE *f);
 void dl_event_text(FILE *f, const struct dl_event *e, __u64 t0_ns);
 void dl_event_json(FILE *f, const struct dl_event *e, const struct dl_stack_resolver *sr);

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include "json.h"
-#include "report.h"
+#include "lib/json.h"
+#include "output/report.h"
 
 /* XML 1.0 text: escaped markup, valid UTF-8, no control characters it cannot hold. */
 static void xml_text(FILE *f, const char *str)

@@ -6,8 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
-#include "log.h"
-#include "outfile.h"
+#include "lib/log.h"
+#include "output/outfile.h"
 
 int out_open(struct out_file *of, const char *path, const char *what, unsigned int mode, char *err,
 	     size_t len)

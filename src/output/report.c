@@ -6,8 +6,8 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
-#include "exit.h"
-#include "report_internal.h"
+#include "output/exit.h"
+#include "output/report_internal.h"
 
 const char *const report_dio_fs_names[DL_FSID_MAX] = { "other", "ext4", "xfs", "btrfs" };
 

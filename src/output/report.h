@@ -4,10 +4,10 @@
 #define DIOLOCK_REPORT_H
 
 #include <stdio.h>
-#include "analyzer.h"
-#include "event_fmt.h"
-#include "hooks.h"
-#include "inode_paths.h"
+#include "analyzer/analyzer.h"
+#include "output/event_fmt.h"
+#include "lib/hooks.h"
+#include "lib/inode_paths.h"
 
 struct dl_report {
 	const struct analyzer *an;

@@ -6,8 +6,8 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
-#include "exit.h"
-#include "report_internal.h"
+#include "output/exit.h"
+#include "output/report_internal.h"
 
 static void dot_str(FILE *f, const char *s, size_t max)
 {

@@ -3,7 +3,7 @@
 #ifndef DIOLOCK_REPORT_INTERNAL_H
 #define DIOLOCK_REPORT_INTERNAL_H
 
-#include "report.h"
+#include "output/report.h"
 
 /* "other", "ext4", "xfs", "btrfs": the DIO counters' filesystem slots. */
 extern const char *const report_dio_fs_names[DL_FSID_MAX];

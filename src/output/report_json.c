@@ -6,9 +6,9 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
-#include "exit.h"
-#include "report_internal.h"
-#include "json.h"
+#include "output/exit.h"
+#include "output/report_internal.h"
+#include "lib/json.h"
 
 static void json_member_lock(struct json *j, const struct dl_report *r, const char *key,
 			     const struct an_member *m, bool wait)

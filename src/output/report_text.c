@@ -6,8 +6,8 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
-#include "exit.h"
-#include "report_internal.h"
+#include "output/exit.h"
+#include "output/report_internal.h"
 
 static void text_stack(FILE *f, const struct dl_report *r, __s32 stack_id)
 {

@@ -8,7 +8,7 @@
 #include <argp.h>
 #include <stdlib.h>
 #include <string.h>
-#include "cli.h"
+#include "lib/cli.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 

@@ -6,7 +6,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include "replay.h"
+#include "pipeline/replay.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 

@@ -2,8 +2,8 @@
 /* The analyzer's verdicts on synthetic record streams shaped like real runs. */
 #include <string.h>
 #include "unit.h"
-#include "analyzer.h"
-#include "report.h"
+#include "analyzer/analyzer.h"
+#include "output/report.h"
 #include <stdlib.h>
 #include <unistd.h>
 

@@ -2,7 +2,7 @@
 /* hist.c: the log2 slot shared with BPF, percentiles from buckets, printing. */
 #include <stdlib.h>
 #include <string.h>
-#include "hist.h"
+#include "lib/hist.h"
 #include "unit.h"
 
 static void add(struct dl_hist *h, __u64 ns)

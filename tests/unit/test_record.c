@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "unit.h"
-#include "commands.h"
-#include "replay.h"
+#include "cmd/commands.h"
+#include "pipeline/replay.h"
 
 static __u64 clock_ns = 1000000;
 

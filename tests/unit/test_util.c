@@ -5,9 +5,9 @@
 #include <string.h>
 #include <unistd.h>
 #include "unit.h"
-#include "filter.h"
-#include "json.h"
-#include "ksyms.h"
+#include "lib/filter.h"
+#include "lib/json.h"
+#include "lib/ksyms.h"
 
 static void filter_parsing(void)
 {

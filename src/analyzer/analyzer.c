@@ -1,0 +1,543 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "analyzer/an_internal.h"
+
+_Static_assert(AN_INFO == DL_SEV_INFO && AN_WARNING == DL_SEV_WARNING && AN_ERROR == DL_SEV_ERROR,
+	       "the analyzer's severities are the shared rules' (include/diolock/rules.h)");
+
+void an_init(struct analyzer *an, const struct dl_filter *filter)
+{
+	memset(an, 0, sizeof(*an));
+	if (filter)
+		an->filter = *filter;
+	an->long_wait_ns = AN_DEFAULT_LONG_WAIT_NS;
+	an->confirm_ns = AN_CONFIRM_NS;
+}
+
+static void free_all(struct table *t)
+{
+	void *v;
+
+	for (size_t i = 0; table_next(t, &i, &v);)
+		free(v);
+	table_free(t);
+}
+
+void an_fini(struct analyzer *an)
+{
+	void *v;
+
+	for (size_t i = 0; table_next(&an->tasks, &i, &v);)
+		free(((struct an_task *)v)->suspect);
+	free(an->finding);
+	free(an->cont);
+	table_free(&an->finding_index);
+	table_free(&an->cont_index);
+	free_all(&an->tasks);
+	free_all(&an->locks);
+	an_order_free(an);
+	memset(an, 0, sizeof(*an));
+}
+
+size_t an_live_tasks(const struct analyzer *an)
+{
+	return an->tasks.n;
+}
+
+size_t an_live_locks(const struct analyzer *an)
+{
+	return an->locks.n;
+}
+
+bool an_is_fs(const char *fs, const char *name)
+{
+	return !strncmp(fs, name, DL_FS_LEN);
+}
+
+/* The shared rules (include/diolock/rules.h) know filesystems by number. */
+static __u8 fsid_of(const char *fs)
+{
+	/* the names records built from a fsid carry (rules.h) */
+	for (int id = DL_FSID_OTHER + 1; id < DL_FSID_MAX; id++)
+		if (an_is_fs(fs, dl_fsid_name((__u8)id)))
+			return (__u8)id;
+	return DL_FSID_OTHER;
+}
+
+/* ---- per record ---- */
+
+static void on_dio_begin(struct analyzer *an, struct an_task *t, const struct dl_event *e)
+{
+	bool exact;
+	struct an_lock *drain;
+
+	t->dio_active = true;
+	t->dio_synced = false;
+	t->dio_dsync = e->flags & DL_F_DSYNC;
+	t->complete_classified = false;
+	t->sync_under_lock = false;
+	t->dio_lock = e->lock_addr;
+	t->dio_hold = an_held_mode(NULL, e, &exact);
+	/* ext4, xfs and btrfs hold i_rwsem across iomap_dio_rw: a reader at submission stays one */
+	if (t->dio_hold == DL_LOCK_NONE && e->lock.mode == DL_LOCK_READ &&
+	    dl_fs_holds_across_dio(fsid_of(e->fs)))
+		t->dio_hold = DL_LOCK_READ;
+	if (t->dio_hold != DL_LOCK_NONE) {
+		struct an_lock *l = an_lock_get(an, e->lock_addr, false);
+
+		if (l)
+			an_reg_add(l, t->tid, t->dio_hold, false);
+	}
+	drain = an_drain_of(an, e);
+	if (drain)
+		an_reg_add(drain, t->tid, DL_LOCK_READ, false);
+}
+
+static void dio_end(struct analyzer *an, struct an_task *t)
+{
+	if (!t->dio_active)
+		return;
+	t->dio_active = false;
+	an_reg_del(an_lock_get(an, t->dio_lock, false), t->tid);
+	an_reg_del(an_lock_get(an, an_drain_id(t->dio_lock), false), t->tid);
+}
+
+/*
+ * An async submission returned -EIOCBQUEUED: the submitter unlocked and went
+ * on, and the completion runs later in a kworker (or in io_getevents' caller
+ * for IOMAP_DIO_INLINE_COMP). So the submitter no longer holds anything for
+ * this DIO; keeping its shared hold would make any later wait of its look
+ * like a wait on itself.
+ */
+static void on_dio_queued(struct analyzer *an, struct an_task *t, const struct dl_event *e)
+{
+	if (t->dio_active && t->dio_lock == e->lock_addr)
+		dio_end(an, t);
+}
+
+static const char NOTE_BTRFS_STUB[] =
+	"btrfs_sync_file ran under this task's i_rwsem without taking it (DIO-write stub); "
+	"inferred from the completion finishing";
+static const char NOTE_BTRFS_STUB_SEEN[] =
+	"btrfs's DIO-write stub is set (journal_info, or the file's flag before cd9253c23aed): "
+	"btrfs_sync_file will skip i_rwsem";
+static const char NOTE_BTRFS_NO_STUB[] =
+	"no DIO-write stub (journal_info, or the file's flag before cd9253c23aed): "
+	"btrfs_sync_file will take the i_rwsem this task holds";
+static const char NOTE_BTRFS_NOSYNC[] = "no fsync ran in this completion";
+static const char NOTE_SYNC_NO_RWSEM[] = "this filesystem's fsync does not take i_rwsem";
+static const char NOTE_NOT_DSYNC[] = "not a DSYNC write: completion runs no fsync";
+static const char NOTE_UNKNOWN_FS[] = "unknown whether this filesystem's fsync takes i_rwsem";
+
+/* Each reason of the shared completion rule (include/diolock/rules.h), in words. */
+static const char *const complete_notes[DL_CR_MAX] = {
+	[DL_CR_NOT_DSYNC] = NOTE_NOT_DSYNC,
+	[DL_CR_SYNC_NO_RWSEM] = NOTE_SYNC_NO_RWSEM,
+	[DL_CR_UNKNOWN_FS] = NOTE_UNKNOWN_FS,
+	[DL_CR_BTRFS_STUB_INFERRED] = NOTE_BTRFS_STUB,
+	[DL_CR_BTRFS_NOSYNC] = NOTE_BTRFS_NOSYNC,
+	[DL_CR_BTRFS_STUB_SEEN] = NOTE_BTRFS_STUB_SEEN,
+	[DL_CR_BTRFS_NO_STUB] = NOTE_BTRFS_NO_STUB,
+};
+
+/*
+ * A completion under the lock, reported with the shared rule's reason: the
+ * one BPF judged (DL_F_CLASSIFIED records), else the same rule applied here
+ * (older recordings, or the analyzer's own view of a DIO it tracks).
+ */
+static void report_completion(struct analyzer *an, const struct dl_event *e, __u8 reason, bool exact, __u8 mode)
+{
+	if (e->flags & DL_F_CLASSIFIED)
+		reason = (__u8)e->arg;
+	if (reason == DL_CR_NONE || reason >= DL_CR_MAX)
+		return;
+	an_report(an, AN_DIO_COMPLETE_UNDER_LOCK, dl_complete_severity(reason, exact), exact, e, mode,
+	       complete_notes[reason]);
+}
+
+/* Function tiers: the completion has not synced yet and the stub is visible. */
+static void on_complete_begin(struct analyzer *an, struct an_task *t, const struct dl_event *e)
+{
+	bool exact;
+	__u8 mode = an_held_mode(t, e, &exact);
+
+	if (mode == DL_LOCK_NONE)
+		return;
+	t->complete_classified = true;
+	t->dio_dsync |= !!(e->flags & DL_F_DSYNC);
+	report_completion(an, e, dl_complete_reason_at_entry(fsid_of(e->fs), e->flags & DL_F_DSYNC,
+							   e->flags & DL_F_NEED_SYNC, e->flags & DL_F_STUB),
+			  exact, mode);
+}
+
+static void on_dio_complete(struct analyzer *an, struct an_task *t, const struct dl_event *e)
+{
+	bool exact;
+	__u8 mode;
+	bool synced = t->sync_under_lock && t->sync_lock == e->lock_addr;
+	bool classified = t->complete_classified;
+
+	/*
+	 * Completed outside its submitter (a kworker; from v6.19 the bio's end_io
+	 * in an interrupt, where the record's task is whichever one it stopped):
+	 * that task neither ends a DIO of its own here nor holds a lock for it.
+	 */
+	if (e->flags & (DL_F_IRQ | DL_F_KWORKER))
+		return;
+	mode = an_held_mode(t, e, &exact);
+	dio_end(an, t);
+	t->sync_under_lock = false;
+	t->complete_classified = false;
+	if (mode == DL_LOCK_NONE || classified)
+		return;
+	report_completion(an, e, dl_complete_reason_at_end(fsid_of(e->fs), e->flags & DL_F_DSYNC, synced),
+			  exact, mode);
+}
+
+/*
+ * Occurrences BPF folded instead of sending (the first one of the key
+ * crossed as a record, or was lost): they join that record's finding.
+ */
+void an_fold(struct analyzer *an, const struct dl_fold *f)
+{
+	const struct dl_fold_key *k = &f->key;
+	bool exact = k->flags & DL_FOLD_F_EXACT;
+	struct dl_event e = {};
+	struct an_finding *v;
+
+	if (k->kind != DL_FOLD_COMPLETE || !f->count || k->reason == DL_CR_NONE || k->reason >= DL_CR_MAX)
+		return;
+	e.hdr.type = DL_EV_DIO_COMPLETE;
+	e.hdr.ts_ns = f->last_ts;
+	e.hdr.tgid = k->tgid;
+	e.path = k->path;
+	e.dev = k->dev;
+	e.ino = k->ino;
+	e.stack_id = -1;
+	snprintf(e.fs, sizeof(e.fs), "%s", dl_fsid_name(k->fsid));
+	if (k->flags & DL_FOLD_F_DSYNC)
+		e.flags |= DL_F_DSYNC;
+	an->folded += f->count;
+	/* a comm filter can only be applied to the record that named the task */
+	if (an->filter.comm[0] && !an_find_fold(an, AN_DIO_COMPLETE_UNDER_LOCK, dl_complete_severity(k->reason, exact),
+					     &e, k->mode, complete_notes[k->reason]))
+		return;
+	v = an_report_n(an, AN_DIO_COMPLETE_UNDER_LOCK, dl_complete_severity(k->reason, exact), exact, &e, k->mode,
+		     complete_notes[k->reason], f->count);
+	/* the first occurrence was lost: the finding has no task name, say so */
+	if (v)
+		snprintf(v->comm, sizeof(v->comm), "?");
+}
+
+static const char NOTE_SKIPS_UNHELD[] =
+	"btrfs_sync_file sees the DIO-write stub but this task does not hold the inode's i_rwsem "
+	"(the race cd9253c23aed fixed)";
+
+static void on_sync_begin(struct analyzer *an, struct an_task *t, const struct dl_event *e)
+{
+	bool exact;
+	__u8 mode = an_held_mode(t, e, &exact);
+
+	(void)an;
+	if (t->dio_active && t->dio_lock == e->lock_addr)
+		t->dio_synced = true;	/* iomap ended the DIO (inode_dio_end) before syncing */
+	if (an_is_fs(e->fs, "btrfs") &&
+	    dl_sync_skips_unheld(e->flags & DL_F_STUB, mode != DL_LOCK_NONE, e->flags & DL_F_EXACT,
+				 e->lock.mode == DL_LOCK_NONE, e->lock.mode == DL_LOCK_WRITE))
+		an_report(an, AN_SYNC_SKIPS_UNHELD, AN_ERROR, true, e, DL_LOCK_NONE, NOTE_SKIPS_UNHELD);
+	if (mode == DL_LOCK_NONE)
+		return;
+	t->sync_under_lock = true;
+	t->sync_lock = e->lock_addr;
+}
+
+static const char NOTE_SELF_WRITE[] = "waits for an i_rwsem it holds for write";
+static const char NOTE_SELF_READ[] = "waits to write-lock an i_rwsem it holds shared";
+static const char NOTE_SELF_READ_HINT[] =
+	"waits to write-lock an i_rwsem it holds shared (inferred from the reader-owner hint or its "
+	"own DIO's shared hold; confirmed: the wait stayed unbroken and no other holder showed)";
+
+static void start_wait(struct analyzer *an, struct an_task *t, struct an_lock *l, const struct dl_event *e,
+		       __u8 mode)
+{
+	if (t->waiting_on) {
+		struct an_lock *old = an_lock_get(an, t->waiting_on, false);
+
+		if (old && old->waiters)
+			old->waiters--;
+	}
+	/* a new wait means the old one ended: a suspicion resting on it is refuted */
+	an_suspect_drop(an, t, true);
+	t->waiting_on = l->id;
+	t->wait_mode = mode;
+	t->wait_since = e->hdr.ts_ns;
+	t->wait_stack = e->stack_id;
+	t->wait_reported = false;
+	t->in_cycle = false;
+	l->waiters++;
+	an_order_edges(an, t, l, e);
+	an_check_cycle(an, t, l, e);
+}
+
+static void completion_drain_end(struct analyzer *an, struct an_task *t)
+{
+	if (!t->completion_drain)
+		return;
+	an_reg_del(an_lock_get(an, t->completion_drain, false), t->tid);
+	t->completion_drain = 0;
+}
+
+/*
+ * A completion that fsyncs waits on its inode's i_rwsem while i_dio_count is
+ * not zero: it may not have ended its own DIO yet (iomap since 5.10 ends it
+ * before the fsync; patch 04/15 undone, after), so a truncate or fallocate
+ * in inode_dio_wait may be waiting for it. Inferred: the count may be other
+ * DIOs', which end by themselves; a cycle through this edge must last.
+ */
+static void completion_holds_drain(struct analyzer *an, struct an_task *t, const struct dl_event *e)
+{
+	struct an_lock *drain;
+
+	completion_drain_end(an, t);
+	if (!(e->flags & DL_F_COMPLETING) || !e->len)
+		return;
+	drain = an_drain_of(an, e);
+	if (!drain)
+		return;
+	an_reg_add(drain, t->tid, DL_LOCK_READ, false);
+	t->completion_drain = drain->id;
+}
+
+static void end_wait(struct analyzer *an, struct an_task *t)
+{
+	struct an_lock *l = t->waiting_on ? an_lock_get(an, t->waiting_on, false) : NULL;
+
+	if (l && l->waiters)
+		l->waiters--;
+	completion_drain_end(an, t);
+	t->waiting_on = 0;
+	an_suspect_drop(an, t, true);
+}
+
+/*
+ * Findings made while a task is inside its own DIO describe that DIO: they
+ * carry its DSYNC flag even when the record (a lock wait) has no iocb.
+ */
+static const struct dl_event *in_dio(const struct an_task *t, const struct dl_event *e, struct dl_event *copy)
+{
+	if (!t->dio_active || t->dio_lock != e->lock_addr || !t->dio_dsync)
+		return e;
+	*copy = *e;
+	copy->flags |= DL_F_DSYNC;
+	return copy;
+}
+
+static void on_wait_begin(struct analyzer *an, struct an_task *t, struct an_lock *l, const struct dl_event *e)
+{
+	bool exact;
+	__u8 mode = an_held_mode(t, e, &exact);
+	bool wants_write = e->flags & DL_F_WAIT_WRITE;
+	struct dl_event copy;
+	const struct dl_event *d = in_dio(t, e, &copy);
+
+	bool self = mode == DL_LOCK_WRITE || (mode == DL_LOCK_READ && wants_write);
+	/*
+	 * The seed bug's shape: the wait comes from the completion's own fsync
+	 * (unless completion entry already said so, in exact tiers).
+	 */
+	bool seed = t->dio_active && t->sync_under_lock && t->sync_lock == e->lock_addr &&
+		    !t->complete_classified;
+	struct an_suspect *s;
+
+	an_note_contention(an, e);
+	/* Waiting to read-lock what we hold shared is not a self-deadlock. */
+	if (self && exact) {
+		an_report(an, AN_SELF_DEADLOCK, AN_ERROR, true, d, mode,
+		       mode == DL_LOCK_WRITE ? NOTE_SELF_WRITE : NOTE_SELF_READ);
+		if (seed)
+			an_report(an, AN_DIO_COMPLETE_UNDER_LOCK, AN_ERROR, true, d, mode, AN_NOTE_BTRFS_DEADLOCK);
+	}
+	if (!l)
+		return;
+	completion_holds_drain(an, t, e);
+	start_wait(an, t, l, e, wants_write ? DL_LOCK_WRITE : DL_LOCK_READ);
+	if (!self || exact)
+		return;
+	/* a hint alone is never an error: the wait has to outlast the confirmation interval */
+	if (t->suspect) {
+		/* this very wait closed an inferred cycle: the self-deadlock is the finding */
+		an->suspected[t->suspect->kind]--;
+		an_suspect_drop(an, t, false);
+	}
+	s = an_suspect_new(an, t, AN_SELF_DEADLOCK, d, mode, NOTE_SELF_READ_HINT);
+	if (!s)
+		return;
+	s->seed_shape = seed;
+	s->n = 1;
+	s->tids[0] = t->tid;
+	s->locks[0] = l->id;
+	s->since[0] = t->wait_since;
+	s->explained = an_other_holder_possible(an, t->tid, l->id, e);
+	l->suspect_tid = t->tid;
+}
+
+/* inode_dio_wait: waits until no DIO is in flight on the inode. */
+static const char NOTE_DRAIN_OWN_DIO[] =
+	"waits in inode_dio_wait for a DIO whose completion (inode_dio_end) it owes itself: io_uring left "
+	"it to this task's task_work (IOCB_DIO_CALLER_COMP), which cannot run while the task waits "
+	"(v6.6-rc's 099ada2c8726; fixed by 838b35bb6a89)";
+
+static void on_drain_begin(struct analyzer *an, struct an_task *t, const struct dl_event *e)
+{
+	struct an_lock *drain;
+
+	/* i_dio_count already 0: inode_dio_wait returns at once */
+	if (!e->arg)
+		return;
+	drain = an_drain_of(an, e);
+	if (!drain)
+		return;
+	start_wait(an, t, drain, e, DL_LOCK_WRITE);
+	/*
+	 * len: DIOs of this inode issued with IOCB_DIO_CALLER_COMP by this task
+	 * (bpf/dio.bpf.c). iomap still completes one in a kworker when it cannot
+	 * defer it (an extending write, a sync): a suspicion, confirmed if the
+	 * wait outlasts the confirmation interval.
+	 */
+	if (e->len && !t->suspect) {
+		struct an_suspect *s = an_suspect_new(an, t, AN_SELF_DEADLOCK, e, DL_LOCK_WRITE, NOTE_DRAIN_OWN_DIO);
+
+		if (!s)
+			return;
+		s->n = 1;
+		s->tids[0] = t->tid;
+		s->locks[0] = drain->id;
+		s->since[0] = t->wait_since;
+	}
+}
+
+static const char NOTE_RECURSIVE_WRITE[] = "acquires an i_rwsem it already holds: it will wait for itself";
+static const char NOTE_RECURSIVE_READ[] =
+	"read-acquires an i_rwsem it already holds shared: deadlocks if a writer queues in between";
+
+static void on_recursive(struct analyzer *an, struct an_task *t, const struct dl_event *e)
+{
+	bool exact;
+	__u8 mode = an_held_mode(t, e, &exact);
+	bool read_read = mode == DL_LOCK_READ && (e->flags & DL_F_WAIT_READ);
+	struct dl_event copy;
+
+	an_report(an, AN_RECURSIVE_ACQUIRE, read_read ? AN_WARNING : AN_ERROR, exact, in_dio(t, e, &copy),
+	       (e->flags & DL_F_WAIT_WRITE) ? DL_LOCK_WRITE : DL_LOCK_READ,
+	       read_read ? NOTE_RECURSIVE_READ : NOTE_RECURSIVE_WRITE);
+}
+
+static void task_exit(struct analyzer *an, __u32 tid)
+{
+	struct an_task *t = an_task_get(an, tid, false);
+
+	if (!t)
+		return;
+	end_wait(an, t);
+	an_suspect_drop(an, t, true);
+	dio_end(an, t);
+	for (int i = 0; i < DL_MAX_HELD; i++)
+		if (t->held[i])
+			an_reg_del(an_lock_get(an, t->held[i], false), tid);
+	free(table_del(&an->tasks, tid ? tid : ~0ULL));
+}
+
+static bool names_inode(__u16 type)
+{
+	return type != DL_EV_TASK_EXIT && type != DL_EV_TICK;
+}
+
+void an_feed(struct analyzer *an, const struct dl_event *e)
+{
+	struct an_task *t;
+	struct an_lock *l = NULL;
+	__u16 type = e->hdr.type;
+
+	if (e->hdr.ts_ns > an->last_ts) {
+		/* wait chains are checked as time passes, in record time: replay agrees */
+		if (e->hdr.ts_ns / WAIT_CHECK_NS != an->last_ts / WAIT_CHECK_NS)
+			an_check_long_waits(an, e->hdr.ts_ns);
+		an->last_ts = e->hdr.ts_ns;
+	}
+	if (type == DL_EV_TICK)
+		return;
+	if (type == DL_EV_TASK_EXIT) {
+		task_exit(an, e->hdr.tid);
+		return;
+	}
+	if (!dl_filter_match_comm(&an->filter, e->comm))
+		return;
+	an->events++;
+	if (type < DL_EV_TYPE_MAX)
+		an->by_type[type]++;
+	t = an_task_get(an, e->hdr.tid, true);
+	if (!t)
+		return;
+	an_task_note(t, e);
+	/*
+	 * A sleeping task emits nothing: any other record from it means its wait
+	 * ended, even if the wait_end record was lost.
+	 */
+	if (t->waiting_on && type != DL_EV_WAIT_BEGIN && type != DL_EV_DRAIN_WAIT_BEGIN &&
+	    type != DL_EV_WAIT_END && type != DL_EV_DRAIN_WAIT_END)
+		end_wait(an, t);
+	if (names_inode(type) && e->lock_addr)
+		l = an_lock_seen(an, e);
+	an_note_exact_holds(an, t, e);
+	switch (type) {
+	case DL_EV_DIO_BEGIN:
+		on_dio_begin(an, t, e);
+		break;
+	case DL_EV_DIO_COMPLETE_BEGIN:
+		on_complete_begin(an, t, e);
+		break;
+	case DL_EV_DIO_COMPLETE:
+		on_dio_complete(an, t, e);
+		break;
+	case DL_EV_SYNC_BEGIN:
+		on_sync_begin(an, t, e);
+		break;
+	case DL_EV_WAIT_BEGIN:
+		on_wait_begin(an, t, l, e);
+		break;
+	case DL_EV_WAIT_END:
+	case DL_EV_DRAIN_WAIT_END:
+		if (type == DL_EV_WAIT_END)
+			an_note_contention(an, e);
+		end_wait(an, t);
+		break;
+	case DL_EV_DRAIN_WAIT_BEGIN:
+		on_drain_begin(an, t, e);
+		break;
+	case DL_EV_DIO_QUEUED:
+		on_dio_queued(an, t, e);
+		break;
+	case DL_EV_DIRECT_WRITE:
+		/* the write syscall returned: whatever DIO it ran is over */
+		dio_end(an, t);
+		an_on_direct_write(an, e);
+		break;
+	case DL_EV_RECURSIVE_ACQUIRE:
+		on_recursive(an, t, e);
+		break;
+	case DL_EV_ORDER_EDGE:
+		an_order_instance(an, e);
+		break;
+	default:
+		break;
+	}
+}
+
+__u64 an_count_severity(const struct analyzer *an, enum an_severity sev)
+{
+	__u64 n = 0;
+
+	for (size_t i = 0; i < an->nfindings; i++)
+		if (an->finding[i].severity >= sev)
+			n++;
+	return n;
+}

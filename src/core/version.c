@@ -1,9 +1,0 @@
-// SPDX-License-Identifier: GPL-2.0
-#include "version.h"
-
-/* passed by the Makefile; a build outside git says so */
-#ifndef DL_GIT_REV
-#define DL_GIT_REV "unknown"
-#endif
-
-const char dl_git_rev[] = DL_GIT_REV;
