@@ -10,6 +10,7 @@
  * (see dl_flush_dio and on_dio_complete), and `trace` streams everything.
  */
 #include "diolock.bpf.h"
+#include "fold.bpf.h"
 #include "order.bpf.h"
 #include "stat.bpf.h"
 #include "origin.bpf.h"

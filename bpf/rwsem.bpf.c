@@ -18,6 +18,18 @@
 #include "diolock.bpf.h"
 #include "stat.bpf.h"
 
+/*
+ * An RT writer first queues on the rwsem's rt_mutex, whose contention
+ * tracepoint says only LCB_F_RT, at &sem->rwbase.rtmutex: the rwsem, or NULL
+ * off RT (where nothing is nested).
+ */
+static __always_inline void *dl_rt_rwsem_of_rtmutex(void *rtm)
+{
+	if (!dl_rwsem_is_rt())
+		return NULL;
+	return (char *)rtm - bpf_core_field_offset(struct rw_semaphore___rt, rwbase.rtmutex);
+}
+
 /* Who makes this task wait: read at wait begin, charged at wait end. */
 static __always_inline void note_holder(struct inode *inode, struct dl_wait *w)
 {
