@@ -47,6 +47,12 @@ static inline const char *dl_fsid_name(__u8 fsid)
 
 	return names[fsid < DL_FSID_MAX ? fsid : DL_FSID_OTHER];
 }
+
+/* The group a fsid's DIO counters are shown under: "other" is every other filesystem. */
+static inline const char *dl_fsid_group(__u8 fsid)
+{
+	return fsid == DL_FSID_OTHER || fsid >= DL_FSID_MAX ? "other" : dl_fsid_name(fsid);
+}
 #endif
 
 /*

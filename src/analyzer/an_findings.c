@@ -213,3 +213,22 @@ void an_suspect_confirm(struct analyzer *an, struct an_task *t, __u64 now)
 	}
 	an_suspect_drop(an, t, false);
 }
+
+void an_member_of(struct an_member *m, const struct an_task *t, const struct an_lock *l,
+		      __u64 now, bool exact)
+{
+	memset(m, 0, sizeof(*m));
+	m->pid = t->pid;
+	m->tid = t->tid;
+	memcpy(m->comm, t->comm, DL_COMM_LEN);
+	if (l) {
+		m->lock_kind = l->kind;
+		memcpy(m->fs, l->fs, DL_FS_LEN);
+		m->dev = l->dev;
+		m->ino = l->ino;
+	}
+	m->mode = t->wait_mode;
+	m->wait_ns = now > t->wait_since ? now - t->wait_since : 0;
+	m->stack_id = t->wait_stack;
+	m->exact = exact;
+}

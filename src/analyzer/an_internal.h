@@ -1,13 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The analyzer's insides, shared by its files (one concern each):
- * analyzer.c (records in, per record type), an_registry.c (tasks, locks,
- * holders), an_findings.c (findings folded by key, and the ones inferred
- * from hints until time confirms them), an_waitfor.c (wait-for cycles and
- * long-wait chains), an_order.c (predictive lock order between classes and
- * between i_rwsem instances),
- * an_contention.c (the contention table). Nothing outside src/analyzer/
- * and analyzer.c includes this.
+ * The analyzer's insides, shared by its files (one concern each). Calls go
+ * one way, down this list, never back up:
+ *
+ *   analyzer.c       records in, per record type (the dispatcher)
+ *   an_waitfor.c     wait-for cycles and long-wait chains
+ *   an_order.c       predictive lock order (classes and i_rwsem instances)
+ *   an_contention.c  the contention table
+ *   an_fallback.c    O_DIRECT writes that went through the page cache
+ *   an_findings.c    findings folded by key; the inferred ones until time confirms them
+ *   an_registry.c    tasks, locks, holders
+ *   an_index.c       arrays with a hash index
+ *   an_names.c       names of the enums, filesystem names
+ *
+ * Nothing outside src/analyzer/ includes this.
  */
 #ifndef DIOLOCK_AN_INTERNAL_H
 #define DIOLOCK_AN_INTERNAL_H
@@ -98,7 +104,7 @@ struct an_inode_key {
 	__u64 ino;
 };
 
-/* analyzer.c */
+/* an_index.c */
 void *an_grow(void *arr, size_t *cap, size_t n, size_t elem, bool *oom);
 /*
  * Arrays of entries with a hash index (findings, contention): find returns
@@ -135,12 +141,13 @@ void an_suspect_confirm(struct analyzer *an, struct an_task *t, __u64 now);
 void an_suspect_drop(struct analyzer *an, struct an_task *t, bool retract);
 struct an_suspect *an_suspect_new(struct analyzer *an, struct an_task *t, enum an_kind kind,
 				      const struct dl_event *e, __u8 mode, const char *note);
+/* A cycle's or a chain's member: task t waiting on l (NULL: waits on nothing known). */
+void an_member_of(struct an_member *m, const struct an_task *t, const struct an_lock *l,
+		      __u64 now, bool exact);
 
 /* an_waitfor.c: the wait-for graph */
 void an_check_cycle(struct analyzer *an, struct an_task *t, struct an_lock *l, const struct dl_event *e);
 void an_check_long_waits(struct analyzer *an, __u64 now);
-void an_member_of(struct an_member *m, const struct an_task *t, const struct an_lock *l,
-		      __u64 now, bool exact);
 
 /* an_order.c: lock order */
 void an_order_edges(struct analyzer *an, struct an_task *t, const struct an_lock *wanted,
@@ -157,7 +164,7 @@ extern const char AN_NOTE_CYCLE_INFERRED[];
 extern const char AN_NOTE_CYCLE_DIO_END_LATE[];
 extern const char AN_NOTE_BTRFS_DEADLOCK[];
 
-/* Whether a record's fs name is NAME. */
+/* an_names.c: whether a record's fs name is NAME */
 bool an_is_fs(const char *fs, const char *name);
 /* A direct_write record: a fallback to the page cache, judged (an_fallback.c). */
 void an_on_direct_write(struct analyzer *an, const struct dl_event *e);

@@ -37,3 +37,8 @@ const char *an_lock_kind_name(__u8 kind)
 {
 	return kind == AN_LOCK_DRAIN ? "dio_drain" : kind == AN_LOCK_INVALIDATE ? "invalidate_lock" : "i_rwsem";
 }
+
+bool an_is_fs(const char *fs, const char *name)
+{
+	return !strncmp(fs, name, DL_FS_LEN);
+}

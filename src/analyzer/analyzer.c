@@ -48,11 +48,6 @@ size_t an_live_locks(const struct analyzer *an)
 	return an->locks.n;
 }
 
-bool an_is_fs(const char *fs, const char *name)
-{
-	return !strncmp(fs, name, DL_FS_LEN);
-}
-
 /* The shared rules (include/diolock/rules.h) know filesystems by number. */
 static __u8 fsid_of(const char *fs)
 {
@@ -532,12 +527,35 @@ void an_feed(struct analyzer *an, const struct dl_event *e)
 	}
 }
 
-__u64 an_count_severity(const struct analyzer *an, enum an_severity sev)
+struct an_results an_results(const struct analyzer *an)
+{
+	return (struct an_results){
+		.finding = an->finding, .nfindings = an->nfindings,
+		.cont = an->cont, .ncont = an->ncont,
+		.fallbacks = an->fallbacks, .nfallbacks = an->nfallbacks,
+		.summary = an->summary, .suspected = an->suspected,
+		.confirmed = an->confirmed, .retracted = an->retracted,
+		.by_type = an->by_type,
+		.events = an->events, .folded = an->folded, .folded_waits = an->folded_waits,
+		.confirm_ns = an->confirm_ns, .order_edges = an->order_edges,
+		.order_forgotten = an->order_forgotten,
+		.filter = &an->filter, .oom = an->oom,
+	};
+}
+
+__u64 an_results_count(const struct an_results *r, enum an_severity sev)
 {
 	__u64 n = 0;
 
-	for (size_t i = 0; i < an->nfindings; i++)
-		if (an->finding[i].severity >= sev)
+	for (size_t i = 0; i < r->nfindings; i++)
+		if (r->finding[i].severity >= sev)
 			n++;
 	return n;
+}
+
+__u64 an_count_severity(const struct analyzer *an, enum an_severity sev)
+{
+	struct an_results r = an_results(an);
+
+	return an_results_count(&r, sev);
 }

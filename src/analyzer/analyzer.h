@@ -151,6 +151,25 @@ struct analyzer {
 	bool oom;
 };
 
+/*
+ * What the renderers read of an analysis: its findings and counters, never
+ * the graph behind them. Pointers into the analyzer: valid until it is fed
+ * again or freed.
+ */
+struct an_results {
+	const struct an_finding *finding;
+	size_t nfindings;
+	const struct an_contention *cont;
+	size_t ncont;
+	const struct an_fs_count *fallbacks;
+	size_t nfallbacks;
+	const __u64 *summary, *suspected, *confirmed, *retracted;	/* [AN_KIND_MAX] */
+	const __u64 *by_type;						/* [DL_EV_TYPE_MAX] */
+	__u64 events, folded, folded_waits, confirm_ns, order_edges, order_forgotten;
+	const struct dl_filter *filter;	/* the analysis' own filter (replay) */
+	bool oom;
+};
+
 #define AN_DEFAULT_LONG_WAIT_NS (5ULL * 1000000000ULL)
 /*
  * How long a finding inferred from hints (a reader-owner hint, a DIO's
@@ -174,7 +193,10 @@ const char *an_lock_mode_name(__u8 mode);
 const char *an_lock_kind_name(__u8 kind);
 /* A lock class as reports name it: "i_rwsem[ext4]", "dio_drain[btrfs]"; into buf. */
 const char *an_class_name(__u8 kind, const char *fs, char *buf, size_t len);
+/* The analysis as the renderers see it (struct an_results). */
+struct an_results an_results(const struct analyzer *an);
 /* Number of folded findings at or above sev. */
+__u64 an_results_count(const struct an_results *r, enum an_severity sev);
 __u64 an_count_severity(const struct analyzer *an, enum an_severity sev);
 size_t an_live_tasks(const struct analyzer *an);
 size_t an_live_locks(const struct analyzer *an);

@@ -274,8 +274,7 @@ static int run(struct check_opts *o)
 	live.tick = true;
 	live.on_tick = on_tick;
 	live.tick_ctx = &ls;
-	live.timeout_s = o->run.timeout_s;
-	live.kill_after_s = o->run.kill_after_s;
+	dl_live_run_opts(&live, &o->run);
 	/* before CMD is released: a short CMD would run, and exit, unmeasured */
 	if (o->bpf_stats && (stats_fd = dl_progstats_enable()) < 0) {
 		dl_err("--bpf-stats: enabling BPF run-time statistics failed: %s", strerror(-stats_fd));

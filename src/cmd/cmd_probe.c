@@ -167,8 +167,7 @@ int cmd_probe(int argc, char **argv)
 
 	if (argp_parse(&argp, argc, argv, 0, NULL, &o))
 		return DL_EXIT_USAGE;
-	/* -p/--pretty implies -j, as in bpftool */
-	o.json |= dl_json_pretty;
+	o.json = dl_json_wanted(o.json);
 	if (dl_env_check(NULL, why, sizeof(why))) {
 		dl_err("%s", why);
 		return DL_EXIT_USAGE;

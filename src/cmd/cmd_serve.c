@@ -171,8 +171,7 @@ int cmd_serve(int argc, char **argv)
 		live.on_tick = serve_tick;
 		live.tick_ctx = &sc;
 	}
-	live.timeout_s = o.run.timeout_s;
-	live.kill_after_s = o.run.kill_after_s;
+	dl_live_run_opts(&live, &o.run);
 	if (dl_live_start(&live, &so, o.run.cmd, err, sizeof(err))) {
 		dl_err("%s", err);
 		ret = DL_EXIT_USAGE;

@@ -335,14 +335,12 @@ int cmd_stat(int argc, char **argv)
 
 	if (argp_parse(&argp, argc, argv, DL_RUN_ARGP_FLAGS, NULL, &o))
 		return DL_EXIT_USAGE;
-	/* -p/--pretty implies -j, as in bpftool */
-	o.json |= dl_json_pretty;
+	o.json = dl_json_wanted(o.json);
 	dl_session_opts_init(&so, &o.run, no_event, NULL);
 	so.stat = true;
 	so.stat_by = o.by;
 	so.events_off = true;
-	live.timeout_s = o.run.timeout_s;
-	live.kill_after_s = o.run.kill_after_s;
+	dl_live_run_opts(&live, &o.run);
 	if (o.run.filter.comm[0])
 		dl_warn("--comm is not applied by stat (BPF folds the histograms; use --pid PID)");
 	if (dl_live_start(&live, &so, o.run.cmd, err, sizeof(err))) {

@@ -421,8 +421,7 @@ int cmd_top(int argc, char **argv)
 
 	if (argp_parse(&argp, argc, argv, DL_RUN_ARGP_FLAGS, NULL, &o))
 		return DL_EXIT_USAGE;
-	/* -p/--pretty implies -j, as in bpftool */
-	o.json |= dl_json_pretty;
+	o.json = dl_json_wanted(o.json);
 	if (o.run.filter.comm[0])
 		dl_warn("--comm is not applied by top (BPF folds the totals; use --pid PID)");
 	tc.tty = isatty(STDOUT_FILENO);
@@ -434,8 +433,7 @@ int cmd_top(int argc, char **argv)
 	so.stat_by = DL_BY_INODE;
 	so.events_off = true;
 	live.tick = true;
-	live.timeout_s = o.run.timeout_s;
-	live.kill_after_s = o.run.kill_after_s;
+	dl_live_run_opts(&live, &o.run);
 	if (dl_live_start(&live, &so, o.run.cmd, err, sizeof(err))) {
 		dl_err("%s", err);
 		pathres_free(tc.pr);

@@ -90,14 +90,12 @@ int cmd_trace(int argc, char **argv)
 
 	if (argp_parse(&argp, argc, argv, DL_RUN_ARGP_FLAGS, NULL, &o))
 		return DL_EXIT_USAGE;
-	/* -p/--pretty implies -j, as in bpftool */
-	o.json |= dl_json_pretty;
+	o.json = dl_json_wanted(o.json);
 	tc.sr.frames = dl_live_frames;
 	tc.sr.ctx = &live;
 	dl_session_opts_init(&so, &o.run, on_event, &tc);
 	so.stream_all = true;
-	live.timeout_s = o.run.timeout_s;
-	live.kill_after_s = o.run.kill_after_s;
+	dl_live_run_opts(&live, &o.run);
 	live.on_tick = flush_batch;
 	/* the header before CMD runs, so CMD's own output cannot come first */
 	if (!o.json) {

@@ -47,7 +47,6 @@
 
 #define MAX_DIRS 8
 #define BS 4096
-#define BTRFS_MAGIC 0x9123683e
 
 struct validate_opts {
 	struct dl_run_opts run;
@@ -239,7 +238,7 @@ static bool is_btrfs(const char *dir)
 {
 	struct statfs sf;
 
-	return !statfs(dir, &sf) && sf.f_type == BTRFS_MAGIC;
+	return !statfs(dir, &sf) && sf.f_type == DL_BTRFS_SUPER_MAGIC;
 }
 
 #define SHARED_FD_WRITES 64
@@ -394,7 +393,7 @@ static void on_event(void *ctx, const struct dl_event *e)
 	}
 }
 
-static __u64 count_kind(const struct analyzer *an, enum an_kind k, enum an_severity min, const char *fs)
+static __u64 count_kind(const struct an_results *an, enum an_kind k, enum an_severity min, const char *fs)
 {
 	__u64 n = 0;
 
@@ -425,7 +424,7 @@ static bool exact_tiers(const struct dl_hook_state *hooks)
 
 static int judge(struct validate_ctx *vc, const struct dl_hook_state *hooks, bool finished, struct row *rows)
 {
-	const struct analyzer *an = &vc->cs.an;
+	const struct an_results res = an_results(&vc->cs.an), *an = &res;
 	__u64 under = count_kind(an, AN_DIO_COMPLETE_UNDER_LOCK, AN_INFO, NULL);
 	__u64 bad = count_kind(an, AN_DIO_COMPLETE_UNDER_LOCK, AN_ERROR, NULL);
 	__u64 self = an->summary[AN_SELF_DEADLOCK], rec = count_kind(an, AN_RECURSIVE_ACQUIRE, AN_ERROR, NULL);
@@ -591,8 +590,9 @@ int cmd_validate(int argc, char **argv)
 	/* invariant 3 judges every DIO write's submission: all records cross, as in trace */
 	so.stream_all = true;
 	live.tick = true;
-	live.timeout_s = o.run.timeout_s ? o.run.timeout_s : 30;
-	live.kill_after_s = o.run.kill_after_s;
+	dl_live_run_opts(&live, &o.run);
+	if (!live.timeout_s)
+		live.timeout_s = 30;
 	evf_meta_fill(&meta, dl_kernel_release(), NULL, &o.run.filter);
 	if (dl_live_start(&live, &so, wargv, err, sizeof(err))) {
 		dl_err("%s", err);

@@ -357,9 +357,12 @@ static void metrics(struct serve_ctx *sc, FILE *f)
 	}
 	punt_metrics(f, &s);
 	if (sc->o->findings) {
+		struct an_results res;
+
 		pthread_mutex_lock(&sc->lock);
-		for (size_t i = 0; i < sc->cs.an.nfindings; i++) {
-			const struct an_finding *v = &sc->cs.an.finding[i];
+		res = an_results(&sc->cs.an);
+		for (size_t i = 0; i < res.nfindings; i++) {
+			const struct an_finding *v = &res.finding[i];
 
 			if (v->kind < AN_KIND_MAX && v->severity <= AN_ERROR)
 				finding[v->kind][v->severity] += v->count;

@@ -23,7 +23,12 @@ const char *dl_json_target(bool json_flag, const char *file)
 {
 	if (file)
 		return file;
-	return json_flag || dl_json_pretty ? "-" : NULL;
+	return dl_json_wanted(json_flag) ? "-" : NULL;
+}
+
+bool dl_json_wanted(bool json_flag)
+{
+	return json_flag || dl_json_pretty;
 }
 
 int dl_parse_seconds(const char *s, double *out)

@@ -44,6 +44,8 @@ extern const struct argp_child dl_common_argp_children[];
  * -p/--pretty (which implies -j); NULL: no JSON.
  */
 const char *dl_json_target(bool json_flag, const char *file);
+/* JSON on stdout: -j, or -p/--pretty, which implies it (as in bpftool) */
+bool dl_json_wanted(bool json_flag);
 
 /* Subcommands taking a CMD parse with these argp flags. */
 #define DL_RUN_ARGP_FLAGS ARGP_IN_ORDER

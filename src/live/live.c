@@ -5,6 +5,7 @@
 #include <time.h>
 #include <sys/utsname.h>
 #include "live/live.h"
+#include "lib/clock.h"
 #include "lib/ksyms.h"
 #include "lib/log.h"
 
@@ -15,15 +16,6 @@ static void on_signal(int sig)
 	stop_signal = sig;
 }
 
-static __u64 now_ns(void)
-{
-	struct timespec ts;
-
-	/* the clock bpf_ktime_get_ns() reads */
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 /* Time passing is a record too, so a replay sees the same long waits. */
 static void tick(struct dl_live *l)
 {
@@ -31,17 +23,9 @@ static void tick(struct dl_live *l)
 
 	e.hdr.type = DL_EV_TICK;
 	e.hdr.size = sizeof(e);
-	e.hdr.ts_ns = now_ns();
+	e.hdr.ts_ns = dl_mono_ns();
 	e.stack_id = -1;
 	l->s.cb(l->s.ctx, &e);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 const char *dl_kernel_release(void)
@@ -99,7 +83,7 @@ int dl_live_start(struct dl_live *l, const struct dl_session_opts *o, char *cons
 /* CMD outlived --timeout: SIGTERM, then SIGKILL. True when it is time to stop waiting. */
 static bool timeout_cmd(struct dl_live *l)
 {
-	double now = now_s();
+	double now = dl_mono_s();
 
 	if (!l->timed_out) {
 		l->timed_out = true;
@@ -118,7 +102,7 @@ static bool timeout_cmd(struct dl_live *l)
 
 void dl_live_run(struct dl_live *l)
 {
-	double start = now_s();
+	double start = dl_mono_s();
 	int err;
 
 	l->start_s = start;
@@ -139,7 +123,7 @@ void dl_live_run(struct dl_live *l)
 		}
 		if (l->argv && dl_cmd_reaped(&l->cmd))
 			break;
-		if (l->timeout_s > 0 && now_s() - start >= l->timeout_s) {
+		if (l->timeout_s > 0 && dl_mono_s() - start >= l->timeout_s) {
 			if (!l->argv) {
 				l->timed_out = true;
 				break;
@@ -152,14 +136,14 @@ void dl_live_run(struct dl_live *l)
 	dl_session_poll(&l->s, 0);
 	if (l->on_tick)
 		l->on_tick(l, l->tick_ctx, true);
-	l->duration_s = now_s() - start;
+	l->duration_s = dl_mono_s() - start;
 	if (l->argv && l->interrupted && !dl_cmd_reaped(&l->cmd))
 		kill(l->cmd.pid, SIGTERM);
 }
 
 double dl_live_elapsed(const struct dl_live *l)
 {
-	return now_s() - l->start_s;
+	return dl_mono_s() - l->start_s;
 }
 
 /*
@@ -204,6 +188,12 @@ int dl_live_frames(void *live, __s32 stack_id, char frames[][128], int max)
 		out++;
 	}
 	return out;
+}
+
+void dl_live_run_opts(struct dl_live *l, const struct dl_run_opts *run)
+{
+	l->timeout_s = run->timeout_s;
+	l->kill_after_s = run->kill_after_s;
 }
 
 void dl_session_opts_init(struct dl_session_opts *so, const struct dl_run_opts *run, dl_event_fn cb, void *ctx)

@@ -37,6 +37,8 @@ struct dl_live {
  * --attach, --btf, --ringbuf-size), in one place so no command drops one.
  */
 void dl_session_opts_init(struct dl_session_opts *so, const struct dl_run_opts *run, dl_event_fn cb, void *ctx);
+/* ... and what the live loop takes from them: --timeout, --kill-after */
+void dl_live_run_opts(struct dl_live *l, const struct dl_run_opts *run);
 int dl_live_start(struct dl_live *l, const struct dl_session_opts *o, char *const *argv,
 		  char *err, size_t errlen);
 void dl_live_run(struct dl_live *l);

@@ -8,6 +8,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "live/loader.h"
+#include "lib/clock.h"
 #include "live/libbpf_log.h"
 #include "lib/log.h"
 #include "live/probe.h"
@@ -389,15 +390,13 @@ static void pending_record(const struct dl_pending *p, struct dl_event *e)
 static int claim_pending(struct dl_session *s)
 {
 	struct dl_pending *slots;
-	struct timespec ts;
 	__u64 now;
 	int n = 0;
 
 	if (!s->skel->rodata->wait_defer_ns || !s->skel->bss)
 		return 0;
 	slots = s->skel->bss->dl_pending;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now = (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	now = dl_mono_ns();
 	for (int i = 0; i < DL_PENDING_SLOTS; i++) {
 		__u32 st = __atomic_load_n(&slots[i].state, __ATOMIC_ACQUIRE);
 		struct dl_pending copy;

@@ -66,7 +66,7 @@ static int fsdio_read(const struct dl_session *s, struct st_snap *snap)
 
 		if (!c[f][DL_DIO_COMPLETED])
 			continue;
-		snprintf(d->fs, sizeof(d->fs), "%s", f == DL_FSID_OTHER ? "other" : dl_fsid_name(f));
+		snprintf(d->fs, sizeof(d->fs), "%s", dl_fsid_group(f));
 		d->v.completions = c[f][DL_DIO_COMPLETED];
 		d->v.under_read = c[f][DL_DIO_UNDER_READ];
 		d->v.under_write = c[f][DL_DIO_UNDER_WRITE];

@@ -59,7 +59,7 @@ static void finding_line(FILE *f, const struct an_finding *v)
 
 static void kind_case(FILE *f, const struct dl_report *r, int kind, unsigned int fail_on)
 {
-	const struct analyzer *an = r->an;
+	const struct an_results *an = &r->an;
 	enum an_severity worst = AN_INFO;
 	size_t n = 0;
 	bool failed;
@@ -104,11 +104,11 @@ void dl_report_junit(FILE *f, const struct dl_report *r, unsigned int fail_on)
 		enum an_severity worst = AN_INFO;
 		bool any = false;
 
-		for (size_t i = 0; i < r->an->nfindings; i++)
-			if (r->an->finding[i].kind == (enum an_kind)k) {
+		for (size_t i = 0; i < r->an.nfindings; i++)
+			if (r->an.finding[i].kind == (enum an_kind)k) {
 				any = true;
-				if (r->an->finding[i].severity > worst)
-					worst = r->an->finding[i].severity;
+				if (r->an.finding[i].severity > worst)
+					worst = r->an.finding[i].severity;
 			}
 		failures += any && ((worst == AN_ERROR && (fail_on & DL_FAIL_ERROR)) ||
 				    (worst == AN_WARNING && (fail_on & DL_FAIL_WARNING)));
@@ -147,7 +147,7 @@ void dl_report_junit(FILE *f, const struct dl_report *r, unsigned int fail_on)
 		fprintf(f, "\"/>\n");
 	}
 	fprintf(f, "      <system-out>events %" PRIu64 ", lost %" PRIu64 "</system-out>\n    </testcase>\n",
-		(uint64_t)r->an->events, (uint64_t)(r->lost_ringbuf + r->lost_map_full));
+		(uint64_t)r->an.events, (uint64_t)(r->lost_ringbuf + r->lost_map_full));
 	if (r->cmd_argv) {
 		fprintf(f, "    <testcase classname=\"diolock.run\" name=\"command\" time=\"%.3f\">\n",
 			r->duration_s);

@@ -9,8 +9,6 @@
 #include "output/exit.h"
 #include "output/report_internal.h"
 
-const char *const report_dio_fs_names[DL_FSID_MAX] = { "other", "ext4", "xfs", "btrfs" };
-
 /*
  * A hook point `check` relies on that the kernel did not give. A recording
  * made before the hook existed saw what its diolock could: no blind spot.
@@ -41,7 +39,7 @@ static bool unjudged_writes(const struct dl_report *r)
 struct dl_filter report_effective_filter(const struct dl_report *r)
 {
 	struct dl_filter f = r->run_filter ? *r->run_filter : (struct dl_filter){};
-	const struct dl_filter *a = &r->an->filter;
+	const struct dl_filter *a = r->an.filter;
 
 	if (a->tgid)
 		f.tgid = a->tgid;
@@ -82,7 +80,7 @@ bool dl_report_filters_matched(const struct dl_report *r)
 	bool any = f.tgid || f.dev || f.ino || f.fs[0] || f.comm[0];
 
 	/* an->events counts the records that passed every filter (no ticks, no exits) */
-	if (!any || r->an->events > 0)
+	if (!any || r->an.events > 0)
 		return true;
 	/* the kernel counts DIO past the same filters, without records (a routine DIO sends none) */
 	for (int fs = 0; r->dio && !f.comm[0] && fs < DL_FSID_MAX; fs++)
@@ -101,11 +99,11 @@ const char *dl_report_why_incomplete(const struct dl_report *r)
 {
 	if (r->cut)
 		return "the recording was cut short (diolock killed?): the run's end is not in it";
-	if (an_count_severity(r->an, AN_ERROR))
+	if (an_results_count(&r->an, AN_ERROR))
 		return NULL;
 	if (r->lost_ringbuf || r->lost_map_full)
 		return "events were lost";
-	if (r->an->oom)
+	if (r->an.oom)
 		return "the analyzer ran out of memory";
 	if (blind_spot(r))
 		return "some hook points are unavailable (listed above)";
@@ -123,7 +121,7 @@ enum dl_verdict dl_report_verdict(const struct dl_report *r)
 	/* a cut recording is incomplete even with errors in it: its end is unknown */
 	if (r->cut)
 		return DL_VERDICT_INCOMPLETE;
-	if (an_count_severity(r->an, AN_ERROR))
+	if (an_results_count(&r->an, AN_ERROR))
 		return DL_VERDICT_FAIL;
 	return dl_report_why_incomplete(r) ? DL_VERDICT_INCOMPLETE : DL_VERDICT_CLEAN;
 }
@@ -131,8 +129,8 @@ enum dl_verdict dl_report_verdict(const struct dl_report *r)
 int dl_report_exit(const struct dl_report *r, unsigned int fail_on)
 {
 	enum dl_verdict v = dl_report_verdict(r);
-	__u64 errors = an_count_severity(r->an, AN_ERROR);
-	__u64 warnings = an_count_severity(r->an, AN_WARNING) - errors;
+	__u64 errors = an_results_count(&r->an, AN_ERROR);
+	__u64 warnings = an_results_count(&r->an, AN_WARNING) - errors;
 
 	if (r->cut && (fail_on & DL_FAIL_LOST))
 		return DL_EXIT_INCOMPLETE;

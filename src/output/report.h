@@ -10,7 +10,7 @@
 #include "lib/inode_paths.h"
 
 struct dl_report {
-	const struct analyzer *an;
+	struct an_results an;			/* the analysis, read-only (analyzer.h) */
 	const char *kernel;			/* uname release */
 	const struct dl_hook_state *hooks;	/* DL_HOOK_MAX entries */
 	const char *version, *git_rev;		/* of the diolock that ran ("" unknown) */

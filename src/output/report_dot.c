@@ -137,8 +137,8 @@ void dl_report_dot(FILE *f, const struct dl_report *r)
 	int cluster = 0;
 
 	fprintf(f, "digraph diolock {\n  rankdir=LR;\n  node [fontname=\"monospace\"];\n");
-	for (size_t i = 0; i < r->an->nfindings; i++) {
-		const struct an_finding *v = &r->an->finding[i];
+	for (size_t i = 0; i < r->an.nfindings; i++) {
+		const struct an_finding *v = &r->an.finding[i];
 
 		if (v->kind == AN_DEADLOCK_CYCLE || v->kind == AN_SELF_DEADLOCK || v->kind == AN_LONG_WAIT)
 			dot_finding(f, r, cluster++, v);

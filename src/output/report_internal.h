@@ -6,7 +6,6 @@
 #include "output/report.h"
 
 /* "other", "ext4", "xfs", "btrfs": the DIO counters' filesystem slots. */
-extern const char *const report_dio_fs_names[DL_FSID_MAX];
 /* A hook point `check` relies on that the kernel did not give. */
 bool report_hook_missing(const struct dl_report *r, int h);
 /* The filter in effect: the run's (BPF), narrowed by the analyzer's (replay). */

@@ -194,7 +194,7 @@ static void json_filters(struct json *j, const struct dl_report *r)
 
 void dl_report_json(FILE *f, const struct dl_report *r)
 {
-	const struct analyzer *an = r->an;
+	const struct an_results *an = &r->an;
 	struct json j;
 
 	json_init(&j, f);
@@ -276,7 +276,7 @@ void dl_report_json(FILE *f, const struct dl_report *r)
 
 		if (!d[DL_DIO_SUBMITTED] && !d[DL_DIO_COMPLETED])
 			continue;
-		json_key(&j, report_dio_fs_names[fs]);
+		json_key(&j, dl_fsid_group(fs));
 		json_begin_object(&j);
 		json_kv_u64(&j, "submitted", d[DL_DIO_SUBMITTED]);
 		json_kv_u64(&j, "queued", d[DL_DIO_QUEUED]);

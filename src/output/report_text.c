@@ -78,7 +78,7 @@ static void text_lock_layout(FILE *f, const char *layout)
 
 void dl_report_text(FILE *f, const struct dl_report *r)
 {
-	const struct analyzer *an = r->an;
+	const struct an_results *an = &r->an;
 	enum dl_verdict verdict = dl_report_verdict(r);
 
 	fprintf(f, "diolock check on Linux %s, %.1f s%s\n", r->kernel, r->duration_s,
@@ -145,7 +145,7 @@ void dl_report_text(FILE *f, const struct dl_report *r)
 			continue;
 		fprintf(f, "\nDIO on %s (counted in the kernel): %" PRIu64 " submitted, %" PRIu64 " queued, %"
 			PRIu64 " completed, %" PRIu64 " under i_rwsem (%" PRIu64 " read, %" PRIu64 " write), %"
-			PRIu64 " folded without a record", report_dio_fs_names[fs], (uint64_t)d[DL_DIO_SUBMITTED],
+			PRIu64 " folded without a record", dl_fsid_group(fs), (uint64_t)d[DL_DIO_SUBMITTED],
 			(uint64_t)d[DL_DIO_QUEUED], (uint64_t)d[DL_DIO_COMPLETED],
 			(uint64_t)(d[DL_DIO_UNDER_READ] + d[DL_DIO_UNDER_WRITE]), (uint64_t)d[DL_DIO_UNDER_READ],
 			(uint64_t)d[DL_DIO_UNDER_WRITE], (uint64_t)d[DL_DIO_FOLDED]);
@@ -163,9 +163,9 @@ void dl_report_text(FILE *f, const struct dl_report *r)
 		(uint64_t)an->events, (uint64_t)(r->lost_ringbuf + r->lost_map_full),
 		(uint64_t)r->lost_ringbuf, (uint64_t)r->lost_map_full);
 	fprintf(f, "verdict: %s (%" PRIu64 " error, %" PRIu64 " warning, %" PRIu64 " info findings)\n",
-		dl_verdict_name(verdict), (uint64_t)an_count_severity(an, AN_ERROR),
-		(uint64_t)(an_count_severity(an, AN_WARNING) - an_count_severity(an, AN_ERROR)),
-		(uint64_t)(an->nfindings - an_count_severity(an, AN_WARNING)));
+		dl_verdict_name(verdict), (uint64_t)an_results_count(an, AN_ERROR),
+		(uint64_t)(an_results_count(an, AN_WARNING) - an_results_count(an, AN_ERROR)),
+		(uint64_t)(an->nfindings - an_results_count(an, AN_WARNING)));
 	if (verdict == DL_VERDICT_INCOMPLETE)
 		fprintf(f, "warning: %s, so no error found is not proof of absence\n",
 			dl_report_why_incomplete(r));

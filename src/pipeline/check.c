@@ -35,14 +35,6 @@ static void record_stack(struct check_sink *cs, __s32 id)
 	table_put(&cs->stacks_written, (__u64)id + 1, cs);
 }
 
-__u64 dl_mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 /*
  * The time from a finding's event (bpf_ktime_get_ns: CLOCK_MONOTONIC) to its
  * line on stderr, split at the moment its record reached user space.
@@ -240,7 +232,7 @@ void check_fill_report(struct dl_report *r, const struct check_sink *cs, const s
 		       const struct evf_trailer *t, char *const *argv)
 {
 	memset(r, 0, sizeof(*r));
-	r->an = &cs->an;
+	r->an = an_results(&cs->an);
 	r->kernel = meta->kernel;
 	r->hooks = meta->hooks;
 	r->version = meta->version;

@@ -8,6 +8,7 @@
 #define DIOLOCK_CHECK_H
 
 #include "analyzer/analyzer.h"
+#include "lib/clock.h"
 #include "record/evfile.h"
 #include "lib/inode_paths.h"
 #include "output/event_fmt.h"
@@ -50,8 +51,6 @@ struct check_sink {
 	void *path_ctx;
 };
 
-/* CLOCK_MONOTONIC in ns: the clock bpf_ktime_get_ns() reads, and records carry. */
-__u64 dl_mono_ns(void);
 
 void check_sink_init(struct check_sink *cs, const struct dl_filter *f);
 void check_sink_event(struct check_sink *cs, const struct dl_event *e);

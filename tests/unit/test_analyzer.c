@@ -1033,7 +1033,7 @@ static void lock_order_inversion(void)
 		size_t len = 0;
 		FILE *f = open_memstream(&buf, &len);
 		struct dl_hook_state hooks[DL_HOOK_MAX] = {};
-		struct dl_report r = { .an = &an, .hooks = hooks, .kernel = "6.1", .version = "", .git_rev = "",
+		struct dl_report r = { .an = an_results(&an), .hooks = hooks, .kernel = "6.1", .version = "", .git_rev = "",
 					.host = "h", .start_time = "" };
 
 		dl_report_json(f, &r);
@@ -1064,7 +1064,7 @@ static void dot_draws_each_kind(void)
 	char path[] = "/tmp/diolock-dot.XXXXXX", cmd[256], *buf = NULL;
 	struct dl_hook_state hooks[DL_HOOK_MAX] = {};
 	struct dl_stack_resolver sr = { .frames = fake_frames };
-	struct dl_report r = { .an = &an, .hooks = hooks, .kernel = "6.1", .version = "", .git_rev = "",
+	struct dl_report r = { .hooks = hooks, .kernel = "6.1", .version = "", .git_rev = "",
 				.host = "h", .start_time = "", .sr = &sr };
 	size_t len = 0;
 	FILE *out;
@@ -1083,6 +1083,7 @@ static void dot_draws_each_kind(void)
 	feed(&an, order_edge(90, 31, DL_LOCK_WRITE, 32, DL_LOCK_WRITE, 0));
 	feed(&an, order_edge(91, 32, DL_LOCK_WRITE, 31, DL_LOCK_WRITE, 0));
 	CHECK(find(&an, AN_SELF_DEADLOCK) && find(&an, AN_DEADLOCK_CYCLE) && find(&an, AN_LOCK_ORDER));
+	r.an = an_results(&an);	/* the findings as they are now */
 	out = open_memstream(&buf, &len);
 	dl_report_dot(out, &r);
 	fclose(out);
@@ -1208,7 +1209,7 @@ static void dot_of_cycle(void)
 	feed(&an, evl(DL_EV_WAIT_BEGIN, 30, "ext4", 2, DL_LOCK_WRITE, 31, DL_F_WAIT_WRITE));
 	feed(&an, evl(DL_EV_WAIT_BEGIN, 31, "ext4", 1, DL_LOCK_WRITE, 30, DL_F_WAIT_WRITE));
 	an_tick(&an, clock_ns + AN_CONFIRM_NS + 200000000ULL);
-	r.an = &an;
+	r.an = an_results(&an);
 	r.hooks = hooks;
 	dl_report_dot(f, &r);
 	fclose(f);
