@@ -57,11 +57,8 @@ static __always_inline void dl_order_edge(void *ctx, struct dl_task_ctx *tc, __u
 	sb = BPF_CORE_READ(a, i_sb);
 	fsid = dl_fsid_of_magic(BPF_CORE_READ(sb, s_magic));
 	e->flags |= mode == DL_LOCK_WRITE ? DL_F_WAIT_WRITE : DL_F_WAIT_READ;
-	e->pos = BPF_CORE_READ(a, i_ino);
-	e->arg = dl_inode_dev(a, sb, fsid);
-	e->ki_flags = fsid | (__u64)from_mode << 8 | (__u64)from_kind << 16 | (__u64)to_kind << 24;
-	e->len = from;
-	e->ret = tc->gate;
+	DL_ORDER_FROM_PUT(e, BPF_CORE_READ(a, i_ino), dl_inode_dev(a, sb, fsid), fsid, from_mode, from_kind,
+			  to_kind, from, tc->gate);
 	dl_stack(ctx, e);
 	dl_submit(e);
 }

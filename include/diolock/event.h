@@ -219,6 +219,53 @@ struct dl_event {
 	__u8 pad3[7];
 };
 
+/*
+ * An ORDER_EDGE's other end, the lock its task already held ("from"), lives
+ * in fields a DIO record uses otherwise. These two are the only reading and
+ * writing of them (BPF, the analyzer, trace, tests): the bytes stay those
+ * every recording has.
+ */
+struct dl_order_from {
+	__u64 ino;		/* in pos */
+	__u32 dev;		/* in arg */
+	__u8 fsid;		/* in ki_flags bits 0-7: enum dl_fsid */
+	__u8 mode;		/* ... 8-15: enum dl_lock_mode it is held in */
+	__u8 kind;		/* ... 16-23: enum dl_lock_kind */
+	__u8 to_kind;		/* ... 24-31: the kind of the lock taken (the record's own inode) */
+	__u64 lock;		/* in len: the held lock's address */
+	__u64 gate;		/* in ret: a lock held over both that orders them (0 none) */
+};
+
+/*
+ * Writes struct dl_order_from's fields into an ORDER_EDGE. A macro, so that
+ * each value is computed where it is stored: a struct built first keeps all
+ * of them live at once, 11 more BPF instructions on the hot acquisition hooks.
+ */
+#define DL_ORDER_FROM_PUT(e, ino_, dev_, fsid_, mode_, kind_, to_kind_, lock_, gate_)			\
+	do {												\
+		(e)->pos = (__s64)(ino_);								\
+		(e)->arg = (dev_);									\
+		(e)->ki_flags = (__u64)(fsid_) | (__u64)(mode_) << 8 | (__u64)(kind_) << 16 |		\
+				(__u64)(to_kind_) << 24;						\
+		(e)->len = (lock_);									\
+		(e)->ret = (__s64)(gate_);								\
+	} while (0)
+
+static inline void dl_order_from_put(struct dl_event *e, const struct dl_order_from *f)
+{
+	DL_ORDER_FROM_PUT(e, f->ino, f->dev, f->fsid, f->mode, f->kind, f->to_kind, f->lock, f->gate);
+}
+
+static inline struct dl_order_from dl_order_from_get(const struct dl_event *e)
+{
+	return (struct dl_order_from){
+		.ino = (__u64)e->pos, .dev = e->arg,
+		.fsid = (__u8)e->ki_flags, .mode = (__u8)(e->ki_flags >> 8),
+		.kind = (__u8)(e->ki_flags >> 16), .to_kind = (__u8)(e->ki_flags >> 24),
+		.lock = e->len, .gate = (__u64)e->ret,
+	};
+}
+
 /* What was lost, counted per CPU in dl_counters (bpf/maps.bpf.c) and summed by user space. */
 enum dl_counter {
 	DL_CNT_RINGBUF_LOST = 0,

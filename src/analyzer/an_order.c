@@ -352,8 +352,8 @@ static int okind(__u64 dl_kind)
 
 void an_order_instance(struct analyzer *an, const struct dl_event *rec)
 {
-	__u8 afsid = (__u8)(rec->ki_flags & 0xff);
-	int akind = okind((rec->ki_flags >> 16) & 0xff), bkind = okind((rec->ki_flags >> 24) & 0xff);
+	const struct dl_order_from from = dl_order_from_get(rec);
+	int akind = okind(from.kind), bkind = okind(from.to_kind);
 	struct an_order_graph *g;
 	int a, b, i, path[AN_MAX_MEMBERS], n = 0;
 	struct an_oedge *e;
@@ -368,7 +368,7 @@ void an_order_instance(struct analyzer *an, const struct dl_event *rec)
 	g = an->og;
 	if (akind < 0 || bkind < 0)
 		return;
-	a = onode_of(an, akind, (__u32)rec->arg, (__u64)rec->pos, dl_fsid_name(afsid));
+	a = onode_of(an, akind, from.dev, from.ino, dl_fsid_name(from.fsid));
 	b = onode_of(an, bkind, rec->dev, rec->ino, rec->fs);
 	if (a < 0 || b < 0) {
 		an->order_forgotten++;
@@ -384,10 +384,10 @@ void an_order_instance(struct analyzer *an, const struct dl_event *rec)
 	e->used = true;
 	e->from = a;
 	e->to = b;
-	e->from_mode = (__u8)(rec->ki_flags >> 8);
+	e->from_mode = from.mode;
 	e->inferred = akind == AN_LOCK_DRAIN;
 	e->to_mode = (rec->flags & DL_F_WAIT_READ) ? DL_LOCK_READ : DL_LOCK_WRITE;
-	e->gate = (__u64)rec->ret;
+	e->gate = from.gate;
 	e->pid = rec->hdr.tgid;
 	e->tid = rec->hdr.tid;
 	memcpy(e->comm, rec->comm, DL_COMM_LEN);

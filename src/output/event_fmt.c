@@ -219,14 +219,17 @@ static void put_detail(struct line *l, const struct dl_event *e)
 		put_str(l, "datasync=");
 		put_u64(l, e->arg);
 		break;
-	case DL_EV_ORDER_EDGE:
+	case DL_EV_ORDER_EDGE: {
+		const struct dl_order_from from = dl_order_from_get(e);
+
 		put_str(l, "after=");
-		put_dev(l, e->arg);
+		put_dev(l, from.dev);
 		put_str(l, ":");
-		put_u64(l, e->pos);
-		if (e->ret)
+		put_u64(l, from.ino);
+		if (from.gate)
 			put_str(l, " gated");
 		break;
+	}
 	}
 	for (size_t i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++)
 		if (e->flags & flag_names[i].bit) {

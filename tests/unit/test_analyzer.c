@@ -883,11 +883,8 @@ static struct dl_event order_edge(__u32 tid, __u64 a, __u8 am, __u64 b, __u8 bm,
 	struct dl_event e = evl(DL_EV_ORDER_EDGE, tid, "ext4", b, bm, tid,
 				DL_F_EXACT | (bm == DL_LOCK_READ ? DL_F_WAIT_READ : DL_F_WAIT_WRITE));
 
-	e.pos = (__s64)a;
-	e.arg = e.dev;
-	e.ki_flags = DL_FSID_EXT4 | (__u64)am << 8;
-	e.len = lock_of(a);
-	e.ret = (__s64)gate;
+	dl_order_from_put(&e, &(struct dl_order_from){ .ino = a, .dev = e.dev, .fsid = DL_FSID_EXT4, .mode = am,
+					    .lock = lock_of(a), .gate = gate });
 	e.stack_id = (__s32)tid;
 	return e;
 }
@@ -918,8 +915,11 @@ static void order_inversion_between_instances(void)
 static struct dl_event order_edge_kinds(__u32 tid, __u64 a, __u8 ak, __u8 am, __u64 b, __u8 bk, __u8 bm)
 {
 	struct dl_event e = order_edge(tid, a, am, b, bm, 0);
+	struct dl_order_from from = dl_order_from_get(&e);
 
-	e.ki_flags |= (__u64)ak << 16 | (__u64)bk << 24;
+	from.kind = ak;
+	from.to_kind = bk;
+	dl_order_from_put(&e, &from);
 	return e;
 }
 
