@@ -192,142 +192,179 @@ static void json_filters(struct json *j, const struct dl_report *r)
 	json_kv_bool(j, "filters_matched", dl_report_filters_matched(r));
 }
 
-void dl_report_json(FILE *f, const struct dl_report *r)
+/* Which diolock, which host, which kernel, and how each hook point was attached. */
+static void json_run(struct json *j, const struct dl_report *r)
 {
-	const struct an_results *an = &r->an;
-	struct json j;
-
-	json_init(&j, f);
-	json_begin_object(&j);
-	json_kv_u64(&j, "schema_version", DL_REPORT_JSON_SCHEMA);
-	json_key(&j, "diolock");
-	json_begin_object(&j);
-	json_kv_str(&j, "version", r->version && r->version[0] ? r->version : "unknown");
-	json_kv_str(&j, "git_rev", r->git_rev && r->git_rev[0] ? r->git_rev : "unknown");
-	json_end_object(&j);
-	json_key(&j, "host");
+	json_kv_u64(j, "schema_version", DL_REPORT_JSON_SCHEMA);
+	json_key(j, "diolock");
+	json_begin_object(j);
+	json_kv_str(j, "version", r->version && r->version[0] ? r->version : "unknown");
+	json_kv_str(j, "git_rev", r->git_rev && r->git_rev[0] ? r->git_rev : "unknown");
+	json_end_object(j);
+	json_key(j, "host");
 	if (r->host && r->host[0])
-		json_string(&j, r->host);
+		json_string(j, r->host);
 	else
-		json_null(&j);
-	json_key(&j, "start_time");
+		json_null(j);
+	json_key(j, "start_time");
 	if (r->start_time && r->start_time[0])
-		json_string(&j, r->start_time);
+		json_string(j, r->start_time);
 	else
-		json_null(&j);
-	json_kv_str(&j, "kernel", r->kernel);
+		json_null(j);
+	json_kv_str(j, "kernel", r->kernel);
 	if (r->lock_layout && r->lock_layout[0])
-		json_kv_str(&j, "i_rwsem_layout", r->lock_layout);
-	json_key(&j, "attach");
-	json_begin_object(&j);
+		json_kv_str(j, "i_rwsem_layout", r->lock_layout);
+	json_key(j, "attach");
+	json_begin_object(j);
 	for (int h = 0; h < DL_HOOK_MAX; h++)
-		json_kv_str(&j, dl_hooks[h].name, r->hooks[h].tier == DL_TIER_NONE ? "unavailable" :
+		json_kv_str(j, dl_hooks[h].name, r->hooks[h].tier == DL_TIER_NONE ? "unavailable" :
 			    dl_tier_name(r->hooks[h].tier));
-	json_end_object(&j);
-	json_key(&j, "unavailable");
-	json_begin_object(&j);
+	json_end_object(j);
+	json_key(j, "unavailable");
+	json_begin_object(j);
 	for (int h = 0; h < DL_HOOK_MAX; h++)
 		if (r->hooks[h].tier == DL_TIER_NONE)
-			json_kv_str(&j, dl_hooks[h].name, r->hooks[h].why);
-	json_end_object(&j);
-	json_kv_u64(&j, "events", an->events);
-	json_key(&j, "events_by_type");
-	json_begin_object(&j);
+			json_kv_str(j, dl_hooks[h].name, r->hooks[h].why);
+	json_end_object(j);
+}
+
+/* What came in, and what was lost on the way. */
+static void json_events(struct json *j, const struct dl_report *r)
+{
+	json_kv_u64(j, "events", r->an.events);
+	json_key(j, "events_by_type");
+	json_begin_object(j);
 	for (int t = 1; t < DL_EV_TYPE_MAX; t++)
-		json_kv_u64(&j, dl_event_type_name(t), an->by_type[t]);
-	json_end_object(&j);
-	json_kv_u64(&j, "lost_events", r->lost_ringbuf + r->lost_map_full);
-	json_key(&j, "lost_by_reason");
-	json_begin_object(&j);
-	json_kv_u64(&j, "ringbuf_full", r->lost_ringbuf);
-	json_kv_u64(&j, "map_full", r->lost_map_full);
-	json_end_object(&j);
+		json_kv_u64(j, dl_event_type_name(t), r->an.by_type[t]);
+	json_end_object(j);
+	json_kv_u64(j, "lost_events", r->lost_ringbuf + r->lost_map_full);
+	json_key(j, "lost_by_reason");
+	json_begin_object(j);
+	json_kv_u64(j, "ringbuf_full", r->lost_ringbuf);
+	json_kv_u64(j, "map_full", r->lost_map_full);
+	json_end_object(j);
+}
+
+/* The findings, their counts per kind, and the inferred ones time confirmed or refuted. */
+static void json_findings(struct json *j, const struct dl_report *r)
+{
+	const struct an_results *an = &r->an;
+
 	/* "findings" in the code and the text report; the JSON key keeps its first name for consumers */
-	json_key(&j, "violations");
-	json_begin_array(&j);
+	json_key(j, "violations");
+	json_begin_array(j);
 	for (size_t i = 0; i < an->nfindings; i++)
-		json_finding(&j, r, &an->finding[i]);
-	json_end_array(&j);
-	json_key(&j, "summary");
-	json_begin_object(&j);
+		json_finding(j, r, &an->finding[i]);
+	json_end_array(j);
+	json_key(j, "summary");
+	json_begin_object(j);
 	for (int k = 0; k < AN_KIND_MAX; k++)
-		json_kv_u64(&j, an_kind_name(k), an->summary[k]);
-	json_end_object(&j);
-	/* findings inferred from hints: how many time confirmed, and how many it refuted */
-	json_key(&j, "suspected");
-	json_begin_object(&j);
+		json_kv_u64(j, an_kind_name(k), an->summary[k]);
+	json_end_object(j);
+	json_key(j, "suspected");
+	json_begin_object(j);
 	for (int k = 0; k < AN_KIND_MAX; k++) {
 		if (k != AN_SELF_DEADLOCK && k != AN_DEADLOCK_CYCLE)
 			continue;
-		json_key(&j, an_kind_name(k));
-		json_begin_object(&j);
-		json_kv_u64(&j, "raised", an->suspected[k]);
-		json_kv_u64(&j, "confirmed", an->confirmed[k]);
-		json_kv_u64(&j, "retracted", an->retracted[k]);
-		json_kv_u64(&j, "pending", an->suspected[k] - an->confirmed[k] - an->retracted[k]);
-		json_end_object(&j);
+		json_key(j, an_kind_name(k));
+		json_begin_object(j);
+		json_kv_u64(j, "raised", an->suspected[k]);
+		json_kv_u64(j, "confirmed", an->confirmed[k]);
+		json_kv_u64(j, "retracted", an->retracted[k]);
+		json_kv_u64(j, "pending", an->suspected[k] - an->confirmed[k] - an->retracted[k]);
+		json_end_object(j);
 	}
-	json_end_object(&j);
-	/* what the kernel counted instead of sending a record per DIO */
-	json_key(&j, "dio_by_fs");
-	json_begin_object(&j);
+	json_end_object(j);
+}
+
+/* What the kernel counted instead of sending a record per DIO. */
+static void json_dio_by_fs(struct json *j, const struct dl_report *r)
+{
+	json_key(j, "dio_by_fs");
+	json_begin_object(j);
 	for (int fs = 0; r->dio && fs < DL_FSID_MAX; fs++) {
 		const __u64 *d = r->dio[fs];
 
 		if (!d[DL_DIO_SUBMITTED] && !d[DL_DIO_COMPLETED])
 			continue;
-		json_key(&j, dl_fsid_group(fs));
-		json_begin_object(&j);
-		json_kv_u64(&j, "submitted", d[DL_DIO_SUBMITTED]);
-		json_kv_u64(&j, "queued", d[DL_DIO_QUEUED]);
-		json_kv_u64(&j, "completed", d[DL_DIO_COMPLETED]);
-		json_kv_u64(&j, "under_read", d[DL_DIO_UNDER_READ]);
-		json_kv_u64(&j, "under_write", d[DL_DIO_UNDER_WRITE]);
-		json_kv_u64(&j, "folded", d[DL_DIO_FOLDED]);
+		json_key(j, dl_fsid_group(fs));
+		json_begin_object(j);
+		json_kv_u64(j, "submitted", d[DL_DIO_SUBMITTED]);
+		json_kv_u64(j, "queued", d[DL_DIO_QUEUED]);
+		json_kv_u64(j, "completed", d[DL_DIO_COMPLETED]);
+		json_kv_u64(j, "under_read", d[DL_DIO_UNDER_READ]);
+		json_kv_u64(j, "under_write", d[DL_DIO_UNDER_WRITE]);
+		json_kv_u64(j, "folded", d[DL_DIO_FOLDED]);
 		/* absent when 0: reports of kernels and recordings without them stay as they were */
 		if (d[DL_DIO_IN_IRQ])
-			json_kv_u64(&j, "completed_in_irq", d[DL_DIO_IN_IRQ]);
+			json_kv_u64(j, "completed_in_irq", d[DL_DIO_IN_IRQ]);
 		if (d[DL_DIO_UNSEEN])
-			json_kv_u64(&j, "async_writes_unjudged", d[DL_DIO_UNSEEN]);
-		json_end_object(&j);
+			json_kv_u64(j, "async_writes_unjudged", d[DL_DIO_UNSEEN]);
+		json_end_object(j);
 	}
-	json_end_object(&j);
-	json_kv_u64(&j, "folded_in_kernel", an->folded);
-	json_kv_u64(&j, "waits_folded_in_kernel", an->folded_waits);
-	json_key(&j, "lock_order");
-	json_begin_object(&j);
-	json_kv_u64(&j, "instance_edges", an->order_edges);
-	json_kv_u64(&j, "forgotten", an->order_forgotten);
-	json_kv_u64(&j, "limit", AN_ORDER_EDGES);
-	json_end_object(&j);
-	json_key(&j, "fallbacks_by_fs");
-	json_begin_object(&j);
+	json_end_object(j);
+}
+
+/* Folds, lock-order edges, fallbacks per filesystem, and the contention table. */
+static void json_tables(struct json *j, const struct dl_report *r)
+{
+	const struct an_results *an = &r->an;
+
+	json_kv_u64(j, "folded_in_kernel", an->folded);
+	json_kv_u64(j, "waits_folded_in_kernel", an->folded_waits);
+	json_key(j, "lock_order");
+	json_begin_object(j);
+	json_kv_u64(j, "instance_edges", an->order_edges);
+	json_kv_u64(j, "forgotten", an->order_forgotten);
+	json_kv_u64(j, "limit", AN_ORDER_EDGES);
+	json_end_object(j);
+	json_key(j, "fallbacks_by_fs");
+	json_begin_object(j);
 	for (size_t i = 0; i < an->nfallbacks; i++)
-		json_kv_u64(&j, an->fallbacks[i].fs, an->fallbacks[i].count);
-	json_end_object(&j);
-	json_key(&j, "contention");
-	json_begin_array(&j);
+		json_kv_u64(j, an->fallbacks[i].fs, an->fallbacks[i].count);
+	json_end_object(j);
+	json_key(j, "contention");
+	json_begin_array(j);
 	for (size_t i = 0; i < an->ncont; i++)
-		json_contention(&j, &an->cont[i]);
-	json_end_array(&j);
-	json_cmd(&j, r);
-	json_key(&j, "duration_s");
-	json_double(&j, r->duration_s);
-	json_kv_bool(&j, "interrupted", r->interrupted);
-	json_kv_bool(&j, "timed_out", r->timed_out);
-	json_filters(&j, r);
-	json_key(&j, "recording_cut_at");
+		json_contention(j, &an->cont[i]);
+	json_end_array(j);
+}
+
+/* How the run ended, and what that makes of it. */
+static void json_verdict(struct json *j, const struct dl_report *r)
+{
+	json_cmd(j, r);
+	json_key(j, "duration_s");
+	json_double(j, r->duration_s);
+	json_kv_bool(j, "interrupted", r->interrupted);
+	json_kv_bool(j, "timed_out", r->timed_out);
+	json_filters(j, r);
+	json_key(j, "recording_cut_at");
 	if (r->cut)
-		json_u64(&j, r->cut_at);
+		json_u64(j, r->cut_at);
 	else
-		json_null(&j);
-	json_kv_bool(&j, "complete", !r->partial && !r->cut);
-	json_kv_str(&j, "verdict", dl_verdict_name(dl_report_verdict(r)));
-	json_key(&j, "why_incomplete");
+		json_null(j);
+	json_kv_bool(j, "complete", !r->partial && !r->cut);
+	json_kv_str(j, "verdict", dl_verdict_name(dl_report_verdict(r)));
+	json_key(j, "why_incomplete");
 	if (dl_report_verdict(r) == DL_VERDICT_INCOMPLETE)
-		json_string(&j, dl_report_why_incomplete(r));
+		json_string(j, dl_report_why_incomplete(r));
 	else
-		json_null(&j);
+		json_null(j);
+}
+
+void dl_report_json(FILE *f, const struct dl_report *r)
+{
+	struct json j;
+
+	json_init(&j, f);
+	json_begin_object(&j);
+	json_run(&j, r);
+	json_events(&j, r);
+	json_findings(&j, r);
+	json_dio_by_fs(&j, r);
+	json_tables(&j, r);
+	json_verdict(&j, r);
 	json_end_object(&j);
 	fputc('\n', f);
 }

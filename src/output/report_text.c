@@ -76,27 +76,11 @@ static void text_lock_layout(FILE *f, const char *layout)
 		fprintf(f, "i_rwsem: layout %s to this diolock: the lock's state is not decoded\n", layout);
 }
 
-void dl_report_text(FILE *f, const struct dl_report *r)
+/* Each finding: its line, count and note, path, members or stack. */
+static void text_findings(FILE *f, const struct dl_report *r)
 {
 	const struct an_results *an = &r->an;
-	enum dl_verdict verdict = dl_report_verdict(r);
 
-	fprintf(f, "diolock check on Linux %s, %.1f s%s\n", r->kernel, r->duration_s,
-		r->interrupted ? " (interrupted)" : r->timed_out ? " (timeout)" : "");
-	text_cmd(f, r);
-	if (r->cut)
-		fprintf(f, "recording cut at byte %llu: this report covers the run up to there\n",
-			(unsigned long long)r->cut_at);
-	if (!dl_report_filters_matched(r)) {
-		char desc[128];
-
-		dl_report_filter_desc(r, desc, sizeof(desc));
-		fprintf(f, "filters: %s matched no event\n", desc);
-	}
-	for (int h = 0; h < DL_HOOK_MAX; h++)
-		if (report_hook_missing(r, h))
-			fprintf(f, "unavailable: %s: %s\n", dl_hooks[h].name, r->hooks[h].why);
-	text_lock_layout(f, r->lock_layout);
 	fprintf(f, "\nfindings:%s\n", an->nfindings ? "" : " none");
 	for (size_t i = 0; i < an->nfindings; i++) {
 		const struct an_finding *v = &an->finding[i];
@@ -113,6 +97,10 @@ void dl_report_text(FILE *f, const struct dl_report *r)
 		if (v->severity == AN_ERROR && !v->nmembers)
 			text_stack(f, r, v->stack_id);
 	}
+}
+
+static void text_contention(FILE *f, const struct an_results *an)
+{
 	if (an->ncont)
 		fprintf(f, "\ni_rwsem contention:\n");
 	for (size_t i = 0; i < an->ncont; i++) {
@@ -128,6 +116,13 @@ void dl_report_text(FILE *f, const struct dl_report *r)
 			fprintf(f, " %u", c->holders[k]);
 		fputc('\n', f);
 	}
+}
+
+/* The counts per kind, the suspects, the kernel's DIO counters and the lock-order edges. */
+static void text_summary(FILE *f, const struct dl_report *r)
+{
+	const struct an_results *an = &r->an;
+
 	fprintf(f, "\nsummary:");
 	for (int k = 0; k < AN_KIND_MAX; k++)
 		fprintf(f, " %s=%" PRIu64, an_kind_name(k), (uint64_t)an->summary[k]);
@@ -159,6 +154,32 @@ void dl_report_text(FILE *f, const struct dl_report *r)
 		fprintf(f, "\nlock order: %" PRIu64 " edges between inode locks (i_rwsem, invalidate_lock, in-flight DIO), %" PRIu64
 			" forgotten (oldest first past %d)", (uint64_t)an->order_edges, (uint64_t)an->order_forgotten,
 			AN_ORDER_EDGES);
+}
+
+void dl_report_text(FILE *f, const struct dl_report *r)
+{
+	const struct an_results *an = &r->an;
+	enum dl_verdict verdict = dl_report_verdict(r);
+
+	fprintf(f, "diolock check on Linux %s, %.1f s%s\n", r->kernel, r->duration_s,
+		r->interrupted ? " (interrupted)" : r->timed_out ? " (timeout)" : "");
+	text_cmd(f, r);
+	if (r->cut)
+		fprintf(f, "recording cut at byte %llu: this report covers the run up to there\n",
+			(unsigned long long)r->cut_at);
+	if (!dl_report_filters_matched(r)) {
+		char desc[128];
+
+		dl_report_filter_desc(r, desc, sizeof(desc));
+		fprintf(f, "filters: %s matched no event\n", desc);
+	}
+	for (int h = 0; h < DL_HOOK_MAX; h++)
+		if (report_hook_missing(r, h))
+			fprintf(f, "unavailable: %s: %s\n", dl_hooks[h].name, r->hooks[h].why);
+	text_lock_layout(f, r->lock_layout);
+	text_findings(f, r);
+	text_contention(f, an);
+	text_summary(f, r);
 	fprintf(f, "\nevents %" PRIu64 ", lost %" PRIu64 " (ring buffer %" PRIu64 ", map full %" PRIu64 ")\n",
 		(uint64_t)an->events, (uint64_t)(r->lost_ringbuf + r->lost_map_full),
 		(uint64_t)r->lost_ringbuf, (uint64_t)r->lost_map_full);
