@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Direct I/O through iomap: submission, queueing, completion, and the
- * inode_dio_wait() drain that truncate/fallocate do under i_rwsem.
+ * Direct I/O through iomap: submission, queueing and completion (the
+ * inode_dio_wait() drain is drain.bpf.c's).
  *
  * The hot path. A routine DIO sends no record: its submission is kept in
  * the task's storage (struct dl_dio_ctx), its completion is judged here with
@@ -14,58 +14,7 @@
 #include "order.bpf.h"
 #include "stat.bpf.h"
 #include "origin.bpf.h"
-
-/*
- * include/linux/fs.h, v6.6 (099ada2c8726) to v6.18: the issuer runs the
- * completion, iomap leaves it to the kiocb's dio_complete (gone in v6.19
- * with that field, which is how CO-RE tells).
- */
-#define IOCB_DIO_CALLER_COMP	(1 << 22)
-
-/*
- * io_uring DIO writes whose completion their issuer owes, by inode and
- * issuing thread: with IOCB_DIO_CALLER_COMP, inode_dio_end() waits for the
- * issuer's task_work. No kernel since 838b35bb6a89 (v6.6-rc7) sets it: the
- * map is touched only where one does.
- */
-struct dl_owed_key {
-	__u64 inode;
-	__u32 tid;
-	__u32 pad;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);
-	__type(key, struct dl_owed_key);
-	__type(value, __u32);
-} owed_dio SEC(".maps");
-
-/* The io_uring write's issuing thread, if its completion is left to it; NULL otherwise. */
-static __always_inline struct task_struct *owing_task(struct kiocb *iocb, bool btf)
-{
-	if (!bpf_core_field_exists(iocb->dio_complete) || !(DL_RD(btf, iocb, ki_flags) & IOCB_DIO_CALLER_COMP))
-		return NULL;
-	if (!ksym_io_complete_rw || (__u64)DL_RD(btf, iocb, ki_complete) != ksym_io_complete_rw)
-		return NULL;
-	/* io_rw, whose first member is the kiocb, is the request's first member */
-	return dl_uring_issuer((void *)iocb);
-}
-
-/* One more (delta 1) or one fewer (-1) DIO of inode owed by the task. */
-static __always_inline void owed_add(struct task_struct *task, struct inode *inode, int delta)
-{
-	struct dl_owed_key k = { .inode = (__u64)inode, .tid = BPF_CORE_READ(task, pid) };
-	__u32 zero = 0, *n;
-
-	n = delta > 0 ? dl_lookup_or_init(&owed_dio, &k, &zero) : bpf_map_lookup_elem(&owed_dio, &k);
-	if (!n)
-		return;
-	if (delta > 0)
-		__sync_fetch_and_add(n, 1);
-	else if (*n)
-		__sync_fetch_and_sub(n, 1);
-}
+#include "owed.bpf.h"
 
 /* fs/iomap/direct-io.c, private dio->flags; unchanged from v5.10 to v6.18. */
 #define IOMAP_DIO_NEED_SYNC	(1U << 29)
@@ -600,44 +549,6 @@ static __always_inline int on_dio_complete_begin(void *ctx, struct iomap_dio *di
 	return 0;
 }
 
-static __always_inline int on_drain(void *ctx, __u16 type, struct inode *inode)
-{
-	struct dl_task_ctx *tc;
-	struct dl_event *e;
-	__u32 count;
-
-	if (!inode || dl_task_filtered())
-		return 0;
-	/* draining an inode's DIO is taking its in-flight DIO: an order edge from what the task holds */
-	if (type == DL_EV_DRAIN_WAIT_BEGIN && track_acquire) {
-		tc = dl_ctx(false);
-		if (tc)
-			dl_order_edges(ctx, tc, dl_dio_lock(inode), DL_LK_DIO, DL_LOCK_WRITE);
-	}
-	count = BPF_CORE_READ(inode, i_dio_count.counter);
-	if (!stream_all) {
-		tc = dl_ctx(true);
-		if (!tc)
-			return 0;
-		/* i_dio_count 0: inode_dio_wait returns at once; its end matters only after a begin */
-		if (type == DL_EV_DRAIN_WAIT_BEGIN ? !count : !tc->drain_emitted)
-			return 0;
-		tc->drain_emitted = type == DL_EV_DRAIN_WAIT_BEGIN;
-	}
-	e = dl_reserve_inode(type, inode);
-	if (!e)
-		return 0;
-	e->arg = count;
-	if (type == DL_EV_DRAIN_WAIT_BEGIN) {
-		struct dl_owed_key k = { .inode = (__u64)inode, .tid = (__u32)bpf_get_current_pid_tgid() };
-		__u32 *owed = bpf_map_lookup_elem(&owed_dio, &k);
-
-		e->len = owed ? *owed : 0;
-		dl_stack(ctx, e);
-	}
-	dl_submit(e);
-	return 0;
-}
 
 DL_TRACEPOINT(iomap_dio_rw_begin, on_dio_begin(ctx, iocb, iter, btf),
 	      struct kiocb *iocb, struct iov_iter *iter, unsigned int dio_flags, size_t done_before)
@@ -660,9 +571,3 @@ DL_FEXIT(iomap_dio_complete, on_dio_complete(ctx, (void *)dl_unstash(DL_STASH_CO
 DL_KPROBE(iomap_dio_complete, on_dio_complete_begin(ctx, dio), struct iomap_dio *dio)
 DL_KRETPROBE(iomap_dio_complete, on_dio_complete(ctx, (void *)dl_unstash(DL_STASH_COMPLETE), 0, ret, false),
 	     ssize_t ret)
-
-DL_FENTRY(inode_dio_wait, on_drain(ctx, DL_EV_DRAIN_WAIT_BEGIN, inode), struct inode *inode)
-DL_FEXIT(inode_dio_wait, on_drain(ctx, DL_EV_DRAIN_WAIT_END, inode), struct inode *inode)
-DL_KPROBE(inode_dio_wait, (dl_stash(DL_STASH_DRAIN, (__u64)inode),
-			   on_drain(ctx, DL_EV_DRAIN_WAIT_BEGIN, inode)), struct inode *inode)
-DL_KRETPROBE(inode_dio_wait, on_drain(ctx, DL_EV_DRAIN_WAIT_END, (void *)dl_unstash(DL_STASH_DRAIN)))

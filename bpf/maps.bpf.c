@@ -8,6 +8,7 @@
 #include "diolock.bpf.h"
 #include "stat.bpf.h"
 #include "origin.bpf.h"
+#include "owed.bpf.h"
 
 /* Explicit initializers keep the configuration in .rodata, counters in .bss. */
 const volatile __u32 targ_tgid = 0;

@@ -192,18 +192,6 @@ static void on_tick(struct dl_live *l, void *ctx, bool final)
 }
 
 /* How the run stands (at the end: how it ended), for the report and the trailer. */
-static void live_trailer(const struct dl_live *live, const struct check_opts *o, struct evf_trailer *t)
-{
-	memset(t, 0, sizeof(*t));
-	t->lost_ringbuf = dl_session_lost(&live->s, DL_CNT_RINGBUF_LOST);
-	t->lost_map_full = dl_session_lost(&live->s, DL_CNT_MAP_FULL);
-	t->cmd_status = live->cmd.status;
-	t->has_cmd = o->run.cmd != NULL;
-	t->duration_us = (__u64)(live->duration_s * 1e6);
-	t->interrupted = live->interrupted;
-	t->timed_out = live->timed_out;
-}
-
 static void write_json(FILE *f, void *ctx)
 {
 	dl_report_json(f, ctx);
@@ -221,11 +209,103 @@ static void snapshot(void *ctx)
 
 	if (!ls->json)
 		return;
-	live_trailer(ls->live, ls->o, &t);
+	dl_live_trailer(ls->live, ls->o->run.cmd != NULL, &t);
 	t.cmd_status = -1;
 	check_fill_report(&r, &ls->cs, ls->meta, &t, ls->o->run.cmd);
 	r.partial = true;
 	out_rewrite(ls->json, write_json, &r);
+}
+
+/* The sink every record goes through: analysis, live announcements, path names, snapshots. */
+static void sink_init(struct live_sink *ls, struct check_opts *o, struct dl_live *live, struct evf_meta *meta,
+		      struct out_file *json)
+{
+	check_sink_init(&ls->cs, &o->run.filter);
+	ls->cs.analyze = !o->record_cmd;
+	ls->cs.announce = !o->quiet && !o->record_cmd;
+	ls->cs.announce_latency = dl_verbose;
+	ls->cs.sr.frames = dl_live_frames;
+	ls->cs.sr.ctx = live;
+	ls->live = live;
+	ls->o = o;
+	ls->meta = meta;
+	ls->json = json->f && json->f != stdout ? json : NULL;
+	ls->pr = pathres_new();
+	if (ls->pr) {
+		ls->cs.path_of = path_of;
+		ls->cs.path_ctx = ls;
+	}
+}
+
+/* The recording's header, and the file in place from now on: a killed run leaves what it recorded. */
+static int start_recording(struct evf_writer *rec, struct out_file *recf, const struct evf_meta *meta,
+			   struct check_sink *cs)
+{
+	evf_write_header(rec, recf->f, meta);
+	evf_flush(rec);
+	if (rec->err || out_publish(recf))
+		return -1;
+	cs->rec = rec;
+	return 0;
+}
+
+/* The recording's last records, and the file made final. */
+static int end_recording(struct evf_writer *rec, struct out_file *recf, const struct evf_run_end *re,
+			 const struct evf_trailer *t, char *const *cmd)
+{
+	evf_write_run_end(rec, re);
+	evf_write_trailer(rec, t, cmd);
+	if (rec->err)
+		dl_err("writing the recording failed: %s", strerror(-rec->err));
+	return rec->err || out_commit(recf) ? DL_EXIT_USAGE : DL_EXIT_OK;
+}
+
+/* -J, --record, --dot, --junit: each opened (made) before anything is attached. */
+static int open_outputs(const struct check_opts *o, struct out_file *json, struct out_file *recf,
+			struct out_file *dot, struct out_file *junit)
+{
+	char err[256];
+
+	if ((o->json_path && out_open(json, o->json_path, "JSON report", 0644, err, sizeof(err))) ||
+	    (o->record_path && out_open(recf, o->record_path, "recording", 0600, err, sizeof(err))) ||
+	    (o->dot_path && out_open(dot, o->dot_path, "graph", 0644, err, sizeof(err))) ||
+	    (o->junit_path && out_open(junit, o->junit_path, "JUnit report", 0644, err, sizeof(err)))) {
+		dl_err("%s", err);
+		out_discard(json);
+		out_discard(recf);
+		out_discard(dot);
+		return -1;
+	}
+	return 0;
+}
+
+/* The final report in every form asked for; ret: the status so far, the verdict's if 0. */
+static int write_reports(const struct check_opts *o, const struct dl_report *r, struct out_file *json,
+			 struct out_file *dot, struct out_file *junit, int ret)
+{
+	/* the text report goes to stderr when stdout carries the JSON */
+	int verdict = check_emit(r, json->f == stdout ? stderr : stdout, NULL, o->fail_on);
+
+	if (!ret)
+		ret = verdict;
+	if (json->f == stdout) {
+		dl_report_json(stdout, r);
+		if (out_commit(json))
+			ret = DL_EXIT_USAGE;
+	} else if (json->path && out_rewrite(json, write_json, (void *)r)) {
+		ret = DL_EXIT_USAGE;
+	}
+	if (dot->f) {
+		dl_report_dot(dot->f, r);
+		if (out_commit(dot))
+			ret = DL_EXIT_USAGE;
+	}
+	if (junit->f) {
+		dl_report_junit(junit->f, r, o->fail_on);
+		if (out_commit(junit))
+			ret = DL_EXIT_USAGE;
+	}
+	return ret;
 }
 
 static int run(struct check_opts *o)
@@ -244,32 +324,10 @@ static int run(struct check_opts *o)
 
 	if (!o->fail_on_set)
 		o->fail_on = DL_FAIL_DEFAULT;
-	if ((o->json_path && out_open(&json, o->json_path, "JSON report", 0644, err, sizeof(err))) ||
-	    (o->record_path && out_open(&recf, o->record_path, "recording", 0600, err, sizeof(err))) ||
-	    (o->dot_path && out_open(&dot, o->dot_path, "graph", 0644, err, sizeof(err))) ||
-	    (o->junit_path && out_open(&junit, o->junit_path, "JUnit report", 0644, err, sizeof(err)))) {
-		dl_err("%s", err);
-		out_discard(&json);
-		out_discard(&recf);
-		out_discard(&dot);
+	if (open_outputs(o, &json, &recf, &dot, &junit))
 		return DL_EXIT_USAGE;
-	}
 	evf_meta_fill(&meta, dl_kernel_release(), NULL, &o->run.filter);
-	check_sink_init(&ls.cs, &o->run.filter);
-	ls.cs.analyze = !o->record_cmd;
-	ls.cs.announce = !o->quiet && !o->record_cmd;
-	ls.cs.announce_latency = dl_verbose;
-	ls.cs.sr.frames = dl_live_frames;
-	ls.cs.sr.ctx = &live;
-	ls.live = &live;
-	ls.o = o;
-	ls.meta = &meta;
-	ls.json = json.f && json.f != stdout ? &json : NULL;
-	ls.pr = pathres_new();
-	if (ls.pr) {
-		ls.cs.path_of = path_of;
-		ls.cs.path_ctx = &ls;
-	}
+	sink_init(&ls, o, &live, &meta, &json);
 	dl_session_opts_init(&so, &o->run, on_event, &ls);
 	live.tick = true;
 	live.on_tick = on_tick;
@@ -287,17 +345,10 @@ static int run(struct check_opts *o)
 		ret = DL_EXIT_USAGE;
 		goto out;
 	}
-	memcpy(meta.hooks, live.s.hooks, sizeof(meta.hooks));
-	snprintf(meta.lock_layout, sizeof(meta.lock_layout), "%s", dl_lock_layout_name(live.s.lock_layout));
-	if (recf.f) {
-		evf_write_header(&rec, recf.f, &meta);
-		evf_flush(&rec);
-		/* in place from now on: a killed run leaves what it recorded */
-		if (rec.err || out_publish(&recf)) {
-			ret = DL_EXIT_USAGE;
-			goto stop;
-		}
-		ls.cs.rec = &rec;
+	dl_live_meta(&live, &meta);
+	if (recf.f && start_recording(&rec, &recf, &meta, &ls.cs)) {
+		ret = DL_EXIT_USAGE;
+		goto stop;
 	}
 	/* a report exists from the start: a run killed before any finding leaves one too */
 	if (ls.json) {
@@ -312,17 +363,9 @@ static int run(struct check_opts *o)
 
 	/* before the trailer: a replay finds the paths where the live report did */
 	check_sink_name_inodes(&ls.cs, true);
-	live_trailer(&live, o, &t);
+	dl_live_trailer(&live, o->run.cmd != NULL, &t);
 	re.killed_by = live.killed_by;
-	ret = DL_EXIT_OK;
-	if (recf.f) {
-		evf_write_run_end(&rec, &re);
-		evf_write_trailer(&rec, &t, o->run.cmd);
-		if (rec.err)
-			dl_err("writing the recording failed: %s", strerror(-rec.err));
-		if (rec.err || out_commit(&recf))
-			ret = DL_EXIT_USAGE;
-	}
+	ret = recf.f ? end_recording(&rec, &recf, &re, &t, o->run.cmd) : DL_EXIT_OK;
 	if (o->record_cmd) {
 		fprintf(stderr, "diolock: recorded %llu records to %s, %llu events lost\n",
 			(unsigned long long)ls.cs.records, o->record_path,
@@ -330,28 +373,7 @@ static int run(struct check_opts *o)
 	} else {
 		check_fill_report(&r, &ls.cs, &meta, &t, o->run.cmd);
 		r.killed_by = live.killed_by;
-		/* the text report goes to stderr when stdout carries the JSON */
-		int verdict = check_emit(&r, json.f == stdout ? stderr : stdout, NULL, o->fail_on);
-
-		if (!ret)
-			ret = verdict;
-		if (json.f == stdout) {
-			dl_report_json(stdout, &r);
-			if (out_commit(&json))
-				ret = DL_EXIT_USAGE;
-		} else if (json.path && out_rewrite(&json, write_json, &r)) {
-			ret = DL_EXIT_USAGE;
-		}
-		if (dot.f) {
-			dl_report_dot(dot.f, &r);
-			if (out_commit(&dot))
-				ret = DL_EXIT_USAGE;
-		}
-		if (junit.f) {
-			dl_report_junit(junit.f, &r, o->fail_on);
-			if (out_commit(&junit))
-				ret = DL_EXIT_USAGE;
-		}
+		ret = write_reports(o, &r, &json, &dot, &junit, ret);
 	}
 stop:
 	dl_live_stop(&live);

@@ -183,142 +183,166 @@ static void print_text(struct stat_out *so)
 	       (unsigned long long)s->lost_map_full);
 }
 
-static void print_json(struct stat_out *so)
+/* What a histogram is of, by --by: an inode, a filesystem, a command, an I/O path or a stack. */
+static void json_hist_key(struct json *j, struct stat_out *so, const struct st_hist *h)
+{
+	const struct st_snap *s = &so->snap;
+	char dev[24], frames[DL_STACK_DEPTH][128];
+	int n;
+
+	switch (so->o->by) {
+	case DL_BY_INODE:
+		dl_fmt_dev(h->key.dev, dev, sizeof(dev));
+		json_key(j, "fs");
+		json_stringn(j, h->key.fs, DL_FS_LEN);
+		json_kv_str(j, "dev", dev);
+		json_kv_u64(j, "ino", h->key.ino);
+		json_kv_str(j, "path", pathres_inode(so->pr, h->key.dev, h->key.ino,
+						      st_pid_hint(s, h->key.dev, h->key.ino)));
+		json_kv_str(j, "device", pathres_dev(so->pr, h->key.dev));
+		break;
+	case DL_BY_FS:
+		dl_fmt_dev(h->key.dev, dev, sizeof(dev));
+		json_key(j, "fs");
+		json_stringn(j, h->key.fs, DL_FS_LEN);
+		json_kv_str(j, "dev", dev);
+		json_kv_str(j, "device", pathres_dev(so->pr, h->key.dev));
+		break;
+	case DL_BY_COMM:
+		json_key(j, "comm");
+		json_stringn(j, h->key.comm, DL_COMM_LEN);
+		break;
+	case DL_BY_PATH:
+		json_kv_str(j, "io_path", h->key.path ? dl_io_path_name(h->key.path) : "none");
+		break;
+	default:
+		n = dl_live_frames(so->live, h->key.stack_id, frames, DL_STACK_DEPTH);
+		json_key(j, "fs");
+		json_stringn(j, h->key.fs, DL_FS_LEN);
+		json_kv_s64(j, "stack_id", h->key.stack_id);
+		json_key(j, "stack");
+		json_begin_array(j);
+		for (int f = 0; f < n; f++)
+			json_string(j, frames[f]);
+		json_end_array(j);
+		break;
+	}
+}
+
+static void json_hist(struct json *j, struct stat_out *so, const struct st_hist *h)
+{
+	json_begin_object(j);
+	json_kv_str(j, "metric", hist_kind_name(h->key.kind));
+	json_kv_str(j, "mode", hist_kind_mode(h->key.kind));
+	json_hist_key(j, so, h);
+	json_kv_u64(j, "count", h->h.count);
+	json_kv_u64(j, "sum_ns", h->h.sum_ns);
+	json_kv_u64(j, "max_ns", h->h.max_ns);
+	json_kv_u64(j, "p50_ns", hist_percentile_ns(&h->h, 0.50));
+	json_kv_u64(j, "p99_ns", hist_percentile_ns(&h->h, 0.99));
+	/* non-empty buckets: [lo_us, lo_us * 2) microseconds, bcc's log2 slots */
+	json_key(j, "buckets");
+	json_begin_array(j);
+	for (int b = 0; b < DL_HIST_SLOTS; b++) {
+		if (!h->h.slots[b])
+			continue;
+		json_begin_object(j);
+		json_kv_u64(j, "slot", b);
+		json_kv_u64(j, "lo_us", b ? 1ULL << b : 0);
+		json_kv_u64(j, "hi_us", 1ULL << (b + 1));
+		json_kv_u64(j, "count", h->h.slots[b]);
+		json_end_object(j);
+	}
+	json_end_array(j);
+	json_end_object(j);
+}
+
+/* The run: which kernel, how each hook point was attached, whether hold times could be measured. */
+static void json_stat_run(struct json *j, struct stat_out *so)
+{
+	struct dl_live *live = so->live;
+
+	json_kv_u64(j, "schema_version", DL_STAT_JSON_SCHEMA);
+	json_kv_str(j, "kernel", dl_kernel_release());
+	json_kv_str(j, "by", hist_by_name(so->o->by));
+	json_key(j, "duration_s");
+	json_double(j, live->duration_s);
+	json_key(j, "attach");
+	json_begin_object(j);
+	for (int h = 0; h < DL_HOOK_MAX; h++)
+		json_kv_str(j, dl_hooks[h].name, live->s.hooks[h].tier == DL_TIER_NONE ? "unavailable" :
+			    dl_tier_name(live->s.hooks[h].tier));
+	json_end_object(j);
+	json_key(j, "hold_time");
+	json_begin_object(j);
+	json_kv_bool(j, "available", so->hold_ok);
+	json_key(j, "why");
+	if (so->hold_ok)
+		json_null(j);
+	else
+		json_string(j, so->hold_why);
+	json_end_object(j);
+}
+
+/* The kernel's DIO counters, losses and CMD. */
+static void json_stat_tail(struct json *j, struct stat_out *so)
 {
 	const struct st_snap *s = &so->snap;
 	struct dl_live *live = so->live;
-	char dev[24], frames[DL_STACK_DEPTH][128];
+
+	json_key(j, "dio_completions_by_fs");
+	json_begin_array(j);
+	for (size_t i = 0; i < s->nfsdio; i++) {
+		json_begin_object(j);
+		json_key(j, "fs");
+		json_stringn(j, s->fsdio[i].fs, DL_FS_LEN);
+		json_kv_u64(j, "completions", s->fsdio[i].v.completions);
+		json_kv_u64(j, "under_i_rwsem", s->fsdio[i].v.under_read + s->fsdio[i].v.under_write);
+		json_kv_u64(j, "under_read", s->fsdio[i].v.under_read);
+		json_kv_u64(j, "under_write", s->fsdio[i].v.under_write);
+		json_end_object(j);
+	}
+	json_end_array(j);
+	print_punts_json(j, s);
+	json_kv_u64(j, "lost_events", s->lost_ringbuf + s->lost_map_full);
+	json_key(j, "lost_by_reason");
+	json_begin_object(j);
+	json_kv_u64(j, "ringbuf_full", s->lost_ringbuf);
+	json_kv_u64(j, "map_full", s->lost_map_full);
+	json_end_object(j);
+	json_key(j, "command");
+	if (so->o->run.cmd) {
+		json_begin_object(j);
+		json_key(j, "argv");
+		json_begin_array(j);
+		for (char **a = so->o->run.cmd; *a; a++)
+			json_string(j, *a);
+		json_end_array(j);
+		json_key(j, "exit_status");
+		if (live->cmd.status >= 0 && WIFEXITED(live->cmd.status))
+			json_u64(j, WEXITSTATUS(live->cmd.status));
+		else
+			json_null(j);
+		json_end_object(j);
+	} else {
+		json_null(j);
+	}
+	json_kv_bool(j, "interrupted", live->interrupted);
+}
+
+static void print_json(struct stat_out *so)
+{
 	struct json j;
 
 	json_init(&j, stdout);
 	json_begin_object(&j);
-	json_kv_u64(&j, "schema_version", DL_STAT_JSON_SCHEMA);
-	json_kv_str(&j, "kernel", dl_kernel_release());
-	json_kv_str(&j, "by", hist_by_name(so->o->by));
-	json_key(&j, "duration_s");
-	json_double(&j, live->duration_s);
-	json_key(&j, "attach");
-	json_begin_object(&j);
-	for (int h = 0; h < DL_HOOK_MAX; h++)
-		json_kv_str(&j, dl_hooks[h].name, live->s.hooks[h].tier == DL_TIER_NONE ? "unavailable" :
-			    dl_tier_name(live->s.hooks[h].tier));
-	json_end_object(&j);
-	json_key(&j, "hold_time");
-	json_begin_object(&j);
-	json_kv_bool(&j, "available", so->hold_ok);
-	json_key(&j, "why");
-	if (so->hold_ok)
-		json_null(&j);
-	else
-		json_string(&j, so->hold_why);
-	json_end_object(&j);
+	json_stat_run(&j, so);
 	json_key(&j, "histograms");
 	json_begin_array(&j);
-	for (size_t i = 0; i < s->nhists; i++) {
-		const struct st_hist *h = &s->hists[i];
-
-		json_begin_object(&j);
-		json_kv_str(&j, "metric", hist_kind_name(h->key.kind));
-		json_kv_str(&j, "mode", hist_kind_mode(h->key.kind));
-		switch (so->o->by) {
-		case DL_BY_INODE:
-			dl_fmt_dev(h->key.dev, dev, sizeof(dev));
-			json_key(&j, "fs");
-			json_stringn(&j, h->key.fs, DL_FS_LEN);
-			json_kv_str(&j, "dev", dev);
-			json_kv_u64(&j, "ino", h->key.ino);
-			json_kv_str(&j, "path", pathres_inode(so->pr, h->key.dev, h->key.ino,
-							       st_pid_hint(s, h->key.dev, h->key.ino)));
-			json_kv_str(&j, "device", pathres_dev(so->pr, h->key.dev));
-			break;
-		case DL_BY_FS:
-			dl_fmt_dev(h->key.dev, dev, sizeof(dev));
-			json_key(&j, "fs");
-			json_stringn(&j, h->key.fs, DL_FS_LEN);
-			json_kv_str(&j, "dev", dev);
-			json_kv_str(&j, "device", pathres_dev(so->pr, h->key.dev));
-			break;
-		case DL_BY_COMM:
-			json_key(&j, "comm");
-			json_stringn(&j, h->key.comm, DL_COMM_LEN);
-			break;
-		case DL_BY_PATH:
-			json_kv_str(&j, "io_path", h->key.path ? dl_io_path_name(h->key.path) : "none");
-			break;
-		default: {
-			int n = dl_live_frames(live, h->key.stack_id, frames, DL_STACK_DEPTH);
-
-			json_key(&j, "fs");
-			json_stringn(&j, h->key.fs, DL_FS_LEN);
-			json_kv_s64(&j, "stack_id", h->key.stack_id);
-			json_key(&j, "stack");
-			json_begin_array(&j);
-			for (int f = 0; f < n; f++)
-				json_string(&j, frames[f]);
-			json_end_array(&j);
-			break;
-		}
-		}
-		json_kv_u64(&j, "count", h->h.count);
-		json_kv_u64(&j, "sum_ns", h->h.sum_ns);
-		json_kv_u64(&j, "max_ns", h->h.max_ns);
-		json_kv_u64(&j, "p50_ns", hist_percentile_ns(&h->h, 0.50));
-		json_kv_u64(&j, "p99_ns", hist_percentile_ns(&h->h, 0.99));
-		/* non-empty buckets: [lo_us, lo_us * 2) microseconds, bcc's log2 slots */
-		json_key(&j, "buckets");
-		json_begin_array(&j);
-		for (int b = 0; b < DL_HIST_SLOTS; b++) {
-			if (!h->h.slots[b])
-				continue;
-			json_begin_object(&j);
-			json_kv_u64(&j, "slot", b);
-			json_kv_u64(&j, "lo_us", b ? 1ULL << b : 0);
-			json_kv_u64(&j, "hi_us", 1ULL << (b + 1));
-			json_kv_u64(&j, "count", h->h.slots[b]);
-			json_end_object(&j);
-		}
-		json_end_array(&j);
-		json_end_object(&j);
-	}
+	for (size_t i = 0; i < so->snap.nhists; i++)
+		json_hist(&j, so, &so->snap.hists[i]);
 	json_end_array(&j);
-	json_key(&j, "dio_completions_by_fs");
-	json_begin_array(&j);
-	for (size_t i = 0; i < s->nfsdio; i++) {
-		json_begin_object(&j);
-		json_key(&j, "fs");
-		json_stringn(&j, s->fsdio[i].fs, DL_FS_LEN);
-		json_kv_u64(&j, "completions", s->fsdio[i].v.completions);
-		json_kv_u64(&j, "under_i_rwsem", s->fsdio[i].v.under_read + s->fsdio[i].v.under_write);
-		json_kv_u64(&j, "under_read", s->fsdio[i].v.under_read);
-		json_kv_u64(&j, "under_write", s->fsdio[i].v.under_write);
-		json_end_object(&j);
-	}
-	json_end_array(&j);
-	print_punts_json(&j, s);
-	json_kv_u64(&j, "lost_events", s->lost_ringbuf + s->lost_map_full);
-	json_key(&j, "lost_by_reason");
-	json_begin_object(&j);
-	json_kv_u64(&j, "ringbuf_full", s->lost_ringbuf);
-	json_kv_u64(&j, "map_full", s->lost_map_full);
-	json_end_object(&j);
-	json_key(&j, "command");
-	if (so->o->run.cmd) {
-		json_begin_object(&j);
-		json_key(&j, "argv");
-		json_begin_array(&j);
-		for (char **a = so->o->run.cmd; *a; a++)
-			json_string(&j, *a);
-		json_end_array(&j);
-		json_key(&j, "exit_status");
-		if (live->cmd.status >= 0 && WIFEXITED(live->cmd.status))
-			json_u64(&j, WEXITSTATUS(live->cmd.status));
-		else
-			json_null(&j);
-		json_end_object(&j);
-	} else {
-		json_null(&j);
-	}
-	json_kv_bool(&j, "interrupted", live->interrupted);
+	json_stat_tail(&j, so);
 	json_end_object(&j);
 	fputc('\n', stdout);
 }

@@ -300,6 +300,71 @@ static void draw_json(struct top_ctx *tc, __u64 now_ns, const struct st_snap *s,
 	fflush(stdout);
 }
 
+/* The header: clock, totals, io_uring punts, column names. Returns the lines drawn. */
+static int draw_header(struct top_ctx *tc, __u64 now_ns, int width, const struct st_snap *s,
+		       const struct top_totals *tt)
+{
+	char line[512], a[24], dev[24], clock[16];
+	time_t t = time(NULL);
+
+	strftime(clock, sizeof(clock), "%H:%M:%S", localtime(&t));
+	snprintf(line, sizeof(line), "diolock top  %s  up %.0fs  every %gs  waits via %s  lost %llu", clock,
+		 (now_ns - tc->start_ns) / 1e9, tc->o->interval_s, st_wait_tier(&tc->live->s),
+		 (unsigned long long)(s->lost_ringbuf + s->lost_map_full));
+	put_line(width, line);
+	short_ns(a, sizeof(a), tt->wns);
+	snprintf(line, sizeof(line), "i_rwsem waits %llu (read %llu, write %llu) %s; DIO done %llu, %llu under i_rwsem",
+		 (unsigned long long)tt->waits, (unsigned long long)tt->rw, (unsigned long long)tt->ww, a,
+		 (unsigned long long)tt->dio, (unsigned long long)tt->dio_locked);
+	put_line(width, line);
+	/* io_uring's non-blocking attempts that failed: why iou-wrk threads write these files */
+	if (s->npunts) {
+		const struct st_punt *p = &s->punts[0];
+
+		dl_fmt_dev(p->key.dev, dev, sizeof(dev));
+		snprintf(line, sizeof(line), "io_uring O_DIRECT writes punted to io-wq %llu; most: pid %u %.16s, %.16s %s ino %llu (%llu)",
+			 (unsigned long long)punts_total(s), p->key.tgid, p->v.comm, p->v.fs, dev,
+			 (unsigned long long)p->key.ino, (unsigned long long)p->v.count);
+		put_line(width, line);
+	}
+	put_line(width, "");
+	snprintf(line, sizeof(line), "%6s %6s %6s %9s %9s %8s  %s", "WAITS", "READ", "WRITE", "TOTAL", "MAX",
+		 "DIO@LOCK", "FILE");
+	put_line(width, line);
+	/* two of totals (three with punts), a blank one, the column header */
+	return s->npunts ? 5 : 4;
+}
+
+/* One inode: its counts, its path, who waited and who held it (four lines). */
+static void draw_row(struct top_ctx *tc, int width, const struct st_snap *s, const struct top_row *r)
+{
+	const char *path = pathres_inode(tc->pr, r->dev, r->ino, st_pid_hint(s, r->dev, r->ino));
+	char line[512], list[400], a[24], b[24], dev[24];
+	size_t plen = strlen(path);
+	int room = width - 6;
+
+	short_ns(a, sizeof(a), r->wait_ns);
+	short_ns(b, sizeof(b), r->max_ns);
+	dl_fmt_dev(r->dev, dev, sizeof(dev));
+	snprintf(line, sizeof(line), "%6llu %6llu %6llu %9s %9s %8llu  %.16s %s ino %llu",
+		 (unsigned long long)r->waits, (unsigned long long)r->read_waits,
+		 (unsigned long long)r->write_waits, a, b, (unsigned long long)r->dio_locked, r->fs, dev,
+		 (unsigned long long)r->ino);
+	put_line(width, line);
+	/* long paths lose their beginning: the file name matters most */
+	if ((int)plen > room && room > 3)
+		snprintf(line, sizeof(line), "    ...%s", path + plen - (room - 3));
+	else
+		snprintf(line, sizeof(line), "    %s", path);
+	put_line(width, line);
+	task_list(list, sizeof(list), width - 12, s, r, DL_ROLE_WAITER);
+	snprintf(line, sizeof(line), "    waited: %s", list[0] ? list : "-");
+	put_line(width, line);
+	task_list(list, sizeof(list), width - 12, s, r, DL_ROLE_HOLDER);
+	snprintf(line, sizeof(line), "    held:   %s", list[0] ? list : "-");
+	put_line(width, line);
+}
+
 static void draw(struct top_ctx *tc, __u64 now_ns)
 {
 	struct top_row rows[TOP_MAX_ROWS];
@@ -307,16 +372,14 @@ static void draw(struct top_ctx *tc, __u64 now_ns)
 	struct st_snap s;
 	struct winsize ws;
 	int width = 80, height = 24, nrows, used;
-	char line[512], list[400], a[24], b[24], dev[24], clock[16];
-	time_t t = time(NULL);
 
 	if (tc->tty && !tc->o->json && !ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) && ws.ws_col >= 40 &&
 	    ws.ws_row >= 10) {
 		width = ws.ws_col;
 		height = ws.ws_row;
 	}
-	if (width > (int)sizeof(line) - 1)
-		width = sizeof(line) - 1;
+	if (width > 511)
+		width = 511;	/* the line buffers' size, less the NUL */
 	if (st_snap_read(&tc->live->s, &s)) {
 		dl_warn("cannot read diolock's histogram maps");
 		return;
@@ -327,68 +390,17 @@ static void draw(struct top_ctx *tc, __u64 now_ns)
 		st_snap_free(&s);
 		return;
 	}
-
 	if (tc->tty)
 		fputs("\033[H\033[2J", stdout);
 	else if (tc->frames)
 		putchar('\n');
 	tc->frames++;
-	strftime(clock, sizeof(clock), "%H:%M:%S", localtime(&t));
-	snprintf(line, sizeof(line), "diolock top  %s  up %.0fs  every %gs  waits via %s  lost %llu", clock,
-		 (now_ns - tc->start_ns) / 1e9, tc->o->interval_s, st_wait_tier(&tc->live->s),
-		 (unsigned long long)(s.lost_ringbuf + s.lost_map_full));
-	put_line(width, line);
-	short_ns(a, sizeof(a), tt.wns);
-	snprintf(line, sizeof(line), "i_rwsem waits %llu (read %llu, write %llu) %s; DIO done %llu, %llu under i_rwsem",
-		 (unsigned long long)tt.waits, (unsigned long long)tt.rw, (unsigned long long)tt.ww, a,
-		 (unsigned long long)tt.dio, (unsigned long long)tt.dio_locked);
-	put_line(width, line);
-	/* io_uring's non-blocking attempts that failed: why iou-wrk threads write these files */
-	if (s.npunts) {
-		const struct st_punt *p = &s.punts[0];
-
-		dl_fmt_dev(p->key.dev, dev, sizeof(dev));
-		snprintf(line, sizeof(line), "io_uring O_DIRECT writes punted to io-wq %llu; most: pid %u %.16s, %.16s %s ino %llu (%llu)",
-			 (unsigned long long)punts_total(&s), p->key.tgid, p->v.comm, p->v.fs, dev,
-			 (unsigned long long)p->key.ino, (unsigned long long)p->v.count);
-		put_line(width, line);
-	}
-	put_line(width, "");
-	snprintf(line, sizeof(line), "%6s %6s %6s %9s %9s %8s  %s", "WAITS", "READ", "WRITE", "TOTAL", "MAX",
-		 "DIO@LOCK", "FILE");
-	put_line(width, line);
-	/* the lines drawn so far: two of totals (three with punts), a blank one, the column header */
-	used = s.npunts ? 5 : 4;
+	used = draw_header(tc, now_ns, width, &s, &tt);
 	if (!nrows)
 		put_line(width, "  (no i_rwsem wait or DIO completion under i_rwsem yet)");
 	/* four lines per inode; keep the last screen line free for the cursor */
-	for (int i = 0; i < nrows && (!tc->tty || used + 4 <= height - 1); i++, used += 4) {
-		const struct top_row *r = &rows[i];
-		const char *path = pathres_inode(tc->pr, r->dev, r->ino, st_pid_hint(&s, r->dev, r->ino));
-		size_t plen = strlen(path);
-		int room = width - 6;
-
-		short_ns(a, sizeof(a), r->wait_ns);
-		short_ns(b, sizeof(b), r->max_ns);
-		dl_fmt_dev(r->dev, dev, sizeof(dev));
-		snprintf(line, sizeof(line), "%6llu %6llu %6llu %9s %9s %8llu  %.16s %s ino %llu",
-			 (unsigned long long)r->waits, (unsigned long long)r->read_waits,
-			 (unsigned long long)r->write_waits, a, b, (unsigned long long)r->dio_locked, r->fs, dev,
-			 (unsigned long long)r->ino);
-		put_line(width, line);
-		/* long paths lose their beginning: the file name matters most */
-		if ((int)plen > room && room > 3)
-			snprintf(line, sizeof(line), "    ...%s", path + plen - (room - 3));
-		else
-			snprintf(line, sizeof(line), "    %s", path);
-		put_line(width, line);
-		task_list(list, sizeof(list), width - 12, &s, r, DL_ROLE_WAITER);
-		snprintf(line, sizeof(line), "    waited: %s", list[0] ? list : "-");
-		put_line(width, line);
-		task_list(list, sizeof(list), width - 12, &s, r, DL_ROLE_HOLDER);
-		snprintf(line, sizeof(line), "    held:   %s", list[0] ? list : "-");
-		put_line(width, line);
-	}
+	for (int i = 0; i < nrows && (!tc->tty || used + 4 <= height - 1); i++, used += 4)
+		draw_row(tc, width, &s, &rows[i]);
 	fflush(stdout);
 	st_snap_free(&s);
 }

@@ -285,6 +285,46 @@ static void print_rows(FILE *f, const struct row *rows, int n, const struct dl_h
 		fprintf(f, "%-64s %-7s %s\n", rows[i].what, verdict_name(rows[i].v), rows[i].evidence);
 }
 
+/*
+ * The files whose inodes the judge watches, made here before the workload
+ * runs: the overwrite file (btrfs dirs; invariant 3) and the AIO+truncate
+ * file (invariant 4).
+ */
+static void watch_files(struct validate_ctx *vc, const struct validate_opts *o)
+{
+	for (int i = 0; i < o->ndirs; i++) {
+		char path[PATH_MAX];
+		struct stat st;
+		int fd;
+
+		if (!vw_is_btrfs(o->dirs[i]))
+			continue;
+		/* create the overwrite file now, to know which inode to watch */
+		snprintf(path, sizeof(path), "%s/diolock-validate.overwrite", o->dirs[i]);
+		unlink(path);
+		fd = vw_open_overwrite(o->dirs[i], 0, true);
+		if (fd >= 0 && !fstat(fd, &st)) {
+			vc->files[vc->nfiles].dev = DL_MKDEV(major(st.st_dev), minor(st.st_dev));
+			vc->files[vc->nfiles++].ino = st.st_ino;
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+	for (int i = 0; i < o->ndirs; i++) {
+		struct stat st;
+		int fd;
+
+		/* made here, not in the workload, to know the inode its completions name */
+		fd = vw_open_file(o->dirs[i], "aiotrunc", 0, vw_is_btrfs(o->dirs[i]));
+		if (fd >= 0 && !fstat(fd, &st)) {
+			vc->aio[vc->naio].dev = DL_MKDEV(major(st.st_dev), minor(st.st_dev));
+			vc->aio[vc->naio++].ino = st.st_ino;
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+}
+
 int cmd_validate(int argc, char **argv)
 {
 	static const struct argp argp = { options, parse, NULL, doc, dl_common_argp_children, NULL, NULL };
@@ -317,38 +357,9 @@ int cmd_validate(int argc, char **argv)
 	self[len] = '\0';
 	wargv[0] = self;
 	wargv[1] = "__validate-workload";
-	for (int i = 0; i < o.ndirs; i++) {
-		char path[PATH_MAX];
-		struct stat st;
-		int fd;
-
+	for (int i = 0; i < o.ndirs; i++)
 		wargv[i + 2] = (char *)o.dirs[i];
-		if (!vw_is_btrfs(o.dirs[i]))
-			continue;
-		/* create the overwrite file now, to know which inode to watch */
-		snprintf(path, sizeof(path), "%s/diolock-validate.overwrite", o.dirs[i]);
-		unlink(path);
-		fd = vw_open_overwrite(o.dirs[i], 0, true);
-		if (fd >= 0 && !fstat(fd, &st)) {
-			vc.files[vc.nfiles].dev = (__u32)((major(st.st_dev) << 20) | minor(st.st_dev));
-			vc.files[vc.nfiles++].ino = st.st_ino;
-		}
-		if (fd >= 0)
-			close(fd);
-	}
-	for (int i = 0; i < o.ndirs; i++) {
-		struct stat st;
-		int fd;
-
-		/* made here, not in the workload, to know the inode its completions name */
-		fd = vw_open_file(o.dirs[i], "aiotrunc", 0, vw_is_btrfs(o.dirs[i]));
-		if (fd >= 0 && !fstat(fd, &st)) {
-			vc.aio[vc.naio].dev = (__u32)((major(st.st_dev) << 20) | minor(st.st_dev));
-			vc.aio[vc.naio++].ino = st.st_ino;
-		}
-		if (fd >= 0)
-			close(fd);
-	}
+	watch_files(&vc, &o);
 	wargv[o.ndirs + 2] = NULL;
 	/* judge the workload's own tasks (all named after this binary), not the machine's */
 	if (!o.run.filter.comm[0])
@@ -382,15 +393,8 @@ int cmd_validate(int argc, char **argv)
 	/* a workload that never came back proved nothing, even if no row could see why */
 	ret = failed ? DL_EXIT_FINDING : live.cmd.status < 0 ? DL_EXIT_INCOMPLETE : DL_EXIT_OK;
 	if (json.f) {
-		t.lost_ringbuf = dl_session_lost(&live.s, DL_CNT_RINGBUF_LOST);
-		t.lost_map_full = dl_session_lost(&live.s, DL_CNT_MAP_FULL);
-		t.cmd_status = live.cmd.status;
-		t.has_cmd = 1;
-		t.duration_us = (__u64)(live.duration_s * 1e6);
-		t.interrupted = live.interrupted;
-		t.timed_out = live.timed_out;
-		memcpy(meta.hooks, live.s.hooks, sizeof(meta.hooks));
-		snprintf(meta.lock_layout, sizeof(meta.lock_layout), "%s", dl_lock_layout_name(live.s.lock_layout));
+		dl_live_trailer(&live, true, &t);
+		dl_live_meta(&live, &meta);
 		check_fill_report(&r, &vc.cs, &meta, &t, wargv);
 		r.killed_by = live.killed_by;
 		dl_report_json(json.f, &r);

@@ -292,23 +292,8 @@ static void punt_metrics(FILE *f, const struct st_snap *s)
 	}
 }
 
-static void metrics(struct serve_ctx *sc, FILE *f)
+static void build_info(FILE *f)
 {
-	__u64 finding[AN_KIND_MAX][AN_ERROR + 1] = {};
-	const struct dl_session *ds = &sc->live->s;
-	char why[320];
-	bool hold_ok = st_hold_available(ds, why, sizeof(why));
-	struct st_snap s;
-
-	struct inode_rank *top = NULL;
-	size_t ntop = 0;
-
-	if (st_snap_read(ds, &s)) {
-		fprintf(f, "# diolock: cannot read the histogram maps\n");
-		return;
-	}
-	if (sc->o->by == DL_BY_INODE && fold_inodes(&s, sc->o->top_inodes, &top, &ntop))
-		fprintf(f, "# diolock: out of memory folding inodes\n");
 	fprintf(f, "# HELP diolock_build_info diolock's version, git revision, libbpf and built-in features.\n"
 		   "# TYPE diolock_build_info gauge\ndiolock_build_info{");
 	label(f, "version", DIOLOCK_VERSION, 64, false);
@@ -320,42 +305,36 @@ static void metrics(struct serve_ctx *sc, FILE *f)
 #else
 	fputs(",serve=\"yes\"} 1\n", f);
 #endif
-	info_metrics(sc, f, &s, top, ntop);
-	free(top);
-	family(sc, f, &s, "diolock_i_rwsem_wait_seconds",
-	       "Time tasks slept waiting for an inode's i_rwsem (lock:contention_begin to end), by requested mode.",
-	       DL_HIST_WAIT_READ, DL_HIST_WAIT_WRITE, "mode");
-	if (hold_ok)
-		family(sc, f, &s, "diolock_i_rwsem_hold_seconds",
-		       "Time an inode's i_rwsem was held, acquisition to release, by mode.",
-		       DL_HIST_HOLD_READ, DL_HIST_HOLD_WRITE, "mode");
-	family(sc, f, &s, "diolock_dio_latency_seconds",
-	       "Direct I/O submission (iomap) to completion; completion=locked when the completing task held the inode's i_rwsem.",
-	       DL_HIST_DIO_LOCKED, DL_HIST_DIO_UNLOCKED, "completion");
-	/* the HELP text is the same whatever the state: why is in `diolock probe` */
-	fprintf(f, "# HELP diolock_i_rwsem_hold_time_available 1 when hold-time histograms are collected: they "
-		   "need the acquire/release hooks of the fentry or kprobe tier.\n"
-		   "# TYPE diolock_i_rwsem_hold_time_available gauge\ndiolock_i_rwsem_hold_time_available %d\n",
-		hold_ok);
+}
+
+/* The kernel's DIO completion counters, by filesystem type. */
+static void dio_counters(FILE *f, const struct st_snap *s)
+{
 	fprintf(f, "# HELP diolock_dio_completions_total Direct I/O completions seen, by filesystem type.\n"
 		   "# TYPE diolock_dio_completions_total counter\n");
-	for (size_t i = 0; i < s.nfsdio; i++) {
+	for (size_t i = 0; i < s->nfsdio; i++) {
 		fputs("diolock_dio_completions_total{", f);
-		label(f, "fs", s.fsdio[i].fs, DL_FS_LEN, false);
-		fprintf(f, "} %llu\n", (unsigned long long)s.fsdio[i].v.completions);
+		label(f, "fs", s->fsdio[i].fs, DL_FS_LEN, false);
+		fprintf(f, "} %llu\n", (unsigned long long)s->fsdio[i].v.completions);
 	}
 	fprintf(f, "# HELP diolock_dio_completions_under_i_rwsem_total Direct I/O completions that ran while the "
 		   "completing task held the inode's i_rwsem, by filesystem type and lock mode.\n"
 		   "# TYPE diolock_dio_completions_under_i_rwsem_total counter\n");
-	for (size_t i = 0; i < s.nfsdio; i++) {
+	for (size_t i = 0; i < s->nfsdio; i++) {
 		fputs("diolock_dio_completions_under_i_rwsem_total{", f);
-		label(f, "fs", s.fsdio[i].fs, DL_FS_LEN, false);
-		fprintf(f, ",mode=\"read\"} %llu\n", (unsigned long long)s.fsdio[i].v.under_read);
+		label(f, "fs", s->fsdio[i].fs, DL_FS_LEN, false);
+		fprintf(f, ",mode=\"read\"} %llu\n", (unsigned long long)s->fsdio[i].v.under_read);
 		fputs("diolock_dio_completions_under_i_rwsem_total{", f);
-		label(f, "fs", s.fsdio[i].fs, DL_FS_LEN, false);
-		fprintf(f, ",mode=\"write\"} %llu\n", (unsigned long long)s.fsdio[i].v.under_write);
+		label(f, "fs", s->fsdio[i].fs, DL_FS_LEN, false);
+		fprintf(f, ",mode=\"write\"} %llu\n", (unsigned long long)s->fsdio[i].v.under_write);
 	}
-	punt_metrics(f, &s);
+}
+
+/* Findings by kind and severity: the analyzer's (--findings), or the kernel's completion folds. */
+static void finding_metrics(struct serve_ctx *sc, FILE *f, const struct dl_session *ds)
+{
+	__u64 finding[AN_KIND_MAX][AN_ERROR + 1] = {};
+
 	if (sc->o->findings) {
 		struct an_results res;
 
@@ -386,18 +365,62 @@ static void metrics(struct serve_ctx *sc, FILE *f)
 	for (int k = 0; k < AN_KIND_MAX; k++)
 		for (int sev = AN_INFO; sev <= AN_ERROR; sev++)
 			if (sc->o->findings || k == AN_DIO_COMPLETE_UNDER_LOCK)
-			fprintf(f, "diolock_violations_total{kind=\"%s\",severity=\"%s\"} %llu\n", an_kind_name(k),
-				an_severity_name(sev), (unsigned long long)finding[k][sev]);
+				fprintf(f, "diolock_violations_total{kind=\"%s\",severity=\"%s\"} %llu\n",
+					an_kind_name(k), an_severity_name(sev), (unsigned long long)finding[k][sev]);
+}
+
+/* What the kernel side lost, and how each hook point is attached. */
+static void session_metrics(FILE *f, const struct dl_session *ds, const struct st_snap *s)
+{
 	fprintf(f, "# HELP diolock_lost_events_total Events the kernel side could not deliver or fold, by reason.\n"
 		   "# TYPE diolock_lost_events_total counter\n"
 		   "diolock_lost_events_total{reason=\"ringbuf_full\"} %llu\n"
 		   "diolock_lost_events_total{reason=\"map_full\"} %llu\n",
-		(unsigned long long)s.lost_ringbuf, (unsigned long long)s.lost_map_full);
+		(unsigned long long)s->lost_ringbuf, (unsigned long long)s->lost_map_full);
 	fprintf(f, "# HELP diolock_attach_info The tier each hook point is attached with (unavailable: none).\n"
 		   "# TYPE diolock_attach_info gauge\n");
 	for (int h = 0; h < DL_HOOK_MAX; h++)
 		fprintf(f, "diolock_attach_info{hook=\"%s\",tier=\"%s\"} 1\n", dl_hooks[h].name,
 			ds->hooks[h].tier == DL_TIER_NONE ? "unavailable" : dl_tier_name(ds->hooks[h].tier));
+}
+
+static void metrics(struct serve_ctx *sc, FILE *f)
+{
+	const struct dl_session *ds = &sc->live->s;
+	char why[320];
+	bool hold_ok = st_hold_available(ds, why, sizeof(why));
+	struct inode_rank *top = NULL;
+	size_t ntop = 0;
+	struct st_snap s;
+
+	if (st_snap_read(ds, &s)) {
+		fprintf(f, "# diolock: cannot read the histogram maps\n");
+		return;
+	}
+	if (sc->o->by == DL_BY_INODE && fold_inodes(&s, sc->o->top_inodes, &top, &ntop))
+		fprintf(f, "# diolock: out of memory folding inodes\n");
+	build_info(f);
+	info_metrics(sc, f, &s, top, ntop);
+	free(top);
+	family(sc, f, &s, "diolock_i_rwsem_wait_seconds",
+	       "Time tasks slept waiting for an inode's i_rwsem (lock:contention_begin to end), by requested mode.",
+	       DL_HIST_WAIT_READ, DL_HIST_WAIT_WRITE, "mode");
+	if (hold_ok)
+		family(sc, f, &s, "diolock_i_rwsem_hold_seconds",
+		       "Time an inode's i_rwsem was held, acquisition to release, by mode.",
+		       DL_HIST_HOLD_READ, DL_HIST_HOLD_WRITE, "mode");
+	family(sc, f, &s, "diolock_dio_latency_seconds",
+	       "Direct I/O submission (iomap) to completion; completion=locked when the completing task held the inode's i_rwsem.",
+	       DL_HIST_DIO_LOCKED, DL_HIST_DIO_UNLOCKED, "completion");
+	/* the HELP text is the same whatever the state: why is in `diolock probe` */
+	fprintf(f, "# HELP diolock_i_rwsem_hold_time_available 1 when hold-time histograms are collected: they "
+		   "need the acquire/release hooks of the fentry or kprobe tier.\n"
+		   "# TYPE diolock_i_rwsem_hold_time_available gauge\ndiolock_i_rwsem_hold_time_available %d\n",
+		hold_ok);
+	dio_counters(f, &s);
+	punt_metrics(f, &s);
+	finding_metrics(sc, f, ds);
+	session_metrics(f, ds, &s);
 	st_snap_free(&s);
 }
 

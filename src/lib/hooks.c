@@ -30,15 +30,21 @@ static const char URING_PUNT_COST[] =
 #define PROGS_K(...) [DL_TIER_KPROBE] = { __VA_ARGS__ },
 #define NO_PROGS
 
+/*
+ * .leader defaults to none (-1): a row that names one overrides it, which is
+ * what -Woverride-init would warn about.
+ */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Woverride-init"
+#ifdef __clang__
+#pragma GCC diagnostic ignored "-Winitializer-overrides"
+#endif
 const struct dl_hook dl_hooks[DL_HOOK_MAX] = {
-/* progs_ is a list of designated initializers: it cannot be parenthesized */
-#define X(id, name_, func_, module_, tp_, system_, needs_, no_tp_, leader_, cost_, progs_)		\
-	[DL_HOOK_##id] = { .name = (name_), .func = (func_), .module = (module_), .tp = (tp_),		\
-			   .tp_system = (system_), .check_needs = (needs_), .no_tp_why = (no_tp_),	\
-			   .leader = (leader_), .cost = (cost_), .progs = { progs_ } }, /* NOLINT(bugprone-macro-parentheses) */
+#define X(id, ...) [DL_HOOK_##id] = { .leader = -1, __VA_ARGS__ },
 #include "lib/hooks.def"
 #undef X
 };
+#pragma GCC diagnostic pop
 
 const char *dl_tier_name(enum dl_tier t)
 {

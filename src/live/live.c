@@ -190,6 +190,24 @@ int dl_live_frames(void *live, __s32 stack_id, char frames[][128], int max)
 	return out;
 }
 
+void dl_live_trailer(const struct dl_live *l, bool has_cmd, struct evf_trailer *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->lost_ringbuf = dl_session_lost(&l->s, DL_CNT_RINGBUF_LOST);
+	t->lost_map_full = dl_session_lost(&l->s, DL_CNT_MAP_FULL);
+	t->cmd_status = l->cmd.status;
+	t->has_cmd = has_cmd;
+	t->duration_us = (__u64)(l->duration_s * 1e6);
+	t->interrupted = l->interrupted;
+	t->timed_out = l->timed_out;
+}
+
+void dl_live_meta(const struct dl_live *l, struct evf_meta *meta)
+{
+	memcpy(meta->hooks, l->s.hooks, sizeof(meta->hooks));
+	snprintf(meta->lock_layout, sizeof(meta->lock_layout), "%s", dl_lock_layout_name(l->s.lock_layout));
+}
+
 void dl_live_run_opts(struct dl_live *l, const struct dl_run_opts *run)
 {
 	l->timeout_s = run->timeout_s;

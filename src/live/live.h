@@ -12,6 +12,7 @@
 #include "lib/cli.h"
 #include "live/loader.h"
 #include "live/runcmd.h"
+#include "record/evfile.h"
 
 #define DL_DEFAULT_KILL_AFTER_S 5.0
 
@@ -39,6 +40,10 @@ struct dl_live {
 void dl_session_opts_init(struct dl_session_opts *so, const struct dl_run_opts *run, dl_event_fn cb, void *ctx);
 /* ... and what the live loop takes from them: --timeout, --kill-after */
 void dl_live_run_opts(struct dl_live *l, const struct dl_run_opts *run);
+/* A run's ending as a recording's trailer says it: losses, CMD, duration, how it stopped. */
+void dl_live_trailer(const struct dl_live *l, bool has_cmd, struct evf_trailer *t);
+/* What the run attached and decoded, into a recording's header. */
+void dl_live_meta(const struct dl_live *l, struct evf_meta *meta);
 int dl_live_start(struct dl_live *l, const struct dl_session_opts *o, char *const *argv,
 		  char *err, size_t errlen);
 void dl_live_run(struct dl_live *l);

@@ -80,78 +80,94 @@ static bool fold_matches(const struct dl_filter *f, const struct dl_fold *fo)
 	return fold_key_matches(f, fo->key.tgid, fo->key.dev, fo->key.ino, fo->key.fsid);
 }
 
+/* The folds and counters a recording carries: BPF's counts, merged as the live run merged them. */
+static void on_counted(struct replay *rp, const struct evf_reader *rd)
+{
+	switch (rd->type) {
+	case EVF_FOLD:
+		if (rd->len == sizeof(struct dl_fold) && !rp->trace) {
+			struct dl_fold f;
+
+			memcpy(&f, rd->rec, sizeof(f));
+			if (fold_matches(&rp->filter, &f))
+				check_sink_fold(&rp->cs, &f);
+		}
+		break;
+	case EVF_WAIT_FOLD:
+		if (rd->len == sizeof(struct dl_wait_fold) && !rp->trace) {
+			struct dl_wait_fold f;
+
+			memcpy(&f, rd->rec, sizeof(f));
+			if (fold_key_matches(&rp->filter, f.tgid, f.key.dev, f.key.ino, f.key.fsid))
+				check_sink_wait_fold(&rp->cs, &f);
+		}
+		break;
+	case EVF_COUNTS:
+		if (rd->len == sizeof(evf_dio_counts))
+			check_sink_counts(&rp->cs, (const void *)rd->rec);
+		break;
+	}
+}
+
+/* One record of any type; -1 with err: the recording is not usable. */
+static int on_record(struct replay *rp, const struct evf_reader *rd, char *err, size_t errlen)
+{
+	const char *path, *bad = NULL;
+	__u32 dev;
+	__u64 ino;
+
+	switch (rd->type) {
+	case EVF_EVENT:
+		if (rd->len < sizeof(struct dl_hdr)) {
+			snprintf(err, errlen, "%s: not a usable diolock recording: event record too short "
+				 "at byte %llu", rd->path, (unsigned long long)rd->offset);
+			return -1;
+		}
+		on_event(rp, rd->rec, rd->len);
+		break;
+	case EVF_STACK:
+		if (on_stack(rp, rd->rec, rd->len)) {
+			snprintf(err, errlen, "%s: not a usable diolock recording: malformed stack before "
+				 "byte %llu", rd->path, (unsigned long long)rd->offset);
+			return -1;
+		}
+		break;
+	case EVF_FOLD:
+	case EVF_WAIT_FOLD:
+	case EVF_COUNTS:
+		on_counted(rp, rd);
+		break;
+	case EVF_PATH:
+		if (!evf_parse_path(rd->rec, rd->len, &dev, &ino, &path))
+			check_sink_path(&rp->cs, dev, ino, path);
+		break;
+	case EVF_TRAILER:
+		if (evf_parse_trailer(rd->rec, rd->len, &rp->trailer, rp->argbuf, sizeof(rp->argbuf),
+				      rp->argv, REPLAY_MAX_ARGS) < 0)
+			bad = "trailer";
+		rp->have_trailer = !bad;
+		break;
+	case EVF_RUN_END:
+		if (evf_parse_run_end(rd->rec, rd->len, &rp->run_end))
+			bad = "run end";
+		break;
+	default:
+		break;	/* a newer record type: skip it */
+	}
+	if (bad) {
+		snprintf(err, errlen, "%s: not a usable diolock recording: malformed %s", rd->path, bad);
+		return -1;
+	}
+	return 0;
+}
+
 int replay_read(struct replay *rp, struct evf_reader *rd, char *err, size_t errlen)
 {
 	int r;
 
-	while ((r = evf_next(rd, err, errlen)) > 0) {
-		switch (rd->type) {
-		case EVF_EVENT:
-			if (rd->len < sizeof(struct dl_hdr)) {
-				snprintf(err, errlen, "%s: not a usable diolock recording: event record too short "
-					 "at byte %llu", rd->path, (unsigned long long)rd->offset);
-				return -1;
-			}
-			on_event(rp, rd->rec, rd->len);
-			break;
-		case EVF_STACK:
-			if (on_stack(rp, rd->rec, rd->len)) {
-				snprintf(err, errlen, "%s: not a usable diolock recording: malformed stack before "
-					 "byte %llu", rd->path, (unsigned long long)rd->offset);
-				return -1;
-			}
-			break;
-		case EVF_FOLD:
-			if (rd->len == sizeof(struct dl_fold) && !rp->trace) {
-				struct dl_fold f;
-
-				memcpy(&f, rd->rec, sizeof(f));
-				if (fold_matches(&rp->filter, &f))
-					check_sink_fold(&rp->cs, &f);
-			}
-			break;
-		case EVF_WAIT_FOLD:
-			if (rd->len == sizeof(struct dl_wait_fold) && !rp->trace) {
-				struct dl_wait_fold f;
-
-				memcpy(&f, rd->rec, sizeof(f));
-				if (fold_key_matches(&rp->filter, f.tgid, f.key.dev, f.key.ino, f.key.fsid))
-					check_sink_wait_fold(&rp->cs, &f);
-			}
-			break;
-		case EVF_COUNTS:
-			if (rd->len == sizeof(evf_dio_counts))
-				check_sink_counts(&rp->cs, (const void *)rd->rec);
-			break;
-		case EVF_PATH: {
-			const char *path;
-			__u32 dev;
-			__u64 ino;
-
-			if (!evf_parse_path(rd->rec, rd->len, &dev, &ino, &path))
-				check_sink_path(&rp->cs, dev, ino, path);
-			break;
-		}
-		case EVF_TRAILER:
-			if (evf_parse_trailer(rd->rec, rd->len, &rp->trailer, rp->argbuf, sizeof(rp->argbuf),
-					      rp->argv, REPLAY_MAX_ARGS) < 0) {
-				snprintf(err, errlen, "%s: not a usable diolock recording: malformed trailer",
-					 rd->path);
-				return -1;
-			}
-			rp->have_trailer = true;
-			break;
-		case EVF_RUN_END:
-			if (evf_parse_run_end(rd->rec, rd->len, &rp->run_end)) {
-				snprintf(err, errlen, "%s: not a usable diolock recording: malformed run end",
-					 rd->path);
-				return -1;
-			}
-			break;
-		default:
-			break;	/* a newer record type: skip it */
-		}
-	}
+	while ((r = evf_next(rd, err, errlen)) > 0)
+		if (on_record(rp, rd, err, errlen))
+			return -1;
 	if (r < 0)
 		return -1;
 	if (!rp->have_trailer) {
