@@ -118,7 +118,7 @@ $(OUTPUT)/diolock: $(OUTPUT)/src/cmd/main.o $(LIB_OBJS)
 	$(MSG) LD $@
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-# src/hooks.def and bpf/ name the same programs: checked on every build (tests/hookcheck.c).
+# src/lib/hooks.def and bpf/ name the same programs: checked on every build (tests/hookcheck.c).
 $(OUTPUT)/hookcheck: tests/hookcheck.c $(OUTPUT)/src/lib/hooks.o $(OUTPUT)/diolock.skel.h
 	$(MSG) CC $@
 	$(Q)$(CC) $(CFLAGS) $(LIBBPF_CFLAGS) $(LDFLAGS) tests/hookcheck.c $(OUTPUT)/src/lib/hooks.o $(LDLIBS) -o $@

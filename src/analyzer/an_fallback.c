@@ -75,7 +75,7 @@ void an_on_direct_write(struct analyzer *an, const struct dl_event *e)
 	if (!iomap_dio_fs(e->fs))
 		return;
 	note = fallback_note(e);
-	an_report(an, AN_DIO_FALLBACK, AN_INFO, true, e, DL_LOCK_NONE, note);
+	an_raise(an, AN_DIO_FALLBACK, AN_INFO, true, e, DL_LOCK_NONE, note);
 	for (i = 0; i < an->nfallbacks; i++)
 		if (!strncmp(an->fallbacks[i].fs, e->fs, DL_FS_LEN))
 			break;

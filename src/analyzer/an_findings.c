@@ -26,7 +26,7 @@ static bool same_key(const struct an_finding *v, enum an_kind kind, enum an_seve
 	       v->dsync == !!(e->flags & DL_F_DSYNC) && v->note == note;
 }
 
-static __u64 fold_hash(enum an_kind kind, enum an_severity sev, const struct dl_event *e, __u8 mode,
+static __u64 finding_hash(enum an_kind kind, enum an_severity sev, const struct dl_event *e, __u8 mode,
 		       const char *note, bool any_pid)
 {
 	__u64 h = dl_mix(dl_mix(dl_mix(kind, sev), any_pid ? 0 : owner_tgid(e)), e->dev);
@@ -59,11 +59,11 @@ static struct an_finding *find_finding(struct analyzer *an, enum an_kind kind, e
 {
 	struct finding_key k = { kind, sev, e, mode, note, sev == AN_INFO && an->nfindings >= AN_MAX_PER_PID };
 
-	*key = fold_hash(kind, sev, e, mode, note, k.any_pid);
+	*key = finding_hash(kind, sev, e, mode, note, k.any_pid);
 	return an_index_find(&an->finding_index, key, an->finding, sizeof(struct an_finding), key_matches, &k);
 }
 
-bool an_find_fold(struct analyzer *an, enum an_kind kind, enum an_severity sev, const struct dl_event *e,
+bool an_finding_exists(struct analyzer *an, enum an_kind kind, enum an_severity sev, const struct dl_event *e,
 		      __u8 mode, const char *note)
 {
 	__u64 key;
@@ -72,7 +72,7 @@ bool an_find_fold(struct analyzer *an, enum an_kind kind, enum an_severity sev, 
 }
 
 /* n occurrences at once: a fold slot's increment counts as many as it says. */
-struct an_finding *an_report_n(struct analyzer *an, enum an_kind kind, enum an_severity sev,
+struct an_finding *an_raise_n(struct analyzer *an, enum an_kind kind, enum an_severity sev,
 				     bool exact, const struct dl_event *e, __u8 mode, const char *note, __u64 n)
 {
 	__u64 key;
@@ -124,10 +124,10 @@ struct an_finding *an_report_n(struct analyzer *an, enum an_kind kind, enum an_s
 	return v;
 }
 
-struct an_finding *an_report(struct analyzer *an, enum an_kind kind, enum an_severity sev,
+struct an_finding *an_raise(struct analyzer *an, enum an_kind kind, enum an_severity sev,
 				   bool exact, const struct dl_event *e, __u8 mode, const char *note)
 {
-	return an_report_n(an, kind, sev, exact, e, mode, note, 1);
+	return an_raise_n(an, kind, sev, exact, e, mode, note, 1);
 }
 
 /* ---- findings inferred from hints, until time confirms them ---- */
@@ -199,9 +199,9 @@ void an_suspect_confirm(struct analyzer *an, struct an_task *t, __u64 now)
 	if (now < s->since[0] + an->confirm_ns || (s->kind == AN_SELF_DEADLOCK && s->explained))
 		return;
 	an->confirmed[s->kind]++;
-	v = an_report(an, s->kind, AN_ERROR, false, &s->e, s->mode, s->note);
+	v = an_raise(an, s->kind, AN_ERROR, false, &s->e, s->mode, s->note);
 	if (s->kind == AN_SELF_DEADLOCK && s->seed_shape)
-		an_report(an, AN_DIO_COMPLETE_UNDER_LOCK, AN_ERROR, false, &s->e, s->mode, AN_NOTE_BTRFS_DEADLOCK);
+		an_raise(an, AN_DIO_COMPLETE_UNDER_LOCK, AN_ERROR, false, &s->e, s->mode, AN_NOTE_BTRFS_DEADLOCK);
 	if (v && s->kind == AN_DEADLOCK_CYCLE) {
 		v->nmembers = s->n;
 		for (int i = 0; i < s->n; i++) {

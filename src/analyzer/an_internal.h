@@ -131,11 +131,11 @@ struct an_task *an_task_get(struct analyzer *an, __u32 tid, bool create);
 void an_task_note(struct an_task *t, const struct dl_event *e);
 
 /* an_findings.c: findings and suspects */
-bool an_find_fold(struct analyzer *an, enum an_kind kind, enum an_severity sev, const struct dl_event *e,
+bool an_finding_exists(struct analyzer *an, enum an_kind kind, enum an_severity sev, const struct dl_event *e,
 		      __u8 mode, const char *note);
-struct an_finding *an_report(struct analyzer *an, enum an_kind kind, enum an_severity sev,
+struct an_finding *an_raise(struct analyzer *an, enum an_kind kind, enum an_severity sev,
 				   bool exact, const struct dl_event *e, __u8 mode, const char *note);
-struct an_finding *an_report_n(struct analyzer *an, enum an_kind kind, enum an_severity sev,
+struct an_finding *an_raise_n(struct analyzer *an, enum an_kind kind, enum an_severity sev,
 				     bool exact, const struct dl_event *e, __u8 mode, const char *note, __u64 n);
 void an_suspect_confirm(struct analyzer *an, struct an_task *t, __u64 now);
 void an_suspect_drop(struct analyzer *an, struct an_task *t, bool retract);

@@ -66,7 +66,7 @@ static void order_edge(struct analyzer *an, struct an_task *t, const struct an_l
 	memcpy(edge->comm, t->comm, DL_COMM_LEN);
 	if (!class_path(an, b, a, via, &nvia, visited))
 		return;
-	v = an_report(an, AN_LOCK_ORDER, exact ? AN_ERROR : AN_WARNING, exact, e, t->wait_mode, NOTE_ORDER);
+	v = an_raise(an, AN_LOCK_ORDER, exact ? AN_ERROR : AN_WARNING, exact, e, t->wait_mode, NOTE_ORDER);
 	if (!v)
 		return;
 	n = snprintf(v->detail, sizeof(v->detail), "%s", an_class_name(an->class_kind[a], an->class_fs[a], cname,
@@ -318,7 +318,7 @@ static void order_cycle(struct analyzer *an, const struct dl_event *rec, int new
 	note = inferred ? NOTE_ORDER_DIO_INFERRED : !conflict ? NOTE_ORDER_INSTANCE_READ :
 	       kinds ? NOTE_ORDER_KINDS : NOTE_ORDER_INSTANCE;
 	/* a hold inferred from a count is a warning, as a read/read cycle is */
-	v = an_report(an, AN_LOCK_ORDER, conflict && !inferred ? AN_ERROR : AN_WARNING, !inferred, rec,
+	v = an_raise(an, AN_LOCK_ORDER, conflict && !inferred ? AN_ERROR : AN_WARNING, !inferred, rec,
 		      g->edge[new].to_mode, note);
 	if (!v)
 		return;

@@ -125,7 +125,7 @@ void an_check_cycle(struct analyzer *an, struct an_task *t, struct an_lock *l, c
 		}
 		return;
 	}
-	v = an_report(an, AN_DEADLOCK_CYCLE, AN_ERROR, all_exact, e, t->wait_mode, AN_NOTE_CYCLE);
+	v = an_raise(an, AN_DEADLOCK_CYCLE, AN_ERROR, all_exact, e, t->wait_mode, AN_NOTE_CYCLE);
 	if (!v)
 		return;
 	v->nmembers = n;
@@ -167,7 +167,7 @@ void an_check_long_waits(struct analyzer *an, __u64 now)
 			e.ino = l->ino;
 		}
 		e.stack_id = t->wait_stack;
-		finding = an_report(an, AN_LONG_WAIT, AN_WARNING, true, &e, t->wait_mode, NOTE_LONG_WAIT);
+		finding = an_raise(an, AN_LONG_WAIT, AN_WARNING, true, &e, t->wait_mode, NOTE_LONG_WAIT);
 		if (!finding)
 			continue;
 		/* follow the first holder of each lock to the task that is not waiting */

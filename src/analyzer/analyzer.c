@@ -145,7 +145,7 @@ static void report_completion(struct analyzer *an, const struct dl_event *e, __u
 		reason = (__u8)e->arg;
 	if (reason == DL_CR_NONE || reason >= DL_CR_MAX)
 		return;
-	an_report(an, AN_DIO_COMPLETE_UNDER_LOCK, dl_complete_severity(reason, exact), exact, e, mode,
+	an_raise(an, AN_DIO_COMPLETE_UNDER_LOCK, dl_complete_severity(reason, exact), exact, e, mode,
 	       complete_notes[reason]);
 }
 
@@ -213,10 +213,10 @@ void an_fold(struct analyzer *an, const struct dl_fold *f)
 		e.flags |= DL_F_DSYNC;
 	an->folded += f->count;
 	/* a comm filter can only be applied to the record that named the task */
-	if (an->filter.comm[0] && !an_find_fold(an, AN_DIO_COMPLETE_UNDER_LOCK, dl_complete_severity(k->reason, exact),
+	if (an->filter.comm[0] && !an_finding_exists(an, AN_DIO_COMPLETE_UNDER_LOCK, dl_complete_severity(k->reason, exact),
 					     &e, k->mode, complete_notes[k->reason]))
 		return;
-	v = an_report_n(an, AN_DIO_COMPLETE_UNDER_LOCK, dl_complete_severity(k->reason, exact), exact, &e, k->mode,
+	v = an_raise_n(an, AN_DIO_COMPLETE_UNDER_LOCK, dl_complete_severity(k->reason, exact), exact, &e, k->mode,
 		     complete_notes[k->reason], f->count);
 	/* the first occurrence was lost: the finding has no task name, say so */
 	if (v)
@@ -238,7 +238,7 @@ static void on_sync_begin(struct analyzer *an, struct an_task *t, const struct d
 	if (an_is_fs(e->fs, "btrfs") &&
 	    dl_sync_skips_unheld(e->flags & DL_F_STUB, mode != DL_LOCK_NONE, e->flags & DL_F_EXACT,
 				 e->lock.mode == DL_LOCK_NONE, e->lock.mode == DL_LOCK_WRITE))
-		an_report(an, AN_SYNC_SKIPS_UNHELD, AN_ERROR, true, e, DL_LOCK_NONE, NOTE_SKIPS_UNHELD);
+		an_raise(an, AN_SYNC_SKIPS_UNHELD, AN_ERROR, true, e, DL_LOCK_NONE, NOTE_SKIPS_UNHELD);
 	if (mode == DL_LOCK_NONE)
 		return;
 	t->sync_under_lock = true;
@@ -346,10 +346,10 @@ static void on_wait_begin(struct analyzer *an, struct an_task *t, struct an_lock
 	an_note_contention(an, e);
 	/* Waiting to read-lock what we hold shared is not a self-deadlock. */
 	if (self && exact) {
-		an_report(an, AN_SELF_DEADLOCK, AN_ERROR, true, d, mode,
+		an_raise(an, AN_SELF_DEADLOCK, AN_ERROR, true, d, mode,
 		       mode == DL_LOCK_WRITE ? NOTE_SELF_WRITE : NOTE_SELF_READ);
 		if (seed)
-			an_report(an, AN_DIO_COMPLETE_UNDER_LOCK, AN_ERROR, true, d, mode, AN_NOTE_BTRFS_DEADLOCK);
+			an_raise(an, AN_DIO_COMPLETE_UNDER_LOCK, AN_ERROR, true, d, mode, AN_NOTE_BTRFS_DEADLOCK);
 	}
 	if (!l)
 		return;
@@ -421,7 +421,7 @@ static void on_recursive(struct analyzer *an, struct an_task *t, const struct dl
 	bool read_read = mode == DL_LOCK_READ && (e->flags & DL_F_WAIT_READ);
 	struct dl_event copy;
 
-	an_report(an, AN_RECURSIVE_ACQUIRE, read_read ? AN_WARNING : AN_ERROR, exact, in_dio(t, e, &copy),
+	an_raise(an, AN_RECURSIVE_ACQUIRE, read_read ? AN_WARNING : AN_ERROR, exact, in_dio(t, e, &copy),
 	       (e->flags & DL_F_WAIT_WRITE) ? DL_LOCK_WRITE : DL_LOCK_READ,
 	       read_read ? NOTE_RECURSIVE_READ : NOTE_RECURSIVE_WRITE);
 }

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include "pipeline/check.h"
+#include "pipeline/sink.h"
 #include "lib/cli.h"
 #include "cmd/commands.h"
 #include "live/live.h"
@@ -138,7 +138,7 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 }
 
 struct live_sink {
-	struct check_sink cs;
+	struct sink cs;
 	struct dl_live *live;
 	unsigned int ticks;
 	struct check_opts *o;
@@ -167,7 +167,7 @@ static const char *path_of(void *ctx, __u32 dev, __u64 ino, __u32 pid, bool thor
 
 static void on_event(void *ctx, const struct dl_event *e)
 {
-	check_sink_event(&((struct live_sink *)ctx)->cs, e);
+	sink_event(&((struct live_sink *)ctx)->cs, e);
 }
 
 /* What BPF folded reaches the analyzer about once a second, and all of it at the end. */
@@ -182,13 +182,13 @@ static void on_tick(struct dl_live *l, void *ctx, bool final)
 	if (!final && ++ls->ticks % 10)
 		return;
 	slots = dl_session_folds(&l->s, &n);
-	check_sink_folds(&ls->cs, slots, n);
+	sink_folds(&ls->cs, slots, n);
 	waits = dl_session_wait_folds(&l->s, &n);
-	check_sink_wait_folds(&ls->cs, waits, n);
+	sink_wait_folds(&ls->cs, waits, n);
 	if (!final)
 		return;
 	dl_session_dio_counts(&l->s, counts);
-	check_sink_counts(&ls->cs, counts);
+	sink_counts(&ls->cs, counts);
 }
 
 /* How the run stands (at the end: how it ended), for the report and the trailer. */
@@ -211,16 +211,16 @@ static void snapshot(void *ctx)
 		return;
 	dl_live_trailer(ls->live, ls->o->run.cmd != NULL, &t);
 	t.cmd_status = -1;
-	check_fill_report(&r, &ls->cs, ls->meta, &t, ls->o->run.cmd);
+	sink_fill_report(&r, &ls->cs, ls->meta, &t, ls->o->run.cmd);
 	r.partial = true;
 	out_rewrite(ls->json, write_json, &r);
 }
 
 /* The sink every record goes through: analysis, live announcements, path names, snapshots. */
-static void sink_init(struct live_sink *ls, struct check_opts *o, struct dl_live *live, struct evf_meta *meta,
+static void live_sink_init(struct live_sink *ls, struct check_opts *o, struct dl_live *live, struct evf_meta *meta,
 		      struct out_file *json)
 {
-	check_sink_init(&ls->cs, &o->run.filter);
+	sink_init(&ls->cs, &o->run.filter);
 	ls->cs.analyze = !o->record_cmd;
 	ls->cs.announce = !o->quiet && !o->record_cmd;
 	ls->cs.announce_latency = dl_verbose;
@@ -239,7 +239,7 @@ static void sink_init(struct live_sink *ls, struct check_opts *o, struct dl_live
 
 /* The recording's header, and the file in place from now on: a killed run leaves what it recorded. */
 static int start_recording(struct evf_writer *rec, struct out_file *recf, const struct evf_meta *meta,
-			   struct check_sink *cs)
+			   struct sink *cs)
 {
 	evf_write_header(rec, recf->f, meta);
 	evf_flush(rec);
@@ -284,7 +284,7 @@ static int write_reports(const struct check_opts *o, const struct dl_report *r, 
 			 struct out_file *dot, struct out_file *junit, int ret)
 {
 	/* the text report goes to stderr when stdout carries the JSON */
-	int verdict = check_emit(r, json->f == stdout ? stderr : stdout, NULL, o->fail_on);
+	int verdict = report_emit(r, json->f == stdout ? stderr : stdout, NULL, o->fail_on);
 
 	if (!ret)
 		ret = verdict;
@@ -327,7 +327,7 @@ static int run(struct check_opts *o)
 	if (open_outputs(o, &json, &recf, &dot, &junit))
 		return DL_EXIT_USAGE;
 	evf_meta_fill(&meta, dl_kernel_release(), NULL, &o->run.filter);
-	sink_init(&ls, o, &live, &meta, &json);
+	live_sink_init(&ls, o, &live, &meta, &json);
 	dl_session_opts_init(&so, &o->run, on_event, &ls);
 	live.tick = true;
 	live.on_tick = on_tick;
@@ -362,7 +362,7 @@ static int run(struct check_opts *o)
 		dl_progstats_print(&live.s, stderr);
 
 	/* before the trailer: a replay finds the paths where the live report did */
-	check_sink_name_inodes(&ls.cs, true);
+	sink_name_inodes(&ls.cs, true);
 	dl_live_trailer(&live, o->run.cmd != NULL, &t);
 	re.killed_by = live.killed_by;
 	ret = recf.f ? end_recording(&rec, &recf, &re, &t, o->run.cmd) : DL_EXIT_OK;
@@ -371,7 +371,7 @@ static int run(struct check_opts *o)
 			(unsigned long long)ls.cs.records, o->record_path,
 			(unsigned long long)(t.lost_ringbuf + t.lost_map_full));
 	} else {
-		check_fill_report(&r, &ls.cs, &meta, &t, o->run.cmd);
+		sink_fill_report(&r, &ls.cs, &meta, &t, o->run.cmd);
 		r.killed_by = live.killed_by;
 		ret = write_reports(o, &r, &json, &dot, &junit, ret);
 	}
@@ -384,7 +384,7 @@ out:
 	out_discard(&dot);
 	out_discard(&recf);
 	out_discard(&junit);
-	check_sink_fini(&ls.cs);
+	sink_fini(&ls.cs);
 	pathres_free(ls.pr);
 	return ret;
 }

@@ -153,11 +153,11 @@ int cmd_replay(int argc, char **argv)
 	if (!o.fail_on_set)
 		o.fail_on = DL_FAIL_DEFAULT;
 	if (!o.trace) {
-		check_fill_report(&r, &rp.cs, &meta, &rp.trailer, rp.argv);
+		sink_fill_report(&r, &rp.cs, &meta, &rp.trailer, rp.argv);
 		r.killed_by = rp.run_end.killed_by;
 		r.cut = rp.cut;
 		r.cut_at = rp.cut_at;
-		ret = check_emit(&r, json.f == stdout ? stderr : stdout, NULL, o.fail_on);
+		ret = report_emit(&r, json.f == stdout ? stderr : stdout, NULL, o.fail_on);
 		if (json.f) {
 			dl_report_json(json.f, &r);
 			if (out_commit(&json))

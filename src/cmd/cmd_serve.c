@@ -96,7 +96,7 @@ static void on_event(void *ctx, const struct dl_event *e)
 	struct serve_ctx *sc = ctx;
 
 	pthread_mutex_lock(&sc->lock);
-	check_sink_event(&sc->cs, e);
+	sink_event(&sc->cs, e);
 	pthread_mutex_unlock(&sc->lock);
 }
 
@@ -125,8 +125,8 @@ static void serve_tick(struct dl_live *l, void *ctx, bool final)
 	slots = dl_session_folds(&l->s, &n);
 	waits = dl_session_wait_folds(&l->s, &nw);
 	pthread_mutex_lock(&sc->lock);
-	check_sink_folds(&sc->cs, slots, n);
-	check_sink_wait_folds(&sc->cs, waits, nw);
+	sink_folds(&sc->cs, slots, n);
+	sink_wait_folds(&sc->cs, waits, nw);
 	pthread_mutex_unlock(&sc->lock);
 }
 
@@ -156,7 +156,7 @@ int cmd_serve(int argc, char **argv)
 	}
 	sc.live = &live;
 	sc.pr = pathres_new();
-	check_sink_init(&sc.cs, &o.run.filter);
+	sink_init(&sc.cs, &o.run.filter);
 	sc.cs.analyze = true;
 	sc.cs.announce = true;
 	sc.cs.sr.frames = dl_live_frames;
@@ -194,7 +194,7 @@ int cmd_serve(int argc, char **argv)
 	fputc('\n', stderr);
 	dl_live_stop(&live);
 out:
-	check_sink_fini(&sc.cs);
+	sink_fini(&sc.cs);
 	pathres_free(sc.pr);
 	return ret;
 }

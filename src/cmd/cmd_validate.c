@@ -38,7 +38,7 @@
 #include <sys/sysmacros.h>
 #include <sys/vfs.h>
 #include <sys/wait.h>
-#include "pipeline/check.h"
+#include "pipeline/sink.h"
 #include "lib/cli.h"
 #include "cmd/commands.h"
 #include "live/live.h"
@@ -64,7 +64,7 @@ struct below_eof {
 };
 
 struct validate_ctx {
-	struct check_sink cs;
+	struct sink cs;
 	struct below_eof files[MAX_DIRS];
 	int nfiles;
 	/* the AIO+truncate files: their completions run in kworkers, judged too */
@@ -150,7 +150,7 @@ static void on_event(void *ctx, const struct dl_event *e)
 	if (vc->own_comm[0] && e->hdr.type != DL_EV_TICK && e->hdr.type != DL_EV_TASK_EXIT &&
 	    strncmp(e->comm, vc->own_comm, DL_COMM_LEN) && !on_file(vc->aio, vc->naio, e))
 		return;
-	check_sink_event(&vc->cs, e);
+	sink_event(&vc->cs, e);
 	if (e->hdr.type != DL_EV_DIO_BEGIN || !(e->flags & DL_F_WRITE))
 		return;
 	for (int i = 0; i < vc->nfiles; i++) {
@@ -364,7 +364,7 @@ int cmd_validate(int argc, char **argv)
 	/* judge the workload's own tasks (all named after this binary), not the machine's */
 	if (!o.run.filter.comm[0])
 		snprintf(vc.own_comm, sizeof(vc.own_comm), "%.15s", basename(self));
-	check_sink_init(&vc.cs, &o.run.filter);
+	sink_init(&vc.cs, &o.run.filter);
 	vc.cs.announce = true;
 	vc.cs.sr.frames = dl_live_frames;
 	vc.cs.sr.ctx = &live;
@@ -379,7 +379,7 @@ int cmd_validate(int argc, char **argv)
 	if (dl_live_start(&live, &so, wargv, err, sizeof(err))) {
 		dl_err("%s", err);
 		out_discard(&json);
-		check_sink_fini(&vc.cs);
+		sink_fini(&vc.cs);
 		return DL_EXIT_USAGE;
 	}
 	dl_live_run(&live);
@@ -395,13 +395,13 @@ int cmd_validate(int argc, char **argv)
 	if (json.f) {
 		dl_live_trailer(&live, true, &t);
 		dl_live_meta(&live, &meta);
-		check_fill_report(&r, &vc.cs, &meta, &t, wargv);
+		sink_fill_report(&r, &vc.cs, &meta, &t, wargv);
 		r.killed_by = live.killed_by;
 		dl_report_json(json.f, &r);
 		if (out_commit(&json))
 			ret = DL_EXIT_USAGE;
 	}
 	dl_live_stop(&live);
-	check_sink_fini(&vc.cs);
+	sink_fini(&vc.cs);
 	return ret;
 }

@@ -56,6 +56,9 @@ static void version(void)
 {
 	printf("diolock %s (git %s, libbpf %s)\nfeatures: serve: %s\n", DIOLOCK_VERSION, dl_git_rev,
 	       libbpf_version_string(), DL_FEATURE_SERVE);
+	/* renamed, both names written for one release */
+	printf("deprecated until 0.3: JSON key \"violations\" (now \"findings\"), metric "
+	       "diolock_violations_total (now diolock_findings_total)\n");
 }
 
 /*

@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <sys/socket.h>
-#include "pipeline/check.h"
+#include "pipeline/sink.h"
 #include "lib/cli.h"
 #include "lib/hist.h"
 #include "live/live.h"
@@ -30,7 +30,7 @@ struct serve_opts {
 struct serve_ctx {
 	const struct serve_opts *o;
 	struct dl_live *live;
-	struct check_sink cs;
+	struct sink cs;
 	pthread_mutex_t lock;		/* cs: fed by the main thread, read by scrapes */
 	pthread_mutex_t out_lock;	/* one metrics text at a time: pr is not thread-safe */
 	struct pathres *pr;		/* names of devices and inodes, for the metrics */

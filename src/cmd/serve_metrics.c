@@ -160,7 +160,7 @@ static bool is_wait(__u32 kind)
  * and sum every other inode's histograms into one per kind and device with
  * ino 0 ("other"). Bounded series whatever the number of inodes.
  */
-static int fold_inodes(struct st_snap *s, unsigned int top, struct inode_rank **topv, size_t *ntop)
+static int rank_inodes(struct st_snap *s, unsigned int top, struct inode_rank **topv, size_t *ntop)
 {
 	struct inode_rank *r = calloc(s->nhists ? s->nhists : 1, sizeof(*r));
 	struct st_hist *out;
@@ -330,6 +330,17 @@ static void dio_counters(FILE *f, const struct st_snap *s)
 	}
 }
 
+static void finding_family(struct serve_ctx *sc, FILE *f, const char *name, const char *help,
+			   __u64 finding[AN_KIND_MAX][AN_ERROR + 1])
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s counter\n", name, help, name);
+	for (int k = 0; k < AN_KIND_MAX; k++)
+		for (int sev = AN_INFO; sev <= AN_ERROR; sev++)
+			if (sc->o->findings || k == AN_DIO_COMPLETE_UNDER_LOCK)
+				fprintf(f, "%s{kind=\"%s\",severity=\"%s\"} %llu\n", name, an_kind_name(k),
+					an_severity_name(sev), (unsigned long long)finding[k][sev]);
+}
+
 /* Findings by kind and severity: the analyzer's (--findings), or the kernel's completion folds. */
 static void finding_metrics(struct serve_ctx *sc, FILE *f, const struct dl_session *ds)
 {
@@ -360,13 +371,11 @@ static void finding_metrics(struct serve_ctx *sc, FILE *f, const struct dl_sessi
 	fprintf(f, "# HELP diolock_findings_analyzer 1 when serve runs check's analyzer (--findings); 0: only "
 		   "dio_complete_under_i_rwsem is counted, in the kernel.\n# TYPE diolock_findings_analyzer gauge\n"
 		   "diolock_findings_analyzer %d\n", sc->o->findings);
-	fprintf(f, "# HELP diolock_violations_total Findings of diolock's analyzer (as in `diolock check`), "
-		   "by kind and severity.\n# TYPE diolock_violations_total counter\n");
-	for (int k = 0; k < AN_KIND_MAX; k++)
-		for (int sev = AN_INFO; sev <= AN_ERROR; sev++)
-			if (sc->o->findings || k == AN_DIO_COMPLETE_UNDER_LOCK)
-				fprintf(f, "diolock_violations_total{kind=\"%s\",severity=\"%s\"} %llu\n",
-					an_kind_name(k), an_severity_name(sev), (unsigned long long)finding[k][sev]);
+	finding_family(sc, f, "diolock_findings_total",
+		       "Findings of diolock's analyzer (as in `diolock check`), by kind and severity.", finding);
+	/* deprecated: the same counters under their first name, written until 0.3 (docs/metrics.md) */
+	finding_family(sc, f, "diolock_violations_total",
+		       "Deprecated, removed in 0.3: diolock_findings_total's first name.", finding);
 }
 
 /* What the kernel side lost, and how each hook point is attached. */
@@ -397,8 +406,8 @@ static void metrics(struct serve_ctx *sc, FILE *f)
 		fprintf(f, "# diolock: cannot read the histogram maps\n");
 		return;
 	}
-	if (sc->o->by == DL_BY_INODE && fold_inodes(&s, sc->o->top_inodes, &top, &ntop))
-		fprintf(f, "# diolock: out of memory folding inodes\n");
+	if (sc->o->by == DL_BY_INODE && rank_inodes(&s, sc->o->top_inodes, &top, &ntop))
+		fprintf(f, "# diolock: out of memory ranking inodes\n");
 	build_info(f);
 	info_metrics(sc, f, &s, top, ntop);
 	free(top);

@@ -250,7 +250,12 @@ static void json_findings(struct json *j, const struct dl_report *r)
 {
 	const struct an_results *an = &r->an;
 
-	/* "findings" in the code and the text report; the JSON key keeps its first name for consumers */
+	json_key(j, "findings");
+	json_begin_array(j);
+	for (size_t i = 0; i < an->nfindings; i++)
+		json_finding(j, r, &an->finding[i]);
+	json_end_array(j);
+	/* deprecated: the same array under its first name, written until 0.3 (docs/json.md) */
 	json_key(j, "violations");
 	json_begin_array(j);
 	for (size_t i = 0; i < an->nfindings; i++)

@@ -64,7 +64,7 @@ static void on_event(struct replay *rp, const unsigned char *p, __u32 len)
 			dl_event_text(rp->out, &e, rp->t0);
 		return;
 	}
-	check_sink_event(&rp->cs, &e);
+	sink_event(&rp->cs, &e);
 }
 
 /* What BPF's filters would have let through live, for a fold slot's key. */
@@ -90,7 +90,7 @@ static void on_counted(struct replay *rp, const struct evf_reader *rd)
 
 			memcpy(&f, rd->rec, sizeof(f));
 			if (fold_matches(&rp->filter, &f))
-				check_sink_fold(&rp->cs, &f);
+				sink_fold(&rp->cs, &f);
 		}
 		break;
 	case EVF_WAIT_FOLD:
@@ -99,12 +99,12 @@ static void on_counted(struct replay *rp, const struct evf_reader *rd)
 
 			memcpy(&f, rd->rec, sizeof(f));
 			if (fold_key_matches(&rp->filter, f.tgid, f.key.dev, f.key.ino, f.key.fsid))
-				check_sink_wait_fold(&rp->cs, &f);
+				sink_wait_fold(&rp->cs, &f);
 		}
 		break;
 	case EVF_COUNTS:
 		if (rd->len == sizeof(evf_dio_counts))
-			check_sink_counts(&rp->cs, (const void *)rd->rec);
+			sink_counts(&rp->cs, (const void *)rd->rec);
 		break;
 	}
 }
@@ -139,7 +139,7 @@ static int on_record(struct replay *rp, const struct evf_reader *rd, char *err, 
 		break;
 	case EVF_PATH:
 		if (!evf_parse_path(rd->rec, rd->len, &dev, &ino, &path))
-			check_sink_path(&rp->cs, dev, ino, path);
+			sink_path(&rp->cs, dev, ino, path);
 		break;
 	case EVF_TRAILER:
 		if (evf_parse_trailer(rd->rec, rd->len, &rp->trailer, rp->argbuf, sizeof(rp->argbuf),
@@ -197,7 +197,7 @@ static void free_stacks(struct table *t)
 void replay_init(struct replay *rp, const struct dl_filter *f)
 {
 	memset(rp, 0, sizeof(*rp));
-	check_sink_init(&rp->cs, f);
+	sink_init(&rp->cs, f);
 	if (f)
 		rp->filter = *f;
 	rp->out = stdout;
@@ -207,6 +207,6 @@ void replay_init(struct replay *rp, const struct dl_filter *f)
 
 void replay_fini(struct replay *rp)
 {
-	check_sink_fini(&rp->cs);
+	sink_fini(&rp->cs);
 	free_stacks(&rp->stacks);
 }

@@ -3,13 +3,13 @@
 #ifndef DIOLOCK_REPLAY_H
 #define DIOLOCK_REPLAY_H
 
-#include "pipeline/check.h"
+#include "pipeline/sink.h"
 
 #define REPLAY_MAX_STACKS 65536
 #define REPLAY_MAX_ARGS 256
 
 struct replay {
-	struct check_sink cs;
+	struct sink cs;
 	struct dl_filter filter;	/* applied in user space, as BPF does live */
 	int trace;			/* 0: analyse; 1: event lines; 2: JSON lines */
 	FILE *out;			/* for trace lines */

@@ -23,8 +23,12 @@ expect_serve_scrape() {
 	grep "^$series" "$m" | awk '{ if ($2 < last) bad = 1; last = $2 } END { exit bad }' ||
 		fail "buckets not cumulative"
 	grep "^$series" "$m" | head -1 | grep -Eq ',le="[0-9.e-]+"\} 0$' || fail "le in seconds, the smallest bucket empty"
-	grep -q '^diolock_violations_total{kind="dio_complete_under_i_rwsem",severity="info"} [1-9]' "$m" ||
+	grep -q '^diolock_findings_total{kind="dio_complete_under_i_rwsem",severity="info"} [1-9]' "$m" ||
 		fail "the analyzer's findings counted"
+	# the deprecated name, until 0.3: the same series, the same values
+	[ "$(grep '^diolock_findings_total{' "$m" | sed 's/^diolock_findings_total//')" = \
+		"$(grep '^diolock_violations_total{' "$m" | sed 's/^diolock_violations_total//')" ] ||
+		fail "diolock_violations_total should repeat diolock_findings_total until 0.3"
 	grep -q "^diolock_attach_info{hook=\"rwsem_wait_begin\",tier=\"$wait_tier\"} 1\$" "$m" ||
 		fail "wait hooks on $wait_tier: $(grep 'attach_info{hook="rwsem_wait_begin"' "$m")"
 	grep -q "^diolock_attach_info{hook=\"rwsem_acquire\",tier=\"$hold_tier\"} 1\$" "$m" ||

@@ -30,10 +30,10 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		struct dl_report r;
 
 		/* the report of whatever was read must render too */
-		check_fill_report(&r, &rp.cs, &meta, &rp.trailer, rp.argv);
+		sink_fill_report(&r, &rp.cs, &meta, &rp.trailer, rp.argv);
 		r.cut = rp.cut;
 		r.cut_at = rp.cut_at;
-		check_emit(&r, rp.out, rp.out, DL_FAIL_DEFAULT);
+		report_emit(&r, rp.out, rp.out, DL_FAIL_DEFAULT);
 		dl_report_junit(rp.out, &r, DL_FAIL_DEFAULT);
 	}
 	evf_close(&rd);

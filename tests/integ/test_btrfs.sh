@@ -13,7 +13,7 @@ test_datasum_dio_write_falls_back() {
 	local pid ino
 	pid=$(role_pid "$T/sum.out" writer)
 	ino=$(stat -c %i "$MNT/sum")
-	local v='[.violations[] | select(.kind == "dio_fallback_buffered")]'
+	local v='[.findings[] | select(.kind == "dio_fallback_buffered")]'
 	if [ "$(btrfs_csum_falls_back)" = 0 ]; then
 		# before v6.15 btrfs writes checksummed inodes by real DIO
 		expect_jq "$T/sum.json" "$v | length == 0" "no fallback before v6.15"
@@ -28,7 +28,7 @@ test_datasum_dio_write_falls_back() {
 	# DIO is counted in the kernel now (routine DIO sends no record)
 	expect_jq "$T/sum.json" '(.dio_by_fs.btrfs.submitted // 0) == 0' "no write reached iomap"
 	expect_jq "$T/sum.json" '.summary.dio_complete_under_i_rwsem == 0' "no DIO completion"
-	expect_jq "$T/sum.json" ".violations[0].dev == \"$(stat_dev "$MNT/sum")\"" "dev as stat(2) shows it"
+	expect_jq "$T/sum.json" ".findings[0].dev == \"$(stat_dev "$MNT/sum")\"" "dev as stat(2) shows it"
 }
 
 test_nocow_extending_dsync_is_protected() {
@@ -36,7 +36,7 @@ test_nocow_extending_dsync_is_protected() {
 	expect_eq "$?" 0 "check exit status"
 	local pid
 	pid=$(role_pid "$T/nc.out" writer)
-	local v='[.violations[] | select(.kind == "dio_complete_under_i_rwsem")]'
+	local v='[.findings[] | select(.kind == "dio_complete_under_i_rwsem")]'
 	expect_jq "$T/nc.json" "($v | length == 1) and $v[0].count == 4" "each completion under i_rwsem"
 	expect_jq "$T/nc.json" "$v[0].severity == \"info\" and $v[0].pid == $pid" "info, the writer"
 	expect_jq "$T/nc.json" "$v[0].lock_mode == \"write\" and $v[0].confidence == \"exact\"" "extending: exclusive"
@@ -49,7 +49,7 @@ test_nocow_extending_dsync_is_protected() {
 test_nocow_overwrite_takes_lock_shared() {
 	"$DIOLOCK" check -q --dev "$(stat_dev "$MNT")" -J "$T/ow.json" -- "$DIOWORK" -n 4 --nocow --prefill dio-dsync-write "$MNT/ow" >/dev/null
 	expect_eq "$?" 0 "check exit status"
-	local v='[.violations[] | select(.kind == "dio_complete_under_i_rwsem")]'
+	local v='[.findings[] | select(.kind == "dio_complete_under_i_rwsem")]'
 	expect_jq "$T/ow.json" "$v[0].lock_mode == \"read\" and $v[0].count == 4" "below EOF: shared"
 	expect_jq "$T/ow.json" "$v[0].severity == \"info\"" "info"
 }
@@ -62,13 +62,13 @@ test_nodatasum_mount_does_real_dio() {
 	"$DIOLOCK" check -q --dev "$(stat_dev "$mnt")" -J "$T/nds.json" -- "$DIOWORK" -n 3 dio-dsync-write "$mnt/f" >/dev/null
 	expect_eq "$?" 0 "check exit status"
 	expect_jq "$T/nds.json" '.summary.dio_fallback_buffered == 0' "no fallback"
-	expect_jq "$T/nds.json" '[.violations[] | select(.kind == "dio_complete_under_i_rwsem")][0] | .count == 3 and .severity == "info" and (.note | test("stub"))' \
+	expect_jq "$T/nds.json" '[.findings[] | select(.kind == "dio_complete_under_i_rwsem")][0] | .count == 3 and .severity == "info" and (.note | test("stub"))' \
 		"completions under i_rwsem, protected by the stub"
 }
 
 test_direct_read() {
 	"$DIOLOCK" check -q --dev "$(stat_dev "$MNT")" -J "$T/rd.json" -- "$DIOWORK" -n 3 dio-read "$MNT/rd" >/dev/null
-	expect_jq "$T/rd.json" '[.violations[] | select(.kind == "dio_complete_under_i_rwsem")][0] | .lock_mode == "read" and .dsync == false and .count == 3' \
+	expect_jq "$T/rd.json" '[.findings[] | select(.kind == "dio_complete_under_i_rwsem")][0] | .lock_mode == "read" and .dsync == false and .count == 3' \
 		"direct reads reach iomap under a shared i_rwsem"
 }
 

@@ -129,7 +129,7 @@ test_exit_status_incomplete() {
 	"$DIOLOCK" check -q --dev "$dev" --record "$T/w.dlr" -J "$T/w.json" -- \
 		"$DIOWORK" -j 1 --hold-ms 5600 hold-contend "$mnt/h" >/dev/null 2>&1
 	expect_eq "$?" 0 "a warning with the default --fail-on"
-	expect_jq "$T/w.json" '.violations | any(.kind == "long_wait_chain" and .severity == "warning")' "a real warning"
+	expect_jq "$T/w.json" '.findings | any(.kind == "long_wait_chain" and .severity == "warning")' "a real warning"
 	"$DIOLOCK" replay -q "$T/w.dlr" >/dev/null
 	expect_eq "$?" 0 "replay exits as the live check did"
 	"$DIOLOCK" replay -q "$T/w.dlr" --fail-on error,warning,lost >/dev/null

@@ -63,8 +63,8 @@ test_extending_writers() {
 	local ino
 	ino=$(stat -c %i "$mnt/f")
 	expect_jq "$T/e.json" "[.contention[] | select(.ino == $ino)][0].write_waits > 0" "writers waited for each other"
-	expect_jq "$T/e.json" "[.violations[] | select(.kind == \"dio_complete_under_i_rwsem\")] | length == 4" "one folded finding per writer"
-	expect_jq "$T/e.json" "all(.violations[]; .severity == \"info\")" "all info"
+	expect_jq "$T/e.json" "[.findings[] | select(.kind == \"dio_complete_under_i_rwsem\")] | length == 4" "one folded finding per writer"
+	expect_jq "$T/e.json" "all(.findings[]; .severity == \"info\")" "all info"
 	expect_jq "$T/e.json" '.summary.dio_complete_under_i_rwsem == 800' "every completion counted"
 }
 

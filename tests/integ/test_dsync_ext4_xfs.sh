@@ -14,7 +14,7 @@ dsync_info() {
 	pid=$(role_pid "$T/$fs.out" writer)
 	ino=$(stat -c %i "$mnt/f")
 	dev=$(stat_dev "$mnt/f")
-	local v='[.violations[] | select(.kind == "dio_complete_under_i_rwsem")]'
+	local v='[.findings[] | select(.kind == "dio_complete_under_i_rwsem")]'
 	expect_jq "$T/$fs.json" "$v | length == 1" "$fs: one folded completion finding"
 	expect_jq "$T/$fs.json" "$v[0].severity == \"info\"" "$fs: severity info"
 	expect_jq "$T/$fs.json" "$v[0].fs == \"$fs\"" "$fs: fs name"
@@ -39,9 +39,9 @@ test_lock_mode_follows_eof() {
 	mnt=$(mkfs_mount ext4 modes) || { fail mount; return; }
 	"$DIOLOCK" check -q --dev "$(stat_dev "$mnt")" -J "$T/ext.json" -- "$DIOWORK" -n 4 dio-dsync-write "$mnt/ext" >/dev/null
 	"$DIOLOCK" check -q --dev "$(stat_dev "$mnt")" -J "$T/in.json" -- "$DIOWORK" -n 4 --prefill dio-dsync-write "$mnt/in" >/dev/null
-	expect_jq "$T/ext.json" '.violations[0].lock_mode == "write" and .violations[0].confidence == "exact"' \
+	expect_jq "$T/ext.json" '.findings[0].lock_mode == "write" and .findings[0].confidence == "exact"' \
 		"extending write holds i_rwsem exclusive"
-	expect_jq "$T/in.json" '[.violations[] | select(.kind == "dio_complete_under_i_rwsem")][0].lock_mode == "read"' \
+	expect_jq "$T/in.json" '[.findings[] | select(.kind == "dio_complete_under_i_rwsem")][0].lock_mode == "read"' \
 		"overwrite below EOF holds i_rwsem shared"
 }
 
@@ -51,9 +51,9 @@ test_direct_read_completion() {
 	mnt=$(mkfs_mount xfs reads) || { fail mount; return; }
 	"$DIOLOCK" check -q --dev "$(stat_dev "$mnt")" -J "$T/r.json" -- "$DIOWORK" -n 4 dio-read "$mnt/f" >"$T/r.out"
 	expect_eq "$?" 0 "check exit status"
-	expect_jq "$T/r.json" '[.violations[] | select(.kind == "dio_complete_under_i_rwsem" and .dsync == false)] | length == 1' \
+	expect_jq "$T/r.json" '[.findings[] | select(.kind == "dio_complete_under_i_rwsem" and .dsync == false)] | length == 1' \
 		"read completion reported"
-	expect_jq "$T/r.json" '[.violations[] | select(.dsync == false)][0].lock_mode == "read"' "reads hold shared"
+	expect_jq "$T/r.json" '[.findings[] | select(.dsync == false)][0].lock_mode == "read"' "reads hold shared"
 	expect_jq "$T/r.json" '.dio_by_fs.xfs.submitted >= 4 and .dio_by_fs.xfs.completed >= 4' \
 		"every direct read seen (counted in the kernel)"
 }
@@ -63,20 +63,20 @@ test_filters() {
 	local mnt
 	mnt=$(mkfs_mount xfs filt) || { fail mount; return; }
 	"$DIOLOCK" check -q --fs ext4 -J "$T/f1.json" -- "$DIOWORK" -n 2 dio-dsync-write "$mnt/f" >/dev/null
-	expect_jq "$T/f1.json" '.violations | length == 0' "--fs ext4 hides xfs"
+	expect_jq "$T/f1.json" '.findings | length == 0' "--fs ext4 hides xfs"
 	"$DIOLOCK" check -q --fs xfs -J "$T/f2.json" -- "$DIOWORK" -n 2 dio-dsync-write "$mnt/f" >/dev/null
-	expect_jq "$T/f2.json" '.violations | length == 1' "--fs xfs keeps xfs"
+	expect_jq "$T/f2.json" '.findings | length == 1' "--fs xfs keeps xfs"
 	"$DIOLOCK" check -q --pid 1 -J "$T/f3.json" -- "$DIOWORK" -n 2 dio-dsync-write "$mnt/f" >/dev/null
 	expect_jq "$T/f3.json" '.events == 0' "-p 1 hides other processes"
 	local ino dev
 	ino=$(stat -c %i "$mnt/f")
 	dev=$(stat_dev "$mnt/f")
 	"$DIOLOCK" check -q --dev "$dev" --ino "$ino" -J "$T/f4.json" -- "$DIOWORK" -n 2 dio-dsync-write "$mnt/f" >/dev/null
-	expect_jq "$T/f4.json" ".violations | length == 1 and .[0].ino == $ino" "--dev/--ino keep the file"
+	expect_jq "$T/f4.json" ".findings | length == 1 and .[0].ino == $ino" "--dev/--ino keep the file"
 	"$DIOLOCK" check -q --ino $((ino + 1000)) -J "$T/f5.json" -- "$DIOWORK" -n 2 dio-dsync-write "$mnt/f" >/dev/null
-	expect_jq "$T/f5.json" '.violations | length == 0' "--ino of another file hides it"
+	expect_jq "$T/f5.json" '.findings | length == 0' "--ino of another file hides it"
 	"$DIOLOCK" check -q -c nosuchcomm -J "$T/f6.json" -- "$DIOWORK" -n 2 dio-dsync-write "$mnt/f" >/dev/null
-	expect_jq "$T/f6.json" '.violations | length == 0' "-c filters by command name"
+	expect_jq "$T/f6.json" '.findings | length == 0' "-c filters by command name"
 }
 
 run_test test_xfs_dsync_write_is_info

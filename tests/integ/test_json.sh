@@ -61,7 +61,9 @@ test_every_json_writer() {
 	expect_eq "$?" 0 "check"
 	strict "$T/check.json" || fail "check -J is strict UTF-8 JSON"
 	names "$T/check.json" || fail "check --json: names"
-	expect_jq "$T/check.json" '[.violations[].comm] | length == 2' "one finding per renamed binary"
+	expect_jq "$T/check.json" '[.findings[].comm] | length == 2' "one finding per renamed binary"
+	# the deprecated key, until 0.3: the same array
+	expect_jq "$T/check.json" '.violations == .findings' "\"violations\" should repeat \"findings\" until 0.3"
 	python3 -c 'import sys, xml.etree.ElementTree as E; E.parse(sys.argv[1])' "$T/j.xml" || fail "JUnit XML with these names is well-formed"
 	"$DIOLOCK" replay -q "$T/r.dlr" -J "$T/replay.json" >/dev/null
 	strict "$T/replay.json" || fail "replay --json"

@@ -111,12 +111,12 @@ test_killed_run_leaves_report() {
 		"$DIOWORK" -j 1 --hold-ms 6500 hold-contend "$mnt/h" >"$T/k.out" 2>&1 &
 	pid=$!
 	for i in $(seq 100); do
-		jq -e '.violations | any(.kind == "long_wait_chain")' "$T/k.json" >/dev/null 2>&1 && break
+		jq -e '.findings | any(.kind == "long_wait_chain")' "$T/k.json" >/dev/null 2>&1 && break
 		sleep 0.1
 	done
 	kill -KILL $pid
 	wait $pid 2>/dev/null
-	expect_jq "$T/k.json" '.complete == false and (.violations | any(.kind == "long_wait_chain" and .severity == "warning"))' \
+	expect_jq "$T/k.json" '.complete == false and (.findings | any(.kind == "long_wait_chain" and .severity == "warning"))' \
 		"the report left behind holds the finding"
 	python3 -c 'import json,sys; json.loads(open(sys.argv[1], "rb").read().decode("utf-8", "strict"))' "$T/k.json" ||
 		fail "the report left behind is strict JSON"
@@ -125,14 +125,14 @@ test_killed_run_leaves_report() {
 	rc=$?
 	expect_eq "$rc" 3 "replay of the killed run"
 	grep -q "recording cut at byte" "$T/kr.err" || fail "says where it was cut: $(cat "$T/kr.err")"
-	expect_jq "$T/kr.json" '.verdict == "incomplete" and (.violations | any(.kind == "long_wait_chain"))' \
+	expect_jq "$T/kr.json" '.verdict == "incomplete" and (.findings | any(.kind == "long_wait_chain"))' \
 		"the finding is in the recording"
 	# the file, found among the waiter's open files at the finding, recorded for the replay
-	jq -e --arg p "$mnt/h" '.violations | any(.kind == "long_wait_chain" and .path == $p and
+	jq -e --arg p "$mnt/h" '.findings | any(.kind == "long_wait_chain" and .path == $p and
 		(.chain | any(.waits_for.path == $p)))' "$T/k.json" >/dev/null ||
-		fail "the report left behind names $mnt/h: $(jq -c '[.violations[] | {kind, path, chain: [.chain[]?.waits_for.path]}]' "$T/k.json")"
-	jq -e --arg p "$mnt/h" '.violations | any(.kind == "long_wait_chain" and .path == $p)' "$T/kr.json" >/dev/null ||
-		fail "the replay names $mnt/h: $(jq -c '[.violations[] | {kind, path}]' "$T/kr.json")"
+		fail "the report left behind names $mnt/h: $(jq -c '[.findings[] | {kind, path, chain: [.chain[]?.waits_for.path]}]' "$T/k.json")"
+	jq -e --arg p "$mnt/h" '.findings | any(.kind == "long_wait_chain" and .path == $p)' "$T/kr.json" >/dev/null ||
+		fail "the replay names $mnt/h: $(jq -c '[.findings[] | {kind, path}]' "$T/kr.json")"
 	# diowork outlives its killed parent: let it finish before the mount goes
 	for i in $(seq 100); do
 		pgrep -f "hold-contend $mnt/h" >/dev/null || break

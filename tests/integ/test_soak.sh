@@ -48,7 +48,7 @@ test_soak() {
 	expect_jq "$T/soak.json" '.lost_events == 0' "nothing lost"
 	# check watches the whole machine: what is asserted is read on the soak's own devices
 	local mine
-	mine="[.violations[] | select(.dev == \"$(stat_dev "$ext4")\" or .dev == \"$(stat_dev "$xfs")\" or .dev == \"$(stat_dev "$btrfs")\")]"
+	mine="[.findings[] | select(.dev == \"$(stat_dev "$ext4")\" or .dev == \"$(stat_dev "$xfs")\" or .dev == \"$(stat_dev "$btrfs")\")]"
 	# each round's contended file (a new inode every round) shows its two waiters
 	local dev n
 	dev=$(stat_dev "$ext4")
@@ -60,7 +60,7 @@ test_soak() {
 	ran=$(jq -s '[.[].ops] | add // 0' "$T/btrfs-writes.out")
 	[ "$ran" = $((round * 4)) ] || echo "    btrfs writes: $ran of $((round * 4)) ran: $(sort -u "$T/btrfs-writes.err" | head -3)"
 	[ "$(btrfs_csum_falls_back)" = 1 ] && want=$ran || want=0
-	n=$(jq "[.violations[] | select(.kind == \"dio_fallback_buffered\" and .dev == \"$(stat_dev "$btrfs")\") | .count] | add // 0" "$T/soak.json")
+	n=$(jq "[.findings[] | select(.kind == \"dio_fallback_buffered\" and .dev == \"$(stat_dev "$btrfs")\") | .count] | add // 0" "$T/soak.json")
 	expect_eq "$n" "$want" "every btrfs fallback counted"
 	expect_jq "$T/soak.json" "$mine | map(select(.kind == \"self_deadlock\" or .kind == \"deadlock_cycle\")) | length == 0" \
 		"no false deadlock"

@@ -13,7 +13,7 @@ require_root
 
 SHAPE_SECS=${TRUTH_SHAPE_SECS:-5}
 STRESS_SECS=${TRUTH_STRESS_SECS:-20}
-BAD='[.violations[] | select(.severity == "error" or .severity == "warning")]'
+BAD='[.findings[] | select(.severity == "error" or .severity == "warning")]'
 
 # The first error/warning finding of a report, on one line (for failure messages).
 first_bad() {
@@ -25,9 +25,9 @@ first_bad() {
 
 # Findings of a report by severity and the kinds behind them, one line.
 findings_line() {
-	jq -r '"error \([.violations[] | select(.severity == "error")] | length), " +
-		"warning \([.violations[] | select(.severity == "warning")] | length), " +
-		"info \([.violations[] | select(.severity == "info")] | length) folded findings; " +
+	jq -r '"error \([.findings[] | select(.severity == "error")] | length), " +
+		"warning \([.findings[] | select(.severity == "warning")] | length), " +
+		"info \([.findings[] | select(.severity == "info")] | length) folded findings; " +
 		"occurrences: \(.summary | to_entries | map(select(.value > 0) | "\(.key)=\(.value)") | join(" ") | if . == "" then "none" else . end); " +
 		"suspects raised/confirmed/retracted: " +
 		(.suspected | to_entries | map("\(.key) \(.value.raised)/\(.value.confirmed)/\(.value.retracted)") | join(", ")) + "; " +
@@ -128,15 +128,15 @@ test_bdev_direct_write_is_not_fallback() {
 		sh "$loop" >"$T/bdev.out" 2>&1
 	rc=$?
 	expect_truthful "$T/bdev.json" "$rc" "dd + mkfs.xfs on $loop" noevents
-	expect_jq "$T/bdev.json" '[.violations[] | select(.kind == "dio_fallback_buffered")] | length == 0' \
-		"no dio_fallback_buffered for block-device O_DIRECT writes: $(jq -r '[.violations[] | select(.kind == "dio_fallback_buffered") | "\(.comm) pid \(.pid) \(.fs) \(.dev) ino \(.ino) x\(.count): \(.note)"] | join("; ")' "$T/bdev.json" 2>/dev/null)"
+	expect_jq "$T/bdev.json" '[.findings[] | select(.kind == "dio_fallback_buffered")] | length == 0' \
+		"no dio_fallback_buffered for block-device O_DIRECT writes: $(jq -r '[.findings[] | select(.kind == "dio_fallback_buffered") | "\(.comm) pid \(.pid) \(.fs) \(.dev) ino \(.ino) x\(.count): \(.note)"] | join("; ")' "$T/bdev.json" 2>/dev/null)"
 	expect_jq "$T/bdev.json" '(.fallbacks_by_fs.devtmpfs // 0) == 0' "no devtmpfs fallbacks counted"
 	# positive control: a real fallback is still reported (O_DIRECT writes of
 	# 512 bytes, below btrfs's 4 KiB sector: through the page cache on every kernel)
 	mnt=$(mkfs_mount btrfs csum) || { fail "mkfs/mount btrfs"; return; }
 	"$DIOLOCK" check -q --dev "$(stat_dev "$mnt")" -J "$T/csum.json" -- \
 		dd if=/dev/zero of="$mnt/f" bs=512 seek=1 count=4 oflag=direct status=none >"$T/csum.out"
-	expect_jq "$T/csum.json" '[.violations[] | select(.kind == "dio_fallback_buffered" and .fs == "btrfs")] | length == 1' \
+	expect_jq "$T/csum.json" '[.findings[] | select(.kind == "dio_fallback_buffered" and .fs == "btrfs")] | length == 1' \
 		"control: an unaligned O_DIRECT write to btrfs is reported as a fallback: $(findings_line "$T/csum.json")"
 }
 
@@ -158,7 +158,7 @@ stress_mix() {
 	expect_lines "$T/s$fs.out" 'length == 6 and all(.ops > 0 and .errors == 0)' "$fs: all six roles did their I/O"
 	expect_jq "$T/s$fs.json" '([.contention[].waits] | add // 0) > 0' "$fs: i_rwsem was contended"
 	expect_jq "$T/s$fs.json" ".dio_by_fs.$fs.submitted > 0 and .dio_by_fs.$fs.completed > 0" "$fs: direct I/O was seen (counted in the kernel)"
-	expect_jq "$T/s$fs.json" '[.violations[] | select(.kind == "dio_fallback_buffered")] | length == 0' \
+	expect_jq "$T/s$fs.json" '[.findings[] | select(.kind == "dio_fallback_buffered")] | length == 0' \
 		"$fs: direct writes really were direct (no dio_fallback_buffered)"
 }
 

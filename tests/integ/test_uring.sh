@@ -30,8 +30,8 @@ uring_fallbacks() {
 	local pid ino v
 	pid=$(role_pid "$out" writer)
 	ino=$(stat -c %i "$f")
-	v="[.violations[] | select(.kind == \"dio_fallback_buffered\" and .ino == $ino)]"
-	expect_jq "$json" '[.violations[] | select(.severity != "info")] | length == 0' "no error or warning ($mode)"
+	v="[.findings[] | select(.kind == \"dio_fallback_buffered\" and .ino == $ino)]"
+	expect_jq "$json" '[.findings[] | select(.severity != "info")] | length == 0' "no error or warning ($mode)"
 	expect_jq "$json" '.verdict == "clean"' "clean ($mode)"
 	if [ $CSUM_FALLS_BACK = 0 ]; then
 		expect_jq "$json" "$v | length == 0" "no fallback before v6.15 ($mode)"
@@ -59,7 +59,7 @@ test_unaligned_fallbacks() {
 		expect_eq "$?" 0 "check exit status (unaligned $mode)"
 		pid=$(role_pid "$T/unal.$mode.out" writer)
 		ino=$(stat -c %i "$f")
-		v="[.violations[] | select(.kind == \"dio_fallback_buffered\" and .ino == $ino)]"
+		v="[.findings[] | select(.kind == \"dio_fallback_buffered\" and .ino == $ino)]"
 		expect_jq "$json" "($v | map(.count) | add) == $n" "each of $n unaligned writes once (unaligned $mode)"
 		expect_jq "$json" "$v | all(.pid == $pid and (.io_path | test(\"$(path_re "$mode")\")))" \
 			"submitter and path (unaligned $mode)"
@@ -74,7 +74,7 @@ test_aio_batch_past_scan() {
 	"$DIOLOCK" check -q --dev "$(stat_dev "$BTRFS")" -J "$json" -- "$URINGWORK" -n 60 -q 60 aio "$BTRFS/big" >/dev/null
 	expect_eq "$?" 0 "check exit status"
 	ino=$(stat -c %i "$BTRFS/big")
-	v="[.violations[] | select(.kind == \"dio_fallback_buffered\" and .ino == $ino)]"
+	v="[.findings[] | select(.kind == \"dio_fallback_buffered\" and .ino == $ino)]"
 	expect_jq "$json" "($v | map(.count) | add) == 60" "all 60 writes of one batch"
 	expect_jq "$json" '(.dio_by_fs.btrfs.async_writes_unjudged // 0) == 0' "none unjudged"
 }
@@ -97,7 +97,7 @@ fio_fallbacks() {
 	local ios ino v
 	ios=$(jq '.jobs[0].write.total_ios' "$fj")
 	ino=$(stat -c %i "$f")
-	v="[.violations[] | select(.kind == \"dio_fallback_buffered\" and .ino == $ino)]"
+	v="[.findings[] | select(.kind == \"dio_fallback_buffered\" and .ino == $ino)]"
 	expect_jq "$json" '.verdict == "clean"' "clean ($eng)"
 	if [ $CSUM_FALLS_BACK = 0 ]; then
 		expect_jq "$json" "$v | length == 0" "no fallback before v6.15 ($eng)"
@@ -118,7 +118,7 @@ real_dio() {
 	"$DIOLOCK" check -q --dev "$(stat_dev "$mnt")" -J "$json" -- "$URINGWORK" -n $n "$mode" "$mnt/$mode" >/dev/null
 	expect_eq "$?" 0 "check exit status ($fs $mode)"
 	expect_jq "$json" '.summary.dio_fallback_buffered == 0' "no fallback ($fs $mode)"
-	expect_jq "$json" '[.violations[] | select(.severity != "info")] | length == 0' "no error or warning ($fs $mode)"
+	expect_jq "$json" '[.findings[] | select(.severity != "info")] | length == 0' "no error or warning ($fs $mode)"
 	expect_jq "$json" "(.dio_by_fs.$fs.submitted // 0) >= $n and (.dio_by_fs.$fs.completed // 0) >= $n" \
 		"the DIO counted ($fs $mode)"
 	expect_jq "$json" '.verdict == "clean"' "clean ($fs $mode)"

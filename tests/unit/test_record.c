@@ -91,7 +91,7 @@ static int replay_prefix(const unsigned char *p, size_t n, size_t *errors, bool 
 	replay_init(&rp, NULL);
 	if (f && rd && !evf_open_stream(rd, f, "mem", &meta, err, sizeof(err)) &&
 	    !replay_read(&rp, rd, err, sizeof(err))) {
-		check_fill_report(&r, &rp.cs, &meta, &rp.trailer, rp.argv);
+		sink_fill_report(&r, &rp.cs, &meta, &rp.trailer, rp.argv);
 		r.cut = rp.cut;
 		r.cut_at = rp.cut_at;
 		*errors = an_count_severity(&rp.cs.an, AN_ERROR);
@@ -175,7 +175,7 @@ static void paths_replayed(void)
 	replay_init(&rp, NULL);
 	CHECK(f && rd && !evf_open_stream(rd, f, "mem", &meta, err, sizeof(err)));
 	CHECK(!replay_read(&rp, rd, err, sizeof(err)));
-	check_fill_report(&r, &rp.cs, &meta, &rp.trailer, rp.argv);
+	sink_fill_report(&r, &rp.cs, &meta, &rp.trailer, rp.argv);
 	tf = open_memstream(&text, &tlen);
 	jf = open_memstream(&json, &jlen);
 	dl_report_text(tf, &r);

@@ -46,7 +46,7 @@ expect_jq() {
 # What diolock found, for failure messages: "kind/severity/fs/pid ..." or "none".
 findings() {
 	local f
-	f=$(jq_r '[.violations[] | "\(.kind)/\(.severity)/\(.fs)/pid \(.pid)"] | join(", ")')
+	f=$(jq_r '[.findings[] | "\(.kind)/\(.severity)/\(.fs)/pid \(.pid)"] | join(", ")')
 	echo "${f:-none}"
 }
 
@@ -78,7 +78,7 @@ expect_bpf_stats() {
 }
 
 expect_no_errors() {
-	expect_jq '[.violations[] | select(.severity == "error")] | length == 0' \
+	expect_jq '[.findings[] | select(.severity == "error")] | length == 0' \
 		"error findings in a scenario that must be clean: $(findings)"
 }
 
@@ -195,7 +195,7 @@ expect_hook_attached() {
 # expect_dio_info FS PID: the benign completion under i_rwsem was seen and
 # classified as info, for the writer, on FS.
 expect_dio_info() {
-	expect_jq '[.violations[] | select(.kind == "dio_complete_under_i_rwsem" and .fs == $fs and .pid == $pid)] |
+	expect_jq '[.findings[] | select(.kind == "dio_complete_under_i_rwsem" and .fs == $fs and .pid == $pid)] |
 		length >= 1 and all(.severity == "info")' \
 		"expected an info dio_complete_under_i_rwsem on $1 for pid $2, found: $(findings)" \
 		--arg fs "$1" --argjson pid "${2:-0}"
@@ -205,8 +205,8 @@ expect_dio_info() {
 # on btrfs also for checksummed inodes (the fallback to buffered writes is
 # v6.15+). A dio_fallback_buffered finding in these scenarios is false.
 expect_no_fallback() {
-	expect_jq '[.violations[] | select(.kind == "dio_fallback_buffered")] | length == 0' \
-		"dio_fallback_buffered reported, but these writes are real direct I/O on 6.1: $(jq_r '[.violations[] | select(.kind == "dio_fallback_buffered") | .note] | first')"
+	expect_jq '[.findings[] | select(.kind == "dio_fallback_buffered")] | length == 0' \
+		"dio_fallback_buffered reported, but these writes are real direct I/O on 6.1: $(jq_r '[.findings[] | select(.kind == "dio_fallback_buffered") | .note] | first')"
 }
 
 # seconds_between NS_FROM NS_TO: "1.234" (empty if either is missing)
@@ -227,7 +227,7 @@ expect_left_behind() {
 		fail "the writer is not stuck (state $(state_of writer)): is the faulty btrfs.ko loaded?"
 	grep -q 'diolock: \[error\]' "$D/diolock.stderr" 2>/dev/null ||
 		fail "diolock printed no live error before $where: $(tail -3 "$D/diolock.stderr" 2>/dev/null); the writer's stack: $(head -6 "$D/writer.stack" 2>/dev/null | tr '\n' ' ')"
-	v='[.violations[] | select(.kind == "self_deadlock" and .severity == "error" and .pid == $pid and .ino == $ino)]'
+	v='[.findings[] | select(.kind == "self_deadlock" and .severity == "error" and .pid == $pid and .ino == $ino)]'
 	expect_jq '.complete == false' "the JSON report left by $where should say complete false (it says $(jq_r .complete))"
 	expect_jq "$v | length >= 1" "the report left by $where lacks the self_deadlock; findings: $(findings)" \
 		--argjson pid "${pid:-0}" --argjson ino "${ino:-0}"
@@ -235,7 +235,7 @@ expect_left_behind() {
 		fail "replay of the recording left by $where exited $(cat "$D/replay.rc" 2>/dev/null), expected 3: $(cat "$D/replay.stderr" 2>/dev/null)"
 	jq -e --argjson pid "${pid:-0}" --argjson ino "${ino:-0}" "($v | length >= 1) and .verdict == \"incomplete\"" \
 		"$D/replay.json" >/dev/null 2>&1 ||
-		fail "the replay lacks the self_deadlock or is not incomplete: verdict $(jq -r .verdict "$D/replay.json" 2>/dev/null), $(jq -r -c '[.violations[] | .kind + "/" + .severity]' "$D/replay.json" 2>/dev/null)"
+		fail "the replay lacks the self_deadlock or is not incomplete: verdict $(jq -r .verdict "$D/replay.json" 2>/dev/null), $(jq -r -c '[.findings[] | .kind + "/" + .severity]' "$D/replay.json" 2>/dev/null)"
 	grep -q -i 'cut\|truncated\|ends' "$D/replay.stderr" 2>/dev/null ||
 		fail "replay should say where the recording ends: $(cat "$D/replay.stderr" 2>/dev/null)"
 }
@@ -250,7 +250,7 @@ expect_order_tasks_finished() {
 
 # ... and the exact tiers predicted it: exit 1, one lock_order_inversion, an exact error.
 expect_one_exact_inversion() {
-	local v='[.violations[] | select(.kind == "lock_order_inversion")]'
+	local v='[.findings[] | select(.kind == "lock_order_inversion")]'
 	expect_exit 1
 	expect_jq "$v | length == 1" "expected one lock_order_inversion; findings: $(findings)"
 	expect_jq "$v | first | .severity == \"error\" and .confidence == \"exact\"" \

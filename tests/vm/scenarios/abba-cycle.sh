@@ -15,7 +15,7 @@ expect() {
 		fail "no deadlock happened: t1 is $(state_of t1), t2 is $(state_of t2) (abba module loaded?)"
 	fi
 	args=(--argjson p1 "${p1:-0}" --argjson p2 "${p2:-0}" --argjson ia "${ia:-0}" --argjson ib "${ib:-0}")
-	c='[.violations[] | select(.kind == "deadlock_cycle")]'
+	c='[.findings[] | select(.kind == "deadlock_cycle")]'
 	expect_exit 1
 	expect_jq "$c | length >= 1" "no deadlock_cycle finding; findings: $(findings)"
 	expect_jq "$c | any(.severity == \"error\")" "deadlock_cycle is not an error"

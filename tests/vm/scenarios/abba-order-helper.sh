@@ -8,7 +8,7 @@ SC_TIERS="fentry kprobe"
 expect() {
 	expect_jq '.command.exit_status == 0 and .timed_out == false' \
 		"the two tasks should finish: exit status $(jq_r .command.exit_status), timed out $(jq_r .timed_out)"
-	expect_jq '[.violations[] | select(.kind == "lock_order_inversion")] | length == 0' \
+	expect_jq '[.findings[] | select(.kind == "lock_order_inversion")] | length == 0' \
 		"the ordered helper takes one order: no inversion expected; findings: $(findings)"
 	# the helper's edge was seen (so the silence is a verdict, not blindness)
 	expect_jq '.lock_order.instance_edges >= 1' "the helper's edge should be tracked: $(jq_r -c .lock_order)"

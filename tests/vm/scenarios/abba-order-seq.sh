@@ -15,7 +15,7 @@ expect() {
 	args=(--argjson p1 "${p1:-0}" --argjson p2 "${p2:-0}" --argjson ia "${ia:-0}" --argjson ib "${ib:-0}"
 		--arg pa "$(meta path_a)" --arg pb "$(meta path_b)")
 	expect_order_tasks_finished
-	v='[.violations[] | select(.kind == "lock_order_inversion")]'
+	v='[.findings[] | select(.kind == "lock_order_inversion")]'
 	case $SEEN in
 	fentry | kprobe)
 		expect_one_exact_inversion

@@ -17,7 +17,7 @@ expect() {
 	# tier has no wait hook: incomplete there, and it says which)
 	expect_clean_exit
 	expect_no_errors
-	v='[.violations[] | select(.kind == "recursive_acquire" and .pid == $pid)]'
+	v='[.findings[] | select(.kind == "recursive_acquire" and .pid == $pid)]'
 	case $SEEN in
 	fentry | kprobe)
 		expect_jq "$v | length == 1" "one recursive_acquire for the task (pid $pid); findings: $(findings)" "${args[@]}"

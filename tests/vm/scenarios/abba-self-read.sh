@@ -18,7 +18,7 @@ expect() {
 	fi
 	expect_exit 1
 	args=(--argjson pid "${pid:-0}" --argjson ino "${ino:-0}")
-	v='[.violations[] | select(.kind == "self_deadlock" and .severity == "error" and .pid == $pid)]'
+	v='[.findings[] | select(.kind == "self_deadlock" and .severity == "error" and .pid == $pid)]'
 	expect_jq "$v | length >= 1" "no self_deadlock error for the task (pid $pid); findings: $(findings)" "${args[@]}"
 	expect_jq "$v | any(.fs == \"ext4\" and .ino == \$ino)" \
 		"the self_deadlock does not name ext4 inode A ($ino): $(jq_r -c "$v | map({fs, ino})" "${args[@]}")" "${args[@]}"
@@ -49,7 +49,7 @@ expect() {
 		# acquisition tracking knows the task holds it shared
 		expect_jq "$v | any(.confidence == \"exact\")" \
 			"$SEEN tracks acquisitions: the self_deadlock should be exact: $(jq_r -c "$v | map(.confidence)" "${args[@]}")" "${args[@]}"
-		expect_jq '[.violations[] | select(.kind == "recursive_acquire" and .pid == $pid)] | any(.severity == "error")' \
+		expect_jq '[.findings[] | select(.kind == "recursive_acquire" and .pid == $pid)] | any(.severity == "error")' \
 			"$SEEN: expected an error recursive_acquire (down_write on an i_rwsem held shared) for the task; findings: $(findings)" "${args[@]}"
 		;;
 	esac

@@ -23,7 +23,7 @@ expect() {
 	case $SEEN in
 	fentry | kprobe)
 		expect_exit 1
-		c='[.violations[] | select(.kind == "deadlock_cycle" and .severity == "error")]'
+		c='[.findings[] | select(.kind == "deadlock_cycle" and .severity == "error")]'
 		expect_jq "$c | length >= 1" "no error deadlock_cycle; findings: $(findings)"
 		# the completion worker waits for the i_rwsem, the truncater for the DIO drain
 		expect_jq "$c | any(.cycle | any(.tid == \$kw and .waits_for.lock == \"i_rwsem\" and .waits_for.ino == \$ino)
@@ -42,7 +42,7 @@ expect() {
 		;;
 	*)
 		# inode_dio_wait and the completion are not seen: the wait chain is what shows
-		expect_jq '[.violations[] | select(.kind == "long_wait_chain")] | any(.chain | any(.tid == $kw) and any(.tid == $tp))' \
+		expect_jq '[.findings[] | select(.kind == "long_wait_chain")] | any(.chain | any(.tid == $kw) and any(.tid == $tp))' \
 			"no long_wait_chain naming the kworker ($kw) and the truncater ($tp); findings: $(findings)" "${args[@]}"
 		expect_jq '.verdict != "clean"' "a deadlock it cannot fully see must not be a clean verdict"
 		expect_jq '.unavailable | has("dio_drain_wait")' "the report should name dio_drain_wait unavailable: $(jq_r -c .unavailable)"

@@ -29,7 +29,7 @@ expect() {
 			fail "the writer's kernel stack has no btrfs_sync_file: $(tr '\n' ' ' <"$D/writer.stack" 2>/dev/null)"
 	fi
 	expect_exit 1
-	v='[.violations[] | select(.kind == "'$kind'" and .severity == "error" and .fs == "btrfs" and .pid == $pid)]'
+	v='[.findings[] | select(.kind == "'$kind'" and .severity == "error" and .fs == "btrfs" and .pid == $pid)]'
 	expect_jq "$v | length >= 1" "no $kind error on btrfs for the writer (pid $pid); findings: $(findings)" --argjson pid "${pid:-0}"
 	expect_jq "$v | any(.ino == \$ino)" "the $kind does not name the file's inode $ino" \
 		--argjson pid "${pid:-0}" --argjson ino "${ino:-0}"
@@ -48,7 +48,7 @@ expect() {
 	# before the writer blocks (the tracepoint tier only sees the wait)
 	case $SEEN in
 	fentry | kprobe)
-		expect_jq '[.violations[] | select(.kind == "dio_complete_under_i_rwsem" and .fs == "btrfs" and .pid == $pid)] |
+		expect_jq '[.findings[] | select(.kind == "dio_complete_under_i_rwsem" and .fs == "btrfs" and .pid == $pid)] |
 			any(.severity == "error")' \
 			"$SEEN sees iomap_dio_complete: expected an error dio_complete_under_i_rwsem (no DIO-write stub) for the writer; findings: $(findings)" \
 			--argjson pid "${pid:-0}"

@@ -15,7 +15,7 @@ expect() {
 	expect_exit 1
 	# every tier sees the per-file stub: the function tiers at btrfs_sync_file's
 	# entry, the tracepoint tier because btrfs reads it before its tracepoint
-	v='[.violations[] | select(.kind == "sync_skips_unheld_lock")]'
+	v='[.findings[] | select(.kind == "sync_skips_unheld_lock")]'
 	expect_jq "$v | length >= 1" "no sync_skips_unheld_lock; findings: $(findings)"
 	expect_jq "$v | all(.severity == \"error\" and .fs == \"btrfs\" and .ino == \$ino and .tid == \$t)" \
 		"sync_skips_unheld_lock should name the fsyncer (tid $fsyncer) and inode $ino, as an error: $(jq_r -c "$v | map({tid, ino, fs, severity})")" \
@@ -25,7 +25,7 @@ expect() {
 	expect_jq "$v | any(.stack | any(test(\"do_fsync|sys_fsync\")) and (any(test(\"iomap_dio_complete|pwrite\")) | not))" \
 		"the stack should be the fsync syscall's: $(jq_r "$v | first | .stack | join(\" <- \")")"
 	# nothing else is an error: the writer's own fsync under its lock is the stub's job
-	expect_jq '[.violations[] | select(.severity == "error" and .kind != "sync_skips_unheld_lock")] | length == 0' \
+	expect_jq '[.findings[] | select(.severity == "error" and .kind != "sync_skips_unheld_lock")] | length == 0' \
 		"errors besides sync_skips_unheld_lock: $(findings)"
 	note "sync_skips_unheld_lock: $(jq_r "$v | map(.count) | add") times in $(role_field fsyncer ops) fsyncs"
 }

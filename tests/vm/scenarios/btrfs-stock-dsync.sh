@@ -21,8 +21,8 @@ expect() {
 		[ "$SEEN" = tracepoint ] && expect_jq '(.attach.dio_complete | IN("tp_btf", "raw_tp", "tracepoint"))' \
 			"$VM_KERNEL has the iomap tracepoints, but dio_complete is attached as '$(jq_r .attach.dio_complete)'"
 		expect_dio_info btrfs "$pid"
-		expect_jq '[.violations[] | select(.kind == "dio_complete_under_i_rwsem" and .fs == "btrfs")] |
+		expect_jq '[.findings[] | select(.kind == "dio_complete_under_i_rwsem" and .fs == "btrfs")] |
 			all(.note | test("stub"; "i"))' \
-			"the btrfs completion under i_rwsem should be explained by the DIO-write stub: $(jq_r '[.violations[] | select(.kind == "dio_complete_under_i_rwsem") | .note] | first')"
+			"the btrfs completion under i_rwsem should be explained by the DIO-write stub: $(jq_r '[.findings[] | select(.kind == "dio_complete_under_i_rwsem") | .note] | first')"
 	fi
 }

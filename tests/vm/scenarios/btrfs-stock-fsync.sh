@@ -12,6 +12,6 @@ expect() {
 	expect_clean_exit
 	expect_no_errors
 	expect_hook_attached btrfs_sync
-	expect_jq '[.violations[] | select(.kind == "sync_skips_unheld_lock")] | length == 0' \
+	expect_jq '[.findings[] | select(.kind == "sync_skips_unheld_lock")] | length == 0' \
 		"sync_skips_unheld_lock on a kernel whose stub only its writer sees: $(findings)"
 }

@@ -7,7 +7,7 @@ SC_TIERS="fentry kprobe"
 
 expect() {
 	expect_workload_ok cloner 20
-	expect_jq '[.violations[] | select(.kind == "lock_order_inversion")] | length == 0' \
+	expect_jq '[.findings[] | select(.kind == "lock_order_inversion")] | length == 0' \
 		"reflinks both ways take the pair in one order: no inversion expected; findings: $(findings)"
 	# the pair was seen taken together: one instance edge (lower address first)
 	expect_jq '.lock_order.instance_edges >= 1' "the reflink's two-inode edge should be tracked: $(jq_r -c .lock_order)"

@@ -12,7 +12,7 @@ expect() {
 	[ "$(meta livepatch)" = 1 ] || fail "the dio_end_late livepatch was not in effect"
 	expect_workload_ok writer 20
 	expect_jq '.summary.deadlock_cycle == 0 and .summary.self_deadlock == 0' "nothing deadlocked, but: $(findings)"
-	v='[.violations[] | select(.kind == "lock_order_inversion")]'
+	v='[.findings[] | select(.kind == "lock_order_inversion")]'
 	case $SEEN in
 	fentry | kprobe)
 		expect_jq "$v | length == 1" "expected one lock_order_inversion; findings: $(findings)"

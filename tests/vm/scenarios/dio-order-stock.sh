@@ -6,7 +6,7 @@ SC_TIERS="fentry kprobe"
 
 expect() {
 	expect_workload_ok writer 20
-	expect_jq '[.violations[] | select(.kind == "lock_order_inversion")] | length == 0' \
+	expect_jq '[.findings[] | select(.kind == "lock_order_inversion")] | length == 0' \
 		"the stock kernel ends the DIO before the fsync: no inversion expected; findings: $(findings)"
 	# the truncate's own order was seen: i_rwsem, then the DIO it drains
 	expect_jq '.lock_order.instance_edges >= 1' "the truncate's edge into the DIO drain should be tracked: $(jq_r -c .lock_order)"

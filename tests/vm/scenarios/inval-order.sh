@@ -10,7 +10,7 @@ expect() {
 	p1=$(pid_of t1) p2=$(pid_of t2) ino=$(meta ino)
 	args=(--argjson p1 "${p1:-0}" --argjson p2 "${p2:-0}" --argjson ino "${ino:-0}")
 	expect_order_tasks_finished
-	v='[.violations[] | select(.kind == "lock_order_inversion")]'
+	v='[.findings[] | select(.kind == "lock_order_inversion")]'
 	case $SEEN in
 	fentry | kprobe)
 		expect_one_exact_inversion

@@ -8,7 +8,7 @@ SC_TIERS="fentry kprobe"
 expect() {
 	expect_jq '.command.exit_status == 0' "the renames failed: exit status $(jq_r .command.exit_status)"
 	expect_jq '.attach.rename_dirs_gate == $t' "the rename gate (lock_two_directories) should be attached as $SEEN: $(jq_r .attach.rename_dirs_gate) ($(jq_r .unavailable.rename_dirs_gate))" --arg t "$SEEN"
-	expect_jq '[.violations[] | select(.kind == "lock_order_inversion")] | length == 0' \
+	expect_jq '[.findings[] | select(.kind == "lock_order_inversion")] | length == 0' \
 		"renames both ways are serialised by the rename mutex: no inversion expected; findings: $(findings)"
 	# both directory orders and the parent -> child edges were seen
 	expect_jq '.lock_order.instance_edges >= 3' "rename's edges should be tracked: $(jq_r -c .lock_order)"

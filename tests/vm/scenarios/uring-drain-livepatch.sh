@@ -17,7 +17,7 @@ expect() {
 		fail "the writer is not stuck (state $(state_of writer)): is the caller_comp livepatch in effect?"
 	grep -q inode_dio_wait "$D/writer.stack" 2>/dev/null ||
 		fail "the writer's kernel stack has no inode_dio_wait: $(tr '\n' ' ' <"$D/writer.stack" 2>/dev/null)"
-	v='[.violations[] | select(.kind == "self_deadlock" and .severity == "error" and .pid == $pid and .ino == $ino)]'
+	v='[.findings[] | select(.kind == "self_deadlock" and .severity == "error" and .pid == $pid and .ino == $ino)]'
 	case $SEEN in
 	fentry | kprobe)
 		expect_exit 1

@@ -13,5 +13,5 @@ expect() {
 	expect_no_errors
 	grep -q '"role":"done","mode":"drain"' "$D/writer.out" ||
 		fail "the writer did not finish: state $(state_of writer), $(head -c 300 "$D/writer.err" 2>/dev/null)"
-	expect_jq '[.violations[] | select(.kind == "self_deadlock")] | length == 0' "self_deadlock on the stock kernel: $(findings)"
+	expect_jq '[.findings[] | select(.kind == "self_deadlock")] | length == 0' "self_deadlock on the stock kernel: $(findings)"
 }

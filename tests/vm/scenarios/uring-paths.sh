@@ -15,7 +15,7 @@ uring_mode_ok() {
 	ino=$(jq -r .ino <<<"$line" 2>/dev/null)
 	[ -n "$pid" ] && [ "$pid" != null ] || { fail "uringwork $1 did not run: $(head -c 300 "$D/writer.err")"; return; }
 	grep -q "\"role\":\"done\",\"mode\":\"$1\"" "$D/writer.out" || fail "uringwork $1 did not finish its writes"
-	local v='[.violations[] | select(.kind == "dio_fallback_buffered" and .fs == "btrfs" and .ino == $ino)]'
+	local v='[.findings[] | select(.kind == "dio_fallback_buffered" and .fs == "btrfs" and .ino == $ino)]'
 	expect_jq "($v | map(.count) | add) == 6" \
 		"uringwork $1: $(jq_r "$v | map(.count) | add" --argjson ino "$ino") fallbacks reported for its 6 unaligned btrfs writes" \
 		--argjson ino "$ino"
@@ -30,14 +30,14 @@ uring_mode_ok() {
 expect() {
 	expect_clean_exit
 	expect_no_errors
-	expect_jq '[.violations[] | select(.severity == "warning")] | length == 0' "warnings: $(findings)"
+	expect_jq '[.findings[] | select(.severity == "warning")] | length == 0' "warnings: $(findings)"
 	expect_jq '.command.exit_status == 0' "the workload exited $(jq_r .command.exit_status)"
 	uring_mode_ok inline '^io_uring(-wq)?$'
 	uring_mode_ok async '^io_uring-wq$'
 	uring_mode_ok sqpoll '^io_uring(-wq|-sqpoll)?$'
 	uring_mode_ok aio '^aio$'
 	# the ext4 writes were real DIO, seen where the tier sees DIO at all
-	expect_jq '[.violations[] | select(.kind == "dio_fallback_buffered" and .fs == "ext4")] | length == 0' \
+	expect_jq '[.findings[] | select(.kind == "dio_fallback_buffered" and .fs == "ext4")] | length == 0' \
 		"ext4's aligned io_uring writes reported as fallbacks"
 	# (6.1 refuses fentry on __iomap_dio_rw, 7 arguments: under --attach fentry no submission is seen)
 	if [ "$(jq_r .attach.dio_submit)" != unavailable ]; then

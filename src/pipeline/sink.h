@@ -4,8 +4,8 @@
  * through, live or from a file, so a replay reproduces the live report.
  * No libbpf here: stacks come through a resolver.
  */
-#ifndef DIOLOCK_CHECK_H
-#define DIOLOCK_CHECK_H
+#ifndef DIOLOCK_SINK_H
+#define DIOLOCK_SINK_H
 
 #include "analyzer/analyzer.h"
 #include "lib/clock.h"
@@ -19,7 +19,7 @@ struct check_wait_fed {
 	__u64 count, ns_total;
 };
 
-struct check_sink {
+struct sink {
 	struct analyzer an;
 	bool analyze;			/* feed the analyzer */
 	bool announce;			/* print error findings the moment they appear */
@@ -52,30 +52,30 @@ struct check_sink {
 };
 
 
-void check_sink_init(struct check_sink *cs, const struct dl_filter *f);
-void check_sink_event(struct check_sink *cs, const struct dl_event *e);
-void check_sink_fini(struct check_sink *cs);
+void sink_init(struct sink *cs, const struct dl_filter *f);
+void sink_event(struct sink *cs, const struct dl_event *e);
+void sink_fini(struct sink *cs);
 /* The fold slots as BPF keeps them: what grew since the last call becomes EVF_FOLD records. */
-void check_sink_folds(struct check_sink *cs, const struct dl_fold *slots, size_t n);
+void sink_folds(struct sink *cs, const struct dl_fold *slots, size_t n);
 /* The same for the wait-fold slots (EVF_WAIT_FOLD records). */
-void check_sink_wait_folds(struct check_sink *cs, const struct dl_wait_fold *slots, size_t n);
-void check_sink_wait_fold(struct check_sink *cs, const struct dl_wait_fold *f);
-/* One increment of a fold slot (live from check_sink_folds, or from a recording). */
-void check_sink_fold(struct check_sink *cs, const struct dl_fold *f);
-void check_sink_counts(struct check_sink *cs, const evf_dio_counts counts);
+void sink_wait_folds(struct sink *cs, const struct dl_wait_fold *slots, size_t n);
+void sink_wait_fold(struct sink *cs, const struct dl_wait_fold *f);
+/* One increment of a fold slot (live from sink_folds, or from a recording). */
+void sink_fold(struct sink *cs, const struct dl_fold *f);
+void sink_counts(struct sink *cs, const evf_dio_counts counts);
 /* A path from a recording (EVF_PATH). */
-void check_sink_path(struct check_sink *cs, __u32 dev, __u64 ino, const char *path);
+void sink_path(struct sink *cs, __u32 dev, __u64 ino, const char *path);
 /*
  * Live: resolve the paths of the inodes that warning and error findings
  * name (thorough: also by walking their filesystems, for the end of a run)
  * and record them.
  */
-void check_sink_name_inodes(struct check_sink *cs, bool thorough);
+void sink_name_inodes(struct sink *cs, bool thorough);
 
 /* Everything the report shows besides the analyzer: the run's metadata and its trailer. */
-void check_fill_report(struct dl_report *r, const struct check_sink *cs, const struct evf_meta *meta,
+void sink_fill_report(struct dl_report *r, const struct sink *cs, const struct evf_meta *meta,
 		       const struct evf_trailer *t, char *const *argv);
 /* Writes the text report to text_out and the JSON report to json_out (may be NULL); the exit status. */
-int check_emit(const struct dl_report *r, FILE *text_out, FILE *json_out, unsigned int fail_on);
+int report_emit(const struct dl_report *r, FILE *text_out, FILE *json_out, unsigned int fail_on);
 
 #endif

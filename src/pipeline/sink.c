@@ -2,18 +2,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "pipeline/check.h"
+#include "pipeline/sink.h"
 #include "output/exit.h"
 #include "lib/log.h"
 
-void check_sink_init(struct check_sink *cs, const struct dl_filter *f)
+void sink_init(struct sink *cs, const struct dl_filter *f)
 {
 	memset(cs, 0, sizeof(*cs));
 	an_init(&cs->an, f);
 	cs->analyze = true;
 }
 
-void check_sink_fini(struct check_sink *cs)
+void sink_fini(struct sink *cs)
 {
 	free(cs->fold_fed);
 	free(cs->wait_fed);
@@ -23,7 +23,7 @@ void check_sink_fini(struct check_sink *cs)
 }
 
 /* Recordings carry stacks symbolized, once each, before the first record using them. */
-static void record_stack(struct check_sink *cs, __s32 id)
+static void record_stack(struct sink *cs, __s32 id)
 {
 	char frames[EVF_MAX_FRAMES][EVF_FRAME_LEN];
 	int n;
@@ -39,7 +39,7 @@ static void record_stack(struct check_sink *cs, __s32 id)
  * The time from a finding's event (bpf_ktime_get_ns: CLOCK_MONOTONIC) to its
  * line on stderr, split at the moment its record reached user space.
  */
-static void debug_latency(const struct check_sink *cs, const struct an_finding *v, __u64 now)
+static void debug_latency(const struct sink *cs, const struct an_finding *v, __u64 now)
 {
 	dl_debug("%s printed %llu ns after its event (received after %llu ns; event %llu, printed %llu, "
 		 "CLOCK_MONOTONIC ns)", an_kind_name(v->kind), (unsigned long long)(now - v->first_ts),
@@ -48,7 +48,7 @@ static void debug_latency(const struct check_sink *cs, const struct an_finding *
 }
 
 /* One error finding on stderr, its stack under it, in one write: the moment it is out counts. */
-static void announce_one(const struct check_sink *cs, const struct an_finding *v)
+static void announce_one(const struct sink *cs, const struct an_finding *v)
 {
 	char frames[DL_STACK_DEPTH][128], *buf = NULL;
 	size_t len = 0;
@@ -74,7 +74,7 @@ static void announce_one(const struct check_sink *cs, const struct an_finding *v
 }
 
 /* (dev, ino) by path_of, into the paths and the recording; a miss is asked again later. */
-static void name_inode(struct check_sink *cs, __u32 dev, __u64 ino, __u32 pid, bool thorough)
+static void name_inode(struct sink *cs, __u32 dev, __u64 ino, __u32 pid, bool thorough)
 {
 	const char *path;
 
@@ -86,7 +86,7 @@ static void name_inode(struct check_sink *cs, __u32 dev, __u64 ino, __u32 pid, b
 }
 
 /* The findings from index first on. */
-static void name_inodes_from(struct check_sink *cs, size_t first, bool thorough)
+static void name_inodes_from(struct sink *cs, size_t first, bool thorough)
 {
 	if (!cs->path_of)
 		return;
@@ -101,17 +101,17 @@ static void name_inodes_from(struct check_sink *cs, size_t first, bool thorough)
 	}
 }
 
-void check_sink_name_inodes(struct check_sink *cs, bool thorough)
+void sink_name_inodes(struct sink *cs, bool thorough)
 {
 	name_inodes_from(cs, 0, thorough);
 }
 
-void check_sink_path(struct check_sink *cs, __u32 dev, __u64 ino, const char *path)
+void sink_path(struct sink *cs, __u32 dev, __u64 ino, const char *path)
 {
 	inode_paths_set(&cs->paths, dev, ino, path);
 }
 
-static void announce(struct check_sink *cs)
+static void announce(struct sink *cs)
 {
 	size_t first = cs->announced;
 	bool notable = false;
@@ -135,7 +135,7 @@ static void announce(struct check_sink *cs)
 		cs->on_finding(cs->finding_ctx);
 }
 
-void check_sink_event(struct check_sink *cs, const struct dl_event *e)
+void sink_event(struct sink *cs, const struct dl_event *e)
 {
 	cs->records++;
 	if (cs->announce_latency)
@@ -155,7 +155,7 @@ void check_sink_event(struct check_sink *cs, const struct dl_event *e)
 	announce(cs);
 }
 
-void check_sink_fold(struct check_sink *cs, const struct dl_fold *f)
+void sink_fold(struct sink *cs, const struct dl_fold *f)
 {
 	if (cs->rec)
 		evf_write_fold(cs->rec, f);
@@ -174,7 +174,7 @@ static void *fed_for(void *fed, size_t *nfed, size_t n, size_t elem)
 	return fed;
 }
 
-void check_sink_folds(struct check_sink *cs, const struct dl_fold *slots, size_t n)
+void sink_folds(struct sink *cs, const struct dl_fold *slots, size_t n)
 {
 	cs->fold_fed = fed_for(cs->fold_fed, &cs->nfold, n, sizeof(*cs->fold_fed));
 	for (size_t i = 0; i < cs->nfold; i++) {
@@ -187,11 +187,11 @@ void check_sink_folds(struct check_sink *cs, const struct dl_fold *slots, size_t
 		d = slots[i];
 		d.count = count - cs->fold_fed[i];
 		cs->fold_fed[i] = count;
-		check_sink_fold(cs, &d);
+		sink_fold(cs, &d);
 	}
 }
 
-void check_sink_wait_fold(struct check_sink *cs, const struct dl_wait_fold *f)
+void sink_wait_fold(struct sink *cs, const struct dl_wait_fold *f)
 {
 	if (cs->rec)
 		evf_write_wait_fold(cs->rec, f);
@@ -199,7 +199,7 @@ void check_sink_wait_fold(struct check_sink *cs, const struct dl_wait_fold *f)
 		an_wait_fold(&cs->an, f);
 }
 
-void check_sink_wait_folds(struct check_sink *cs, const struct dl_wait_fold *slots, size_t n)
+void sink_wait_folds(struct sink *cs, const struct dl_wait_fold *slots, size_t n)
 {
 	cs->wait_fed = fed_for(cs->wait_fed, &cs->nwait_fold, n, sizeof(*cs->wait_fed));
 	for (size_t i = 0; i < cs->nwait_fold; i++) {
@@ -216,11 +216,11 @@ void check_sink_wait_folds(struct check_sink *cs, const struct dl_wait_fold *slo
 		d.ns_total = d.ns_total >= fed->ns_total ? d.ns_total - fed->ns_total : 0;
 		fed->count = count;
 		fed->ns_total += d.ns_total;
-		check_sink_wait_fold(cs, &d);
+		sink_wait_fold(cs, &d);
 	}
 }
 
-void check_sink_counts(struct check_sink *cs, const evf_dio_counts counts)
+void sink_counts(struct sink *cs, const evf_dio_counts counts)
 {
 	memcpy(cs->dio, counts, sizeof(cs->dio));
 	cs->have_dio = true;
@@ -228,7 +228,7 @@ void check_sink_counts(struct check_sink *cs, const evf_dio_counts counts)
 		evf_write_counts(cs->rec, counts);
 }
 
-void check_fill_report(struct dl_report *r, const struct check_sink *cs, const struct evf_meta *meta,
+void sink_fill_report(struct dl_report *r, const struct sink *cs, const struct evf_meta *meta,
 		       const struct evf_trailer *t, char *const *argv)
 {
 	memset(r, 0, sizeof(*r));
@@ -253,7 +253,7 @@ void check_fill_report(struct dl_report *r, const struct check_sink *cs, const s
 	r->paths = &cs->paths;
 }
 
-int check_emit(const struct dl_report *r, FILE *text_out, FILE *json_out, unsigned int fail_on)
+int report_emit(const struct dl_report *r, FILE *text_out, FILE *json_out, unsigned int fail_on)
 {
 	if (text_out)
 		dl_report_text(text_out, r);
