@@ -3,8 +3,9 @@
  * Filesystem fsync entry and exit. A sync that starts while the task holds
  * the inode's i_rwsem is where the O_DSYNC self-deadlock happens: btrfs's
  * fsync takes i_rwsem unless the DIO-write stub tells it not to. Only the
- * function tiers can still see the stub: btrfs clears it before its
- * tracepoint fires.
+ * function tiers see the stub in journal_info: btrfs clears it before its
+ * tracepoint fires. Where btrfs kept it on the file instead (v6.10 until
+ * cd9253c23aed), every tier sees it, as does every task sharing the file.
  *
  * A routine fsync sends nothing: one inside the task's own DIO, under the
  * lock, is noted in the DIO's context (it tells a stub-protected btrfs

@@ -23,14 +23,11 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <linux/aio_abi.h>
-#include <linux/falloc.h>
 #include <linux/fs.h>
 #include <sys/syscall.h>
 #include <sys/ioctl.h>

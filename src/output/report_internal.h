@@ -5,7 +5,6 @@
 
 #include "output/report.h"
 
-/* "other", "ext4", "xfs", "btrfs": the DIO counters' filesystem slots. */
 /* A hook point `check` relies on that the kernel did not give. */
 bool report_hook_missing(const struct dl_report *r, int h);
 /* The filter in effect: the run's (BPF), narrowed by the analyzer's (replay). */
