@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stddef.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,40 @@
 #include <sys/stat.h>
 #include "record/evfile.h"
 #include "lib/version.h"
+
+/*
+ * The bytes every recording holds (DL_ABI_VERSION 3): a field that moves or
+ * changes size breaks the replay of every recording made before. Named
+ * re-readings of fields (struct dl_order_from) keep these bytes too.
+ */
+_Static_assert(offsetof(struct dl_hdr, type) == 0, "dl_hdr.type");
+_Static_assert(offsetof(struct dl_hdr, size) == 2, "dl_hdr.size");
+_Static_assert(offsetof(struct dl_hdr, cpu) == 4, "dl_hdr.cpu");
+_Static_assert(offsetof(struct dl_hdr, ts_ns) == 8, "dl_hdr.ts_ns");
+_Static_assert(offsetof(struct dl_hdr, tgid) == 16, "dl_hdr.tgid");
+_Static_assert(offsetof(struct dl_hdr, tid) == 20, "dl_hdr.tid");
+_Static_assert(offsetof(struct dl_event, comm) == 24, "dl_event.comm");
+_Static_assert(offsetof(struct dl_event, fs) == 40, "dl_event.fs");
+_Static_assert(offsetof(struct dl_event, dev) == 56, "dl_event.dev");
+_Static_assert(offsetof(struct dl_event, stack_id) == 60, "dl_event.stack_id");
+_Static_assert(offsetof(struct dl_event, ino) == 64, "dl_event.ino");
+_Static_assert(offsetof(struct dl_event, lock_addr) == 72, "dl_event.lock_addr");
+_Static_assert(offsetof(struct dl_event, lock) == 80, "dl_event.lock");
+_Static_assert(offsetof(struct dl_event, ki_flags) == 112, "dl_event.ki_flags");
+_Static_assert(offsetof(struct dl_event, pos) == 120, "dl_event.pos");
+_Static_assert(offsetof(struct dl_event, len) == 128, "dl_event.len");
+_Static_assert(offsetof(struct dl_event, ret) == 136, "dl_event.ret");
+_Static_assert(offsetof(struct dl_event, flags) == 144, "dl_event.flags");
+_Static_assert(offsetof(struct dl_event, arg) == 148, "dl_event.arg");
+_Static_assert(offsetof(struct dl_event, holders) == 152, "dl_event.holders");
+_Static_assert(offsetof(struct dl_event, held) == 168, "dl_event.held");
+_Static_assert(offsetof(struct dl_event, held_mode) == 200, "dl_event.held_mode");
+_Static_assert(offsetof(struct dl_event, sub_tgid) == 208, "dl_event.sub_tgid");
+_Static_assert(offsetof(struct dl_event, sub_tid) == 212, "dl_event.sub_tid");
+_Static_assert(offsetof(struct dl_event, sub_comm) == 216, "dl_event.sub_comm");
+_Static_assert(offsetof(struct dl_event, path) == 232, "dl_event.path");
+_Static_assert(sizeof(struct dl_hdr) == 24, "dl_hdr");
+_Static_assert(sizeof(struct dl_event) == 240, "dl_event");
 
 /* x86-64 only (see vmlinux/x86): host order is the file's little-endian order. */
 
