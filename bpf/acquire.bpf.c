@@ -28,7 +28,7 @@ static __always_inline void report_recursion(void *ctx, struct inode *inode, __u
 
 	if (dl_task_filtered())
 		return;
-	e = dl_reserve_inode(DL_EV_RECURSIVE_ACQUIRE, inode);
+	e = dl_reserve_inode(DL_EV_RECURSIVE_ACQUIRE, inode, DL_PROBED);
 	if (!e)
 		return;
 	e->flags |= mode == DL_LOCK_WRITE ? DL_F_WAIT_WRITE : DL_F_WAIT_READ;
@@ -161,7 +161,7 @@ static __always_inline void stat_hold(struct rw_semaphore *sem, __u8 mode, __u64
 	__u64 now = bpf_ktime_get_ns();
 	struct dl_ident id = {};
 
-	if (!inode || !since || now < since || !dl_ident_of(inode, &id))
+	if (!inode || !since || now < since || !dl_ident_of(inode, &id, DL_PROBED))
 		return;
 	dl_hist_add(mode == DL_LOCK_WRITE ? DL_HIST_HOLD_WRITE : DL_HIST_HOLD_READ, &id, stack_id, NULL, 0,
 		    now - since);

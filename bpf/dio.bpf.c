@@ -73,7 +73,7 @@ static __always_inline void stat_dio_complete(struct kiocb *iocb, struct inode *
 		comm = ds->comm;
 		path = ds->path;
 	}
-	if (now > ts && dl_ident_of_btf(inode, &id, btf))
+	if (now > ts && dl_ident_of(inode, &id, btf))
 		dl_hist_add(mode != DL_LOCK_NONE ? DL_HIST_DIO_LOCKED : DL_HIST_DIO_UNLOCKED, &id, stack, comm, path,
 			    now - ts);
 	if (ds)
@@ -97,7 +97,7 @@ static __always_inline __u8 completion_hold(struct inode *inode, __u8 fsid, stru
 {
 	__u64 lock = (__u64)&inode->i_rwsem;
 
-	dl_read_rwsem_btf(inode, st, btf);
+	dl_rwsem_state(inode, st, btf);
 	if (track_acquire) {
 		if (!tc)
 			return DL_HOLD_NO;
@@ -242,7 +242,7 @@ static __always_inline int on_dio_begin(void *ctx, struct kiocb *iocb, struct io
 	/* a fallback later in this write syscall tried iomap first (fallback.bpf.c) */
 	if (tc)
 		tc->dio_seq = dl_write_seq_of(cur);
-	if (!dl_ino_id_btf(inode, &id, btf))
+	if (!dl_ino_id(inode, &id, btf))
 		return 0;
 	dl_dio_count(id.fsid, DL_DIO_SUBMITTED);
 	if (stream_all) {
@@ -252,7 +252,7 @@ static __always_inline int on_dio_begin(void *ctx, struct kiocb *iocb, struct io
 			tc->dio.iocb = (__u64)iocb;
 			tc->dio.lock = (struct dl_rwsem_state){};
 		}
-		e = dl_reserve_inode_btf(DL_EV_DIO_BEGIN, inode, btf);
+		e = dl_reserve_inode(DL_EV_DIO_BEGIN, inode, btf);
 		if (!e)
 			return 0;
 		dio_iocb_flags(iocb, &e->flags, &e->ki_flags, &e->pos, btf);
@@ -277,7 +277,7 @@ static __always_inline int on_dio_begin(void *ctx, struct kiocb *iocb, struct io
 		d->flags |= DL_F_WRITE;
 	d->emitted = d->synced = d->classified = 0;
 	d->lock = (struct dl_rwsem_state){};
-	dl_read_rwsem_btf(inode, &d->lock, btf);
+	dl_rwsem_state(inode, &d->lock, btf);
 	if (stat_on)
 		tc->stat_dio_stack = dl_stat_stack(ctx);
 	return 0;
@@ -326,7 +326,7 @@ static __always_inline void emit_complete(void *ctx, __u16 type, struct kiocb *i
 	e = dl_reserve(type);
 	if (!e)
 		return;
-	if (!dl_fill_ident(e, inode)) {
+	if (!dl_fill_ident(e, inode, DL_PROBED)) {
 		bpf_ringbuf_discard(e, 0);
 		return;
 	}
@@ -398,7 +398,7 @@ static __always_inline int on_dio_complete(void *ctx, struct kiocb *iocb, int er
 		if (!(cur->flags & PF_KTHREAD))
 			tc = NULL;
 	}
-	if (!dl_ino_id_btf(inode, &id, btf))
+	if (!dl_ino_id(inode, &id, btf))
 		return 0;
 	classified = tc && tc->complete_classified;
 	if (tc) {
@@ -409,7 +409,7 @@ static __always_inline int on_dio_complete(void *ctx, struct kiocb *iocb, int er
 	if (elsewhere) {
 		if (!(cur->flags & PF_KTHREAD))
 			dl_dio_count(id.fsid, DL_DIO_IN_IRQ);
-		dl_read_rwsem_btf(inode, &st, btf);
+		dl_rwsem_state(inode, &st, btf);
 		st.cur_holds = DL_HOLD_NO;
 		hold = DL_HOLD_NO;
 	} else {
@@ -420,7 +420,7 @@ static __always_inline int on_dio_complete(void *ctx, struct kiocb *iocb, int er
 	if (stat_on)
 		stat_dio_complete(iocb, inode, d, tc, hold_mode(hold), btf);
 	if (stream_all) {
-		e = dl_reserve_inode_btf(DL_EV_DIO_COMPLETE, inode, btf);
+		e = dl_reserve_inode(DL_EV_DIO_COMPLETE, inode, btf);
 		if (e) {
 			dio_iocb_flags(iocb, &e->flags, &e->ki_flags, &e->pos, btf);
 			e->ret = error ? error : ret;
@@ -455,7 +455,7 @@ static __always_inline int on_dio_queued(void *ctx, struct inode *inode, loff_t 
 	struct dl_event *e;
 	bool emitted;
 
-	if (dl_task_filtered() || !dl_ino_id(inode, &id))
+	if (dl_task_filtered() || !dl_ino_id(inode, &id, DL_PROBED))
 		return 0;
 	dl_dio_count(id.fsid, DL_DIO_QUEUED);
 	tc = dl_ctx(false);
@@ -469,7 +469,7 @@ static __always_inline int on_dio_queued(void *ctx, struct inode *inode, loff_t 
 	}
 	if (!stream_all && !emitted)
 		return 0;
-	e = dl_reserve_inode(DL_EV_DIO_QUEUED, inode);
+	e = dl_reserve_inode(DL_EV_DIO_QUEUED, inode, DL_PROBED);
 	if (!e)
 		return 0;
 	e->pos = off;
@@ -506,7 +506,7 @@ static __always_inline int on_dio_complete_begin(void *ctx, struct iomap_dio *di
 	__u8 hold;
 
 	dl_stash(DL_STASH_COMPLETE, (__u64)iocb);
-	if (dl_task_filtered() || !dl_ino_id(inode, &id))
+	if (dl_task_filtered() || !dl_ino_id(inode, &id, DL_PROBED))
 		return 0;
 	need_sync = BPF_CORE_READ(dio, flags) & IOMAP_DIO_NEED_SYNC;
 	jflags = id.fsid == DL_FSID_BTRFS ? dl_stub_flags(BPF_CORE_READ(iocb, ki_filp), true) : DL_F_JINFO;
@@ -516,7 +516,7 @@ static __always_inline int on_dio_complete_begin(void *ctx, struct iomap_dio *di
 	if (tc)
 		tc->completing = (__u64)inode;
 	if (stream_all) {
-		e = dl_reserve_inode(DL_EV_DIO_COMPLETE_BEGIN, inode);
+		e = dl_reserve_inode(DL_EV_DIO_COMPLETE_BEGIN, inode, DL_PROBED);
 		if (!e)
 			return 0;
 		dl_iocb_flags(e, iocb);

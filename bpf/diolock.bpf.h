@@ -39,6 +39,9 @@
  */
 #define DL_RD(btf, p, f) ((btf) ? (p)->f : BPF_CORE_READ(p, f))
 
+/* The `btf` argument of a helper given a pointer the verifier does not type. */
+#define DL_PROBED false
+
 #include "kernel.bpf.h"
 #include "maps.bpf.h"
 #include "task.bpf.h"

@@ -33,7 +33,7 @@ static __always_inline int on_drain(void *ctx, __u16 type, struct inode *inode)
 			return 0;
 		tc->drain_emitted = type == DL_EV_DRAIN_WAIT_BEGIN;
 	}
-	e = dl_reserve_inode(type, inode);
+	e = dl_reserve_inode(type, inode, DL_PROBED);
 	if (!e)
 		return 0;
 	e->arg = count;

@@ -34,21 +34,17 @@ static __always_inline struct dl_event *dl_reserve(__u16 type)
 }
 
 /* A record about an inode: NULL when the buffer is full or the filters reject the inode. */
-static __always_inline struct dl_event *dl_reserve_inode_btf(__u16 type, struct inode *inode, bool btf)
+static __always_inline struct dl_event *dl_reserve_inode(__u16 type, struct inode *inode, bool btf)
 {
 	struct dl_event *e = dl_reserve(type);
 
-	if (e && !dl_fill_inode_btf(e, inode, btf)) {
+	if (e && !dl_fill_inode(e, inode, btf)) {
 		bpf_ringbuf_discard(e, 0);
 		return NULL;
 	}
 	return e;
 }
 
-static __always_inline struct dl_event *dl_reserve_inode(__u16 type, struct inode *inode)
-{
-	return dl_reserve_inode_btf(type, inode, false);
-}
 
 /* Unread bytes past which user space is woken even for routine records. */
 #define DL_WAKEUP_BYTES (256 << 10)
@@ -85,7 +81,7 @@ static __always_inline struct dl_event *dl_reserve_kept(__u16 type, __u64 inode,
 
 	if (!e)
 		return NULL;
-	if (!dl_fill_ident(e, (void *)inode)) {
+	if (!dl_fill_ident(e, (void *)inode, DL_PROBED)) {
 		bpf_ringbuf_discard(e, 0);
 		return NULL;
 	}

@@ -70,7 +70,7 @@ static __always_inline void note_btrfs_flags(struct dl_event *e, struct inode *i
 	struct btrfs_inode *bi;
 	struct dl_ino_id id;
 
-	if (!bpf_core_type_exists(struct btrfs_inode) || !dl_ino_id(inode, &id) || id.fsid != DL_FSID_BTRFS)
+	if (!bpf_core_type_exists(struct btrfs_inode) || !dl_ino_id(inode, &id, DL_PROBED) || id.fsid != DL_FSID_BTRFS)
 		return;
 	bi = (void *)((char *)inode - bpf_core_field_offset(struct btrfs_inode, vfs_inode));
 	e->flags |= DL_F_FS_FLAGS;
@@ -141,7 +141,7 @@ static __always_inline bool direct_file_of(struct file *file, struct inode *host
 
 static __always_inline void emit_fallback(const struct fb_write *w, __u32 f_flags)
 {
-	struct dl_event *e = dl_reserve_inode(DL_EV_DIRECT_WRITE, w->inode);
+	struct dl_event *e = dl_reserve_inode(DL_EV_DIRECT_WRITE, w->inode, DL_PROBED);
 
 	if (!e)
 		return;

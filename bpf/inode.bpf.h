@@ -23,7 +23,7 @@ static __always_inline bool dl_fs_matches(const char *fs)
  * The device users see in stat(2). btrfs gives each subvolume its own
  * anonymous device (btrfs_getattr), which is not the superblock's s_dev.
  */
-static __always_inline __u32 dl_inode_dev_btf(struct inode *inode, struct super_block *sb, __u8 fsid, bool btf)
+static __always_inline __u32 dl_inode_dev(struct inode *inode, struct super_block *sb, __u8 fsid, bool btf)
 {
 	struct btrfs_inode *bi;
 	__u64 addr = (__u64)inode;
@@ -41,10 +41,6 @@ static __always_inline __u32 dl_inode_dev_btf(struct inode *inode, struct super_
 	return DL_RD(btf, sb, s_dev);
 }
 
-static __always_inline __u32 dl_inode_dev(struct inode *inode, struct super_block *sb, __u8 fsid)
-{
-	return dl_inode_dev_btf(inode, sb, fsid, false);
-}
 
 /* An inode as the hot path knows it: integers only, the filters applied. */
 struct dl_ino_id {
@@ -93,7 +89,7 @@ static __always_inline bool dl_fs_name_matches(struct super_block *sb)
 }
 
 /* false when the filters reject the inode (rodata tests first: the verifier drops unset ones). */
-static __always_inline bool dl_ino_id_btf(struct inode *inode, struct dl_ino_id *id, bool btf)
+static __always_inline bool dl_ino_id(struct inode *inode, struct dl_ino_id *id, bool btf)
 {
 	struct super_block *sb = DL_RD(btf, inode, i_sb);
 
@@ -103,21 +99,17 @@ static __always_inline bool dl_ino_id_btf(struct inode *inode, struct dl_ino_id 
 	if (targ_fs[0] && !dl_fs_name_matches(sb))
 		return false;
 	id->fsid = dl_fsid_of_magic(DL_RD(btf, sb, s_magic));
-	id->dev = dl_inode_dev_btf(inode, sb, id->fsid, btf);
+	id->dev = dl_inode_dev(inode, sb, id->fsid, btf);
 	return !(targ_dev && id->dev != targ_dev);
 }
 
-static __always_inline bool dl_ino_id(struct inode *inode, struct dl_ino_id *id)
-{
-	return dl_ino_id_btf(inode, id, false);
-}
 
 /*
  * The identity part of a record (with the filesystem's name); false
  * when the filters reject the inode. The caller then discards the record.
  * `btf`: inode is a BTF-typed pointer (plain loads), as in DL_RD.
  */
-static __always_inline bool dl_read_ident_btf(struct inode *inode, __u64 *ino, char fs[DL_FS_LEN], __u32 *dev,
+static __always_inline bool dl_read_ident(struct inode *inode, __u64 *ino, char fs[DL_FS_LEN], __u32 *dev,
 					      bool btf)
 {
 	struct super_block *sb = DL_RD(btf, inode, i_sb);
@@ -128,43 +120,31 @@ static __always_inline bool dl_read_ident_btf(struct inode *inode, __u64 *ino, c
 	dl_fs_name(sb, fs);
 	if (!dl_fs_matches(fs))
 		return false;
-	*dev = dl_inode_dev_btf(inode, sb, dl_fsid_of_magic(DL_RD(btf, sb, s_magic)), btf);
+	*dev = dl_inode_dev(inode, sb, dl_fsid_of_magic(DL_RD(btf, sb, s_magic)), btf);
 	return !(targ_dev && *dev != targ_dev);
 }
 
-static __always_inline bool dl_read_ident(struct inode *inode, __u64 *ino, char fs[DL_FS_LEN], __u32 *dev)
-{
-	return dl_read_ident_btf(inode, ino, fs, dev, false);
-}
 
-static __always_inline bool dl_fill_ident_btf(struct dl_event *e, struct inode *inode, bool btf)
+static __always_inline bool dl_fill_ident(struct dl_event *e, struct inode *inode, bool btf)
 {
-	if (!dl_read_ident_btf(inode, &e->ino, e->fs, &e->dev, btf))
+	if (!dl_read_ident(inode, &e->ino, e->fs, &e->dev, btf))
 		return false;
 	e->lock_addr = (__u64)&inode->i_rwsem;
 	return true;
 }
 
-static __always_inline bool dl_fill_ident(struct dl_event *e, struct inode *inode)
-{
-	return dl_fill_ident_btf(e, inode, false);
-}
 
 /* The inode part of a record, with the lock's state now. */
-static __always_inline bool dl_fill_inode_btf(struct dl_event *e, struct inode *inode, bool btf)
+static __always_inline bool dl_fill_inode(struct dl_event *e, struct inode *inode, bool btf)
 {
-	if (!dl_fill_ident_btf(e, inode, btf))
+	if (!dl_fill_ident(e, inode, btf))
 		return false;
-	dl_read_rwsem_btf(inode, &e->lock, btf);
+	dl_rwsem_state(inode, &e->lock, btf);
 	dl_rwsem_holder(&e->lock);
 	if (track_acquire)
 		dl_exact_holds(e);
 	return true;
 }
 
-static __always_inline bool dl_fill_inode(struct dl_event *e, struct inode *inode)
-{
-	return dl_fill_inode_btf(e, inode, false);
-}
 
 #endif /* DIOLOCK_INODE_BPF_H */

@@ -72,7 +72,7 @@ static __always_inline void dl_read_rwsem_rt(struct inode *inode, struct dl_rwse
 	}
 }
 
-static __always_inline void dl_read_rwsem_btf(struct inode *inode, struct dl_rwsem_state *st, bool btf)
+static __always_inline void dl_rwsem_state(struct inode *inode, struct dl_rwsem_state *st, bool btf)
 {
 	struct task_struct *owner;
 	/*
@@ -121,9 +121,9 @@ static __always_inline void dl_rwsem_holder(struct dl_rwsem_state *st)
 }
 
 /* The lock's state with its holder: for records, waits and stat. */
-static __always_inline void dl_read_rwsem(struct inode *inode, struct dl_rwsem_state *st)
+static __always_inline void dl_read_rwsem(struct inode *inode, struct dl_rwsem_state *st, bool btf)
 {
-	dl_read_rwsem_btf(inode, st, false);
+	dl_rwsem_state(inode, st, btf);
 	dl_rwsem_holder(st);
 }
 

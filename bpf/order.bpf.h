@@ -49,7 +49,7 @@ static __always_inline void dl_order_edge(void *ctx, struct dl_task_ctx *tc, __u
 	b = dl_lock_inode(to, to_kind);
 	if (!a || !b)
 		return;
-	e = dl_reserve_inode(DL_EV_ORDER_EDGE, b);
+	e = dl_reserve_inode(DL_EV_ORDER_EDGE, b, DL_PROBED);
 	if (!e)
 		return;
 	/* only once sent: a full ring buffer (counted) sends the pair again next time */
@@ -57,7 +57,7 @@ static __always_inline void dl_order_edge(void *ctx, struct dl_task_ctx *tc, __u
 	sb = BPF_CORE_READ(a, i_sb);
 	fsid = dl_fsid_of_magic(BPF_CORE_READ(sb, s_magic));
 	e->flags |= mode == DL_LOCK_WRITE ? DL_F_WAIT_WRITE : DL_F_WAIT_READ;
-	DL_ORDER_FROM_PUT(e, BPF_CORE_READ(a, i_ino), dl_inode_dev(a, sb, fsid), fsid, from_mode, from_kind,
+	DL_ORDER_FROM_PUT(e, BPF_CORE_READ(a, i_ino), dl_inode_dev(a, sb, fsid, DL_PROBED), fsid, from_mode, from_kind,
 			  to_kind, from, tc->gate);
 	dl_stack(ctx, e);
 	dl_submit(e);

@@ -36,7 +36,7 @@ static __always_inline void note_holder(struct inode *inode, struct dl_wait *w)
 	struct dl_rwsem_state st = {};
 	struct task_struct *owner;
 
-	dl_read_rwsem(inode, &st);
+	dl_read_rwsem(inode, &st, DL_PROBED);
 	w->holder = st.holder_tid;
 	w->holder_mode = st.mode;
 	owner = (void *)(st.owner & RWSEM_OWNER_MASK);
@@ -60,11 +60,11 @@ static __always_inline bool defer_wait(struct dl_task_ctx *tc, void *lock, struc
 
 	if (!wait_defer_ns || stream_all || stat_on || track_acquire || tc->dio.inode || tc->completing)
 		return false;
-	if (!dl_ino_id(inode, &ino))
+	if (!dl_ino_id(inode, &ino, DL_PROBED))
 		return true;
 	if (ino.fsid == DL_FSID_OTHER)
 		return false;	/* user space could not name its filesystem */
-	dl_read_rwsem(inode, &st);
+	dl_read_rwsem(inode, &st, DL_PROBED);
 	if (st.cur_holds != DL_HOLD_NO)
 		return false;
 	s = *(volatile __u32 *)&p->state;
@@ -163,7 +163,7 @@ static __always_inline bool send_deferred(void *ctx, const struct dl_pending *p,
 
 	if (!e)
 		return false;
-	if (!dl_fill_ident(e, inode)) {
+	if (!dl_fill_ident(e, inode, DL_PROBED)) {
 		bpf_ringbuf_discard(e, 0);
 		return false;
 	}
@@ -227,7 +227,7 @@ static __always_inline int on_wait_begin(void *ctx, void *lock, unsigned int fla
 		e = dl_reserve(DL_EV_WAIT_BEGIN);
 		if (!e)
 			return 0;	/* ring buffer full: counted by dl_reserve */
-		if (!dl_fill_inode(e, inode)) {
+		if (!dl_fill_inode(e, inode, DL_PROBED)) {
 			bpf_ringbuf_discard(e, 0);
 			return 0;
 		}
@@ -247,7 +247,7 @@ static __always_inline int on_wait_begin(void *ctx, void *lock, unsigned int fla
 		dl_submit(e);
 		return 0;
 	}
-	if (!stat_on || !dl_ident_of(inode, &id))
+	if (!stat_on || !dl_ident_of(inode, &id, DL_PROBED))
 		return 0;
 	/* histograms only: the filters dl_fill_inode would have applied */
 	w->ts = bpf_ktime_get_ns();
@@ -265,7 +265,7 @@ static __always_inline void stat_wait_end(struct inode *inode, struct dl_wait *w
 	__u64 ns = bpf_ktime_get_ns() - w->ts;
 	struct dl_ident id = {};
 
-	if (!dl_ident_of(inode, &id))
+	if (!dl_ident_of(inode, &id, DL_PROBED))
 		return;
 	dl_hist_add(mode == DL_LOCK_READ ? DL_HIST_WAIT_READ : DL_HIST_WAIT_WRITE, &id, w->stack_id, NULL, 0, ns);
 	dl_lock_task_add(&id, tid, DL_ROLE_WAITER, NULL, mode, ns);
@@ -312,7 +312,7 @@ static __always_inline int on_wait_end(void *ctx, void *lock, int ret)
 		return 0;
 	e = dl_reserve(DL_EV_WAIT_END);
 	if (e) {
-		dl_fill_inode(e, inode);
+		dl_fill_inode(e, inode, DL_PROBED);
 		e->ret = ret;
 		e->len = e->hdr.ts_ns - w->ts;
 		dl_submit(e);

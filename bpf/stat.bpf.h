@@ -63,11 +63,11 @@ struct dl_ident {
 };
 
 /* An inode's identity for histogram keys, the filters applied (false: they reject it). */
-static __always_inline bool dl_ident_of_btf(struct inode *inode, struct dl_ident *id, bool btf)
+static __always_inline bool dl_ident_of(struct inode *inode, struct dl_ident *id, bool btf)
 {
 	struct dl_ino_id ino;
 
-	if (!dl_ino_id_btf(inode, &ino, btf))
+	if (!dl_ino_id(inode, &ino, btf))
 		return false;
 	id->ino = ino.ino;
 	id->dev = ino.dev;
@@ -75,10 +75,6 @@ static __always_inline bool dl_ident_of_btf(struct inode *inode, struct dl_ident
 	return true;
 }
 
-static __always_inline bool dl_ident_of(struct inode *inode, struct dl_ident *id)
-{
-	return dl_ident_of_btf(inode, id, false);
-}
 
 /* The stack a --by stack key names; -1 in the other modes (no cost). */
 static __always_inline __s32 dl_stat_stack(void *ctx)

@@ -21,7 +21,7 @@ static __always_inline bool holds_lock(struct inode *inode, const struct dl_dio_
 	__u64 lock = (__u64)&inode->i_rwsem;
 	struct dl_task_ctx *tc;
 
-	dl_read_rwsem(inode, st);
+	dl_read_rwsem(inode, st, DL_PROBED);
 	*exact = true;
 	if (track_acquire) {
 		tc = dl_ctx(false);
@@ -52,7 +52,7 @@ static __always_inline int emit_sync(void *ctx, __u16 type, struct inode *inode,
 	struct dl_ino_id id;
 	struct dl_event *e;
 
-	if (!inode || dl_task_filtered() || !dl_ino_id_btf(inode, &id, btf))
+	if (!inode || dl_task_filtered() || !dl_ino_id(inode, &id, btf))
 		return 0;
 	tc = dl_ctx(false);
 	d = tc && tc->dio.inode == (__u64)inode ? &tc->dio : NULL;
@@ -91,7 +91,7 @@ static __always_inline int emit_sync(void *ctx, __u16 type, struct inode *inode,
 	}
 	if (!now)
 		return 0;
-	e = dl_reserve_inode_btf(type, inode, btf);
+	e = dl_reserve_inode(type, inode, btf);
 	if (!e)
 		return 0;
 	e->arg = arg;

@@ -47,7 +47,7 @@ static __always_inline int on_queue_async(struct io_kiocb *req, bool btf)
 	if (!file || !(BPF_CORE_READ(file, f_flags) & O_DIRECT_FLAG) || dl_task_filtered())
 		return 0;
 	inode = BPF_CORE_READ(file, f_inode);
-	if (!dl_ino_id(inode, &id) || id.fsid == DL_FSID_OTHER)
+	if (!dl_ino_id(inode, &id, DL_PROBED) || id.fsid == DL_FSID_OTHER)
 		return 0;
 	sub = dl_uring_task(req);
 	k.ino = id.ino;
