@@ -185,7 +185,7 @@ static __always_inline void set_origin(struct dl_event *e, struct kiocb *iocb, s
 	dl_set_origin(e, path, sub);
 	if (elsewhere)
 		e->flags |= (cur->flags & PF_KTHREAD) ? DL_F_KWORKER : DL_F_IRQ;
-	if (path != DL_PATH_AIO || !stream_all)
+	if (path != DL_PATH_AIO || !dl_stream_all())
 		return;
 	if (e->hdr.type == DL_EV_DIO_BEGIN) {
 		struct dl_aio_owner v = { .tgid = e->sub_tgid, .tid = e->sub_tid };
@@ -245,7 +245,7 @@ static __always_inline int on_dio_begin(void *ctx, struct kiocb *iocb, struct io
 	if (!dl_ino_id(inode, &id, btf))
 		return 0;
 	dl_dio_count(id.fsid, DL_DIO_SUBMITTED);
-	if (stream_all) {
+	if (dl_stream_all()) {
 		/* the submitter's own completion is told from one elsewhere by it (completion_elsewhere) */
 		if (tc) {
 			tc->dio.inode = (__u64)inode;
@@ -303,7 +303,7 @@ static __always_inline void emit_complete(void *ctx, __u16 type, struct kiocb *i
 	__s64 pos;
 
 	dio_iocb_flags(iocb, &flags, &kf, &pos, btf);
-	if (fold_all || (!must && sev == DL_SEV_INFO)) {
+	if (dl_fold_all() || (!must && sev == DL_SEV_INFO)) {
 		k.kind = DL_FOLD_COMPLETE;
 		k.reason = reason;
 		k.mode = hold_mode(hold);
@@ -313,11 +313,11 @@ static __always_inline void emit_complete(void *ctx, __u16 type, struct kiocb *i
 		k.tgid = cur->tgid;
 		k.dev = id->dev;
 		k.ino = id->ino;
-		if (dl_fold(&k, now, fold_all)) {
+		if (dl_fold(&k, now, dl_fold_all())) {
 			dl_dio_count(id->fsid, DL_DIO_FOLDED);
 			return;
 		}
-		if (fold_all) {
+		if (dl_fold_all()) {
 			/* this CPU's slot holds another key: counted, but not by kind */
 			dl_count(DL_CNT_MAP_FULL);
 			return;
@@ -419,7 +419,7 @@ static __always_inline int on_dio_complete(void *ctx, struct kiocb *iocb, int er
 		dl_dio_count(id.fsid, hold == DL_HOLD_WRITE ? DL_DIO_UNDER_WRITE : DL_DIO_UNDER_READ);
 	if (stat_on)
 		stat_dio_complete(iocb, inode, d, tc, hold_mode(hold), btf);
-	if (stream_all) {
+	if (dl_stream_all()) {
 		e = dl_reserve_inode(DL_EV_DIO_COMPLETE, inode, btf);
 		if (e) {
 			dio_iocb_flags(iocb, &e->flags, &e->ki_flags, &e->pos, btf);
@@ -429,7 +429,7 @@ static __always_inline int on_dio_complete(void *ctx, struct kiocb *iocb, int er
 			set_origin(e, iocb, cur, elsewhere, btf);
 			dl_submit(e);
 		}
-	} else if (!events_off || fold_all) {
+	} else if (!dl_records_off() || dl_fold_all()) {
 		/* the analyzer saw this DIO begin: it must see it end */
 		bool tracked = d && d->emitted;
 		bool dsync = DL_RD(btf, iocb, ki_flags) & (IOCB_DSYNC | IOCB_SYNC);
@@ -467,7 +467,7 @@ static __always_inline int on_dio_queued(void *ctx, struct inode *inode, loff_t 
 			stat_dio_queued(tc);
 		d->inode = 0;
 	}
-	if (!stream_all && !emitted)
+	if (!dl_stream_all() && !emitted)
 		return 0;
 	e = dl_reserve_inode(DL_EV_DIO_QUEUED, inode, DL_PROBED);
 	if (!e)
@@ -512,10 +512,10 @@ static __always_inline int on_dio_complete_begin(void *ctx, struct iomap_dio *di
 	jflags = id.fsid == DL_FSID_BTRFS ? dl_stub_flags(BPF_CORE_READ(iocb, ki_filp), true) : DL_F_JINFO;
 	stub = jflags & DL_F_STUB;
 	/* a wait inside this completion's fsync says so (DL_F_COMPLETING) */
-	tc = need_sync && !events_off ? dl_ctx(true) : NULL;
+	tc = need_sync && !dl_records_off() ? dl_ctx(true) : NULL;
 	if (tc)
 		tc->completing = (__u64)inode;
-	if (stream_all) {
+	if (dl_stream_all()) {
 		e = dl_reserve_inode(DL_EV_DIO_COMPLETE_BEGIN, inode, DL_PROBED);
 		if (!e)
 			return 0;
@@ -528,7 +528,7 @@ static __always_inline int on_dio_complete_begin(void *ctx, struct iomap_dio *di
 		dl_submit(e);
 		return 0;
 	}
-	if (events_off && !fold_all)
+	if (dl_records_off() && !dl_fold_all())
 		return 0;
 	if (!tc)
 		tc = dl_ctx(true);

@@ -20,6 +20,7 @@
 #include <bpf/bpf_tracing.h>
 #include "diolock/event.h"
 #include "diolock/mix.h"
+#include "diolock/mode.h"
 #include "diolock/rules.h"
 #include "rwsem_layout.bpf.h"
 

@@ -24,7 +24,7 @@ static __always_inline int on_drain(void *ctx, __u16 type, struct inode *inode)
 			dl_order_edges(ctx, tc, dl_dio_lock(inode), DL_LK_DIO, DL_LOCK_WRITE);
 	}
 	count = BPF_CORE_READ(inode, i_dio_count.counter);
-	if (!stream_all) {
+	if (!dl_stream_all()) {
 		tc = dl_ctx(true);
 		if (!tc)
 			return 0;

@@ -13,7 +13,7 @@ static __always_inline struct dl_event *dl_reserve(__u16 type)
 	__u64 id = bpf_get_current_pid_tgid();
 
 	/* records switched off is not a loss: nothing is counted */
-	if (events_off)
+	if (dl_records_off())
 		return NULL;
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
@@ -104,7 +104,7 @@ static __always_inline void dl_flush_dio(struct dl_task_ctx *tc)
 	struct dl_dio_ctx *d;
 	struct dl_event *e;
 
-	if (!tc || stream_all || events_off)
+	if (!tc || dl_stream_all() || dl_records_off())
 		return;
 	d = &tc->dio;
 	if (!d->inode || d->emitted)

@@ -12,12 +12,26 @@ DL_EXTERN const volatile __u32 targ_tgid;
 DL_EXTERN const volatile __u32 targ_dev;
 DL_EXTERN const volatile __u64 targ_ino;
 DL_EXTERN const volatile char targ_fs[DL_FS_LEN];
-/* `stat`/`top`: no records at all; histograms are folded in maps instead (stat.bpf.h). */
-DL_EXTERN const volatile __u8 events_off;
-/* trace: stream routine records too (every O_DIRECT write, not only fallbacks) */
-DL_EXTERN const volatile __u8 stream_all;
-/* serve without --findings: every judged completion counts in a fold slot, none is sent */
-DL_EXTERN const volatile __u8 fold_all;
+/* What the command asks for (enum dl_mode): read through the three tests below. */
+DL_EXTERN const volatile __u8 run_mode;
+
+/* stat, top, serve: no records at all; histograms are counted in maps instead (stat.bpf.h). */
+static __always_inline bool dl_records_off(void)
+{
+	return !dl_mode_sends(run_mode);
+}
+
+/* trace, validate: stream routine records too (every O_DIRECT write, not only fallbacks). */
+static __always_inline bool dl_stream_all(void)
+{
+	return run_mode == DL_MODE_STREAM;
+}
+
+/* serve without --findings: every judged completion counts in a fold slot, none is sent. */
+static __always_inline bool dl_fold_all(void)
+{
+	return run_mode == DL_MODE_FOLD;
+}
 
 /*
  * Set once both acquisition and release hooks are attached: holds are then

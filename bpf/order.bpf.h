@@ -79,7 +79,7 @@ static __always_inline void dl_order_edges(void *ctx, struct dl_task_ctx *tc, __
 {
 	struct inode *completing = (void *)tc->completing;
 
-	if (events_off || dl_task_filtered())
+	if (dl_records_off() || dl_task_filtered())
 		return;
 	for (int i = 0; i < DL_MAX_HELD; i++)
 		if (tc->held.lock[i] && tc->held.lock[i] != to)

@@ -58,7 +58,7 @@ static __always_inline bool defer_wait(struct dl_task_ctx *tc, void *lock, struc
 	struct dl_ino_id ino;
 	__u32 s, seq;
 
-	if (!wait_defer_ns || stream_all || stat_on || track_acquire || tc->dio.inode || tc->completing)
+	if (!wait_defer_ns || dl_stream_all() || stat_on || track_acquire || tc->dio.inode || tc->completing)
 		return false;
 	if (!dl_ino_id(inode, &ino, DL_PROBED))
 		return true;
@@ -220,7 +220,7 @@ static __always_inline int on_wait_begin(void *ctx, void *lock, unsigned int fla
 	w->flags = flags | via;
 	w->stack_id = -1;
 	w->deferred = 0;
-	if (!events_off) {
+	if (!dl_records_off()) {
 		if (defer_wait(tc, lock, inode, flags))
 			return 0;
 		dl_flush_dio(tc);

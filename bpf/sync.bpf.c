@@ -58,10 +58,10 @@ static __always_inline int emit_sync(void *ctx, __u16 type, struct inode *inode,
 	d = tc && tc->dio.inode == (__u64)inode ? &tc->dio : NULL;
 	stub = jflags & DL_F_STUB;
 	if (type == DL_EV_SYNC_END) {
-		now = stream_all || (d && d->sync_emitted);
-	} else if (stream_all) {
+		now = dl_stream_all() || (d && d->sync_emitted);
+	} else if (dl_stream_all()) {
 		now = true;
-	} else if (events_off) {
+	} else if (dl_records_off()) {
 		return 0;
 	} else {
 		held = holds_lock(inode, d, id.fsid, &st, &exact);
@@ -97,7 +97,7 @@ static __always_inline int emit_sync(void *ctx, __u16 type, struct inode *inode,
 	e->arg = arg;
 	e->ret = ret;
 	e->flags |= jflags;
-	if (type == DL_EV_SYNC_BEGIN && !stream_all)
+	if (type == DL_EV_SYNC_BEGIN && !dl_stream_all())
 		dl_stack(ctx, e);
 	dl_submit(e);
 	return 0;

@@ -164,8 +164,7 @@ int cmd_serve(int argc, char **argv)
 	dl_session_opts_init(&so, &o.run, on_event, &sc);
 	so.stat = true;
 	so.stat_by = o.by;
-	so.events_off = !o.findings;
-	so.fold_all = !o.findings;
+	so.mode = o.findings ? DL_MODE_CHECK : DL_MODE_FOLD;
 	live.tick = true;
 	if (o.findings || o.textfile) {
 		live.on_tick = serve_tick;

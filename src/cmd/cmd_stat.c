@@ -363,7 +363,7 @@ int cmd_stat(int argc, char **argv)
 	dl_session_opts_init(&so, &o.run, no_event, NULL);
 	so.stat = true;
 	so.stat_by = o.by;
-	so.events_off = true;
+	so.mode = DL_MODE_COUNT;
 	dl_live_run_opts(&live, &o.run);
 	if (o.run.filter.comm[0])
 		dl_warn("--comm is not applied by stat (BPF folds the histograms; use --pid PID)");

@@ -443,7 +443,7 @@ int cmd_top(int argc, char **argv)
 	dl_session_opts_init(&so, &o.run, on_tick, &tc);
 	so.stat = true;
 	so.stat_by = DL_BY_INODE;
-	so.events_off = true;
+	so.mode = DL_MODE_COUNT;
 	live.tick = true;
 	dl_live_run_opts(&live, &o.run);
 	if (dl_live_start(&live, &so, o.run.cmd, err, sizeof(err))) {

@@ -94,7 +94,7 @@ int cmd_trace(int argc, char **argv)
 	tc.sr.frames = dl_live_frames;
 	tc.sr.ctx = &live;
 	dl_session_opts_init(&so, &o.run, on_event, &tc);
-	so.stream_all = true;
+	so.mode = DL_MODE_STREAM;
 	dl_live_run_opts(&live, &o.run);
 	live.on_tick = flush_batch;
 	/* the header before CMD runs, so CMD's own output cannot come first */

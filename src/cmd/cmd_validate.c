@@ -367,7 +367,7 @@ int cmd_validate(int argc, char **argv)
 	vc.cs.sr.ctx = &live;
 	dl_session_opts_init(&so, &o.run, on_event, &vc);
 	/* invariant 3 judges every DIO write's submission: all records cross, as in trace */
-	so.stream_all = true;
+	so.mode = DL_MODE_STREAM;
 	live.tick = true;
 	dl_live_run_opts(&live, &o.run);
 	if (!live.timeout_s)

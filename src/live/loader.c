@@ -113,14 +113,14 @@ static void hook_off(struct dl_session *s, enum dl_hook_id h, const char *reason
 }
 
 /* Enable the programs of every hook's chosen tier. */
-static void choose_tiers(struct dl_session *s, enum dl_tier forced, bool events_off)
+static void choose_tiers(struct dl_session *s, enum dl_tier forced, bool records_off)
 {
 	char name[96];
 
 	for (int h = 0; h < DL_HOOK_MAX; h++)
 		choose_tier(s, h, forced);
 	/* fallbacks are findings: commands without records do not pay for the fallback hook */
-	if (events_off) {
+	if (records_off) {
 		hook_off(s, DL_HOOK_DIO_FALLBACK, "not used by this command (fallback detection is check's and trace's)");
 		hook_off(s, DL_HOOK_URING_SUBMIT, "not used by this command (it serves the fallback hook)");
 		hook_off(s, DL_HOOK_URING_SUBMIT_SQE, "not used by this command (it serves the fallback hook)");
@@ -178,7 +178,7 @@ static void configure(struct dl_session *s, const struct dl_session_opts *o)
 	size_t rb = o->ringbuf_bytes ? o->ringbuf_bytes : DEFAULT_RINGBUF;
 
 	/* with records off the ring buffer stays empty: one page will do */
-	bpf_map__set_max_entries(s->skel->maps.events, o->events_off ? 4096 : rb);
+	bpf_map__set_max_entries(s->skel->maps.events, !dl_mode_sends(o->mode) ? 4096 : rb);
 	s->nr_cpus = libbpf_num_possible_cpus();
 	if (s->nr_cpus < 1 || s->nr_cpus > DL_MAX_CPUS)
 		s->nr_cpus = DL_MAX_CPUS;
@@ -186,10 +186,8 @@ static void configure(struct dl_session *s, const struct dl_session_opts *o)
 	bpf_map__set_max_entries(s->skel->maps.folds, s->nr_cpus * DL_FOLD_SLOTS);
 	bpf_map__set_max_entries(s->skel->maps.wait_folds, s->nr_cpus * DL_WFOLD_SLOTS);
 	/* the analyzer's consumers read the wait folds and claim the pending waits */
-	s->skel->rodata->wait_defer_ns = !o->events_off && !o->stream_all ? DL_WAIT_DEFER_NS : 0;
-	s->skel->rodata->events_off = o->events_off;
-	s->skel->rodata->stream_all = o->stream_all;
-	s->skel->rodata->fold_all = o->fold_all;
+	s->skel->rodata->wait_defer_ns = o->mode == DL_MODE_CHECK ? DL_WAIT_DEFER_NS : 0;
+	s->skel->rodata->run_mode = o->mode;
 	s->skel->rodata->stat_on = o->stat;
 	s->skel->rodata->stat_by = o->stat_by;
 	set_ksyms(s);
@@ -287,7 +285,7 @@ static int open_and_load(struct dl_session *s, const struct dl_session_opts *o, 
 		if (!s->skel)
 			return load_error(-errno, NULL, msg, len);
 		configure(s, o);
-		choose_tiers(s, o->forced, o->events_off);
+		choose_tiers(s, o->forced, !dl_mode_sends(o->mode));
 		dl_lock_layout_enable(s->skel->progs.lock_layout);
 		failed_progs[0] = '\0';
 		libbpf_set_print(catch_failed);

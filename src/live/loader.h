@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <linux/types.h>
 #include "diolock/event.h"
+#include "diolock/mode.h"
 #include "lib/filter.h"
 #include "lib/hooks.h"
 
@@ -24,9 +25,7 @@ struct dl_session_opts {
 	void *ctx;
 	bool stat;			/* fold histograms into maps (enum dl_stat_by below) */
 	__u8 stat_by;			/* enum dl_stat_by */
-	bool events_off;		/* no records at all: stat and top */
-	bool stream_all;		/* trace: every O_DIRECT write, not only fallbacks */
-	bool fold_all;			/* with events_off: completions judged and counted in fold slots */
+	enum dl_mode mode;		/* what the BPF side sends and counts (diolock/mode.h) */
 };
 
 struct diolock_bpf;
