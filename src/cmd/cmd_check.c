@@ -14,7 +14,7 @@
 #include "live/live.h"
 #include "lib/log.h"
 #include "output/outfile.h"
-#include "live/pathres.h"
+#include "lib/pathres.h"
 #include "live/progstats.h"
 
 struct check_opts {

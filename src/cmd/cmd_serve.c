@@ -17,7 +17,7 @@
 #include "cmd/commands.h"
 #include "output/exit.h"
 #include "lib/log.h"
-#include "live/pathres.h"
+#include "lib/pathres.h"
 #include "cmd/serve.h"
 
 #define DEFAULT_TOP_INODES 20

@@ -116,16 +116,8 @@ int st_snap_read(const struct dl_session *s, struct st_snap *snap)
 	return 0;
 }
 
-void st_snap_free(struct st_snap *snap)
-{
-	free(snap->hists);
-	free(snap->tasks);
-	free(snap->fsdio);
-	free(snap->punts);
-	memset(snap, 0, sizeof(*snap));
-}
-
-bool st_hold_available(const struct dl_session *s, char *why, size_t len)
+/* Hold times need acquisition and release hooks; false with the reason in why. */
+static bool hold_available(const struct dl_session *s, char *why, size_t len)
 {
 	const struct dl_hook_state *acq = &s->hooks[DL_HOOK_RWSEM_ACQUIRE];
 
@@ -137,63 +129,15 @@ bool st_hold_available(const struct dl_session *s, char *why, size_t len)
 	return false;
 }
 
-const char *st_wait_tier(const struct dl_session *s)
+void st_run_read(const struct dl_live *l, struct st_run *run)
 {
-	return dl_tier_name(s->hooks[DL_HOOK_WAIT_BEGIN].tier);
-}
-
-__u32 st_pid_hint(const struct st_snap *snap, __u32 dev, __u64 ino)
-{
-	for (size_t i = 0; i < snap->ntasks; i++)
-		if (snap->tasks[i].key.dev == dev && snap->tasks[i].key.ino == ino)
-			return snap->tasks[i].key.tid;
-	return 0;
-}
-
-const char *st_kind_title(enum dl_hist_kind k)
-{
-	switch (k) {
-	case DL_HIST_WAIT_READ:
-		return "i_rwsem wait, read mode";
-	case DL_HIST_WAIT_WRITE:
-		return "i_rwsem wait, write mode";
-	case DL_HIST_HOLD_READ:
-		return "i_rwsem hold, read mode";
-	case DL_HIST_HOLD_WRITE:
-		return "i_rwsem hold, write mode";
-	case DL_HIST_DIO_LOCKED:
-		return "DIO submit -> complete, completion under i_rwsem";
-	case DL_HIST_DIO_UNLOCKED:
-		return "DIO submit -> complete, completion without i_rwsem";
-	default:
-		return "unknown";
-	}
-}
-
-void st_key_label(char *buf, size_t len, const struct st_snap *snap, const struct dl_hist_key *k,
-		  enum dl_stat_by by, struct pathres *pr)
-{
-	char dev[24];
-
-	dl_fmt_dev(k->dev, dev, sizeof(dev));
-	switch (by) {
-	case DL_BY_INODE:
-		snprintf(buf, len, "%.16s %s ino %llu %s [%s]", k->fs, dev, (unsigned long long)k->ino,
-			 pathres_inode(pr, k->dev, k->ino, st_pid_hint(snap, k->dev, k->ino)),
-			 pathres_dev(pr, k->dev));
-		break;
-	case DL_BY_FS:
-		snprintf(buf, len, "%.16s %s [%s] on %s", k->fs, dev, pathres_dev(pr, k->dev),
-			 pathres_mountpoint(pr, k->dev) ? pathres_mountpoint(pr, k->dev) : "unknown");
-		break;
-	case DL_BY_COMM:
-		snprintf(buf, len, "comm %.16s", k->comm);
-		break;
-	case DL_BY_PATH:
-		snprintf(buf, len, "path %s", k->path ? dl_io_path_name(k->path) : "none (i_rwsem)");
-		break;
-	default:
-		snprintf(buf, len, "stack id %d (%.16s)", k->stack_id, k->fs);
-		break;
-	}
+	memset(run, 0, sizeof(*run));
+	run->kernel = dl_kernel_release();
+	run->duration_s = l->duration_s;
+	for (int h = 0; h < DL_HOOK_MAX; h++)
+		run->tier[h] = l->s.hooks[h].tier;
+	run->hold_ok = hold_available(&l->s, run->hold_why, sizeof(run->hold_why));
+	run->cmd = l->argv;
+	run->cmd_status = l->argv ? l->cmd.status : -1;
+	run->interrupted = l->interrupted;
 }

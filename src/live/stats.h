@@ -1,75 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/*
- * What `stat`, `top` and `serve` share: a snapshot of the histogram maps
- * the BPF side folds (stat.bpf.h), and the names of what they are keyed by.
- */
+/* The snapshot `stat`, `top` and `serve` render (output/snapshot.h), read from a live run. */
 #ifndef DIOLOCK_STATS_H
 #define DIOLOCK_STATS_H
 
-#include <stdbool.h>
-#include <stddef.h>
-#include "diolock/event.h"
-#include "lib/hist.h"
 #include "live/live.h"
-#include "live/pathres.h"
+#include "output/snapshot.h"
 
-struct st_hist {
-	struct dl_hist_key key;
-	struct dl_hist h;
-};
-
-struct st_task {
-	struct dl_lock_task_key key;
-	struct dl_lock_task v;
-};
-
-/* DIO completions per filesystem type (the kernel's per-CPU DIO counters). */
-struct dl_fs_dio {
-	__u64 completions;
-	__u64 under_read;	/* completing task held the inode's i_rwsem shared */
-	__u64 under_write;	/* ... exclusive */
-};
-
-struct st_fsdio {
-	char fs[DL_FS_LEN];
-	struct dl_fs_dio v;
-};
-
-/* io_uring O_DIRECT writes punted to io-wq after a failed non-blocking attempt (bpf/uring.bpf.c). */
-struct st_punt {
-	struct dl_punt_key key;
-	struct dl_punt v;
-};
-
-struct st_snap {
-	struct st_hist *hists;
-	size_t nhists;
-	struct st_task *tasks;
-	size_t ntasks;
-	struct st_fsdio *fsdio;
-	size_t nfsdio;
-	struct st_punt *punts;	/* most first */
-	size_t npunts;
-	__u64 lost_ringbuf, lost_map_full;
-};
-
-/* 0 or -errno. Sorted: by kind, then by total time, largest first. */
+/* The histogram maps, now. 0 or -errno. Sorted: by kind, then by total time, largest first. */
 int st_snap_read(const struct dl_session *s, struct st_snap *snap);
-void st_snap_free(struct st_snap *snap);
-
-/* Hold times need acquisition and release hooks; false with the reason in why. */
-bool st_hold_available(const struct dl_session *s, char *why, size_t len);
-/* The tier the i_rwsem wait hooks got: "tp_btf", "fentry", ... */
-const char *st_wait_tier(const struct dl_session *s);
-
-/* A waiter of this inode, whose open files may name it (0: none seen). */
-__u32 st_pid_hint(const struct st_snap *snap, __u32 dev, __u64 ino);
-
-/* "i_rwsem wait, write mode" */
-const char *st_kind_title(enum dl_hist_kind k);
-
-/* One line naming what a histogram key is, for text reports. */
-void st_key_label(char *buf, size_t len, const struct st_snap *snap, const struct dl_hist_key *k,
-		  enum dl_stat_by by, struct pathres *pr);
+/* The run's tiers, hold-time availability, CMD and how it ended. */
+void st_run_read(const struct dl_live *l, struct st_run *run);
 
 #endif

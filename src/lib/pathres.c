@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include "lib/filter.h"
-#include "live/pathres.h"
+#include "lib/pathres.h"
 
 #define PR_MAX 1024
 
