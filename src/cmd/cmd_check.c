@@ -13,33 +13,27 @@
 #include "cmd/commands.h"
 #include "live/live.h"
 #include "lib/log.h"
-#include "output/outfile.h"
+#include "output/report_files.h"
 #include "lib/pathres.h"
 #include "live/progstats.h"
 
 struct check_opts {
 	struct dl_run_opts run;
-	const char *json_path;
-	bool json;
+	struct dl_report_opts rep;
 	const char *record_path;
-	const char *dot_path;
-	const char *junit_path;
-	unsigned int fail_on;
-	bool fail_on_set;
-	bool quiet;
 	bool bpf_stats;
 	bool record_cmd;	/* `diolock record`: no report, -o required */
 };
 
-enum { OPT_FAIL_ON = 0x300, OPT_JUNIT, OPT_BPF_STATS };
+enum { OPT_BPF_STATS = 0x300 };
 
 static const struct argp_option check_options[] = {
 	{ "json", 'j', NULL, 0, "Print the JSON report on stdout at the end (the text report goes to stderr)", 0 },
 	{ "json-file", 'J', "FILE", 0, "Write the JSON report to FILE; rewritten at each warning or error finding", 0 },
 	{ "record", 'o', "FILE", 0, "Also record every event to FILE, for `diolock replay`", 0 },
 	{ "dot", 'D', "FILE", 0, "Write the wait-for graph of each deadlock found to FILE (Graphviz)", 0 },
-	{ "junit", OPT_JUNIT, "FILE", 0, "Write a JUnit XML report to FILE: one test case per finding kind", 0 },
-	{ "fail-on", OPT_FAIL_ON, "LIST", 0, "What fails the run: error,warning,lost,cmd, comma-separated (default error,lost)", 0 },
+	{ "junit", DL_OPT_JUNIT, "FILE", 0, "Write a JUnit XML report to FILE: one test case per finding kind", 0 },
+	{ "fail-on", DL_OPT_FAIL_ON, "LIST", 0, "What fails the run: error,warning,lost,cmd, comma-separated (default error,lost)", 0 },
 	{ "quiet", 'q', NULL, 0, "No live finding lines; only the final report", 0 },
 	{ "bpf-stats", OPT_BPF_STATS, NULL, 0, "At the end, print each BPF program's runs and ns per run on stderr "
 	  "(kernel.bpf_stats_enabled during the run)", 0 },
@@ -85,48 +79,22 @@ static const char record_doc[] =
 	"  diolock record -o r.dlr -- dd if=/dev/zero of=f bs=4k count=8 oflag=direct\n"
 	"  diolock replay r.dlr -J report.json\n";
 
-static error_t fail_on_opt_parse(char *arg, struct argp_state *state, unsigned int *mask)
-{
-	char err[160];
-
-	if (dl_parse_fail_on(arg, mask, err, sizeof(err))) {
-		argp_error(state, "%s", err);
-		return EINVAL;
-	}
-	return 0;
-}
-
 static error_t parse(int key, char *arg, struct argp_state *state)
 {
 	struct check_opts *o = state->input;
+	error_t err = dl_report_opt_parse(key, arg, state, &o->rep);
 
+	if (err != ARGP_ERR_UNKNOWN)
+		return err;
 	switch (key) {
-	case 'j':
-		o->json = true;
-		return 0;
-	case 'J':
-		o->json_path = arg;
-		return 0;
 	case 'o':
 		o->record_path = arg;
-		return 0;
-	case 'q':
-		o->quiet = true;
-		return 0;
-	case 'D':
-		o->dot_path = arg;
-		return 0;
-	case OPT_JUNIT:
-		o->junit_path = arg;
 		return 0;
 	case OPT_BPF_STATS:
 		o->bpf_stats = true;
 		return 0;
-	case OPT_FAIL_ON:
-		o->fail_on_set = true;
-		return fail_on_opt_parse(arg, state, &o->fail_on);
 	case ARGP_KEY_END:
-		o->json_path = o->record_cmd ? NULL : dl_json_target(o->json, o->json_path);
+		o->rep.json_path = o->record_cmd ? NULL : dl_json_target(o->rep.json, o->rep.json_path);
 		if (o->record_cmd && !o->record_path) {
 			argp_error(state, "the recording needs a file: -o FILE");
 			return EINVAL;
@@ -191,7 +159,6 @@ static void on_tick(struct dl_live *l, void *ctx, bool final)
 	sink_counts(&ls->cs, counts);
 }
 
-/* How the run stands (at the end: how it ended), for the report and the trailer. */
 static void write_json(FILE *f, void *ctx)
 {
 	dl_report_json(f, ctx);
@@ -222,7 +189,7 @@ static void live_sink_init(struct live_sink *ls, struct check_opts *o, struct dl
 {
 	sink_init(&ls->cs, &o->run.filter);
 	ls->cs.analyze = !o->record_cmd;
-	ls->cs.announce = !o->quiet && !o->record_cmd;
+	ls->cs.announce = !o->rep.quiet && !o->record_cmd;
 	ls->cs.announce_latency = dl_verbose;
 	ls->cs.sr.frames = dl_live_frames;
 	ls->cs.sr.ctx = live;
@@ -261,51 +228,17 @@ static int end_recording(struct evf_writer *rec, struct out_file *recf, const st
 }
 
 /* -J, --record, --dot, --junit: each opened (made) before anything is attached. */
-static int open_outputs(const struct check_opts *o, struct out_file *json, struct out_file *recf,
-			struct out_file *dot, struct out_file *junit)
+static int open_outputs(const struct check_opts *o, struct report_files *rf, struct out_file *recf)
 {
 	char err[256];
 
-	if ((o->json_path && out_open(json, o->json_path, "JSON report", 0644, err, sizeof(err))) ||
-	    (o->record_path && out_open(recf, o->record_path, "recording", 0600, err, sizeof(err))) ||
-	    (o->dot_path && out_open(dot, o->dot_path, "graph", 0644, err, sizeof(err))) ||
-	    (o->junit_path && out_open(junit, o->junit_path, "JUnit report", 0644, err, sizeof(err)))) {
+	if (report_files_open(rf, &o->rep, err, sizeof(err)) ||
+	    (o->record_path && out_open(recf, o->record_path, "recording", 0600, err, sizeof(err)))) {
 		dl_err("%s", err);
-		out_discard(json);
-		out_discard(recf);
-		out_discard(dot);
+		report_files_discard(rf);
 		return -1;
 	}
 	return 0;
-}
-
-/* The final report in every form asked for; ret: the status so far, the verdict's if 0. */
-static int write_reports(const struct check_opts *o, const struct dl_report *r, struct out_file *json,
-			 struct out_file *dot, struct out_file *junit, int ret)
-{
-	/* the text report goes to stderr when stdout carries the JSON */
-	int verdict = report_emit(r, json->f == stdout ? stderr : stdout, NULL, o->fail_on);
-
-	if (!ret)
-		ret = verdict;
-	if (json->f == stdout) {
-		dl_report_json(stdout, r);
-		if (out_commit(json))
-			ret = DL_EXIT_USAGE;
-	} else if (json->path && out_rewrite(json, write_json, (void *)r)) {
-		ret = DL_EXIT_USAGE;
-	}
-	if (dot->f) {
-		dl_report_dot(dot->f, r);
-		if (out_commit(dot))
-			ret = DL_EXIT_USAGE;
-	}
-	if (junit->f) {
-		dl_report_junit(junit->f, r, o->fail_on);
-		if (out_commit(junit))
-			ret = DL_EXIT_USAGE;
-	}
-	return ret;
 }
 
 static int run(struct check_opts *o)
@@ -313,7 +246,8 @@ static int run(struct check_opts *o)
 	struct live_sink ls = {};
 	struct dl_live live = {};
 	struct dl_session_opts so = {};
-	struct out_file json = {}, recf = {}, dot = {}, junit = {};
+	struct report_files rf = {};
+	struct out_file recf = {};
 	struct evf_writer rec = {};
 	struct evf_trailer t = {};
 	struct evf_run_end re = {};
@@ -322,12 +256,10 @@ static int run(struct check_opts *o)
 	char err[256];
 	int ret, stats_fd = -1;
 
-	if (!o->fail_on_set)
-		o->fail_on = DL_FAIL_DEFAULT;
-	if (open_outputs(o, &json, &recf, &dot, &junit))
+	if (open_outputs(o, &rf, &recf))
 		return DL_EXIT_USAGE;
 	evf_meta_fill(&meta, dl_kernel_release(), NULL, &o->run.filter);
-	live_sink_init(&ls, o, &live, &meta, &json);
+	live_sink_init(&ls, o, &live, &meta, &rf.json);
 	dl_session_opts_init(&so, &o->run, on_event, &ls);
 	live.tick = true;
 	live.on_tick = on_tick;
@@ -373,17 +305,15 @@ static int run(struct check_opts *o)
 	} else {
 		sink_fill_report(&r, &ls.cs, &meta, &t, o->run.cmd);
 		r.killed_by = live.killed_by;
-		ret = write_reports(o, &r, &json, &dot, &junit, ret);
+		ret = report_files_write(&rf, &r, o->rep.fail_on, ret);
 	}
 stop:
 	dl_live_stop(&live);
 out:
 	if (stats_fd >= 0)
 		close(stats_fd);
-	out_discard(&json);
-	out_discard(&dot);
+	report_files_discard(&rf);
 	out_discard(&recf);
-	out_discard(&junit);
 	sink_fini(&ls.cs);
 	pathres_free(ls.pr);
 	return ret;

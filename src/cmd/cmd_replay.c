@@ -11,30 +11,24 @@
 #include "lib/json.h"
 #include "cmd/commands.h"
 #include "lib/log.h"
-#include "output/outfile.h"
+#include "output/report_files.h"
 #include "pipeline/replay.h"
 struct replay_opts {
 	struct dl_filter filter;
 	const char *path;
-	const char *json_path;
-	bool json;
-	const char *dot_path;
-	const char *junit_path;
-	unsigned int fail_on;
-	bool fail_on_set;
-	bool quiet;
+	struct dl_report_opts rep;
 	int trace;		/* 0: report; 1: event lines; 2: JSON lines */
 };
 
-enum { OPT_FAIL_ON = 0x300, OPT_JUNIT, OPT_TRACE_JSON };
+enum { OPT_TRACE_JSON = 0x300 };
 
 static const struct argp_option options[] = {
 	{ "json", 'j', NULL, 0, "Print the JSON report on stdout (the text report goes to stderr); with --trace, the events as JSON lines", 0 },
 	{ "json-file", 'J', "FILE", 0, "Write the JSON report to FILE", 0 },
 	{ "quiet", 'q', NULL, 0, "No finding lines as they are found; only the final report", 0 },
 	{ "dot", 'D', "FILE", 0, "Write the wait-for graph of each deadlock found to FILE (Graphviz)", 0 },
-	{ "junit", OPT_JUNIT, "FILE", 0, "Write a JUnit XML report to FILE: one test case per finding kind", 0 },
-	{ "fail-on", OPT_FAIL_ON, "LIST", 0, "What fails the run: error,warning,lost,cmd, comma-separated (default error,lost)", 0 },
+	{ "junit", DL_OPT_JUNIT, "FILE", 0, "Write a JUnit XML report to FILE: one test case per finding kind", 0 },
+	{ "fail-on", DL_OPT_FAIL_ON, "LIST", 0, "What fails the run: error,warning,lost,cmd, comma-separated (default error,lost)", 0 },
 	{ "trace", 't', NULL, 0, "Print the recorded events as `trace` does, instead of a report", 0 },
 	{ "trace-json", OPT_TRACE_JSON, NULL, 0, "Print the recorded events as `trace --json` does (the same as -t -j)", 0 },
 	DL_FILTER_ARGP_OPTIONS,
@@ -58,37 +52,16 @@ static const char doc[] =
 static error_t parse(int key, char *arg, struct argp_state *state)
 {
 	struct replay_opts *o = state->input;
+	error_t err;
 
 	if (DL_IS_FILTER_KEY(key))
 		return dl_filter_opt_parse(key, arg, state, &o->filter);
+	err = dl_report_opt_parse(key, arg, state, &o->rep);
+	if (err != ARGP_ERR_UNKNOWN)
+		return err;
 	switch (key) {
-	case 'J':
-		o->json_path = arg;
-		return 0;
-	case 'q':
-		o->quiet = true;
-		return 0;
-	case 'D':
-		o->dot_path = arg;
-		return 0;
-	case OPT_JUNIT:
-		o->junit_path = arg;
-		return 0;
-	case OPT_FAIL_ON: {
-		char err[160];
-
-		o->fail_on_set = true;
-		if (dl_parse_fail_on(arg, &o->fail_on, err, sizeof(err))) {
-			argp_error(state, "%s", err);
-			return EINVAL;
-		}
-		return 0;
-	}
 	case 't':
 		o->trace = 1;
-		return 0;
-	case 'j':
-		o->json = true;
 		return 0;
 	case OPT_TRACE_JSON:
 		o->trace = 2;
@@ -101,10 +74,10 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 		o->path = arg;
 		return 0;
 	case ARGP_KEY_END:
-		if (o->trace && (o->json || dl_json_pretty))
+		if (o->trace && (o->rep.json || dl_json_pretty))
 			o->trace = 2;
 		else if (!o->trace)
-			o->json_path = dl_json_target(o->json, o->json_path);
+			o->rep.json_path = dl_json_target(o->rep.json, o->rep.json_path);
 		if (!o->path) {
 			argp_error(state, "which recording? diolock replay FILE");
 			return EINVAL;
@@ -121,7 +94,7 @@ int cmd_replay(int argc, char **argv)
 	static struct replay rp;	/* large buffers: not on the stack */
 	struct replay_opts o = {};
 	struct evf_reader *rd;
-	struct out_file json = {}, dot = {}, junit = {};
+	struct report_files rf = {};
 	struct evf_meta meta;
 	struct dl_report r;
 	char err[512];
@@ -134,11 +107,8 @@ int cmd_replay(int argc, char **argv)
 		return DL_EXIT_USAGE;
 	replay_init(&rp, &o.filter);
 	rp.trace = o.trace;
-	rp.cs.announce = !o.quiet && !o.trace;
-	if (evf_open(rd, o.path, &meta, err, sizeof(err)) ||
-	    (o.json_path && out_open(&json, o.json_path, "JSON report", 0644, err, sizeof(err))) ||
-	    (o.dot_path && out_open(&dot, o.dot_path, "graph", 0644, err, sizeof(err))) ||
-	    (o.junit_path && out_open(&junit, o.junit_path, "JUnit report", 0644, err, sizeof(err)))) {
+	rp.cs.announce = !o.rep.quiet && !o.trace;
+	if (evf_open(rd, o.path, &meta, err, sizeof(err)) || report_files_open(&rf, &o.rep, err, sizeof(err))) {
 		dl_err("%s", err);
 		goto out;
 	}
@@ -150,34 +120,15 @@ int cmd_replay(int argc, char **argv)
 	if (rp.cut)
 		dl_warn("%s", err);
 	ret = rp.cut ? DL_EXIT_INCOMPLETE : DL_EXIT_OK;
-	if (!o.fail_on_set)
-		o.fail_on = DL_FAIL_DEFAULT;
 	if (!o.trace) {
 		sink_fill_report(&r, &rp.cs, &meta, &rp.trailer, rp.argv);
 		r.killed_by = rp.run_end.killed_by;
 		r.cut = rp.cut;
 		r.cut_at = rp.cut_at;
-		ret = report_emit(&r, json.f == stdout ? stderr : stdout, NULL, o.fail_on);
-		if (json.f) {
-			dl_report_json(json.f, &r);
-			if (out_commit(&json))
-				ret = DL_EXIT_USAGE;
-		}
-		if (dot.f) {
-			dl_report_dot(dot.f, &r);
-			if (out_commit(&dot))
-				ret = DL_EXIT_USAGE;
-		}
-		if (junit.f) {
-			dl_report_junit(junit.f, &r, o.fail_on);
-			if (out_commit(&junit))
-				ret = DL_EXIT_USAGE;
-		}
+		ret = report_files_write(&rf, &r, o.rep.fail_on, 0);
 	}
 out:
-	out_discard(&json);
-	out_discard(&dot);
-	out_discard(&junit);
+	report_files_discard(&rf);
 	replay_fini(&rp);
 	evf_close(rd);
 	free(rd);
