@@ -126,9 +126,11 @@ $(OUTPUT)/.hookcheck: $(OUTPUT)/hookcheck
 	$(MSG) CHECK "src/lib/hooks.def against bpf/"
 	$(Q)$(OUTPUT)/hookcheck && touch $@
 
-$(OUTPUT)/diowork: tests/workload/diowork.c | $(OUTPUT)
+# diowork shares validate's workload pieces (src/lib/dio_file.c)
+$(OUTPUT)/diowork: tests/workload/diowork.c src/lib/dio_file.c src/lib/dio_file.h | $(OUTPUT)
 	$(MSG) CC $@
-	$(Q)$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror $(if $(filter 1,$(STATIC)),-static) $< -o $@
+	$(Q)$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -Isrc $(if $(filter 1,$(STATIC)),-static) \
+		tests/workload/diowork.c src/lib/dio_file.c -lpthread -o $@
 
 # io_uring and Linux AIO writes for the tests (liburing; AIO by raw syscalls)
 $(OUTPUT)/uringwork: tests/workload/uringwork.c | $(OUTPUT)

@@ -22,29 +22,26 @@
 #include <unistd.h>
 #include <linux/aio_abi.h>
 #include <linux/falloc.h>
-#include <linux/fs.h>
 #include <sys/syscall.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <sys/wait.h>
 #include "diolock/rules.h"
 #include "cmd/commands.h"
 #include "cmd/validate.h"
+#include "lib/dio_file.h"
 
 int vw_open_file(const char *dir, const char *name, int flags, bool nocow)
 {
 	char path[PATH_MAX];
-	int fd, attr;
+	int fd;
 
 	snprintf(path, sizeof(path), "%s/diolock-validate.%s", dir, name);
 	unlink(path);
 	fd = open(path, O_RDWR | O_CREAT | flags, 0644);
 	/* btrfs v6.15+ writes checksummed O_DIRECT through the page cache: NOCOW does real DIO */
-	if (fd >= 0 && nocow && !ioctl(fd, FS_IOC_GETFLAGS, &attr)) {
-		attr |= FS_NOCOW_FL;
-		ioctl(fd, FS_IOC_SETFLAGS, &attr);
-	}
+	if (fd >= 0 && nocow)
+		dl_set_nocow(fd);	/* best effort: a file that keeps COW is judged as it is */
 	if (fd < 0)
 		fprintf(stderr, "diolock: validate: cannot create %s: %s\n", path, strerror(errno));
 	return fd;
@@ -63,14 +60,12 @@ int vw_open_overwrite(const char *dir, int flags, bool nocow)
 {
 	char path[PATH_MAX];
 	struct stat st;
-	int fd, attr;
+	int fd;
 
 	snprintf(path, sizeof(path), "%s/diolock-validate.overwrite", dir);
 	fd = open(path, O_RDWR | O_CREAT | flags, 0644);
-	if (fd >= 0 && nocow && !fstat(fd, &st) && !st.st_size && !ioctl(fd, FS_IOC_GETFLAGS, &attr)) {
-		attr |= FS_NOCOW_FL;
-		ioctl(fd, FS_IOC_SETFLAGS, &attr);
-	}
+	if (fd >= 0 && nocow && !fstat(fd, &st) && !st.st_size)
+		dl_set_nocow(fd);
 	return fd;
 }
 
@@ -141,22 +136,6 @@ bool vw_is_btrfs(const char *dir)
 
 #define SHARED_FD_WRITES 64
 
-struct fsyncer {
-	int fd;
-	bool stop;	/* __atomic: set by the writer, polled here */
-	bool failed;
-};
-
-static void *fsync_loop(void *arg)
-{
-	struct fsyncer *f = arg;
-
-	while (!__atomic_load_n(&f->stop, __ATOMIC_RELAXED))
-		if (fsync(f->fd))
-			f->failed = true;
-	return NULL;
-}
-
 /*
  * Invariant 5's workload (fstests generic/364): O_DIRECT|O_DSYNC appends
  * while another thread fsyncs the same file descriptor. Where btrfs kept its
@@ -168,21 +147,19 @@ static void *fsync_loop(void *arg)
 static int shared_fd_fsync(const char *dir, void *buf)
 {
 	/* not NOCOW: as fstests does it (a kernel with the stub on the file checksums real DIO) */
-	struct fsyncer f = { .fd = vw_open_file(dir, "shared-fd", O_DIRECT | O_DSYNC, false) };
-	pthread_t th;
-	int err;
+	int fd = vw_open_file(dir, "shared-fd", O_DIRECT | O_DSYNC, false), err;
+	struct dl_fsyncer f;
 
-	if (f.fd < 0)
+	if (fd < 0)
 		return -1;
-	if (pthread_create(&th, NULL, fsync_loop, &f)) {
-		close(f.fd);
+	if (dl_fsyncer_start(&f, fd)) {
+		close(fd);
 		return -1;
 	}
-	err = dio_writes(f.fd, buf, SHARED_FD_WRITES, 0);
-	__atomic_store_n(&f.stop, true, __ATOMIC_RELAXED);
-	pthread_join(th, NULL);
-	close(f.fd);
-	return err || f.failed ? -1 : 0;
+	err = dio_writes(fd, buf, SHARED_FD_WRITES, 0);
+	dl_fsyncer_stop(&f);
+	close(fd);
+	return err || f.errors ? -1 : 0;
 }
 
 static int workload_dir(const char *dir, void *buf)

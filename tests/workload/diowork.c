@@ -68,6 +68,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "lib/dio_file.h"
 
 #define EXIT_IO		1
 #define EXIT_USAGE	2
@@ -404,19 +405,16 @@ static int fill_file(const struct opts *o, int fd, off_t len)
 	return 0;
 }
 
-/* btrfs silently ignores NOCOW on a non-empty file, so read the flag back. */
+/* btrfs silently ignores NOCOW on a non-empty file: dl_set_nocow reads the flag back. */
 static int set_nocow(const struct opts *o, int fd)
 {
-	int flags;
+	int err = dl_set_nocow(fd);
 
-	errno = 0;
-	if (ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0 &&
-	    ioctl(fd, FS_IOC_SETFLAGS, &(int){ flags | FS_NOCOW_FL }) == 0 &&
-	    ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0 && (flags & FS_NOCOW_FL))
-		return 0;
-	fail(o, errno, "setting FS_NOCOW_FL%s",
-	     errno ? "" : " had no effect (file not empty?)");
-	return -1;
+	if (err == -EOPNOTSUPP)
+		fail(o, 0, "setting FS_NOCOW_FL had no effect (file not empty?)");
+	else if (err)
+		fail(o, -err, "setting FS_NOCOW_FL");
+	return err ? -1 : 0;
 }
 
 /* stress-mix: file k of the mix (PATH, PATH.1, PATH.2). */
@@ -1301,35 +1299,11 @@ static int clone_both(const struct opts *o)
 	return finish(o, &t, a, NULL);
 }
 
-struct fsyncer {
-	const struct opts *o;
-	struct tally t;
-	int fd;
-	bool stop;	/* __atomic: the writer sets it, the fsyncer polls it */
-};
-
-static void *fsync_loop(void *arg)
-{
-	struct fsyncer *f = arg;
-
-	f->t.tid = gettid();
-	while (!__atomic_load_n(&f->stop, __ATOMIC_RELAXED)) {
-		if (fsync(f->fd)) {
-			if (!f->t.errors++)
-				fail(f->o, errno, "fsync");
-		} else {
-			f->t.ops++;
-		}
-	}
-	return NULL;
-}
-
 /* generic/364: the writer (this thread) and an fsyncer thread, one fd. */
 static int fsync_same_fd(const struct opts *o)
 {
-	struct tally t = { .role = "writer" };
-	struct fsyncer f = { .o = o, .t = { .role = "fsyncer" } };
-	pthread_t th;
+	struct tally t = { .role = "writer" }, ft = { .role = "fsyncer" };
+	struct dl_fsyncer f;
 	void *buf;
 	int fd, err;
 
@@ -1341,9 +1315,8 @@ static int fsync_same_fd(const struct opts *o)
 		close(fd);
 		return EXIT_IO;
 	}
-	f.fd = fd;
-	f.t.st = t.st;
-	err = pthread_create(&th, NULL, fsync_loop, &f);
+	ft.st = t.st;
+	err = dl_fsyncer_start(&f, fd);
 	if (err) {
 		fail(o, err, "pthread_create");
 		free(buf);
@@ -1354,11 +1327,15 @@ static int fsync_same_fd(const struct opts *o)
 	for (unsigned long i = 0; i < o->count; i++)
 		account(o, &t, pwrite(fd, buf, o->bs, o->offset + (off_t)(i * o->bs)),
 			o->offset + (off_t)(i * o->bs), false);
-	__atomic_store_n(&f.stop, true, __ATOMIC_RELAXED);
-	pthread_join(th, NULL);
-	if (report(o, &f.t, false))
+	dl_fsyncer_stop(&f);
+	if (f.errors)
+		fail(o, f.first_errno, "fsync");
+	ft.tid = f.tid;
+	ft.ops = f.fsyncs;
+	ft.errors = f.errors;
+	if (report(o, &ft, false))
 		t.errors++;
-	return finish(o, &t, fd, buf) ? EXIT_IO : f.t.errors ? EXIT_IO : 0;
+	return finish(o, &t, fd, buf) ? EXIT_IO : ft.errors ? EXIT_IO : 0;
 }
 
 int main(int argc, char **argv)
