@@ -24,6 +24,7 @@
 #define LCB_F_READ		(1U << 1)
 #define LCB_F_WRITE		(1U << 2)
 #define LCB_F_RT		(1U << 3)
+#define LCB_F_PERCPU		(1U << 4)	/* a percpu_rw_semaphore (sb_writers, ...) */
 
 /* fs/btrfs/btrfs_inode.h */
 #define BTRFS_INODE_NODATASUM	(1U << 0)
@@ -40,5 +41,18 @@
 struct btrfs_file_private___dl {
 	bool fsync_skip_inode_lock;
 } __attribute__((preserve_access_index));
+
+/*
+ * How many freezes hold a super block, by whom (include/linux/fs.h): the
+ * counts that replaced 880b9577855e's freeze_holders bits (v6.6) in later
+ * kernels; Debian's 6.12 and this host's 6.18 have them, 6.1 neither.
+ */
+struct sb_writers___counts {
+	int freeze_kcount;
+	int freeze_ucount;
+} __attribute__((preserve_access_index));
+
+/* include/linux/fs.h: enum { SB_UNFROZEN, ..., SB_FREEZE_COMPLETE = 4 } and the three rw_sem levels */
+#define SB_FREEZE_LEVELS	3
 
 #endif /* DIOLOCK_KERNEL_BPF_H */

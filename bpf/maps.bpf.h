@@ -12,6 +12,9 @@ DL_EXTERN const volatile __u32 targ_tgid;
 DL_EXTERN const volatile __u32 targ_dev;
 DL_EXTERN const volatile __u64 targ_ino;
 DL_EXTERN const volatile char targ_fs[DL_FS_LEN];
+/* The i_rwsem waits come from the contention tracepoints (else from the rwsem slow paths). */
+DL_EXTERN const volatile __u8 rwsem_waits_by_tp;
+
 /* What the command asks for (enum dl_mode): read through the three tests below. */
 DL_EXTERN const volatile __u8 run_mode;
 

@@ -17,6 +17,7 @@
  */
 #include "diolock.bpf.h"
 #include "stat.bpf.h"
+#include "sb.bpf.h"
 
 /*
  * An RT writer first queues on the rwsem's rt_mutex, whose contention
@@ -201,11 +202,22 @@ static __always_inline int on_wait_begin(void *ctx, void *lock, unsigned int fla
 		flags = LCB_F_RT | LCB_F_WRITE;
 		via = DL_WAIT_VIA_RTMUTEX;
 	}
-	/* Plain rwsem read/write waits (RT rwsems add LCB_F_RT); nothing else. */
-	if ((flags & ~LCB_F_RT) != LCB_F_READ && (flags & ~LCB_F_RT) != LCB_F_WRITE)
+	/* Plain rwsem read/write waits (RT rwsems add LCB_F_RT), and a frozen filesystem's writers. */
+	if ((flags & ~LCB_F_RT) != LCB_F_READ && (flags & ~LCB_F_RT) != LCB_F_WRITE &&
+	    flags != (LCB_F_PERCPU | LCB_F_READ))
 		return 0;
 	if (dl_task_filtered())
 		return 0;
+	if (flags & LCB_F_PERCPU) {
+		if (dl_records_off())
+			return 0;
+		tc = dl_ctx(true);
+		if (!tc) {
+			dl_count(DL_CNT_MAP_FULL);
+			return 0;
+		}
+		return dl_sb_wait_begin(ctx, tc, lock, flags);
+	}
 	inode = dl_inode_of_rwsem(lock);
 	if (!inode)
 		return 0;
@@ -287,6 +299,8 @@ static __always_inline int on_wait_end(void *ctx, void *lock, int ret)
 	if (!w->lock || (lock && w->lock != (__u64)lock &&
 			 (!(w->flags & DL_WAIT_VIA_RTMUTEX) || w->lock != (__u64)dl_rt_rwsem_of_rtmutex(lock))))
 		return 0;
+	if (w->flags & DL_WAIT_VIA_SB)
+		return dl_sb_wait_end(w, ret);
 	lock = (void *)w->lock;
 	w->lock = 0;
 	inode = dl_inode_of_rwsem(lock);
@@ -320,8 +334,32 @@ static __always_inline int on_wait_end(void *ctx, void *lock, int ret)
 	return 0;
 }
 
-DL_TRACEPOINT(contention_begin, on_wait_begin(ctx, lock, flags), void *lock, unsigned int flags)
-DL_TRACEPOINT(contention_end, on_wait_end(ctx, lock, ret), void *lock, int ret)
+/*
+ * The contention tracepoints: i_rwsem waits in the tracepoint tiers, and a
+ * frozen filesystem's writers in every tier (hooks rwsem_wait_* and
+ * sb_wait_*). In the function tiers the rwsem slow paths below see i_rwsem.
+ */
+static __always_inline int on_contention_begin(void *ctx, void *lock, unsigned int flags)
+{
+	if (!rwsem_waits_by_tp && flags != (LCB_F_PERCPU | LCB_F_READ))
+		return 0;
+	return on_wait_begin(ctx, lock, flags);
+}
+
+static __always_inline int on_contention_end(void *ctx, void *lock, int ret)
+{
+	struct dl_task_ctx *tc;
+
+	if (!rwsem_waits_by_tp) {
+		tc = dl_ctx(false);
+		if (!tc || !(tc->wait.flags & DL_WAIT_VIA_SB))
+			return 0;
+	}
+	return on_wait_end(ctx, lock, ret);
+}
+
+DL_TRACEPOINT(contention_begin, on_contention_begin(ctx, lock, flags), void *lock, unsigned int flags)
+DL_TRACEPOINT(contention_end, on_contention_end(ctx, lock, ret), void *lock, int ret)
 
 /* The slow paths return the semaphore, or ERR_PTR(-EINTR) for killable waits. */
 #define SLOWPATH_RET(r) ((long)(r) < 0 && (long)(r) >= -4095 ? (int)(long)(r) : 0)

@@ -26,6 +26,8 @@ struct dl_task_inval {
 /* An i_rwsem wait in progress (rwsem.bpf.c). */
 /* not a kernel flag: in dl_wait.flags, the wait began on an RT rwsem's rt_mutex */
 #define DL_WAIT_VIA_RTMUTEX	(1U << 16)
+/* the wait is on a super block's sb_writers (sb.bpf.h): wait.sb names it */
+#define DL_WAIT_VIA_SB		(1U << 17)
 struct dl_wait {
 	__u64 lock;		/* 0: not waiting */
 	__u64 ts;
@@ -40,6 +42,7 @@ struct dl_wait {
 	char holder_comm[DL_COMM_LEN];
 	__u32 pend_seq;		/* the pending slot's seq for this wait */
 	__u32 pad2;
+	__u64 sb;		/* DL_WAIT_VIA_SB: the super block */
 };
 
 /*

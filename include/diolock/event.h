@@ -52,6 +52,14 @@ enum dl_event_type {
 	 * lock_rename() holds), 0 none.
 	 */
 	DL_EV_ORDER_EDGE,
+	/*
+	 * A task starts to sleep on a super block's sb_writers (sb_start_write,
+	 * sb_start_pagefault, sb_start_intwrite): the filesystem is frozen or
+	 * being frozen. lock_addr: the super block; ino 0; arg: the
+	 * contention_begin flags; the freeze state in struct dl_sb_wait's fields.
+	 */
+	DL_EV_SB_WAIT_BEGIN,
+	DL_EV_SB_WAIT_END,	/* len: ns waited; ret: contention_end's */
 	DL_EV_TYPE_MAX,
 };
 
@@ -263,6 +271,32 @@ static inline struct dl_order_from dl_order_from_get(const struct dl_event *e)
 		.fsid = (__u8)e->ki_flags, .mode = (__u8)(e->ki_flags >> 8),
 		.kind = (__u8)(e->ki_flags >> 16), .to_kind = (__u8)(e->ki_flags >> 24),
 		.lock = e->len, .gate = (__u64)e->ret,
+	};
+}
+
+/*
+ * An SB_WAIT_BEGIN's freeze state, in fields an I/O record uses otherwise;
+ * read and written only through these two.
+ */
+struct dl_sb_wait {
+	__u8 level;		/* in pos: 0 SB_FREEZE_WRITE, 1 _PAGEFAULT, 2 _FS (sb_start_intwrite) */
+	__u8 frozen;		/* in len: sb->s_writers.frozen: 0 unfrozen ... 4 SB_FREEZE_COMPLETE */
+	__u32 user_freezes;	/* in ret bits 32-63: freeze_ucount (v6.6+; 0 before) */
+	__u32 kernel_freezes;	/* ... bits 0-31: freeze_kcount */
+};
+
+#define DL_SB_WAIT_PUT(e, level_, frozen_, user_, kernel_)					\
+	do {											\
+		(e)->pos = (level_);								\
+		(e)->len = (frozen_);								\
+		(e)->ret = (__s64)((__u64)(user_) << 32 | (__u32)(kernel_));			\
+	} while (0)
+
+static inline struct dl_sb_wait dl_sb_wait_get(const struct dl_event *e)
+{
+	return (struct dl_sb_wait){
+		.level = (__u8)e->pos, .frozen = (__u8)e->len,
+		.user_freezes = (__u32)((__u64)e->ret >> 32), .kernel_freezes = (__u32)e->ret,
 	};
 }
 

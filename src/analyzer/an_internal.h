@@ -51,7 +51,7 @@ struct an_suspect {
 	int n;
 };
 
-/* A lock as far as the records tell: an inode's i_rwsem, or its DIO drain. */
+/* A lock as far as the records tell: an inode's i_rwsem, its DIO drain, or a super block's sb_writers. */
 struct an_lock {
 	__u64 id;		/* &inode->i_rwsem; the drain resource: id | 1 */
 	__u8 kind;		/* enum an_lock_kind */
@@ -69,6 +69,7 @@ struct an_lock {
 	bool reg_exact[MAX_REG];	/* from acquisition tracking, not from a DIO's inferred hold */
 	int waiters;
 	__u32 suspect_tid;	/* a task suspected of waiting for its own hold on this lock */
+	struct dl_sb_wait sb;	/* AN_LOCK_SB_WRITERS: the freeze state its last waiter read */
 };
 
 /* What one task is doing, as far as the records tell. */
@@ -120,6 +121,7 @@ void *an_index_append(struct analyzer *an, struct table *index, __u64 key, void 
 /* an_registry.c: tasks, locks, holders */
 __u64 an_drain_id(__u64 rwsem);
 struct an_lock *an_drain_of(struct analyzer *an, const struct dl_event *e);
+struct an_lock *an_sb_writers_of(struct analyzer *an, const struct dl_event *e);
 __u8 an_held_mode(const struct an_task *t, const struct dl_event *e, bool *exact);
 struct an_lock *an_lock_get(struct analyzer *an, __u64 id, bool create);
 struct an_lock *an_lock_seen(struct analyzer *an, const struct dl_event *e);

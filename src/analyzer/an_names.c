@@ -35,7 +35,12 @@ const char *an_lock_mode_name(__u8 mode)
 
 const char *an_lock_kind_name(__u8 kind)
 {
-	return kind == AN_LOCK_DRAIN ? "dio_drain" : kind == AN_LOCK_INVALIDATE ? "invalidate_lock" : "i_rwsem";
+	switch (kind) {
+	case AN_LOCK_DRAIN: return "dio_drain";
+	case AN_LOCK_INVALIDATE: return "invalidate_lock";
+	case AN_LOCK_SB_WRITERS: return "sb_writers";
+	default: return "i_rwsem";
+	}
 }
 
 bool an_is_fs(const char *fs, const char *name)

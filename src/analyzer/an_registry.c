@@ -76,7 +76,7 @@ struct an_lock *an_lock_get(struct analyzer *an, __u64 id, bool create)
 		return NULL;
 	}
 	l->id = id;
-	l->kind = (id & 1) ? AN_LOCK_DRAIN : AN_LOCK_RWSEM;
+	l->kind = (id & 3) == 1 ? AN_LOCK_DRAIN : (id & 3) == 2 ? AN_LOCK_SB_WRITERS : AN_LOCK_RWSEM;
 	return l;
 }
 
@@ -96,6 +96,22 @@ struct an_lock *an_drain_of(struct analyzer *an, const struct dl_event *e)
 		drain->ino = e->ino;
 	}
 	return drain;
+}
+
+/* The sb_writers of an SB_WAIT record's super block, as a lock, with the freeze state it read. */
+struct an_lock *an_sb_writers_of(struct analyzer *an, const struct dl_event *e)
+{
+	/* a super_block is 8-byte aligned too: bit 1 tells it from an i_rwsem */
+	struct an_lock *l = an_lock_get(an, e->lock_addr | 2, true);
+
+	if (l) {
+		memcpy(l->fs, e->fs, DL_FS_LEN);
+		l->dev = e->dev;
+		l->ino = 0;
+		if (e->hdr.type == DL_EV_SB_WAIT_BEGIN)
+			l->sb = dl_sb_wait_get(e);
+	}
+	return l;
 }
 
 /*

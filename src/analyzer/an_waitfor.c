@@ -140,6 +140,24 @@ void an_check_cycle(struct analyzer *an, struct an_task *t, struct an_lock *l, c
 
 static const char NOTE_LONG_WAIT[] = "waited longer than the threshold; the chain ends at the root holder";
 
+/*
+ * A wait on sb_writers that no freezer record explains: the freeze state the
+ * waiter read says why it sleeps (a fact, not a hint), and who froze it is
+ * not known to this tier.
+ */
+static void sb_writers_detail(struct an_finding *finding, const struct an_lock *l)
+{
+	static const char *const levels[] = { "sb_start_write", "sb_start_pagefault", "sb_start_intwrite" };
+	const struct dl_sb_wait *w = &l->sb;
+	const char *by = w->user_freezes && w->kernel_freezes ? "user space and the kernel" :
+			 w->user_freezes ? "user space (FIFREEZE)" : w->kernel_freezes ? "the kernel" : NULL;
+
+	snprintf(finding->detail, sizeof(finding->detail),
+		 "%s on a %s filesystem (sb_writers.frozen %u)%s%s; who froze it: not seen in this run",
+		 w->level < 3 ? levels[w->level] : "sb_writers", w->frozen >= 4 ? "frozen" : w->frozen ? "freezing" :
+		 "thawing", w->frozen, by ? ", frozen by " : "", by ? by : "");
+}
+
 void an_check_long_waits(struct analyzer *an, __u64 now)
 {
 	void *v;
@@ -176,11 +194,14 @@ void an_check_long_waits(struct analyzer *an, __u64 now)
 			bool hexact[DL_MAX_HOLDERS + MAX_REG];
 			struct an_lock *cl = cur->waiting_on ? an_lock_get(an, cur->waiting_on, false) : NULL;
 			int n = cl ? holders_of(an, cl, h, hexact) : 0;
+			bool frozen = cl && cl->kind == AN_LOCK_SB_WRITERS && !n;
 			/* the root holder is not waiting: its edge is as good as its snapshot */
-			bool exact = n && (hexact[0] || cl->snap_exact);
+			bool exact = (n && (hexact[0] || cl->snap_exact)) || frozen;
 
 			an_member_of(&finding->members[finding->nmembers++], cur, cl, now, exact);
 			finding->exact &= exact;
+			if (frozen)
+				sb_writers_detail(finding, cl);
 			if (!n)
 				break;
 			cur = an_task_get(an, h[0], false);

@@ -254,6 +254,9 @@ static const char NOTE_SELF_READ_HINT[] =
 static void start_wait(struct analyzer *an, struct an_task *t, struct an_lock *l, const struct dl_event *e,
 		       __u8 mode)
 {
+	/* the lock order of sb_writers against the inodes' locks is not modelled (yet): no edges */
+	bool order = l->kind != AN_LOCK_SB_WRITERS;
+
 	if (t->waiting_on) {
 		struct an_lock *old = an_lock_get(an, t->waiting_on, false);
 
@@ -269,7 +272,8 @@ static void start_wait(struct analyzer *an, struct an_task *t, struct an_lock *l
 	t->wait_reported = false;
 	t->in_cycle = false;
 	l->waiters++;
-	an_order_edges(an, t, l, e);
+	if (order)
+		an_order_edges(an, t, l, e);
 	an_check_cycle(an, t, l, e);
 }
 
@@ -443,7 +447,15 @@ static void task_exit(struct analyzer *an, __u32 tid)
 
 static bool names_inode(__u16 type)
 {
-	return type != DL_EV_TASK_EXIT && type != DL_EV_TICK;
+	return type != DL_EV_TASK_EXIT && type != DL_EV_TICK && type != DL_EV_SB_WAIT_BEGIN &&
+	       type != DL_EV_SB_WAIT_END;
+}
+
+/* Whether a record is a wait's beginning or end (any other from a task says its wait is over). */
+static bool is_wait_record(__u16 type)
+{
+	return type == DL_EV_WAIT_BEGIN || type == DL_EV_DRAIN_WAIT_BEGIN || type == DL_EV_SB_WAIT_BEGIN ||
+	       type == DL_EV_WAIT_END || type == DL_EV_DRAIN_WAIT_END || type == DL_EV_SB_WAIT_END;
 }
 
 void an_feed(struct analyzer *an, const struct dl_event *e)
@@ -477,8 +489,7 @@ void an_feed(struct analyzer *an, const struct dl_event *e)
 	 * A sleeping task emits nothing: any other record from it means its wait
 	 * ended, even if the wait_end record was lost.
 	 */
-	if (t->waiting_on && type != DL_EV_WAIT_BEGIN && type != DL_EV_DRAIN_WAIT_BEGIN &&
-	    type != DL_EV_WAIT_END && type != DL_EV_DRAIN_WAIT_END)
+	if (t->waiting_on && !is_wait_record(type))
 		end_wait(an, t);
 	if (names_inode(type) && e->lock_addr)
 		l = an_lock_seen(an, e);
@@ -499,8 +510,14 @@ void an_feed(struct analyzer *an, const struct dl_event *e)
 	case DL_EV_WAIT_BEGIN:
 		on_wait_begin(an, t, l, e);
 		break;
+	case DL_EV_SB_WAIT_BEGIN:
+		l = an_sb_writers_of(an, e);
+		if (l)
+			start_wait(an, t, l, e, DL_LOCK_READ);
+		break;
 	case DL_EV_WAIT_END:
 	case DL_EV_DRAIN_WAIT_END:
+	case DL_EV_SB_WAIT_END:
 		if (type == DL_EV_WAIT_END)
 			an_note_contention(an, e);
 		end_wait(an, t);

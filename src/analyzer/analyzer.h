@@ -41,6 +41,7 @@ enum an_lock_kind {
 	AN_LOCK_RWSEM,		/* inode->i_rwsem */
 	AN_LOCK_DRAIN,		/* the inode's in-flight DIO, drained by inode_dio_wait */
 	AN_LOCK_INVALIDATE,	/* the mapping's invalidate_lock (lock order only) */
+	AN_LOCK_SB_WRITERS,	/* a super block's sb_writers: held by whoever froze the filesystem */
 };
 
 /* One task of a cycle or a wait chain, and the lock it waits for. */

@@ -112,6 +112,29 @@ static void hook_off(struct dl_session *s, enum dl_hook_id h, const char *reason
 	snprintf(s->hooks[h].why, sizeof(s->hooks[h].why), "%s", why);
 }
 
+/*
+ * The sb_writers waits come from the contention tracepoints, whose programs
+ * the i_rwsem waits use in the tracepoint tiers: there the two hooks share
+ * them (attached once, as rwsem_wait_*). In the function tiers they attach
+ * for sb_writers alone: the BPF side then leaves i_rwsem to the slow paths.
+ */
+static void share_contention(struct dl_session *s, bool records_off)
+{
+	bool waits_tp = is_tp_tier(s->hooks[DL_HOOK_WAIT_BEGIN].tier);
+
+	s->skel->rodata->rwsem_waits_by_tp = waits_tp;
+	if (records_off) {
+		hook_off(s, DL_HOOK_SB_WAIT_BEGIN, "not used by this command (its records are check's and trace's)");
+		hook_off(s, DL_HOOK_SB_WAIT_END, "not used by this command (its records are check's and trace's)");
+		return;
+	}
+	if (!waits_tp)
+		return;
+	s->hooks[DL_HOOK_SB_WAIT_BEGIN].tier = s->hooks[DL_HOOK_WAIT_BEGIN].tier;
+	s->hooks[DL_HOOK_SB_WAIT_END].tier = s->hooks[DL_HOOK_WAIT_END].tier;
+	s->shares[DL_HOOK_SB_WAIT_BEGIN] = s->shares[DL_HOOK_SB_WAIT_END] = true;
+}
+
 /* Enable the programs of every hook's chosen tier. */
 static void choose_tiers(struct dl_session *s, enum dl_tier forced, bool records_off)
 {
@@ -125,6 +148,7 @@ static void choose_tiers(struct dl_session *s, enum dl_tier forced, bool records
 		hook_off(s, DL_HOOK_URING_SUBMIT, "not used by this command (it serves the fallback hook)");
 		hook_off(s, DL_HOOK_URING_SUBMIT_SQE, "not used by this command (it serves the fallback hook)");
 	}
+	share_contention(s, records_off);
 	/* holds are tracked from both halves or not at all */
 	if (!s->hooks[DL_HOOK_RWSEM_RELEASE].tier)
 		hook_off(s, DL_HOOK_RWSEM_ACQUIRE, s->hooks[DL_HOOK_RWSEM_RELEASE].why);
@@ -316,8 +340,12 @@ int dl_session_open(struct dl_session *s, const struct dl_session_opts *o, char 
 		goto fail;
 	s->lock_layout = dl_lock_layout_run(s->skel->progs.lock_layout, &s->skel->bss->dl_lock_layout);
 	for (int h = 0; h < DL_HOOK_MAX; h++)
-		if (s->hooks[h].tier && !attach_hook(s, h))
+		if (s->hooks[h].tier && !s->shares[h] && !attach_hook(s, h))
 			attached++;
+	/* a hook sharing another's programs goes with them */
+	for (int h = DL_HOOK_SB_WAIT_BEGIN; h <= DL_HOOK_SB_WAIT_END; h++)
+		if (s->shares[h] && !s->hooks[h == DL_HOOK_SB_WAIT_BEGIN ? DL_HOOK_WAIT_BEGIN : DL_HOOK_WAIT_END].tier)
+			hook_off(s, h, "the i_rwsem wait hooks whose programs it shares are not attached");
 	if (s->hooks[DL_HOOK_RWSEM_ACQUIRE].tier && !s->hooks[DL_HOOK_RWSEM_RELEASE].tier)
 		hook_off(s, DL_HOOK_RWSEM_ACQUIRE, s->hooks[DL_HOOK_RWSEM_RELEASE].why);
 	if (!s->hooks[DL_HOOK_RWSEM_ACQUIRE].tier)

@@ -38,6 +38,7 @@ struct dl_session {
 	struct bpf_link *links[DL_HOOK_MAX][DL_HOOK_MAX_PROGS];
 	struct dl_hook_state hooks[DL_HOOK_MAX];
 	unsigned int refused[DL_HOOK_MAX];	/* tiers the verifier refused, 1 << tier */
+	bool shares[DL_HOOK_MAX];	/* its programs are another hook's, attached there (sb_wait_*) */
 	dl_event_fn cb;
 	void *ctx;
 	__u64 events;

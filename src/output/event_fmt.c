@@ -21,6 +21,8 @@ static const char *const type_names[DL_EV_TYPE_MAX] = {
 	[DL_EV_RECURSIVE_ACQUIRE] = "recursive_acquire",
 	[DL_EV_TICK] = "tick",
 	[DL_EV_ORDER_EDGE] = "order_edge",
+	[DL_EV_SB_WAIT_BEGIN] = "sb_wait_begin",
+	[DL_EV_SB_WAIT_END] = "sb_wait_end",
 };
 
 static const struct {
@@ -209,7 +211,21 @@ static void put_detail(struct line *l, const struct dl_event *e)
 		put_str(l, "ret=");
 		put_s64(l, e->ret);
 		break;
+	case DL_EV_SB_WAIT_BEGIN: {
+		const struct dl_sb_wait w = dl_sb_wait_get(e);
+
+		put_str(l, "sb_writers level=");
+		put_u64(l, w.level);
+		put_str(l, " frozen=");
+		put_u64(l, w.frozen);
+		put_str(l, " user_freezes=");
+		put_u64(l, w.user_freezes);
+		put_str(l, " kernel_freezes=");
+		put_u64(l, w.kernel_freezes);
+		break;
+	}
 	case DL_EV_WAIT_END:
+	case DL_EV_SB_WAIT_END:
 		put_str(l, "waited=");
 		put_u64(l, e->len / 1000);
 		put_str(l, "us ret=");
@@ -359,6 +375,17 @@ void dl_event_json(FILE *f, const struct dl_event *e, const struct dl_stack_reso
 		json_kv_s64(&j, "pos", e->pos);
 		json_kv_u64(&j, "len", e->len);
 		json_kv_u64(&j, "arg", e->arg);
+		if (e->hdr.type == DL_EV_SB_WAIT_BEGIN) {
+			const struct dl_sb_wait w = dl_sb_wait_get(e);
+
+			json_key(&j, "sb_writers");
+			json_begin_object(&j);
+			json_kv_u64(&j, "level", w.level);
+			json_kv_u64(&j, "frozen", w.frozen);
+			json_kv_u64(&j, "user_freezes", w.user_freezes);
+			json_kv_u64(&j, "kernel_freezes", w.kernel_freezes);
+			json_end_object(&j);
+		}
 		if (e->flags & DL_F_EXACT) {
 			json_key(&j, "holders");
 			json_begin_array(&j);

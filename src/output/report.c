@@ -179,9 +179,14 @@ void dl_finding_line(FILE *f, const struct an_finding *v)
 	char dev[16];
 
 	dl_fmt_dev(v->dev, dev, sizeof(dev));
-	fprintf(f, "[%s] %s: pid %u tid %u (%.16s) %s %s ino %" PRIu64 ", i_rwsem %s%s",
-		an_severity_name(v->severity), an_kind_name(v->kind), v->pid, v->tid, v->comm,
-		v->fs, dev, (uint64_t)v->ino, an_lock_mode_name(v->lock_mode), v->dsync ? ", dsync" : "");
+	fprintf(f, "[%s] %s: pid %u tid %u (%.16s) %s %s", an_severity_name(v->severity), an_kind_name(v->kind),
+		v->pid, v->tid, v->comm, v->fs, dev);
+	/* a wait on a frozen filesystem is about its super block, no inode */
+	if (v->nmembers && v->members[0].lock_kind == AN_LOCK_SB_WRITERS)
+		fprintf(f, ", sb_writers %s", an_lock_mode_name(v->lock_mode));
+	else
+		fprintf(f, " ino %" PRIu64 ", i_rwsem %s%s", (uint64_t)v->ino, an_lock_mode_name(v->lock_mode),
+			v->dsync ? ", dsync" : "");
 	if (v->io_path)
 		fprintf(f, ", via %s", dl_io_path_name(v->io_path));
 	if (v->run_tid)

@@ -47,7 +47,7 @@ static void json_member(struct json *j, const struct dl_report *r, const struct 
 		/* an edge between instances: the inode taken, and how */
 		if (m->ino)
 			json_member_lock(j, r, "to", m, false);
-	} else if (m->ino) {
+	} else if (m->ino || m->lock_kind == AN_LOCK_SB_WRITERS) {
 		json_member_lock(j, r, "waits_for", m, true);
 	}
 	dl_json_stack(j, m->stack_id, r->sr);

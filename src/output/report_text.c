@@ -34,6 +34,9 @@ static void text_member(FILE *f, const struct dl_report *r, const struct an_find
 	else if (v->kind == AN_LOCK_ORDER)
 		fprintf(f, "      -> %s first by pid %u tid %u (%.16s) at:\n", report_member_class(m, cls, sizeof(cls)),
 			m->pid, m->tid, m->comm);
+	else if (m->lock_kind == AN_LOCK_SB_WRITERS)
+		fprintf(f, "      pid %u tid %u (%.16s) waits %.3f ms for sb_writers of %s %s (its filesystem)%s\n",
+			m->pid, m->tid, m->comm, m->wait_ns / 1e6, m->fs, dev, m->stack_id >= 0 ? ", at:" : "");
 	else if (m->ino)
 		fprintf(f, "      pid %u tid %u (%.16s) waits %.3f ms to %s %s of %s %s ino %" PRIu64 "%s%s%s\n",
 			m->pid, m->tid, m->comm, m->wait_ns / 1e6, an_lock_mode_name(m->mode),

@@ -11,8 +11,9 @@ T=$(mktemp -d /tmp/diolock-test.XXXXXX)
 
 cleanup() {
 	local m img
-	# deepest first
+	# deepest first; a test that failed with its filesystem frozen thaws it here
 	for m in $(findmnt -rn -o TARGET | grep "^$T/" | sort -r); do
+		fsfreeze -u "$m" 2>/dev/null
 		umount "$m" 2>/dev/null || umount -l "$m"
 	done
 	for img in "$T"/*.img; do

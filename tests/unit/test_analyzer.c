@@ -853,6 +853,52 @@ static void long_wait_chain(void)
 	an_fini(&an);
 }
 
+/* A writer sleeping on a frozen filesystem's sb_writers (SB_WAIT_BEGIN, as bpf/sb.bpf.h sends it). */
+static struct dl_event sb_wait(__u16 type, __u32 tid, __u8 frozen, __u32 user)
+{
+	struct dl_event e = ev(type, tid, "xfs", 0, DL_LOCK_NONE, DL_HOLD_NO, 0);
+
+	e.lock_addr = 0xffff888012345000ULL;	/* the super block */
+	if (type == DL_EV_SB_WAIT_BEGIN) {
+		DL_SB_WAIT_PUT(&e, 2, frozen, user, 0);
+		e.flags = DL_F_WAIT_READ;
+	}
+	return e;
+}
+
+static void frozen_fs_long_wait(void)
+{
+	struct analyzer an;
+	const struct an_finding *v;
+	struct dl_event e = sb_wait(DL_EV_SB_WAIT_BEGIN, 130, 4, 1);
+
+	an_init(&an, NULL);
+	an_feed(&an, &e);
+	an_tick(&an, e.hdr.ts_ns + 6000000000ULL);
+	v = find(&an, AN_LONG_WAIT);
+	CHECK(v && v->severity == AN_WARNING && v->exact && v->pid == 130 && v->ino == 0);
+	if (v) {
+		CHECK(v->nmembers == 1 && v->members[0].lock_kind == AN_LOCK_SB_WRITERS);
+		CHECK(strstr(v->detail, "sb_start_intwrite on a frozen filesystem") != NULL);
+		CHECK(strstr(v->detail, "frozen by user space (FIFREEZE)") != NULL);
+	}
+	/* the record's super block is no inode: no i_rwsem lock was made of it */
+	CHECK(!find(&an, AN_SELF_DEADLOCK) && !find(&an, AN_LOCK_ORDER));
+	an_fini(&an);
+
+	/* the thaw within the threshold: nothing */
+	an_init(&an, NULL);
+	e = sb_wait(DL_EV_SB_WAIT_BEGIN, 131, 4, 1);
+	an_feed(&an, &e);
+	an_tick(&an, e.hdr.ts_ns + 1000000000ULL);
+	e = sb_wait(DL_EV_SB_WAIT_END, 131, 0, 0);
+	e.hdr.ts_ns += 2000000000ULL;
+	an_feed(&an, &e);
+	an_tick(&an, e.hdr.ts_ns + 9000000000ULL);
+	CHECK(!find(&an, AN_LONG_WAIT));
+	an_fini(&an);
+}
+
 /*
  * Predictive: fallocate (120) holds i_rwsem and waits on inode A's DIO
  * drain; later a DIO in flight on inode B (121) waits for B's i_rwsem.
@@ -1248,6 +1294,7 @@ int main(void)
 	_Static_assert(sizeof(struct dl_event) == 240, "dl_event layout changed: bump DL_ABI_VERSION");
 	_Static_assert(sizeof(struct dl_hdr) == 24, "dl_hdr layout changed");
 	RUN(xfs_dsync_is_info);
+	RUN(frozen_fs_long_wait);
 	RUN(irq_completion_owns_nothing);
 	RUN(origin_names_submitter);
 	RUN(drain_of_own_dio_is_self_deadlock);
