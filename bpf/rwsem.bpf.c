@@ -208,16 +208,8 @@ static __always_inline int on_wait_begin(void *ctx, void *lock, unsigned int fla
 		return 0;
 	if (dl_task_filtered())
 		return 0;
-	if (flags & LCB_F_PERCPU) {
-		if (dl_records_off())
-			return 0;
-		tc = dl_ctx(true);
-		if (!tc) {
-			dl_count(DL_CNT_MAP_FULL);
-			return 0;
-		}
-		return dl_sb_wait_begin(ctx, tc, lock, flags);
-	}
+	if (flags & LCB_F_PERCPU)
+		return dl_sb_wait_begin(ctx, lock, flags);
 	inode = dl_inode_of_rwsem(lock);
 	if (!inode)
 		return 0;

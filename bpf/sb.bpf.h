@@ -55,16 +55,26 @@ static __always_inline struct dl_event *dl_reserve_sb(__u16 type, struct super_b
 	return e;
 }
 
-static __always_inline int dl_sb_wait_begin(void *ctx, struct dl_task_ctx *tc, void *sem, unsigned int flags)
+/* A task starts to sleep on sem, a percpu rwsem (contention_begin, LCB_F_PERCPU | LCB_F_READ). */
+static __always_inline int dl_sb_wait_begin(void *ctx, void *sem, unsigned int flags)
 {
 	struct sb_writers___counts *w;
+	struct dl_task_ctx *tc;
 	struct super_block *sb;
 	struct dl_event *e;
 	__u32 level = 0, user = 0, kernel = 0;
 
+	if (dl_records_off())
+		return 0;
+	/* other percpu rwsems (cgroup_threadgroup_rwsem, ...) cost this test only */
 	sb = dl_sb_of_writers(sem, &level);
 	if (!sb)
 		return 0;
+	tc = dl_ctx(true);
+	if (!tc) {
+		dl_count(DL_CNT_MAP_FULL);
+		return 0;
+	}
 	e = dl_reserve_sb(DL_EV_SB_WAIT_BEGIN, sb);
 	if (!e)
 		return 0;

@@ -79,6 +79,7 @@ enum dl_stash_slot {
 	DL_STASH_DRAIN,		/* inode_dio_wait: inode */
 	DL_STASH_SYNC,		/* *_sync_file: inode */
 	DL_STASH_ACQUIRE,	/* down_*(): sem */
+	DL_STASH_FREEZE,	/* freeze_super, thaw_super: sb */
 	DL_STASH_MAX,
 };
 

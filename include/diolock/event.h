@@ -60,6 +60,12 @@ enum dl_event_type {
 	 */
 	DL_EV_SB_WAIT_BEGIN,
 	DL_EV_SB_WAIT_END,	/* len: ns waited; ret: contention_end's */
+	/*
+	 * Function tiers: freeze_super()/thaw_super() returned (ret: 0 done, or
+	 * -errno) in this task; lock_addr is the super block, ino 0.
+	 */
+	DL_EV_FREEZE,
+	DL_EV_THAW,
 	DL_EV_TYPE_MAX,
 };
 

@@ -70,6 +70,9 @@ struct an_lock {
 	int waiters;
 	__u32 suspect_tid;	/* a task suspected of waiting for its own hold on this lock */
 	struct dl_sb_wait sb;	/* AN_LOCK_SB_WRITERS: the freeze state its last waiter read */
+	__u32 freezer_pid, freezer_tid;	/* ... and who froze it (function tiers), 0 unknown or thawed */
+	char freezer_comm[DL_COMM_LEN];
+	__u64 frozen_at;	/* when its freeze_super returned */
 };
 
 /* What one task is doing, as far as the records tell. */
@@ -122,6 +125,7 @@ void *an_index_append(struct analyzer *an, struct table *index, __u64 key, void 
 __u64 an_drain_id(__u64 rwsem);
 struct an_lock *an_drain_of(struct analyzer *an, const struct dl_event *e);
 struct an_lock *an_sb_writers_of(struct analyzer *an, const struct dl_event *e);
+void an_note_freeze(struct analyzer *an, const struct dl_event *e);
 __u8 an_held_mode(const struct an_task *t, const struct dl_event *e, bool *exact);
 struct an_lock *an_lock_get(struct analyzer *an, __u64 id, bool create);
 struct an_lock *an_lock_seen(struct analyzer *an, const struct dl_event *e);

@@ -114,6 +114,26 @@ struct an_lock *an_sb_writers_of(struct analyzer *an, const struct dl_event *e)
 	return l;
 }
 
+/* freeze_super()/thaw_super() returned: the super block's freezer, for the waits it causes. */
+void an_note_freeze(struct analyzer *an, const struct dl_event *e)
+{
+	struct an_lock *l;
+
+	if (e->ret)
+		return;	/* it failed: nothing changed */
+	l = an_sb_writers_of(an, e);
+	if (!l)
+		return;
+	if (e->hdr.type == DL_EV_THAW) {
+		l->freezer_pid = l->freezer_tid = 0;
+		return;
+	}
+	l->freezer_pid = e->hdr.tgid;
+	l->freezer_tid = e->hdr.tid;
+	memcpy(l->freezer_comm, e->comm, DL_COMM_LEN);
+	l->frozen_at = e->hdr.ts_ns;
+}
+
 /*
  * Could a task other than the suspect hold the lock it waits for? Yes when
  * the lock is not read-held at all, or when its reader hint names a task

@@ -141,21 +141,26 @@ void an_check_cycle(struct analyzer *an, struct an_task *t, struct an_lock *l, c
 static const char NOTE_LONG_WAIT[] = "waited longer than the threshold; the chain ends at the root holder";
 
 /*
- * A wait on sb_writers that no freezer record explains: the freeze state the
- * waiter read says why it sleeps (a fact, not a hint), and who froze it is
- * not known to this tier.
+ * A wait on sb_writers: the freeze state the waiter read says why it sleeps
+ * (a fact, not a hint); who froze it, where a freeze record named the task
+ * (function tiers), and how long before the wait began.
  */
-static void sb_writers_detail(struct an_finding *finding, const struct an_lock *l)
+static void sb_writers_detail(struct an_finding *finding, const struct an_lock *l, __u64 wait_since)
 {
+	char who[96] = "who froze it: not seen in this run";
+
+	if (l->freezer_pid)
+		snprintf(who, sizeof(who), "the freeze: pid %u (%.16s), %.3f s before the wait", l->freezer_pid,
+			 l->freezer_comm, wait_since > l->frozen_at ? (wait_since - l->frozen_at) / 1e9 : 0.0);
 	static const char *const levels[] = { "sb_start_write", "sb_start_pagefault", "sb_start_intwrite" };
 	const struct dl_sb_wait *w = &l->sb;
 	const char *by = w->user_freezes && w->kernel_freezes ? "user space and the kernel" :
 			 w->user_freezes ? "user space (FIFREEZE)" : w->kernel_freezes ? "the kernel" : NULL;
 
 	snprintf(finding->detail, sizeof(finding->detail),
-		 "%s on a %s filesystem (sb_writers.frozen %u)%s%s; who froze it: not seen in this run",
+		 "%s on a %s filesystem (sb_writers.frozen %u)%s%s; %s",
 		 w->level < 3 ? levels[w->level] : "sb_writers", w->frozen >= 4 ? "frozen" : w->frozen ? "freezing" :
-		 "thawing", w->frozen, by ? ", frozen by " : "", by ? by : "");
+		 "thawing", w->frozen, by ? ", frozen by " : "", by ? by : "", who);
 }
 
 void an_check_long_waits(struct analyzer *an, __u64 now)
@@ -201,7 +206,7 @@ void an_check_long_waits(struct analyzer *an, __u64 now)
 			an_member_of(&finding->members[finding->nmembers++], cur, cl, now, exact);
 			finding->exact &= exact;
 			if (frozen)
-				sb_writers_detail(finding, cl);
+				sb_writers_detail(finding, cl, cur->wait_since);
 			if (!n)
 				break;
 			cur = an_task_get(an, h[0], false);

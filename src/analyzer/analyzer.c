@@ -448,7 +448,7 @@ static void task_exit(struct analyzer *an, __u32 tid)
 static bool names_inode(__u16 type)
 {
 	return type != DL_EV_TASK_EXIT && type != DL_EV_TICK && type != DL_EV_SB_WAIT_BEGIN &&
-	       type != DL_EV_SB_WAIT_END;
+	       type != DL_EV_SB_WAIT_END && type != DL_EV_FREEZE && type != DL_EV_THAW;
 }
 
 /* Whether a record is a wait's beginning or end (any other from a task says its wait is over). */
@@ -456,6 +456,63 @@ static bool is_wait_record(__u16 type)
 {
 	return type == DL_EV_WAIT_BEGIN || type == DL_EV_DRAIN_WAIT_BEGIN || type == DL_EV_SB_WAIT_BEGIN ||
 	       type == DL_EV_WAIT_END || type == DL_EV_DRAIN_WAIT_END || type == DL_EV_SB_WAIT_END;
+}
+
+/* What each record type means, once the task and lock it names are known. */
+static void dispatch(struct analyzer *an, struct an_task *t, struct an_lock *l, const struct dl_event *e)
+{
+	switch (e->hdr.type) {
+	case DL_EV_DIO_BEGIN:
+		on_dio_begin(an, t, e);
+		break;
+	case DL_EV_DIO_COMPLETE_BEGIN:
+		on_complete_begin(an, t, e);
+		break;
+	case DL_EV_DIO_COMPLETE:
+		on_dio_complete(an, t, e);
+		break;
+	case DL_EV_SYNC_BEGIN:
+		on_sync_begin(an, t, e);
+		break;
+	case DL_EV_WAIT_BEGIN:
+		on_wait_begin(an, t, l, e);
+		break;
+	case DL_EV_SB_WAIT_BEGIN:
+		l = an_sb_writers_of(an, e);
+		if (l)
+			start_wait(an, t, l, e, DL_LOCK_READ);
+		break;
+	case DL_EV_FREEZE:
+	case DL_EV_THAW:
+		an_note_freeze(an, e);
+		break;
+	case DL_EV_WAIT_END:
+	case DL_EV_DRAIN_WAIT_END:
+	case DL_EV_SB_WAIT_END:
+		if (e->hdr.type == DL_EV_WAIT_END)
+			an_note_contention(an, e);
+		end_wait(an, t);
+		break;
+	case DL_EV_DRAIN_WAIT_BEGIN:
+		on_drain_begin(an, t, e);
+		break;
+	case DL_EV_DIO_QUEUED:
+		on_dio_queued(an, t, e);
+		break;
+	case DL_EV_DIRECT_WRITE:
+		/* the write syscall returned: whatever DIO it ran is over */
+		dio_end(an, t);
+		an_on_direct_write(an, e);
+		break;
+	case DL_EV_RECURSIVE_ACQUIRE:
+		on_recursive(an, t, e);
+		break;
+	case DL_EV_ORDER_EDGE:
+		an_order_instance(an, e);
+		break;
+	default:
+		break;
+	}
 }
 
 void an_feed(struct analyzer *an, const struct dl_event *e)
@@ -494,54 +551,7 @@ void an_feed(struct analyzer *an, const struct dl_event *e)
 	if (names_inode(type) && e->lock_addr)
 		l = an_lock_seen(an, e);
 	an_note_exact_holds(an, t, e);
-	switch (type) {
-	case DL_EV_DIO_BEGIN:
-		on_dio_begin(an, t, e);
-		break;
-	case DL_EV_DIO_COMPLETE_BEGIN:
-		on_complete_begin(an, t, e);
-		break;
-	case DL_EV_DIO_COMPLETE:
-		on_dio_complete(an, t, e);
-		break;
-	case DL_EV_SYNC_BEGIN:
-		on_sync_begin(an, t, e);
-		break;
-	case DL_EV_WAIT_BEGIN:
-		on_wait_begin(an, t, l, e);
-		break;
-	case DL_EV_SB_WAIT_BEGIN:
-		l = an_sb_writers_of(an, e);
-		if (l)
-			start_wait(an, t, l, e, DL_LOCK_READ);
-		break;
-	case DL_EV_WAIT_END:
-	case DL_EV_DRAIN_WAIT_END:
-	case DL_EV_SB_WAIT_END:
-		if (type == DL_EV_WAIT_END)
-			an_note_contention(an, e);
-		end_wait(an, t);
-		break;
-	case DL_EV_DRAIN_WAIT_BEGIN:
-		on_drain_begin(an, t, e);
-		break;
-	case DL_EV_DIO_QUEUED:
-		on_dio_queued(an, t, e);
-		break;
-	case DL_EV_DIRECT_WRITE:
-		/* the write syscall returned: whatever DIO it ran is over */
-		dio_end(an, t);
-		an_on_direct_write(an, e);
-		break;
-	case DL_EV_RECURSIVE_ACQUIRE:
-		on_recursive(an, t, e);
-		break;
-	case DL_EV_ORDER_EDGE:
-		an_order_instance(an, e);
-		break;
-	default:
-		break;
-	}
+	dispatch(an, t, l, e);
 }
 
 struct an_results an_results(const struct analyzer *an)

@@ -83,7 +83,7 @@ struct an_finding {
 	/* deadlock_cycle, long_wait_chain, lock_order_inversion */
 	struct an_member members[AN_MAX_MEMBERS];
 	int nmembers;
-	char detail[160];	/* e.g. the lock classes of an inversion */
+	char detail[224];	/* e.g. the lock classes of an inversion */
 };
 
 /* Waits on one inode's i_rwsem. */

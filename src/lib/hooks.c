@@ -6,6 +6,9 @@
 static const char NO_TP_RWSEM[] =
 	"no tracepoint for uncontended acquire/release: lock state is read at each event instead";
 static const char NO_TP_DIO_WAIT[] = "inode_dio_wait has no tracepoint";
+static const char NO_TP_FREEZE[] =
+	"freeze_super and thaw_super have no tracepoint: a frozen filesystem's writers are still seen "
+	"(sb_wait_begin), who froze it is not";
 static const char NO_TP_RENAME[] =
 	"lock_rename has no tracepoint, and lock order needs the acquisitions, which only the function tiers see";
 static const char FALLBACK_COST[] =

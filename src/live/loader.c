@@ -126,6 +126,8 @@ static void share_contention(struct dl_session *s, bool records_off)
 	if (records_off) {
 		hook_off(s, DL_HOOK_SB_WAIT_BEGIN, "not used by this command (its records are check's and trace's)");
 		hook_off(s, DL_HOOK_SB_WAIT_END, "not used by this command (its records are check's and trace's)");
+		hook_off(s, DL_HOOK_FREEZE, "not used by this command (its records are check's and trace's)");
+		hook_off(s, DL_HOOK_THAW, "not used by this command (its records are check's and trace's)");
 		return;
 	}
 	if (!waits_tp)

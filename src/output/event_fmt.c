@@ -23,6 +23,8 @@ static const char *const type_names[DL_EV_TYPE_MAX] = {
 	[DL_EV_ORDER_EDGE] = "order_edge",
 	[DL_EV_SB_WAIT_BEGIN] = "sb_wait_begin",
 	[DL_EV_SB_WAIT_END] = "sb_wait_end",
+	[DL_EV_FREEZE] = "freeze",
+	[DL_EV_THAW] = "thaw",
 };
 
 static const struct {
@@ -183,6 +185,21 @@ void dl_event_text_header(FILE *f)
 		"EVENT", "FS", "DEV", "INO", "I_RWSEM", "DETAIL");
 }
 
+/* An SB_WAIT_BEGIN's freeze state, as its DETAIL. */
+static void put_sb_wait(struct line *l, const struct dl_event *e)
+{
+	const struct dl_sb_wait w = dl_sb_wait_get(e);
+
+	put_str(l, "sb_writers level=");
+	put_u64(l, w.level);
+	put_str(l, " frozen=");
+	put_u64(l, w.frozen);
+	put_str(l, " user_freezes=");
+	put_u64(l, w.user_freezes);
+	put_str(l, " kernel_freezes=");
+	put_u64(l, w.kernel_freezes);
+}
+
 /* DETAIL: what the type says, then the flags. */
 static void put_detail(struct line *l, const struct dl_event *e)
 {
@@ -208,22 +225,14 @@ static void put_detail(struct line *l, const struct dl_event *e)
 	case DL_EV_DIO_COMPLETE:
 	case DL_EV_SYNC_END:
 	case DL_EV_TASK_EXIT:
+	case DL_EV_FREEZE:
+	case DL_EV_THAW:
 		put_str(l, "ret=");
 		put_s64(l, e->ret);
 		break;
-	case DL_EV_SB_WAIT_BEGIN: {
-		const struct dl_sb_wait w = dl_sb_wait_get(e);
-
-		put_str(l, "sb_writers level=");
-		put_u64(l, w.level);
-		put_str(l, " frozen=");
-		put_u64(l, w.frozen);
-		put_str(l, " user_freezes=");
-		put_u64(l, w.user_freezes);
-		put_str(l, " kernel_freezes=");
-		put_u64(l, w.kernel_freezes);
+	case DL_EV_SB_WAIT_BEGIN:
+		put_sb_wait(l, e);
 		break;
-	}
 	case DL_EV_WAIT_END:
 	case DL_EV_SB_WAIT_END:
 		put_str(l, "waited=");
@@ -333,6 +342,20 @@ void dl_json_stack(struct json *j, __s32 stack_id, const struct dl_stack_resolve
 	json_end_array(j);
 }
 
+/* An SB_WAIT_BEGIN's freeze state, as its "sb_writers" object. */
+static void json_sb_wait(struct json *j, const struct dl_event *e)
+{
+	const struct dl_sb_wait w = dl_sb_wait_get(e);
+
+	json_key(j, "sb_writers");
+	json_begin_object(j);
+	json_kv_u64(j, "level", w.level);
+	json_kv_u64(j, "frozen", w.frozen);
+	json_kv_u64(j, "user_freezes", w.user_freezes);
+	json_kv_u64(j, "kernel_freezes", w.kernel_freezes);
+	json_end_object(j);
+}
+
 void dl_event_json(FILE *f, const struct dl_event *e, const struct dl_stack_resolver *sr)
 {
 	struct json j;
@@ -375,17 +398,8 @@ void dl_event_json(FILE *f, const struct dl_event *e, const struct dl_stack_reso
 		json_kv_s64(&j, "pos", e->pos);
 		json_kv_u64(&j, "len", e->len);
 		json_kv_u64(&j, "arg", e->arg);
-		if (e->hdr.type == DL_EV_SB_WAIT_BEGIN) {
-			const struct dl_sb_wait w = dl_sb_wait_get(e);
-
-			json_key(&j, "sb_writers");
-			json_begin_object(&j);
-			json_kv_u64(&j, "level", w.level);
-			json_kv_u64(&j, "frozen", w.frozen);
-			json_kv_u64(&j, "user_freezes", w.user_freezes);
-			json_kv_u64(&j, "kernel_freezes", w.kernel_freezes);
-			json_end_object(&j);
-		}
+		if (e->hdr.type == DL_EV_SB_WAIT_BEGIN)
+			json_sb_wait(&j, e);
 		if (e->flags & DL_F_EXACT) {
 			json_key(&j, "holders");
 			json_begin_array(&j);

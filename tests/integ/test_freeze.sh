@@ -33,8 +33,10 @@ long_freeze() {
 		"$fs: the detail says it is frozen, by user space"
 	expect_jq "$T/$fs.json" "$lw | all(.comm == \"dd\")" "$fs: the waiter is the writer"
 	expect_jq "$T/$fs.json" '.summary.self_deadlock == 0 and .summary.deadlock_cycle == 0' "$fs: no deadlock"
-	grep -q "waits .* ms for sb_writers of $fs $dev" "$T/$fs.out" && grep -q "(dd) $fs $dev, sb_writers read" "$T/$fs.out" ||
+	if ! grep -q "waits .* ms for sb_writers of $fs $dev" "$T/$fs.out" ||
+		! grep -q "(dd) $fs $dev, sb_writers read" "$T/$fs.out"; then
 		fail "$fs: the text report names sb_writers: $(grep -A3 long_wait "$T/$fs.out" | head -8)"
+	fi
 }
 
 test_long_freeze_xfs() { long_freeze xfs; }
@@ -85,19 +87,19 @@ PY
 	expect_eq "$?" 0 "check exit status"
 	local lw='[.findings[] | select(.kind == "long_wait_chain")]'
 	expect_jq "$T/cf.json" "$lw | length == 1" "the close's long wait reported"
-	expect_jq "$T/cf.json" "$lw[0].detail | test(\"^sb_start_intwrite on a frozen filesystem\")" \
+	expect_jq "$T/cf.json" "${lw}[0].detail | test(\"^sb_start_intwrite on a frozen filesystem\")" \
 		"it waits in sb_start_intwrite"
-	expect_jq "$T/cf.json" "$lw[0].chain[0].stack | any(test(\"xfs_release|xfs_free_eofblocks|xfs_file_release\"))" \
-		"its stack is the close's: $(jq -c "$lw[0].chain[0].stack" "$T/cf.json" 2>/dev/null)"
+	expect_jq "$T/cf.json" "${lw}[0].chain[0].stack | any(test(\"xfs_release|xfs_free_eofblocks|xfs_file_release\"))" \
+		"its stack is the close's: $(jq -c "${lw}[0].chain[0].stack" "$T/cf.json" 2>/dev/null)"
 }
 
 # Filters: --ino asks about one file, which a super block is not.
 test_freeze_ino_filter() {
 	local mnt
-	mnt=$(mkfs_mount ext4 fi) || { fail mount; return; }
+	mnt=$(mkfs_mount ext4 fino) || { fail mount; return; }
 	touch "$mnt/x"
-	"$DIOLOCK" trace --json --ino "$(stat -c %i "$mnt/x")" -- sh -c "$(freeze_script "$mnt" 1)" >"$T/fi.trace" 2>/dev/null
-	grep -q '"type":"sb_wait_' "$T/fi.trace" && fail "--ino let a super block's wait through"
+	"$DIOLOCK" trace --json --ino "$(stat -c %i "$mnt/x")" -- sh -c "$(freeze_script "$mnt" 1)" >"$T/fino.trace" 2>/dev/null
+	grep -q '"type":"sb_wait_' "$T/fino.trace" && fail "--ino let a super block's wait through"
 	return 0
 }
 

@@ -886,6 +886,36 @@ static void frozen_fs_long_wait(void)
 	CHECK(!find(&an, AN_SELF_DEADLOCK) && !find(&an, AN_LOCK_ORDER));
 	an_fini(&an);
 
+	/* the function tiers saw the freeze: the freezer is named, even after it exited */
+	an_init(&an, NULL);
+	e = sb_wait(DL_EV_FREEZE, 132, 0, 0);
+	snprintf(e.comm, sizeof(e.comm), "fsfreeze");
+	an_feed(&an, &e);
+	feed(&an, ev(DL_EV_TASK_EXIT, 132, "", 0, 0, 0, 0));
+	e = sb_wait(DL_EV_SB_WAIT_BEGIN, 133, 4, 1);
+	e.hdr.ts_ns += 500000000ULL;
+	an_feed(&an, &e);
+	an_tick(&an, e.hdr.ts_ns + 6000000000ULL);
+	v = find(&an, AN_LONG_WAIT);
+	CHECK(v && strstr(v->detail, "the freeze: pid 132 (fsfreeze), 0.50") != NULL);
+	an_fini(&an);
+
+	/* a thaw forgets the freezer; a failed freeze names nobody */
+	an_init(&an, NULL);
+	e = sb_wait(DL_EV_FREEZE, 134, 0, 0);
+	an_feed(&an, &e);
+	e = sb_wait(DL_EV_THAW, 134, 0, 0);
+	an_feed(&an, &e);
+	e = sb_wait(DL_EV_FREEZE, 135, 0, 0);
+	e.ret = -16;
+	an_feed(&an, &e);
+	e = sb_wait(DL_EV_SB_WAIT_BEGIN, 136, 4, 1);
+	an_feed(&an, &e);
+	an_tick(&an, e.hdr.ts_ns + 6000000000ULL);
+	v = find(&an, AN_LONG_WAIT);
+	CHECK(v && strstr(v->detail, "who froze it: not seen in this run") != NULL);
+	an_fini(&an);
+
 	/* the thaw within the threshold: nothing */
 	an_init(&an, NULL);
 	e = sb_wait(DL_EV_SB_WAIT_BEGIN, 131, 4, 1);
