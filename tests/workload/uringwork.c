@@ -40,12 +40,25 @@ static void die(const char *what, int err)
 	exit(2);
 }
 
-/* One write's completion, which must have written a whole block. */
+/*
+ * One write's completion, which must have written a whole block. An SQPOLL
+ * ring is woken again every 50 ms while it waits: liburing 2.3 (Debian 12)
+ * reads IORING_SQ_NEED_WAKEUP without a full barrier, so a write queued just
+ * as the SQ thread went idle can stay unsubmitted, and the wait hang
+ * forever (seen once in CI: the app in io_cqring_wait, iou-sqp idle).
+ */
 static void reap_write(struct io_uring *ring)
 {
+	struct __kernel_timespec ts = { .tv_nsec = 50 * 1000 * 1000 };
 	struct io_uring_cqe *cqe;
-	int ret = io_uring_wait_cqe(ring, &cqe);
+	int ret;
 
+	if (!(ring->flags & IORING_SETUP_SQPOLL)) {
+		ret = io_uring_wait_cqe(ring, &cqe);
+	} else {
+		while ((ret = io_uring_wait_cqe_timeout(ring, &cqe, &ts)) == -ETIME)
+			syscall(__NR_io_uring_enter, ring->ring_fd, 0, 0, IORING_ENTER_SQ_WAKEUP, NULL, 0);
+	}
 	if (ret < 0)
 		die("io_uring_wait_cqe", -ret);
 	if (cqe->res != BS)
