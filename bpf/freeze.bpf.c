@@ -10,7 +10,7 @@
 #include "diolock.bpf.h"
 #include "sb.bpf.h"
 
-static __always_inline int on_freeze_done(struct super_block *sb, long ret, __u16 type)
+static __always_inline int on_freeze_done(struct super_block *sb, int ret, __u16 type)
 {
 	struct dl_event *e;
 
@@ -21,13 +21,14 @@ static __always_inline int on_freeze_done(struct super_block *sb, long ret, __u1
 	if (!e)
 		return 0;
 	e->ret = ret;
+	e->len = BPF_CORE_READ(sb, s_writers.frozen);
 	dl_submit(e);
 	return 0;
 }
 
-DL_FEXIT(freeze_super, on_freeze_done(sb, dl_fexit_ret(ctx), DL_EV_FREEZE), struct super_block *sb)
+DL_FEXIT(freeze_super, on_freeze_done(sb, (int)dl_fexit_ret(ctx), DL_EV_FREEZE), struct super_block *sb)
 DL_KPROBE(freeze_super, (dl_stash(DL_STASH_FREEZE, (__u64)sb), 0), struct super_block *sb)
-DL_KRETPROBE(freeze_super, on_freeze_done((void *)dl_unstash(DL_STASH_FREEZE), ret, DL_EV_FREEZE), long ret)
-DL_FEXIT(thaw_super, on_freeze_done(sb, dl_fexit_ret(ctx), DL_EV_THAW), struct super_block *sb)
+DL_KRETPROBE(freeze_super, on_freeze_done((void *)dl_unstash(DL_STASH_FREEZE), ret, DL_EV_FREEZE), int ret)
+DL_FEXIT(thaw_super, on_freeze_done(sb, (int)dl_fexit_ret(ctx), DL_EV_THAW), struct super_block *sb)
 DL_KPROBE(thaw_super, (dl_stash(DL_STASH_FREEZE, (__u64)sb), 0), struct super_block *sb)
-DL_KRETPROBE(thaw_super, on_freeze_done((void *)dl_unstash(DL_STASH_FREEZE), ret, DL_EV_THAW), long ret)
+DL_KRETPROBE(thaw_super, on_freeze_done((void *)dl_unstash(DL_STASH_FREEZE), ret, DL_EV_THAW), int ret)

@@ -15,6 +15,12 @@ DL_EXTERN const volatile char targ_fs[DL_FS_LEN];
 /* The i_rwsem waits come from the contention tracepoints (else from the rwsem slow paths). */
 DL_EXTERN const volatile __u8 rwsem_waits_by_tp;
 
+/*
+ * Tasks sleeping on a super block's sb_writers now (sb.bpf.h): in the
+ * function tiers the contention_end program returns at once while it is 0.
+ */
+DL_EXTERN __s64 dl_sb_waits;
+
 /* What the command asks for (enum dl_mode): read through the three tests below. */
 DL_EXTERN const volatile __u8 run_mode;
 

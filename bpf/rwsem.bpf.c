@@ -343,6 +343,9 @@ static __always_inline int on_contention_end(void *ctx, void *lock, int ret)
 	struct dl_task_ctx *tc;
 
 	if (!rwsem_waits_by_tp) {
+		/* every contended lock of the machine ends here: no lookup while no sb wait is on */
+		if (!*(volatile __s64 *)&dl_sb_waits)
+			return 0;
 		tc = dl_ctx(false);
 		if (!tc || !(tc->wait.flags & DL_WAIT_VIA_SB))
 			return 0;

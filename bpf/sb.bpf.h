@@ -46,7 +46,9 @@ static __always_inline struct dl_event *dl_reserve_sb(__u16 type, struct super_b
 	if (!e)
 		return NULL;
 	dl_fs_name(sb, e->fs);
-	e->dev = BPF_CORE_READ(sb, s_dev);
+	/* the device stat(2) shows at its root: btrfs's subvolume anon_dev, as for its inodes */
+	e->dev = dl_inode_dev(BPF_CORE_READ(sb, s_root, d_inode), sb, dl_fsid_of_magic(BPF_CORE_READ(sb, s_magic)),
+			      DL_PROBED);
 	if (!dl_fs_matches(e->fs) || (targ_dev && e->dev != targ_dev)) {
 		bpf_ringbuf_discard(e, 0);
 		return NULL;
@@ -83,6 +85,7 @@ static __always_inline int dl_sb_wait_begin(void *ctx, void *sem, unsigned int f
 		user = BPF_CORE_READ(w, freeze_ucount);
 		kernel = BPF_CORE_READ(w, freeze_kcount);
 	}
+	dl_flush_dio(tc);	/* a wait inside a DIO (xfs's end_io transaction): its begin crosses first */
 	DL_SB_WAIT_PUT(e, level, BPF_CORE_READ(sb, s_writers.frozen), user, kernel);
 	e->arg = flags;
 	e->flags |= DL_F_WAIT_READ;
@@ -93,6 +96,7 @@ static __always_inline int dl_sb_wait_begin(void *ctx, void *sem, unsigned int f
 	tc->wait.ts = e->hdr.ts_ns;
 	tc->wait.emitted = 1;
 	tc->wait.deferred = 0;
+	__sync_fetch_and_add(&dl_sb_waits, 1);
 	dl_submit(e);
 	return 0;
 }
@@ -102,6 +106,7 @@ static __always_inline int dl_sb_wait_end(struct dl_wait *w, int ret)
 	struct dl_event *e = dl_reserve_sb(DL_EV_SB_WAIT_END, (void *)w->sb);
 
 	w->lock = 0;
+	__sync_fetch_and_add(&dl_sb_waits, -1);
 	if (!e)
 		return 0;
 	e->ret = ret;

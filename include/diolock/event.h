@@ -62,7 +62,8 @@ enum dl_event_type {
 	DL_EV_SB_WAIT_END,	/* len: ns waited; ret: contention_end's */
 	/*
 	 * Function tiers: freeze_super()/thaw_super() returned (ret: 0 done, or
-	 * -errno) in this task; lock_addr is the super block, ino 0.
+	 * -errno) in this task; lock_addr is the super block, ino 0; len: its
+	 * s_writers.frozen after the call (0: thawed, 4: SB_FREEZE_COMPLETE).
 	 */
 	DL_EV_FREEZE,
 	DL_EV_THAW,

@@ -106,6 +106,7 @@ struct an_lock *an_sb_writers_of(struct analyzer *an, const struct dl_event *e)
 
 	if (l) {
 		memcpy(l->fs, e->fs, DL_FS_LEN);
+		l->fs[DL_FS_LEN - 1] = '\0';
 		l->dev = e->dev;
 		l->ino = 0;
 		if (e->hdr.type == DL_EV_SB_WAIT_BEGIN)
@@ -125,7 +126,9 @@ void an_note_freeze(struct analyzer *an, const struct dl_event *e)
 	if (!l)
 		return;
 	if (e->hdr.type == DL_EV_THAW) {
-		l->freezer_pid = l->freezer_tid = 0;
+		/* another freeze (user space and the kernel may both hold one) keeps it frozen */
+		if (!e->len)
+			l->freezer_pid = l->freezer_tid = 0;
 		return;
 	}
 	l->freezer_pid = e->hdr.tgid;

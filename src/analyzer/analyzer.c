@@ -482,10 +482,6 @@ static void dispatch(struct analyzer *an, struct an_task *t, struct an_lock *l, 
 		if (l)
 			start_wait(an, t, l, e, DL_LOCK_READ);
 		break;
-	case DL_EV_FREEZE:
-	case DL_EV_THAW:
-		an_note_freeze(an, e);
-		break;
 	case DL_EV_WAIT_END:
 	case DL_EV_DRAIN_WAIT_END:
 	case DL_EV_SB_WAIT_END:
@@ -531,6 +527,13 @@ void an_feed(struct analyzer *an, const struct dl_event *e)
 		return;
 	if (type == DL_EV_TASK_EXIT) {
 		task_exit(an, e->hdr.tid);
+		return;
+	}
+	/* a freeze is about the filesystem, whoever froze it: not filtered by --comm (nor counted per task) */
+	if (type == DL_EV_FREEZE || type == DL_EV_THAW) {
+		an->events++;
+		an->by_type[type]++;
+		an_note_freeze(an, e);
 		return;
 	}
 	if (!dl_filter_match_comm(&an->filter, e->comm))

@@ -13,7 +13,7 @@ int dl_set_nocow(int fd)
 	if (ioctl(fd, FS_IOC_GETFLAGS, &flags) || ioctl(fd, FS_IOC_SETFLAGS, &(int){ flags | FS_NOCOW_FL }) ||
 	    ioctl(fd, FS_IOC_GETFLAGS, &flags))
 		return -errno;
-	return flags & FS_NOCOW_FL ? 0 : -EOPNOTSUPP;
+	return flags & FS_NOCOW_FL ? 0 : 1;
 }
 
 static void *fsync_loop(void *arg)

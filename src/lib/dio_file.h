@@ -12,7 +12,7 @@
 
 /*
  * FS_NOCOW_FL on fd, read back: btrfs ignores it on a non-empty file. 0,
- * -errno, or -EOPNOTSUPP when the flag did not stick.
+ * -errno of the ioctl that failed, or 1 when the flag did not stick.
  */
 int dl_set_nocow(int fd);
 

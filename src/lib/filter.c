@@ -100,9 +100,15 @@ bool dl_filter_match_comm(const struct dl_filter *f, const char *comm)
 	return !f->comm[0] || !strncmp(f->comm, comm, DL_COMM_LEN);
 }
 
+/* Who froze a filesystem matters whoever is watched: the task filters do not apply (bpf/freeze.bpf.c). */
+static bool names_any_task(__u16 type)
+{
+	return type == DL_EV_FREEZE || type == DL_EV_THAW;
+}
+
 bool dl_filter_match_event(const struct dl_filter *f, const struct dl_event *e)
 {
-	if (f->tgid && e->hdr.tgid != f->tgid)
+	if (f->tgid && e->hdr.tgid != f->tgid && !names_any_task(e->hdr.type))
 		return false;
 	if (e->hdr.type == DL_EV_TASK_EXIT || e->hdr.type == DL_EV_TICK)
 		return true;
@@ -110,7 +116,7 @@ bool dl_filter_match_event(const struct dl_filter *f, const struct dl_event *e)
 		return false;
 	if (f->fs[0] && strncmp(f->fs, e->fs, DL_FS_LEN))
 		return false;
-	return dl_filter_match_comm(f, e->comm);
+	return names_any_task(e->hdr.type) || dl_filter_match_comm(f, e->comm);
 }
 
 /* /proc/filesystems, or a module the kernel would load on the first mount. */

@@ -120,21 +120,24 @@ static void hook_off(struct dl_session *s, enum dl_hook_id h, const char *reason
  */
 static void share_contention(struct dl_session *s, bool records_off)
 {
-	bool waits_tp = is_tp_tier(s->hooks[DL_HOOK_WAIT_BEGIN].tier);
+	static const enum dl_hook_id sb[] = { DL_HOOK_SB_WAIT_BEGIN, DL_HOOK_SB_WAIT_END };
+	static const enum dl_hook_id rwsem[] = { DL_HOOK_WAIT_BEGIN, DL_HOOK_WAIT_END };
 
-	s->skel->rodata->rwsem_waits_by_tp = waits_tp;
+	s->skel->rodata->rwsem_waits_by_tp = is_tp_tier(s->hooks[DL_HOOK_WAIT_BEGIN].tier);
+	for (int i = 0; i < 2; i++) {
+		s->shares[sb[i]] = false;
+		if (records_off)
+			hook_off(s, sb[i], "not used by this command (its records are check's and trace's)");
+		/* each half apart: the end hook may have got another tier than the beginning */
+		else if (is_tp_tier(s->hooks[rwsem[i]].tier)) {
+			s->hooks[sb[i]].tier = s->hooks[rwsem[i]].tier;
+			s->shares[sb[i]] = true;
+		}
+	}
 	if (records_off) {
-		hook_off(s, DL_HOOK_SB_WAIT_BEGIN, "not used by this command (its records are check's and trace's)");
-		hook_off(s, DL_HOOK_SB_WAIT_END, "not used by this command (its records are check's and trace's)");
 		hook_off(s, DL_HOOK_FREEZE, "not used by this command (its records are check's and trace's)");
 		hook_off(s, DL_HOOK_THAW, "not used by this command (its records are check's and trace's)");
-		return;
 	}
-	if (!waits_tp)
-		return;
-	s->hooks[DL_HOOK_SB_WAIT_BEGIN].tier = s->hooks[DL_HOOK_WAIT_BEGIN].tier;
-	s->hooks[DL_HOOK_SB_WAIT_END].tier = s->hooks[DL_HOOK_WAIT_END].tier;
-	s->shares[DL_HOOK_SB_WAIT_BEGIN] = s->shares[DL_HOOK_SB_WAIT_END] = true;
 }
 
 /* Enable the programs of every hook's chosen tier. */

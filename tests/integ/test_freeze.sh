@@ -41,6 +41,8 @@ long_freeze() {
 
 test_long_freeze_xfs() { long_freeze xfs; }
 test_long_freeze_ext4() { long_freeze ext4; }
+# btrfs: the device stat(2) shows is the subvolume's, not the super block's s_dev: --dev must still match
+test_long_freeze_btrfs() { long_freeze btrfs; }
 
 # The twin: a freeze shorter than the threshold is no finding, but its wait is
 # seen whole, begin and end, with the freeze state the writer met.
@@ -105,6 +107,7 @@ test_freeze_ino_filter() {
 
 run_test test_long_freeze_xfs
 run_test test_long_freeze_ext4
+run_test test_long_freeze_btrfs
 run_test test_short_freeze_trace
 run_test test_xfs_close_frozen
 run_test test_freeze_ino_filter

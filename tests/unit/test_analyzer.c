@@ -900,6 +900,26 @@ static void frozen_fs_long_wait(void)
 	CHECK(v && strstr(v->detail, "the freeze: pid 132 (fsfreeze), 0.50") != NULL);
 	an_fini(&an);
 
+	/* a thaw that leaves it frozen (another freeze holds it) keeps the freezer; --comm does not hide it */
+	{
+		struct dl_filter f = {};
+
+		snprintf(f.comm, sizeof(f.comm), "task137");
+		an_init(&an, &f);
+	}
+	e = sb_wait(DL_EV_FREEZE, 132, 0, 0);
+	snprintf(e.comm, sizeof(e.comm), "fsfreeze");
+	an_feed(&an, &e);
+	e = sb_wait(DL_EV_THAW, 132, 0, 0);
+	e.len = 4;
+	an_feed(&an, &e);
+	e = sb_wait(DL_EV_SB_WAIT_BEGIN, 137, 4, 1);
+	an_feed(&an, &e);
+	an_tick(&an, e.hdr.ts_ns + 6000000000ULL);
+	v = find(&an, AN_LONG_WAIT);
+	CHECK(v && strstr(v->detail, "the freeze: pid 132 (fsfreeze)") != NULL);
+	an_fini(&an);
+
 	/* a thaw forgets the freezer; a failed freeze names nobody */
 	an_init(&an, NULL);
 	e = sb_wait(DL_EV_FREEZE, 134, 0, 0);

@@ -32,6 +32,25 @@ static void filter_parsing(void)
 	CHECK(dl_filter_match_comm(&f, "fio") && !dl_filter_match_comm(&f, "dd"));
 }
 
+/* Replay's filters: a freeze is kept whoever froze it; the filesystem filters still apply. */
+static void filter_events(void)
+{
+	struct dl_filter f = { .tgid = 42 };
+	struct dl_event e = {};
+
+	snprintf(f.comm, sizeof(f.comm), "dd");
+	e.hdr.type = DL_EV_FREEZE;
+	e.hdr.tgid = 7;
+	snprintf(e.comm, sizeof(e.comm), "fsfreeze");
+	snprintf(e.fs, sizeof(e.fs), "xfs");
+	CHECK(dl_filter_match_event(&f, &e));
+	e.hdr.type = DL_EV_SB_WAIT_BEGIN;
+	CHECK(!dl_filter_match_event(&f, &e));
+	e.hdr.type = DL_EV_THAW;
+	snprintf(f.fs, sizeof(f.fs), "ext4");
+	CHECK(!dl_filter_match_event(&f, &e));
+}
+
 static void json_writer(void)
 {
 	char *buf = NULL;
@@ -132,6 +151,7 @@ static void ksyms_symbolize(void)
 int main(void)
 {
 	RUN(filter_parsing);
+	RUN(filter_events);
 	RUN(json_utf8);
 	RUN(json_writer);
 	RUN(ksyms_symbolize);

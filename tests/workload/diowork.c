@@ -410,7 +410,7 @@ static int set_nocow(const struct opts *o, int fd)
 {
 	int err = dl_set_nocow(fd);
 
-	if (err == -EOPNOTSUPP)
+	if (err > 0)
 		fail(o, 0, "setting FS_NOCOW_FL had no effect (file not empty?)");
 	else if (err)
 		fail(o, -err, "setting FS_NOCOW_FL");
