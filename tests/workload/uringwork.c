@@ -42,10 +42,12 @@ static void die(const char *what, int err)
 
 /*
  * One write's completion, which must have written a whole block. An SQPOLL
- * ring is woken again every 50 ms while it waits: liburing 2.3 (Debian 12)
- * reads IORING_SQ_NEED_WAKEUP without a full barrier, so a write queued just
- * as the SQ thread went idle can stay unsubmitted, and the wait hang
- * forever (seen once in CI: the app in io_cqring_wait, iou-sqp idle).
+ * ring is woken again every 50 ms while it waits: CI once hung here for good
+ * with the app in io_cqring_wait and iou-sqp asleep in io_sq_thread, the
+ * shape of a write queued just as the SQ thread went idle and never
+ * consumed (a missed IORING_SQ_NEED_WAKEUP). liburing 2.3 has the user-space
+ * barrier (liburing#542), so the race may be the kernel's side; the cause is
+ * not established, and a wakeup costs nothing when nothing is pending.
  */
 static void reap_write(struct io_uring *ring)
 {
