@@ -48,9 +48,8 @@ static __always_inline struct inode *dl_inode_of_invalidate_lock(void *lock)
  * while a writer owns the rt_mutex and waits for n readers to leave. Readers
  * are counted, never named: no reader hint on RT.
  */
-static __always_inline void dl_read_rwsem_rt(struct inode *inode, struct dl_rwsem_state *st, __u64 cur)
+static __always_inline void dl_read_rwsem_rt(struct rw_semaphore___rt *sem, struct dl_rwsem_state *st, __u64 cur)
 {
-	struct rw_semaphore___rt *sem = (void *)&inode->i_rwsem;
 	__u32 r = (__u32)BPF_CORE_READ(sem, rwbase.readers.counter);
 	__u64 writer = (__u64)BPF_CORE_READ(sem, rwbase.rtmutex.owner) & ~RT_MUTEX_HAS_WAITERS;
 
@@ -72,9 +71,26 @@ static __always_inline void dl_read_rwsem_rt(struct inode *inode, struct dl_rwse
 	}
 }
 
+/* count and owner, read: the mode, the readers, and whether the current task (cur) holds it. */
+static __always_inline void dl_rwsem_decode(struct dl_rwsem_state *st, __u64 cur)
+{
+	__u64 owner = st->owner & RWSEM_OWNER_MASK;
+
+	st->readers = (st->count >> RWSEM_READER_SHIFT) & ((1ULL << 55) - 1);
+	/* Gate on count: owner is only a hint for readers and may be stale. */
+	if (st->count & RWSEM_WRITER_LOCKED) {
+		st->mode = DL_LOCK_WRITE;
+		if (!(st->owner & RWSEM_READER_OWNED) && owner == cur)
+			st->cur_holds = DL_HOLD_WRITE;
+	} else if (st->readers) {
+		st->mode = DL_LOCK_READ;
+		if ((st->owner & RWSEM_READER_OWNED) && owner == cur)
+			st->cur_holds = DL_HOLD_READ_HINT;
+	}
+}
+
 static __always_inline void dl_rwsem_state(struct inode *inode, struct dl_rwsem_state *st, bool btf)
 {
-	struct task_struct *owner;
 	/*
 	 * A number, not bpf_get_current_task_btf(): the verifier keeps a BTF
 	 * pointer a pointer through casts, and refuses the masking the
@@ -83,7 +99,7 @@ static __always_inline void dl_rwsem_state(struct inode *inode, struct dl_rwsem_
 	__u64 cur = (__u64)bpf_get_current_task();
 
 	if (dl_rwsem_layout() == DL_LAYOUT_RWBASE_RT) {
-		dl_read_rwsem_rt(inode, st, cur);
+		dl_read_rwsem_rt((void *)&inode->i_rwsem, st, cur);
 		return;
 	}
 	/* neither layout: say we cannot tell */
@@ -93,18 +109,7 @@ static __always_inline void dl_rwsem_state(struct inode *inode, struct dl_rwsem_
 	}
 	st->count = DL_RD(btf, inode, i_rwsem.count.counter);
 	st->owner = DL_RD(btf, inode, i_rwsem.owner.counter);
-	st->readers = (st->count >> RWSEM_READER_SHIFT) & ((1ULL << 55) - 1);
-	owner = (void *)(st->owner & RWSEM_OWNER_MASK);
-	/* Gate on count: owner is only a hint for readers and may be stale. */
-	if (st->count & RWSEM_WRITER_LOCKED) {
-		st->mode = DL_LOCK_WRITE;
-		if (!(st->owner & RWSEM_READER_OWNED) && (__u64)owner == cur)
-			st->cur_holds = DL_HOLD_WRITE;
-	} else if (st->readers) {
-		st->mode = DL_LOCK_READ;
-		if ((st->owner & RWSEM_READER_OWNED) && (__u64)owner == cur)
-			st->cur_holds = DL_HOLD_READ_HINT;
-	}
+	dl_rwsem_decode(st, cur);
 }
 
 /*
@@ -124,6 +129,27 @@ static __always_inline void dl_rwsem_holder(struct dl_rwsem_state *st)
 static __always_inline void dl_read_rwsem(struct inode *inode, struct dl_rwsem_state *st, bool btf)
 {
 	dl_rwsem_state(inode, st, btf);
+	dl_rwsem_holder(st);
+}
+
+/*
+ * Any rw_semaphore's state with its holder (an mmap_lock), read through
+ * probes: the same layouts as an inode's i_rwsem.
+ */
+static __always_inline void dl_read_sem(struct rw_semaphore *sem, struct dl_rwsem_state *st)
+{
+	__u64 cur = (__u64)bpf_get_current_task();
+
+	if (dl_rwsem_layout() == DL_LAYOUT_RWBASE_RT) {
+		dl_read_rwsem_rt((void *)sem, st, cur);
+	} else if (dl_rwsem_layout() == DL_LAYOUT_RWSEM) {
+		st->count = BPF_CORE_READ(sem, count.counter);
+		st->owner = BPF_CORE_READ(sem, owner.counter);
+		dl_rwsem_decode(st, cur);
+	} else {
+		st->mode = DL_LOCK_UNKNOWN;
+		return;
+	}
 	dl_rwsem_holder(st);
 }
 

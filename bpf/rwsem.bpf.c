@@ -18,6 +18,7 @@
 #include "diolock.bpf.h"
 #include "stat.bpf.h"
 #include "sb.bpf.h"
+#include "mm.bpf.h"
 
 /*
  * An RT writer first queues on the rwsem's rt_mutex, whose contention
@@ -211,8 +212,10 @@ static __always_inline int on_wait_begin(void *ctx, void *lock, unsigned int fla
 	if (flags & LCB_F_PERCPU)
 		return dl_sb_wait_begin(ctx, lock, flags);
 	inode = dl_inode_of_rwsem(lock);
-	if (!inode)
+	if (!inode) {
+		dl_mm_wait_begin(ctx, lock, flags, via);
 		return 0;
+	}
 	tc = dl_ctx(true);
 	if (!tc) {
 		dl_count(DL_CNT_MAP_FULL);
@@ -293,6 +296,8 @@ static __always_inline int on_wait_end(void *ctx, void *lock, int ret)
 		return 0;
 	if (w->flags & DL_WAIT_VIA_SB)
 		return dl_sb_wait_end(w, ret);
+	if (w->flags & DL_WAIT_VIA_MM)
+		return dl_mm_wait_end(w, ret);
 	lock = (void *)w->lock;
 	w->lock = 0;
 	inode = dl_inode_of_rwsem(lock);

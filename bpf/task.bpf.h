@@ -28,6 +28,10 @@ struct dl_task_inval {
 #define DL_WAIT_VIA_RTMUTEX	(1U << 16)
 /* the wait is on a super block's sb_writers (sb.bpf.h): wait.sb names it */
 #define DL_WAIT_VIA_SB		(1U << 17)
+/* ... on its own process's mmap_lock (mm.bpf.h) */
+#define DL_WAIT_VIA_MM		(1U << 18)
+/* ... and it counts in stat's histograms */
+#define DL_WAIT_MM_STAT		(1U << 19)
 struct dl_wait {
 	__u64 lock;		/* 0: not waiting */
 	__u64 ts;

@@ -67,6 +67,16 @@ enum dl_event_type {
 	 */
 	DL_EV_FREEZE,
 	DL_EV_THAW,
+	/*
+	 * A task starts to sleep on its own process's mmap_lock (GUP pinning a
+	 * DIO's user pages, a page fault, mmap/munmap) while inside a DIO or
+	 * holding an i_rwsem, or in `trace`. lock_addr: &mm->mmap_lock; lock: its
+	 * state at wait begin (the writer exactly, a reader as a hint); ino, dev
+	 * 0; arg: contention_begin's flags; with DL_F_EXACT, held[]: the task's
+	 * i_rwsems.
+	 */
+	DL_EV_MMAP_WAIT_BEGIN,
+	DL_EV_MMAP_WAIT_END,	/* len: ns waited; ret: contention_end's */
 	DL_EV_TYPE_MAX,
 };
 
@@ -464,6 +474,8 @@ enum dl_hist_kind {
 	DL_HIST_HOLD_WRITE,
 	DL_HIST_DIO_LOCKED,	/* DIO submit -> complete, completion under i_rwsem */
 	DL_HIST_DIO_UNLOCKED,	/* the same, completion without it */
+	DL_HIST_MMAP_WAIT_READ,	/* a process's mmap_lock wait (ino: its pid; dev 0; fs "mmap_lock") */
+	DL_HIST_MMAP_WAIT_WRITE,
 	DL_HIST_KIND_MAX,
 };
 

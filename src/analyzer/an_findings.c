@@ -226,6 +226,7 @@ void an_member_of(struct an_member *m, const struct an_task *t, const struct an_
 		memcpy(m->fs, l->fs, DL_FS_LEN);
 		m->dev = l->dev;
 		m->ino = l->ino;
+		m->mm_pid = l->mm_pid;
 	}
 	m->mode = t->wait_mode;
 	m->wait_ns = now > t->wait_since ? now - t->wait_since : 0;

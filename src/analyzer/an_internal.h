@@ -53,7 +53,8 @@ struct an_suspect {
 
 /* A lock as far as the records tell: an inode's i_rwsem, its DIO drain, or a super block's sb_writers. */
 struct an_lock {
-	__u64 id;		/* &inode->i_rwsem; the drain resource: id | 1 */
+	/* &inode->i_rwsem; the drain resource: id | 1; sb_writers: the super block | 2; &mm->mmap_lock | 3 */
+	__u64 id;
 	__u8 kind;		/* enum an_lock_kind */
 	char fs[DL_FS_LEN];
 	__u32 dev;
@@ -73,6 +74,7 @@ struct an_lock {
 	__u32 freezer_pid, freezer_tid;	/* ... and who froze it (function tiers), 0 unknown or thawed */
 	char freezer_comm[DL_COMM_LEN];
 	__u64 frozen_at;	/* when its freeze_super returned */
+	__u32 mm_pid;		/* AN_LOCK_MMAP: the process whose mmap_lock it is */
 };
 
 /* What one task is doing, as far as the records tell. */
@@ -129,6 +131,7 @@ void an_note_freeze(struct analyzer *an, const struct dl_event *e);
 __u8 an_held_mode(const struct an_task *t, const struct dl_event *e, bool *exact);
 struct an_lock *an_lock_get(struct analyzer *an, __u64 id, bool create);
 struct an_lock *an_lock_seen(struct analyzer *an, const struct dl_event *e);
+struct an_lock *an_mmap_lock_of(struct analyzer *an, const struct dl_event *e);
 void an_note_exact_holds(struct analyzer *an, struct an_task *t, const struct dl_event *e);
 bool an_other_holder_possible(struct analyzer *an, __u32 suspect, __u64 lock, const struct dl_event *e);
 void an_reg_add(struct an_lock *l, __u32 tid, __u8 mode, bool exact);

@@ -39,6 +39,7 @@ const char *an_lock_kind_name(__u8 kind)
 	case AN_LOCK_DRAIN: return "dio_drain";
 	case AN_LOCK_INVALIDATE: return "invalidate_lock";
 	case AN_LOCK_SB_WRITERS: return "sb_writers";
+	case AN_LOCK_MMAP: return "mmap_lock";
 	default: return "i_rwsem";
 	}
 }

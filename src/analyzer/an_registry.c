@@ -76,7 +76,9 @@ struct an_lock *an_lock_get(struct analyzer *an, __u64 id, bool create)
 		return NULL;
 	}
 	l->id = id;
-	l->kind = (id & 3) == 1 ? AN_LOCK_DRAIN : (id & 3) == 2 ? AN_LOCK_SB_WRITERS : AN_LOCK_RWSEM;
+	static const __u8 kinds[4] = { AN_LOCK_RWSEM, AN_LOCK_DRAIN, AN_LOCK_SB_WRITERS, AN_LOCK_MMAP };
+
+	l->kind = kinds[id & 3];
 	return l;
 }
 
@@ -168,17 +170,9 @@ static void weigh_suspect(struct analyzer *an, struct an_lock *l, const struct d
 	t->suspect->explained = an_other_holder_possible(an, t->tid, l->id, e);
 }
 
-/* The lock a record names, with its holders as the record saw them. */
-struct an_lock *an_lock_seen(struct analyzer *an, const struct dl_event *e)
+/* The holders of l as record e saw them. */
+static void lock_snapshot(struct analyzer *an, struct an_lock *l, const struct dl_event *e)
 {
-	struct an_lock *l = an_lock_get(an, e->lock_addr, true);
-
-	if (!l)
-		return NULL;
-	memcpy(l->fs, e->fs, DL_FS_LEN);
-	l->fs[DL_FS_LEN - 1] = '\0';
-	l->dev = e->dev;
-	l->ino = e->ino;
 	l->mode = e->lock.mode;
 	l->snap_ts = e->hdr.ts_ns;
 	memset(l->snap, 0, sizeof(l->snap));
@@ -195,6 +189,36 @@ struct an_lock *an_lock_seen(struct analyzer *an, const struct dl_event *e)
 		l->snap[0] = e->lock.holder_tid;
 	if (l->suspect_tid)
 		weigh_suspect(an, l, e);
+}
+
+/* The lock a record names, with its holders as the record saw them. */
+struct an_lock *an_lock_seen(struct analyzer *an, const struct dl_event *e)
+{
+	struct an_lock *l = an_lock_get(an, e->lock_addr, true);
+
+	if (!l)
+		return NULL;
+	memcpy(l->fs, e->fs, DL_FS_LEN);
+	l->fs[DL_FS_LEN - 1] = '\0';
+	l->dev = e->dev;
+	l->ino = e->ino;
+	lock_snapshot(an, l, e);
+	return l;
+}
+
+/*
+ * The mmap_lock an MMAP_WAIT_BEGIN record's task waits for (its own
+ * process's), with the holders it saw: its writer is exact.
+ */
+struct an_lock *an_mmap_lock_of(struct analyzer *an, const struct dl_event *e)
+{
+	/* an rw_semaphore is 8-byte aligned: 3 in the low bits tells it from the others */
+	struct an_lock *l = an_lock_get(an, e->lock_addr | 3, true);
+
+	if (!l)
+		return NULL;
+	l->mm_pid = e->hdr.tgid;
+	lock_snapshot(an, l, e);
 	return l;
 }
 

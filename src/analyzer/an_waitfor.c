@@ -17,7 +17,8 @@ static int holders_of(struct analyzer *an, struct an_lock *l, __u32 *out, bool *
 {
 	int n = 0;
 
-	if (l->kind == AN_LOCK_RWSEM)
+	/* the snapshot of an rwsem's owner: i_rwsem, mmap_lock */
+	if (l->kind == AN_LOCK_RWSEM || l->kind == AN_LOCK_MMAP)
 		for (int i = 0; i < DL_MAX_HOLDERS; i++) {
 			struct an_task *h;
 

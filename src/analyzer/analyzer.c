@@ -254,8 +254,8 @@ static const char NOTE_SELF_READ_HINT[] =
 static void start_wait(struct analyzer *an, struct an_task *t, struct an_lock *l, const struct dl_event *e,
 		       __u8 mode)
 {
-	/* the lock order of sb_writers against the inodes' locks is not modelled (yet): no edges */
-	bool order = l->kind != AN_LOCK_SB_WRITERS;
+	/* the lock order of sb_writers and mmap_lock against the inodes' locks is not modelled (yet): no edges */
+	bool order = l->kind != AN_LOCK_SB_WRITERS && l->kind != AN_LOCK_MMAP;
 
 	if (t->waiting_on) {
 		struct an_lock *old = an_lock_get(an, t->waiting_on, false);
@@ -448,14 +448,16 @@ static void task_exit(struct analyzer *an, __u32 tid)
 static bool names_inode(__u16 type)
 {
 	return type != DL_EV_TASK_EXIT && type != DL_EV_TICK && type != DL_EV_SB_WAIT_BEGIN &&
-	       type != DL_EV_SB_WAIT_END && type != DL_EV_FREEZE && type != DL_EV_THAW;
+	       type != DL_EV_SB_WAIT_END && type != DL_EV_FREEZE && type != DL_EV_THAW &&
+	       type != DL_EV_MMAP_WAIT_BEGIN && type != DL_EV_MMAP_WAIT_END;
 }
 
 /* Whether a record is a wait's beginning or end (any other from a task says its wait is over). */
 static bool is_wait_record(__u16 type)
 {
 	return type == DL_EV_WAIT_BEGIN || type == DL_EV_DRAIN_WAIT_BEGIN || type == DL_EV_SB_WAIT_BEGIN ||
-	       type == DL_EV_WAIT_END || type == DL_EV_DRAIN_WAIT_END || type == DL_EV_SB_WAIT_END;
+	       type == DL_EV_MMAP_WAIT_BEGIN || type == DL_EV_WAIT_END || type == DL_EV_DRAIN_WAIT_END ||
+	       type == DL_EV_SB_WAIT_END || type == DL_EV_MMAP_WAIT_END;
 }
 
 /* What each record type means, once the task and lock it names are known. */
@@ -482,9 +484,15 @@ static void dispatch(struct analyzer *an, struct an_task *t, struct an_lock *l, 
 		if (l)
 			start_wait(an, t, l, e, DL_LOCK_READ);
 		break;
+	case DL_EV_MMAP_WAIT_BEGIN:
+		l = an_mmap_lock_of(an, e);
+		if (l)
+			start_wait(an, t, l, e, (e->flags & DL_F_WAIT_WRITE) ? DL_LOCK_WRITE : DL_LOCK_READ);
+		break;
 	case DL_EV_WAIT_END:
 	case DL_EV_DRAIN_WAIT_END:
 	case DL_EV_SB_WAIT_END:
+	case DL_EV_MMAP_WAIT_END:
 		if (e->hdr.type == DL_EV_WAIT_END)
 			an_note_contention(an, e);
 		end_wait(an, t);

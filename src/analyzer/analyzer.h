@@ -42,6 +42,7 @@ enum an_lock_kind {
 	AN_LOCK_DRAIN,		/* the inode's in-flight DIO, drained by inode_dio_wait */
 	AN_LOCK_INVALIDATE,	/* the mapping's invalidate_lock (lock order only) */
 	AN_LOCK_SB_WRITERS,	/* a super block's sb_writers: held by whoever froze the filesystem */
+	AN_LOCK_MMAP,		/* a process's mmap_lock (mm->mmap_lock) */
 };
 
 /* One task of a cycle or a wait chain, and the lock it waits for. */
@@ -52,6 +53,7 @@ struct an_member {
 	char fs[DL_FS_LEN];
 	__u32 dev;
 	__u64 ino;
+	__u32 mm_pid;		/* AN_LOCK_MMAP: the process whose mmap_lock it is */
 	__u8 mode;		/* enum dl_lock_mode waited for */
 	__u64 wait_ns;		/* how long it had waited at the report */
 	__s32 stack_id;

@@ -125,6 +125,9 @@ const char *hist_kind_name(enum dl_hist_kind k)
 	case DL_HIST_DIO_LOCKED:
 	case DL_HIST_DIO_UNLOCKED:
 		return "dio";
+	case DL_HIST_MMAP_WAIT_READ:
+	case DL_HIST_MMAP_WAIT_WRITE:
+		return "mmap_lock_wait";
 	default:
 		return "unknown";
 	}
@@ -135,9 +138,11 @@ const char *hist_kind_mode(enum dl_hist_kind k)
 	switch (k) {
 	case DL_HIST_WAIT_READ:
 	case DL_HIST_HOLD_READ:
+	case DL_HIST_MMAP_WAIT_READ:
 		return "read";
 	case DL_HIST_WAIT_WRITE:
 	case DL_HIST_HOLD_WRITE:
+	case DL_HIST_MMAP_WAIT_WRITE:
 		return "write";
 	case DL_HIST_DIO_LOCKED:
 		return "locked";
@@ -149,6 +154,11 @@ const char *hist_kind_mode(enum dl_hist_kind k)
 }
 
 static const char *const by_names[DL_BY_MAX] = { "inode", "fs", "comm", "stack", "path" };
+
+bool hist_kind_is_mmap(enum dl_hist_kind k)
+{
+	return k == DL_HIST_MMAP_WAIT_READ || k == DL_HIST_MMAP_WAIT_WRITE;
+}
 
 const char *hist_by_name(enum dl_stat_by by)
 {

@@ -27,11 +27,18 @@ struct pr_ino {
 	char *path;		/* "unknown" when not found */
 };
 
+struct pr_comm {
+	__u32 pid;
+	char comm[17];		/* "exited" when /proc no longer has it */
+};
+
 struct pathres {
 	struct pr_dev devs[PR_MAX];
 	int ndevs;
 	struct pr_ino inos[PR_MAX];
 	int ninos;
+	struct pr_comm comms[PR_MAX];
+	int ncomms;
 };
 
 struct pathres *pathres_new(void)
@@ -219,6 +226,28 @@ const char *pathres_mountpoint(struct pathres *pr, __u32 dev)
 	struct pr_dev *d = dev_entry(pr, dev);
 
 	return d ? d->mnt : NULL;
+}
+
+const char *pathres_comm(struct pathres *pr, __u32 pid)
+{
+	struct pr_comm *c;
+	char name[64];
+	FILE *f;
+
+	for (int i = 0; i < pr->ncomms; i++)
+		if (pr->comms[i].pid == pid)
+			return pr->comms[i].comm;
+	/* a full cache recycles its first slot: a report names a few processes */
+	c = &pr->comms[pr->ncomms < PR_MAX ? pr->ncomms++ : 0];
+	c->pid = pid;
+	snprintf(name, sizeof(name), "/proc/%u/comm", pid);
+	f = fopen(name, "re");
+	if (!f || !fgets(c->comm, sizeof(c->comm), f))
+		snprintf(c->comm, sizeof(c->comm), "exited");
+	if (f)
+		fclose(f);
+	c->comm[strcspn(c->comm, "\n")] = '\0';
+	return c->comm;
 }
 
 /* The open files of a task: cheap, and the task is using the inode. */

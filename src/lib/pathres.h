@@ -34,6 +34,9 @@ const char *pathres_inode(struct pathres *pr, __u32 dev, __u64 ino, __u32 pid_hi
  */
 const char *pathres_inode_open(struct pathres *pr, __u32 dev, __u64 ino, __u32 pid);
 
+/* The name (/proc/PID/comm) of process pid, or "exited"; cached. */
+const char *pathres_comm(struct pathres *pr, __u32 pid);
+
 #define PATHRES_SCAN_ENTRIES 200000
 #define PATHRES_SCAN_MS 2000
 

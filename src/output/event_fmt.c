@@ -25,6 +25,8 @@ static const char *const type_names[DL_EV_TYPE_MAX] = {
 	[DL_EV_SB_WAIT_END] = "sb_wait_end",
 	[DL_EV_FREEZE] = "freeze",
 	[DL_EV_THAW] = "thaw",
+	[DL_EV_MMAP_WAIT_BEGIN] = "mmap_wait_begin",
+	[DL_EV_MMAP_WAIT_END] = "mmap_wait_end",
 };
 
 static const struct {
@@ -233,8 +235,14 @@ static void put_detail(struct line *l, const struct dl_event *e)
 	case DL_EV_SB_WAIT_BEGIN:
 		put_sb_wait(l, e);
 		break;
+	case DL_EV_MMAP_WAIT_BEGIN:
+		/* its own process's */
+		put_str(l, "mmap_lock pid=");
+		put_u64(l, e->hdr.tgid);
+		break;
 	case DL_EV_WAIT_END:
 	case DL_EV_SB_WAIT_END:
+	case DL_EV_MMAP_WAIT_END:
 		put_str(l, "waited=");
 		put_u64(l, e->len / 1000);
 		put_str(l, "us ret=");

@@ -50,6 +50,17 @@ static void key_labels(FILE *f, const struct metrics_view *v, const struct dl_hi
 {
 	char dev[24], ino[24];
 
+	if (hist_kind_is_mmap(k->kind) && v->by != DL_BY_COMM) {
+		/* a process's lock, no filesystem: by inode its pid, bounded like the inodes (--top-inodes) */
+		if (v->by != DL_BY_INODE)
+			return;
+		if (k->ino)
+			snprintf(ino, sizeof(ino), "%llu", (unsigned long long)k->ino);
+		else
+			snprintf(ino, sizeof(ino), "other");
+		label(f, "pid", ino, sizeof(ino), true);
+		return;
+	}
 	switch (v->by) {
 	case DL_BY_INODE:
 		dl_fmt_dev(k->dev, dev, sizeof(dev));
@@ -234,7 +245,8 @@ static void info_metrics(FILE *f, const struct metrics_view *v, const struct st_
 
 		for (j = 0; j < nseen && seen[j] != k->dev; j++)
 			;
-		if (j < nseen || nseen == sizeof(seen) / sizeof(seen[0]))
+		/* an mmap_lock's key has no device */
+		if (hist_kind_is_mmap(k->kind) || j < nseen || nseen == sizeof(seen) / sizeof(seen[0]))
 			continue;
 		seen[nseen++] = k->dev;
 		dl_fmt_dev(k->dev, dev, sizeof(dev));
@@ -249,6 +261,8 @@ static void info_metrics(FILE *f, const struct metrics_view *v, const struct st_
 	fprintf(f, "# HELP diolock_inode_info The path of an inode that has its own series (--top-inodes).\n"
 		   "# TYPE diolock_inode_info gauge\n");
 	for (size_t i = 0; i < ntop; i++) {
+		if (!top[i].dev)
+			continue;	/* a process's mmap_lock, no inode */
 		dl_fmt_dev(top[i].dev, dev, sizeof(dev));
 		snprintf(ino, sizeof(ino), "%llu", (unsigned long long)top[i].ino);
 		fputs("diolock_inode_info{", f);
@@ -401,6 +415,9 @@ void metrics_print(FILE *f, const struct metrics_view *v)
 		family(f, v, s, "diolock_i_rwsem_hold_seconds",
 		       "Time an inode's i_rwsem was held, acquisition to release, by mode.",
 		       DL_HIST_HOLD_READ, DL_HIST_HOLD_WRITE, "mode");
+	family(f, v, s, "diolock_mmap_lock_wait_seconds",
+	       "Time tasks slept waiting for their process's mmap_lock (GUP pinning DIO buffers, page faults, mmap/munmap), by requested mode.",
+	       DL_HIST_MMAP_WAIT_READ, DL_HIST_MMAP_WAIT_WRITE, "mode");
 	family(f, v, s, "diolock_dio_latency_seconds",
 	       "Direct I/O submission (iomap) to completion; completion=locked when the completing task held the inode's i_rwsem.",
 	       DL_HIST_DIO_LOCKED, DL_HIST_DIO_UNLOCKED, "completion");

@@ -184,6 +184,8 @@ void dl_finding_line(FILE *f, const struct an_finding *v)
 	/* a wait on a frozen filesystem is about its super block, no inode */
 	if (v->nmembers && v->members[0].lock_kind == AN_LOCK_SB_WRITERS)
 		fprintf(f, ", sb_writers %s", an_lock_mode_name(v->lock_mode));
+	else if (v->nmembers && v->members[0].lock_kind == AN_LOCK_MMAP)
+		fprintf(f, ", mmap_lock of pid %u %s", v->members[0].mm_pid, an_lock_mode_name(v->lock_mode));
 	else
 		fprintf(f, " ino %" PRIu64 ", i_rwsem %s%s", (uint64_t)v->ino, an_lock_mode_name(v->lock_mode),
 			v->dsync ? ", dsync" : "");

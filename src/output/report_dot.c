@@ -44,6 +44,12 @@ static void dot_lock_node(FILE *f, const struct dl_report *r, int cluster, const
 {
 	char dev[16];
 
+	if (m->lock_kind == AN_LOCK_MMAP) {
+		/* a process's lock: no filesystem */
+		snprintf(id, len, "c%d_mmap_lock_%u", cluster, m->mm_pid);
+		fprintf(f, "    %s [shape=ellipse, label=\"mmap_lock\\npid %u\"];\n", id, m->mm_pid);
+		return;
+	}
 	dl_fmt_dev(m->dev, dev, sizeof(dev));
 	snprintf(id, len, "c%d_%s_%u_%llu", cluster, an_lock_kind_name(m->lock_kind), m->dev,
 		 (unsigned long long)m->ino);
@@ -108,7 +114,7 @@ static void dot_finding(FILE *f, const struct dl_report *r, int cluster, const s
 		const struct an_member *m = &v->members[i];
 
 		dot_task_node(f, cluster, m->tid, m->comm, m->pid);
-		if (!m->ino)
+		if (!m->ino && m->lock_kind != AN_LOCK_MMAP)
 			continue;
 		dot_lock_node(f, r, cluster, m, lock, sizeof(lock));
 		fprintf(f, "    c%d_t%u -> %s [label=\"waits %s %.1f ms\"%s];\n", cluster, m->tid, lock,

@@ -25,6 +25,8 @@ static void json_member_lock(struct json *j, const struct dl_report *r, const ch
 	json_kv_u64(j, "ino", m->ino);
 	if (path)
 		json_kv_str(j, "path", path);
+	if (m->lock_kind == AN_LOCK_MMAP)
+		json_kv_u64(j, "mm_pid", m->mm_pid);
 	json_kv_str(j, "mode", an_lock_mode_name(m->mode));
 	if (wait) {
 		json_kv_u64(j, "wait_ns", m->wait_ns);
@@ -47,7 +49,7 @@ static void json_member(struct json *j, const struct dl_report *r, const struct 
 		/* an edge between instances: the inode taken, and how */
 		if (m->ino)
 			json_member_lock(j, r, "to", m, false);
-	} else if (m->ino || m->lock_kind == AN_LOCK_SB_WRITERS) {
+	} else if (m->ino || m->lock_kind == AN_LOCK_SB_WRITERS || m->lock_kind == AN_LOCK_MMAP) {
 		json_member_lock(j, r, "waits_for", m, true);
 	}
 	dl_json_stack(j, m->stack_id, r->sr);

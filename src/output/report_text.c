@@ -37,6 +37,10 @@ static void text_member(FILE *f, const struct dl_report *r, const struct an_find
 	else if (m->lock_kind == AN_LOCK_SB_WRITERS)
 		fprintf(f, "      pid %u tid %u (%.16s) waits %.3f ms for sb_writers of %s %s (its filesystem)%s\n",
 			m->pid, m->tid, m->comm, m->wait_ns / 1e6, m->fs, dev, m->stack_id >= 0 ? ", at:" : "");
+	else if (m->lock_kind == AN_LOCK_MMAP)
+		fprintf(f, "      pid %u tid %u (%.16s) waits %.3f ms to %s the mmap_lock of pid %u%s%s\n", m->pid,
+			m->tid, m->comm, m->wait_ns / 1e6, an_lock_mode_name(m->mode), m->mm_pid,
+			m->exact ? "" : " (holder inferred)", m->stack_id >= 0 ? ", at:" : "");
 	else if (m->ino)
 		fprintf(f, "      pid %u tid %u (%.16s) waits %.3f ms to %s %s of %s %s ino %" PRIu64 "%s%s%s\n",
 			m->pid, m->tid, m->comm, m->wait_ns / 1e6, an_lock_mode_name(m->mode),

@@ -43,9 +43,19 @@ const char *st_kind_title(enum dl_hist_kind k)
 		return "DIO submit -> complete, completion under i_rwsem";
 	case DL_HIST_DIO_UNLOCKED:
 		return "DIO submit -> complete, completion without i_rwsem";
+	case DL_HIST_MMAP_WAIT_READ:
+		return "mmap_lock wait, read mode";
+	case DL_HIST_MMAP_WAIT_WRITE:
+		return "mmap_lock wait, write mode";
 	default:
 		return "unknown";
 	}
+}
+
+const char *st_mmap_comm(const struct dl_hist_key *k, struct pathres *pr)
+{
+	/* BPF reads it while the process lives; older recordings do not have it */
+	return k->comm[0] ? k->comm : pathres_comm(pr, (__u32)k->ino);
 }
 
 void st_key_label(char *buf, size_t len, const struct st_snap *snap, const struct dl_hist_key *k,
@@ -54,6 +64,10 @@ void st_key_label(char *buf, size_t len, const struct st_snap *snap, const struc
 	char dev[24];
 
 	dl_fmt_dev(k->dev, dev, sizeof(dev));
+	if (by == DL_BY_INODE && hist_kind_is_mmap(k->kind)) {
+		snprintf(buf, len, "mmap_lock of pid %llu (%.16s)", (unsigned long long)k->ino, st_mmap_comm(k, pr));
+		return;
+	}
 	switch (by) {
 	case DL_BY_INODE:
 		snprintf(buf, len, "%.16s %s ino %llu %s [%s]", k->fs, dev, (unsigned long long)k->ino,

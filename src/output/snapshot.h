@@ -78,6 +78,8 @@ __u32 st_pid_hint(const struct st_snap *snap, __u32 dev, __u64 ino);
 const char *st_kind_title(enum dl_hist_kind k);
 
 /* One line naming what a histogram key is, for text reports. */
+/* The name of the process whose mmap_lock histogram key k is (ino: its pid). */
+const char *st_mmap_comm(const struct dl_hist_key *k, struct pathres *pr);
 void st_key_label(char *buf, size_t len, const struct st_snap *snap, const struct dl_hist_key *k,
 		  enum dl_stat_by by, struct pathres *pr);
 

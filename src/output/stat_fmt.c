@@ -113,6 +113,13 @@ static void json_hist_key(struct json *j, const struct stat_view *v, const struc
 	char dev[24], frames[DL_STACK_DEPTH][128];
 	int n;
 
+	if (v->by == DL_BY_INODE && hist_kind_is_mmap(h->key.kind)) {
+		json_kv_str(j, "lock", "mmap_lock");
+		json_kv_u64(j, "pid", h->key.ino);
+		json_key(j, "comm");
+		json_stringn(j, st_mmap_comm(&h->key, v->pr), DL_COMM_LEN);
+		return;
+	}
 	switch (v->by) {
 	case DL_BY_INODE:
 		dl_fmt_dev(h->key.dev, dev, sizeof(dev));

@@ -117,10 +117,36 @@ static void task_list(char *buf, size_t len, int room, const struct st_snap *s, 
 
 struct top_totals {
 	__u64 waits, rw, ww, wns, dio, dio_locked;
+	/* processes' mmap_lock waits, and the process that waited longest in all */
+	__u64 mm_waits, mm_wns, mm_top_ns;
+	__u32 mm_top_pid;
+	char mm_top_comm[DL_COMM_LEN + 1];
 };
 
+/* mmap_lock waits: totals, and the process with the most time (its read and write histograms summed). */
+static void collect_mmap(const struct st_snap *s, struct pathres *pr, struct top_totals *tt)
+{
+	for (size_t i = 0; i < s->nhists; i++) {
+		const struct st_hist *h = &s->hists[i];
+		__u64 ns = h->h.sum_ns;
+
+		if (!hist_kind_is_mmap(h->key.kind))
+			continue;
+		tt->mm_waits += h->h.count;
+		tt->mm_wns += ns;
+		for (size_t k = 0; k < s->nhists; k++)
+			if (k != i && s->hists[k].key.ino == h->key.ino && hist_kind_is_mmap(s->hists[k].key.kind))
+				ns += s->hists[k].h.sum_ns;
+		if (ns > tt->mm_top_ns) {
+			tt->mm_top_ns = ns;
+			tt->mm_top_pid = (__u32)h->key.ino;
+			snprintf(tt->mm_top_comm, sizeof(tt->mm_top_comm), "%.16s", st_mmap_comm(&h->key, pr));
+		}
+	}
+}
+
 /* The inodes of a snapshot, most waited first, and the totals. */
-static int collect(const struct st_snap *s, struct top_row *rows, struct top_totals *tt)
+static int collect(const struct st_snap *s, struct pathres *pr, struct top_row *rows, struct top_totals *tt)
 {
 	int nrows = 0;
 
@@ -149,6 +175,7 @@ static int collect(const struct st_snap *s, struct top_row *rows, struct top_tot
 			r->write_waits += h->h.count;
 	}
 	qsort(rows, nrows, sizeof(rows[0]), cmp_row);
+	collect_mmap(s, pr, tt);
 	for (int i = 0; i < nrows; i++) {
 		tt->waits += rows[i].waits;
 		tt->rw += rows[i].read_waits;
@@ -216,6 +243,18 @@ static void draw_json(FILE *f, const struct top_view *v, const struct top_row *r
 	json_kv_u64(&j, "dio_completions", tt->dio);
 	json_kv_u64(&j, "dio_completions_under_i_rwsem", tt->dio_locked);
 	json_kv_u64(&j, "io_uring_punts", punts_total(s));
+	json_kv_u64(&j, "mmap_lock_waits", tt->mm_waits);
+	json_kv_u64(&j, "mmap_lock_wait_ns", tt->mm_wns);
+	json_key(&j, "mmap_lock_most");
+	if (tt->mm_top_pid) {
+		json_begin_object(&j);
+		json_kv_u64(&j, "pid", tt->mm_top_pid);
+		json_kv_str(&j, "comm", tt->mm_top_comm);
+		json_kv_u64(&j, "wait_ns", tt->mm_top_ns);
+		json_end_object(&j);
+	} else {
+		json_null(&j);
+	}
 	json_key(&j, "inodes");
 	json_begin_array(&j);
 	for (int i = 0; i < nrows; i++) {
@@ -260,6 +299,13 @@ static int draw_header(FILE *f, const struct top_view *v, int width, const struc
 		 (unsigned long long)tt->waits, (unsigned long long)tt->rw, (unsigned long long)tt->ww, a,
 		 (unsigned long long)tt->dio, (unsigned long long)tt->dio_locked);
 	put_line(f, width, line);
+	if (tt->mm_waits) {
+		short_ns(a, sizeof(a), tt->mm_wns);
+		short_ns(dev, sizeof(dev), tt->mm_top_ns);
+		snprintf(line, sizeof(line), "mmap_lock waits %llu %s; most: pid %u %s (%s)", (unsigned long long)tt->mm_waits,
+			 a, tt->mm_top_pid, tt->mm_top_comm, dev);
+		put_line(f, width, line);
+	}
 	/* io_uring's non-blocking attempts that failed: why iou-wrk threads write these files */
 	if (s->npunts) {
 		const struct st_punt *p = &s->punts[0];
@@ -274,8 +320,8 @@ static int draw_header(FILE *f, const struct top_view *v, int width, const struc
 	snprintf(line, sizeof(line), "%6s %6s %6s %9s %9s %8s  %s", "WAITS", "READ", "WRITE", "TOTAL", "MAX",
 		 "DIO@LOCK", "FILE");
 	put_line(f, width, line);
-	/* two of totals (three with punts), a blank one, the column header */
-	return s->npunts ? 5 : 4;
+	/* two of totals (and punts, mmap_lock), a blank one, the column header */
+	return 4 + !!s->npunts + !!tt->mm_waits;
 }
 
 /* One inode: its counts, its path, who waited and who held it (four lines). */
@@ -313,7 +359,7 @@ void top_print(FILE *f, const struct top_view *v)
 {
 	struct top_row rows[TOP_MAX_ROWS];
 	struct top_totals tt;
-	int nrows = collect(v->snap, rows, &tt), used, width = v->width < 511 ? v->width : 511;
+	int nrows = collect(v->snap, v->pr, rows, &tt), used, width = v->width < 511 ? v->width : 511;
 
 	/* width: the line buffers' size, less the NUL */
 	if (v->json) {

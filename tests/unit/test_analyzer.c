@@ -866,6 +866,67 @@ static struct dl_event sb_wait(__u16 type, __u32 tid, __u8 frozen, __u32 user)
 	return e;
 }
 
+/* A wait on the process's mmap_lock (its own, at lock_addr MM_LOCK), the writer named by the lock's owner. */
+#define MM_LOCK 0xffff888000777000ULL
+static struct dl_event mmap_wait(__u32 tid, __u32 tgid, __u32 writer)
+{
+	struct dl_event e = ev(DL_EV_MMAP_WAIT_BEGIN, tid, "", 0, DL_LOCK_WRITE, DL_HOLD_NO, DL_F_WAIT_READ);
+
+	e.hdr.tgid = tgid;
+	e.lock_addr = MM_LOCK;
+	e.lock.holder_tid = writer;
+	return e;
+}
+
+/*
+ * A DIO holding its inode's i_rwsem waits for its process's mmap_lock; the
+ * thread that write-holds it waits for that i_rwsem: one cycle across the
+ * two lock types. Before the second wait, the DIO's is a long wait whose
+ * chain ends at the mmap_lock's writer.
+ */
+static void mmap_lock_cycle_across_types(void)
+{
+	struct analyzer an;
+	const struct an_finding *v;
+	struct dl_event w;
+
+	an_init(&an, NULL);
+	feed(&an, ev(DL_EV_DIO_BEGIN, 140, "ext4", 5, DL_LOCK_WRITE, DL_HOLD_WRITE, DL_F_DIRECT | DL_F_WRITE));
+	feed(&an, mmap_wait(140, 140, 141));
+	clock_ns += 6000000000ULL;
+	an_tick(&an, clock_ns);
+	v = find(&an, AN_LONG_WAIT);
+	CHECK(v && v->nmembers >= 1 && v->members[0].lock_kind == AN_LOCK_MMAP && v->members[0].mm_pid == 140);
+	CHECK(v && v->nmembers >= 2 && v->members[1].tid == 141);
+	CHECK(!find(&an, AN_DEADLOCK_CYCLE) && !find(&an, AN_LOCK_ORDER));
+	w = evl(DL_EV_WAIT_BEGIN, 141, "ext4", 5, DL_LOCK_WRITE, 140, DL_F_WAIT_WRITE);
+	w.hdr.tgid = 140;
+	an_feed(&an, &w);
+	an_tick(&an, clock_ns + AN_CONFIRM_NS + 200000000ULL);
+	v = find(&an, AN_DEADLOCK_CYCLE);
+	CHECK(v && v->severity == AN_ERROR && v->nmembers == 2);
+	if (v && v->nmembers == 2) {
+		const struct an_member *mm = v->members[0].lock_kind == AN_LOCK_MMAP ? &v->members[0] : &v->members[1];
+		const struct an_member *ir = mm == &v->members[0] ? &v->members[1] : &v->members[0];
+
+		CHECK(mm->lock_kind == AN_LOCK_MMAP && mm->tid == 140 && mm->mm_pid == 140 && mm->mode == DL_LOCK_READ);
+		CHECK(ir->lock_kind == AN_LOCK_RWSEM && ir->tid == 141 && ir->ino == 5);
+	}
+	an_fini(&an);
+
+	/* the writer released it (the DIO's wait ended): no cycle when 141 later waits on the inode */
+	an_init(&an, NULL);
+	feed(&an, ev(DL_EV_DIO_BEGIN, 150, "ext4", 6, DL_LOCK_WRITE, DL_HOLD_WRITE, DL_F_DIRECT | DL_F_WRITE));
+	feed(&an, mmap_wait(150, 150, 151));
+	w = ev(DL_EV_MMAP_WAIT_END, 150, "", 0, DL_LOCK_NONE, DL_HOLD_NO, 0);
+	w.lock_addr = MM_LOCK;
+	an_feed(&an, &w);
+	feed(&an, evl(DL_EV_WAIT_BEGIN, 151, "ext4", 6, DL_LOCK_WRITE, 150, DL_F_WAIT_WRITE));
+	an_tick(&an, clock_ns + AN_CONFIRM_NS + 200000000ULL);
+	CHECK(!find(&an, AN_DEADLOCK_CYCLE));
+	an_fini(&an);
+}
+
 static void frozen_fs_long_wait(void)
 {
 	struct analyzer an;
@@ -1345,6 +1406,7 @@ int main(void)
 	_Static_assert(sizeof(struct dl_hdr) == 24, "dl_hdr layout changed");
 	RUN(xfs_dsync_is_info);
 	RUN(frozen_fs_long_wait);
+	RUN(mmap_lock_cycle_across_types);
 	RUN(irq_completion_owns_nothing);
 	RUN(origin_names_submitter);
 	RUN(drain_of_own_dio_is_self_deadlock);

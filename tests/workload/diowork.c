@@ -37,6 +37,19 @@
  * (939b656bc8ab until cd9253c23aed), the fsync can see the writer's flag and
  * log the inode without i_rwsem.
  *
+ * dio-mmap-contend makes O_DIRECT writes wait for their process's
+ * mmap_lock: before each write the writer drops its buffer's pages
+ * (MADV_DONTNEED), so pinning them misses in gup_fast and takes mmap_lock
+ * for read, while a mapper thread mprotect()s a populated MMAP_CONTEND_MB
+ * region back and forth, holding mmap_lock for write a millisecond or so
+ * each time: the waits of a process whose mappings change under its I/O.
+ *
+ * dio-unmapped-write is one O_DIRECT write whose buffer's pages are gone
+ * (MADV_DONTNEED after a first write) when it starts, --hold-ms after its
+ * "-started" line: long enough for a test to write-lock this process's
+ * mmap_lock first (tests/vm's abba module), so that the write, holding its
+ * inode's i_rwsem, waits for it pinning the buffer.
+ *
  * Every participating process (or thread) prints one JSON line on stdout when done.
  * Exit status: 0 all I/O done, 1 an I/O error (EXIT_IO), 2 usage, 3 no
  * userfaultfd (the hold cases).
@@ -78,12 +91,13 @@
 #define TOGGLE_BLOCKS	64	/* aio-fcntl-toggle: blocks the writers cycle over */
 #define STRESS_FILES	3	/* stress-mix: PATH, PATH.1, PATH.2 */
 #define STRESS_BLOCKS	256	/* stress-mix: blocks per file at full size */
+#define MMAP_CONTEND_MB	256	/* dio-mmap-contend: the region the mapper mprotects */
 
 enum wcase {
 	C_DIO_WRITE, C_DIO_DSYNC_WRITE, C_DIO_READ, C_BUFFERED_WRITE,
 	C_EXTEND_CONTEND, C_TRUNCATE_RACE, C_HOLD, C_HOLD_CONTEND,
 	C_HOLD_READ_CONTEND, C_AIO_FCNTL_TOGGLE, C_STRESS_MIX,
-	C_AIO_DSYNC_TRUNCATE, C_CLONE_BOTH, C_DIO_FSYNC_SAME_FD, C_NR,
+	C_AIO_DSYNC_TRUNCATE, C_CLONE_BOTH, C_DIO_FSYNC_SAME_FD, C_DIO_MMAP_CONTEND, C_DIO_UNMAPPED_WRITE, C_NR,
 };
 
 static const char *const case_names[C_NR] = {
@@ -91,6 +105,7 @@ static const char *const case_names[C_NR] = {
 	"extend-contend", "truncate-race", "hold", "hold-contend",
 	"hold-read-contend", "aio-fcntl-toggle", "stress-mix",
 	"aio-dsync-truncate", "clone-both", "dio-fsync-same-fd",
+	"dio-mmap-contend", "dio-unmapped-write",
 };
 
 /* stress-mix: process j plays role j % S_NR. */
@@ -1338,6 +1353,111 @@ static int fsync_same_fd(const struct opts *o)
 	return finish(o, &t, fd, buf) ? EXIT_IO : ft.errors ? EXIT_IO : 0;
 }
 
+/* dio-mmap-contend's mapper: write-takes mmap_lock (mprotect) until the writer is done. */
+struct mapper {
+	pthread_t thread;
+	char *region;
+	size_t len;
+	volatile bool stop;
+	unsigned long ops, errors;
+	int first_errno;
+	pid_t tid;
+};
+
+static void *mapper_run(void *arg)
+{
+	struct mapper *m = arg;
+
+	m->tid = (pid_t)syscall(SYS_gettid);
+	while (!m->stop) {
+		int prot = m->ops % 2 ? PROT_READ | PROT_WRITE : PROT_READ;
+
+		if (mprotect(m->region, m->len, prot)) {
+			if (!m->errors++)
+				m->first_errno = errno;
+		} else {
+			m->ops++;
+		}
+	}
+	return NULL;
+}
+
+static int mmap_contend(const struct opts *o)
+{
+	struct tally t = { .role = "writer" }, mt = { .role = "mapper" };
+	struct mapper m = { .len = (size_t)MMAP_CONTEND_MB << 20 };
+	char *buf;
+	int fd, err;
+
+	fd = open_target(o, O_WRONLY | O_DIRECT | (o->dsync ? O_DSYNC : 0), &t);
+	if (fd < 0)
+		return EXIT_IO;
+	t.tid = (pid_t)syscall(SYS_gettid);
+	/* anonymous memory: MADV_DONTNEED empties it, the next pin must fault it in again */
+	buf = mmap(NULL, o->bs, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	m.region = mmap(NULL, m.len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (buf == MAP_FAILED || m.region == MAP_FAILED) {
+		fail(o, errno, "mmap");
+		close(fd);
+		return EXIT_IO;
+	}
+	err = pthread_create(&m.thread, NULL, mapper_run, &m);
+	if (err) {
+		fail(o, err, "pthread_create");
+		close(fd);
+		return EXIT_IO;
+	}
+	for (unsigned long i = 0; i < o->count; i++) {
+		if (madvise(buf, o->bs, MADV_DONTNEED))
+			fail(o, errno, "madvise");
+		account(o, &t, pwrite(fd, buf, o->bs, o->offset + (off_t)(i * o->bs)),
+			o->offset + (off_t)(i * o->bs), false);
+	}
+	m.stop = true;
+	pthread_join(m.thread, NULL);
+	if (m.errors)
+		fail(o, m.first_errno, "mprotect");
+	mt.st = t.st;
+	mt.tid = m.tid;
+	mt.ops = m.ops;
+	mt.errors = m.errors;
+	munmap(m.region, m.len);
+	munmap(buf, o->bs);
+	if (report(o, &mt, false))
+		t.errors++;
+	return finish(o, &t, fd, NULL) ? EXIT_IO : mt.errors ? EXIT_IO : 0;
+}
+
+static int unmapped_write(const struct opts *o)
+{
+	struct tally t = { .role = "writer" };
+	struct timespec hold = { (time_t)(o->hold_ms / 1000), (long)(o->hold_ms % 1000) * 1000000 };
+	char *buf;
+	int fd;
+
+	fd = open_target(o, O_WRONLY | O_DIRECT, &t);
+	if (fd < 0)
+		return EXIT_IO;
+	t.tid = (pid_t)syscall(SYS_gettid);
+	buf = mmap(NULL, o->bs, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED) {
+		fail(o, errno, "mmap");
+		close(fd);
+		return EXIT_IO;
+	}
+	/* a first write: the code and data this path touches are mapped from now on */
+	account(o, &t, pwrite(fd, buf, o->bs, o->offset), o->offset, false);
+	if (madvise(buf, o->bs, MADV_DONTNEED))
+		fail(o, errno, "madvise");
+	if (report(o, &t, true))
+		t.errors++;
+	nanosleep(&hold, NULL);
+	/* extending: ext4 and xfs take i_rwsem exclusive, then pin the buffer */
+	account(o, &t, pwrite(fd, buf, o->bs, o->offset + (off_t)o->bs), o->offset + (off_t)o->bs, false);
+	munmap(buf, o->bs);
+	return finish(o, &t, fd, NULL);
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o;
@@ -1364,6 +1484,10 @@ int main(int argc, char **argv)
 		return clone_both(&o);
 	case C_DIO_FSYNC_SAME_FD:
 		return fsync_same_fd(&o);
+	case C_DIO_MMAP_CONTEND:
+		return mmap_contend(&o);
+	case C_DIO_UNMAPPED_WRITE:
+		return unmapped_write(&o);
 	default:
 		return io_worker(&o, NULL, 0);
 	}

@@ -15,10 +15,18 @@
  * construction. A path written as "i:PATH" takes the file's mapping's
  * invalidate_lock (filemap_invalidate_lock) instead of its i_rwsem:
  * truncate takes i_rwsem, then invalidate_lock; "i:a a" is the other order.
+ * "m:PID" write-locks the mmap_lock of process PID (as munmap, mprotect or
+ * khugepaged would): "m:PID a" with PID inside a DIO write to a, pinning
+ * pages it must fault in, is a cycle across mmap_lock and i_rwsem. A first
+ * token "hold=MS" sets this write's sleep between locks instead of hold_ms.
  * Only for throw-away VMs.
  */
 #include <linux/delay.h>
 #include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/mmap_lock.h>
+#include <linux/pid.h>
+#include <linux/sched/mm.h>
 #include <linux/module.h>
 #include <linux/namei.h>
 #include <linux/proc_fs.h>
@@ -34,14 +42,20 @@ MODULE_PARM_DESC(hold_ms, "How long to hold each lock before taking the next (ms
 
 struct abba_lock {
 	struct path path;
+	struct mm_struct *mm;	/* "m:PID": that process's mmap_lock, no path */
 	bool shared;
 	bool invalidate;	/* the mapping's invalidate_lock, not i_rwsem */
 };
 
 static void abba_lock_inode(const struct abba_lock *l)
 {
-	struct inode *inode = d_inode(l->path.dentry);
+	struct inode *inode;
 
+	if (l->mm) {
+		mmap_write_lock(l->mm);
+		return;
+	}
+	inode = d_inode(l->path.dentry);
 	if (l->invalidate)
 		filemap_invalidate_lock(inode->i_mapping);
 	else if (l->shared)
@@ -52,8 +66,13 @@ static void abba_lock_inode(const struct abba_lock *l)
 
 static void abba_unlock_inode(const struct abba_lock *l)
 {
-	struct inode *inode = d_inode(l->path.dentry);
+	struct inode *inode;
 
+	if (l->mm) {
+		mmap_write_unlock(l->mm);
+		return;
+	}
+	inode = d_inode(l->path.dentry);
 	if (l->invalidate)
 		filemap_invalidate_unlock(inode->i_mapping);
 	else if (l->shared)
@@ -64,7 +83,8 @@ static void abba_unlock_inode(const struct abba_lock *l)
 
 static ssize_t abba_write(struct file *file, const char __user *ubuf, size_t len, loff_t *ppos)
 {
-	struct abba_lock locks[ABBA_MAX_PATHS];
+	struct abba_lock locks[ABBA_MAX_PATHS] = {};
+	unsigned int hold = hold_ms;
 	char *buf, *cur, *tok;
 	int n = 0, i, err = 0;
 	bool pair = false;
@@ -85,6 +105,12 @@ static ssize_t abba_write(struct file *file, const char __user *ubuf, size_t len
 			pair = true;
 			continue;
 		}
+		if (!n && !strncmp(tok, "hold=", 5)) {
+			err = kstrtouint(tok + 5, 10, &hold);
+			if (err)
+				goto out;
+			continue;
+		}
 		if (n == ABBA_MAX_PATHS) {
 			err = -E2BIG;
 			goto out;
@@ -95,6 +121,27 @@ static ssize_t abba_write(struct file *file, const char __user *ubuf, size_t len
 		} else if (!strncmp(tok, "i:", 2)) {
 			invalidate = true;
 			tok += 2;
+		} else if (!strncmp(tok, "m:", 2)) {
+			struct task_struct *task;
+			struct pid *pid;
+			int nr;
+
+			err = kstrtoint(tok + 2, 10, &nr);
+			if (err)
+				goto out;
+			pid = find_get_pid(nr);
+			task = pid ? get_pid_task(pid, PIDTYPE_PID) : NULL;
+			put_pid(pid);
+			/* the mm reference keeps it while we sleep holding its lock */
+			locks[n].mm = task ? get_task_mm(task) : NULL;
+			if (task)
+				put_task_struct(task);
+			if (!locks[n].mm) {
+				err = -ESRCH;
+				goto out;
+			}
+			n++;
+			continue;
 		}
 		/* the path reference pins the inode while we sleep holding its lock */
 		err = kern_path(tok, LOOKUP_FOLLOW, &locks[n].path);
@@ -103,7 +150,7 @@ static ssize_t abba_write(struct file *file, const char __user *ubuf, size_t len
 		locks[n].shared = shared;
 		locks[n++].invalidate = invalidate;
 	}
-	if (!n || (pair && n != 2)) {
+	if (!n || (pair && (n != 2 || locks[0].mm || locks[1].mm))) {
 		err = -EINVAL;
 		goto out;
 	}
@@ -117,14 +164,18 @@ static ssize_t abba_write(struct file *file, const char __user *ubuf, size_t len
 	}
 	for (i = 0; i < n; i++) {
 		if (i)
-			msleep(hold_ms);
+			msleep(hold);
 		abba_lock_inode(&locks[i]);
 	}
 	for (i = n - 1; i >= 0; i--)
 		abba_unlock_inode(&locks[i]);
 out:
-	while (n--)
-		path_put(&locks[n].path);
+	while (n--) {
+		if (locks[n].mm)
+			mmput(locks[n].mm);
+		else
+			path_put(&locks[n].path);
+	}
 	kfree(buf);
 	return err ? err : len;
 }
