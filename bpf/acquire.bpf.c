@@ -22,7 +22,8 @@ static __always_inline int held_slot(struct dl_task_held *th, __u64 lock)
 	return -1;
 }
 
-static __always_inline void report_recursion(void *ctx, struct inode *inode, __u8 mode)
+/* kind: enum dl_lock_kind of the lock taken again; held: how an invalidate_lock is held */
+static __always_inline void report_recursion(void *ctx, struct inode *inode, __u8 mode, __u8 kind, __u8 held)
 {
 	struct dl_event *e;
 
@@ -31,6 +32,7 @@ static __always_inline void report_recursion(void *ctx, struct inode *inode, __u
 	e = dl_reserve_inode(DL_EV_RECURSIVE_ACQUIRE, inode, DL_PROBED);
 	if (!e)
 		return;
+	e->arg = kind | (__u32)held << 8;
 	e->flags |= mode == DL_LOCK_WRITE ? DL_F_WAIT_WRITE : DL_F_WAIT_READ;
 	dl_stack(ctx, e);
 	dl_submit(e);
@@ -46,12 +48,24 @@ static __always_inline int on_acquire_begin(void *ctx, struct rw_semaphore *sem,
 	if (trylock)
 		return 0;
 	tc = dl_ctx(false);
-	if (!tc || held_slot(&tc->held, (__u64)sem) < 0)
+	if (!tc)
 		return 0;
 	/* held already: this down_*() can only wait for itself (or nest a reader) */
-	inode = dl_inode_of_rwsem(sem);
-	if (inode)
-		report_recursion(ctx, inode, mode);
+	if (held_slot(&tc->held, (__u64)sem) >= 0) {
+		inode = dl_inode_of_rwsem(sem);
+		if (inode)
+			report_recursion(ctx, inode, mode, DL_LK_I_RWSEM, 0);
+		return 0;
+	}
+	/* a mapping's invalidate_lock taken again (xfs zero-range/unshare before 6.12-rc4) */
+	for (int i = 0; i < DL_MAX_INVAL; i++) {
+		if (tc->inval.lock[i] != (__u64)sem)
+			continue;
+		inode = dl_inode_of_invalidate_lock(sem);
+		if (inode)
+			report_recursion(ctx, inode, mode, DL_LK_INVALIDATE, tc->inval.mode[i]);
+		break;
+	}
 	return 0;
 }
 

@@ -32,9 +32,16 @@ static __always_inline bool dl_is_own_mmap_lock(void *lock)
 	return mm && (char *)mm + bpf_core_field_offset(struct mm_struct, mmap_lock) == lock;
 }
 
-/* Whether this task's wait belongs on the graph: it is inside a DIO or holds an i_rwsem. */
-static __always_inline bool dl_mm_wait_on_graph(const struct dl_task_ctx *tc)
+/*
+ * Whether this task's wait on a lock other than an i_rwsem (an mmap_lock, an
+ * invalidate_lock) belongs on the graph: it is inside a DIO or holds an i_rwsem. Where no hook sees a DIO begin nor an acquisition (the
+ * tracepoint tier before v6.5's iomap tracepoints), any wait may be inside
+ * one: all cross.
+ */
+static __always_inline bool dl_other_wait_on_graph(const struct dl_task_ctx *tc)
 {
+	if (!track_submit && !track_acquire)
+		return true;
 	if (!tc)
 		return false;
 	if (tc->dio.inode || tc->completing)
@@ -72,7 +79,7 @@ static __always_inline bool dl_mm_wait_begin(void *ctx, void *lock, unsigned int
 	if (!dl_is_own_mmap_lock(lock))
 		return false;
 	tc = dl_ctx(false);
-	graph = dl_mm_wait_on_graph(tc);
+	graph = dl_other_wait_on_graph(tc);
 	send = !dl_records_off() && (graph || (dl_stream_all() && !dl_files_filtered()));
 	count = stat_on && (graph || !dl_files_filtered());
 	if (!send && !count)

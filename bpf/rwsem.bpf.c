@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * i_rwsem waits. lock:contention_begin/end (v5.19+) fire only in the rwsem
+ * i_rwsem waits, and the other rwsems the graph knows that the same slow
+ * paths reach: a mapping's invalidate_lock (inval.bpf.h), a process's
+ * mmap_lock (mm.bpf.h), a super block's sb_writers (sb.bpf.h). lock:contention_begin/end (v5.19+) fire only in the rwsem
  * slow path after the task queued itself: optimistic spinning and reader
  * lock stealing are invisible there. The function tiers hook the slow paths
  * themselves, so they also see waits that end by spinning.
@@ -19,6 +21,7 @@
 #include "stat.bpf.h"
 #include "sb.bpf.h"
 #include "mm.bpf.h"
+#include "inval.bpf.h"
 
 /*
  * An RT writer first queues on the rwsem's rt_mutex, whose contention
@@ -213,7 +216,8 @@ static __always_inline int on_wait_begin(void *ctx, void *lock, unsigned int fla
 		return dl_sb_wait_begin(ctx, lock, flags);
 	inode = dl_inode_of_rwsem(lock);
 	if (!inode) {
-		dl_mm_wait_begin(ctx, lock, flags, via);
+		if (!dl_inval_wait_begin(ctx, lock, flags, via))
+			dl_mm_wait_begin(ctx, lock, flags, via);
 		return 0;
 	}
 	tc = dl_ctx(true);
@@ -298,6 +302,8 @@ static __always_inline int on_wait_end(void *ctx, void *lock, int ret)
 		return dl_sb_wait_end(w, ret);
 	if (w->flags & DL_WAIT_VIA_MM)
 		return dl_mm_wait_end(w, ret);
+	if (w->flags & DL_WAIT_VIA_INVAL)
+		return dl_inval_wait_end(w, ret);
 	lock = (void *)w->lock;
 	w->lock = 0;
 	inode = dl_inode_of_rwsem(lock);

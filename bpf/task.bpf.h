@@ -32,6 +32,8 @@ struct dl_task_inval {
 #define DL_WAIT_VIA_MM		(1U << 18)
 /* ... and it counts in stat's histograms */
 #define DL_WAIT_MM_STAT		(1U << 19)
+/* ... on a mapping's invalidate_lock (inval.bpf.h) */
+#define DL_WAIT_VIA_INVAL	(1U << 20)
 struct dl_wait {
 	__u64 lock;		/* 0: not waiting */
 	__u64 ts;

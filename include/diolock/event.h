@@ -40,7 +40,12 @@ enum dl_event_type {
 	DL_EV_DIO_COMPLETE_BEGIN,	/* iomap_dio_complete entered (fentry/kprobe) */
 	DL_EV_DRAIN_WAIT_BEGIN,	/* inode_dio_wait: waits for in-flight DIO */
 	DL_EV_DRAIN_WAIT_END,
-	DL_EV_RECURSIVE_ACQUIRE,	/* down_*() on an i_rwsem the task holds */
+	/*
+	 * down_*() on a lock of the record's inode that the task holds; arg: its
+	 * enum dl_lock_kind (0 i_rwsem: held[] says how it is held) | for an
+	 * invalidate_lock, its held enum dl_lock_mode << 8.
+	 */
+	DL_EV_RECURSIVE_ACQUIRE,
 	DL_EV_TICK,		/* user space: time passed (ts_ns), no event */
 	/*
 	 * Function tiers: the task acquired a lock B of this record's inode while
@@ -77,6 +82,15 @@ enum dl_event_type {
 	 */
 	DL_EV_MMAP_WAIT_BEGIN,
 	DL_EV_MMAP_WAIT_END,	/* len: ns waited; ret: contention_end's */
+	/*
+	 * A task starts to sleep on an inode's mapping's invalidate_lock while
+	 * inside a DIO, holding an i_rwsem or the lock itself for write, or in
+	 * `trace`: the record names the inode, lock_addr is
+	 * &inode->i_data.invalidate_lock, lock its state; arg: contention_begin's
+	 * flags.
+	 */
+	DL_EV_INVAL_WAIT_BEGIN,
+	DL_EV_INVAL_WAIT_END,	/* len: ns waited; ret: contention_end's */
 	DL_EV_TYPE_MAX,
 };
 

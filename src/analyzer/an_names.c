@@ -44,6 +44,14 @@ const char *an_lock_kind_name(__u8 kind)
 	}
 }
 
+__u8 an_finding_lock(const struct an_finding *v)
+{
+	/* a wait's finding is about the lock its first task waits for */
+	if ((v->kind == AN_DEADLOCK_CYCLE || v->kind == AN_LONG_WAIT) && v->nmembers)
+		return v->members[0].lock_kind;
+	return v->lock_kind;
+}
+
 bool an_is_fs(const char *fs, const char *name)
 {
 	return !strncmp(fs, name, DL_FS_LEN);

@@ -18,7 +18,7 @@ static int holders_of(struct analyzer *an, struct an_lock *l, __u32 *out, bool *
 	int n = 0;
 
 	/* the snapshot of an rwsem's owner: i_rwsem, mmap_lock */
-	if (l->kind == AN_LOCK_RWSEM || l->kind == AN_LOCK_MMAP)
+	if (l->kind == AN_LOCK_RWSEM || l->kind == AN_LOCK_MMAP || l->kind == AN_LOCK_INVALIDATE)
 		for (int i = 0; i < DL_MAX_HOLDERS; i++) {
 			struct an_task *h;
 

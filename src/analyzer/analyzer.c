@@ -254,8 +254,8 @@ static const char NOTE_SELF_READ_HINT[] =
 static void start_wait(struct analyzer *an, struct an_task *t, struct an_lock *l, const struct dl_event *e,
 		       __u8 mode)
 {
-	/* the lock order of sb_writers and mmap_lock against the inodes' locks is not modelled (yet): no edges */
-	bool order = l->kind != AN_LOCK_SB_WRITERS && l->kind != AN_LOCK_MMAP;
+	/* i_rwsem and drain waits make order edges; invalidate_lock's come from acquisitions, the others' not yet */
+	bool order = l->kind == AN_LOCK_RWSEM || l->kind == AN_LOCK_DRAIN;
 
 	if (t->waiting_on) {
 		struct an_lock *old = an_lock_get(an, t->waiting_on, false);
@@ -379,6 +379,28 @@ static void on_wait_begin(struct analyzer *an, struct an_task *t, struct an_lock
 	l->suspect_tid = t->tid;
 }
 
+static const char NOTE_SELF_INVAL[] =
+	"waits for its mapping's invalidate_lock, which it holds for write (the lock's owner is this task): "
+	"a recursion, as xfs zero-range and unshare under iomap before 6.12-rc4 (99c29f16b79f, f66815a521bd)";
+
+/* A wait on a mapping's invalidate_lock: on the graph; its owner being the waiter is a self-deadlock. */
+static void on_inval_wait_begin(struct analyzer *an, struct an_task *t, struct an_lock *l, const struct dl_event *e)
+{
+	__u8 mode = (e->flags & DL_F_WAIT_WRITE) ? DL_LOCK_WRITE : DL_LOCK_READ;
+	struct an_finding *v;
+
+	if (!l)
+		return;
+	l->kind = AN_LOCK_INVALIDATE;
+	start_wait(an, t, l, e, mode);
+	if (e->lock.cur_holds != DL_HOLD_WRITE)
+		return;
+	v = an_raise(an, AN_SELF_DEADLOCK, AN_ERROR, true, e, DL_LOCK_WRITE, NOTE_SELF_INVAL);
+	if (v)
+		v->lock_kind = AN_LOCK_INVALIDATE;
+	t->in_cycle = true;	/* reported as a deadlock: not news as a long wait */
+}
+
 /* inode_dio_wait: waits until no DIO is in flight on the inode. */
 static const char NOTE_DRAIN_OWN_DIO[] =
 	"waits in inode_dio_wait for a DIO whose completion (inode_dio_end) it owes itself: io_uring left "
@@ -418,6 +440,26 @@ static const char NOTE_RECURSIVE_WRITE[] = "acquires an i_rwsem it already holds
 static const char NOTE_RECURSIVE_READ[] =
 	"read-acquires an i_rwsem it already holds shared: deadlocks if a writer queues in between";
 
+static const char NOTE_RECURSIVE_INVAL[] =
+	"takes its mapping's invalidate_lock while holding it: it waits for itself (xfs zero-range and unshare "
+	"under iomap before 6.12-rc4's 99c29f16b79f and f66815a521bd)";
+static const char NOTE_RECURSIVE_INVAL_READ[] =
+	"read-takes its mapping's invalidate_lock again while holding it shared: a writer queued in between "
+	"(truncate, fallocate) deadlocks both";
+
+/* An invalidate_lock taken again: held write, or wanted write, waits for itself. */
+static void on_recursive_invalidate(struct analyzer *an, const struct dl_event *e)
+{
+	bool read_read = (e->arg >> 8) == DL_LOCK_READ && (e->flags & DL_F_WAIT_READ);
+	struct an_finding *v;
+
+	v = an_raise(an, AN_RECURSIVE_ACQUIRE, read_read ? AN_WARNING : AN_ERROR, true, e,
+		     (e->flags & DL_F_WAIT_WRITE) ? DL_LOCK_WRITE : DL_LOCK_READ,
+		     read_read ? NOTE_RECURSIVE_INVAL_READ : NOTE_RECURSIVE_INVAL);
+	if (v)
+		v->lock_kind = AN_LOCK_INVALIDATE;
+}
+
 static void on_recursive(struct analyzer *an, struct an_task *t, const struct dl_event *e)
 {
 	bool exact;
@@ -425,6 +467,10 @@ static void on_recursive(struct analyzer *an, struct an_task *t, const struct dl
 	bool read_read = mode == DL_LOCK_READ && (e->flags & DL_F_WAIT_READ);
 	struct dl_event copy;
 
+	if ((e->arg & 0xff) == DL_LK_INVALIDATE) {
+		on_recursive_invalidate(an, e);
+		return;
+	}
 	an_raise(an, AN_RECURSIVE_ACQUIRE, read_read ? AN_WARNING : AN_ERROR, exact, in_dio(t, e, &copy),
 	       (e->flags & DL_F_WAIT_WRITE) ? DL_LOCK_WRITE : DL_LOCK_READ,
 	       read_read ? NOTE_RECURSIVE_READ : NOTE_RECURSIVE_WRITE);
@@ -456,8 +502,9 @@ static bool names_inode(__u16 type)
 static bool is_wait_record(__u16 type)
 {
 	return type == DL_EV_WAIT_BEGIN || type == DL_EV_DRAIN_WAIT_BEGIN || type == DL_EV_SB_WAIT_BEGIN ||
-	       type == DL_EV_MMAP_WAIT_BEGIN || type == DL_EV_WAIT_END || type == DL_EV_DRAIN_WAIT_END ||
-	       type == DL_EV_SB_WAIT_END || type == DL_EV_MMAP_WAIT_END;
+	       type == DL_EV_MMAP_WAIT_BEGIN || type == DL_EV_INVAL_WAIT_BEGIN || type == DL_EV_WAIT_END ||
+	       type == DL_EV_DRAIN_WAIT_END || type == DL_EV_SB_WAIT_END || type == DL_EV_MMAP_WAIT_END ||
+	       type == DL_EV_INVAL_WAIT_END;
 }
 
 /* What each record type means, once the task and lock it names are known. */
@@ -489,10 +536,14 @@ static void dispatch(struct analyzer *an, struct an_task *t, struct an_lock *l, 
 		if (l)
 			start_wait(an, t, l, e, (e->flags & DL_F_WAIT_WRITE) ? DL_LOCK_WRITE : DL_LOCK_READ);
 		break;
+	case DL_EV_INVAL_WAIT_BEGIN:
+		on_inval_wait_begin(an, t, l, e);
+		break;
 	case DL_EV_WAIT_END:
 	case DL_EV_DRAIN_WAIT_END:
 	case DL_EV_SB_WAIT_END:
 	case DL_EV_MMAP_WAIT_END:
+	case DL_EV_INVAL_WAIT_END:
 		if (e->hdr.type == DL_EV_WAIT_END)
 			an_note_contention(an, e);
 		end_wait(an, t);

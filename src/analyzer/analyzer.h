@@ -40,7 +40,7 @@ enum an_severity {
 enum an_lock_kind {
 	AN_LOCK_RWSEM,		/* inode->i_rwsem */
 	AN_LOCK_DRAIN,		/* the inode's in-flight DIO, drained by inode_dio_wait */
-	AN_LOCK_INVALIDATE,	/* the mapping's invalidate_lock (lock order only) */
+	AN_LOCK_INVALIDATE,	/* the mapping's invalidate_lock (lock order; waits that matter, recursion) */
 	AN_LOCK_SB_WRITERS,	/* a super block's sb_writers: held by whoever froze the filesystem */
 	AN_LOCK_MMAP,		/* a process's mmap_lock (mm->mmap_lock) */
 };
@@ -86,6 +86,7 @@ struct an_finding {
 	struct an_member members[AN_MAX_MEMBERS];
 	int nmembers;
 	char detail[224];	/* e.g. the lock classes of an inversion */
+	__u8 lock_kind;		/* enum an_lock_kind the finding is about, where not its members' */
 };
 
 /* Waits on one inode's i_rwsem. */
@@ -194,6 +195,8 @@ const char *an_kind_name(enum an_kind k);
 const char *an_severity_name(enum an_severity s);
 const char *an_lock_mode_name(__u8 mode);
 const char *an_lock_kind_name(__u8 kind);
+/* The kind of lock a finding is about (i_rwsem unless it says otherwise). */
+__u8 an_finding_lock(const struct an_finding *v);
 /* A lock class as reports name it: "i_rwsem[ext4]", "dio_drain[btrfs]"; into buf. */
 const char *an_class_name(__u8 kind, const char *fs, char *buf, size_t len);
 /* The analysis as the renderers see it (struct an_results). */

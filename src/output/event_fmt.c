@@ -27,6 +27,8 @@ static const char *const type_names[DL_EV_TYPE_MAX] = {
 	[DL_EV_THAW] = "thaw",
 	[DL_EV_MMAP_WAIT_BEGIN] = "mmap_wait_begin",
 	[DL_EV_MMAP_WAIT_END] = "mmap_wait_end",
+	[DL_EV_INVAL_WAIT_BEGIN] = "inval_wait_begin",
+	[DL_EV_INVAL_WAIT_END] = "inval_wait_end",
 };
 
 static const struct {
@@ -243,6 +245,7 @@ static void put_detail(struct line *l, const struct dl_event *e)
 	case DL_EV_WAIT_END:
 	case DL_EV_SB_WAIT_END:
 	case DL_EV_MMAP_WAIT_END:
+	case DL_EV_INVAL_WAIT_END:
 		put_str(l, "waited=");
 		put_u64(l, e->len / 1000);
 		put_str(l, "us ret=");

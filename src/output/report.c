@@ -181,11 +181,13 @@ void dl_finding_line(FILE *f, const struct an_finding *v)
 	dl_fmt_dev(v->dev, dev, sizeof(dev));
 	fprintf(f, "[%s] %s: pid %u tid %u (%.16s) %s %s", an_severity_name(v->severity), an_kind_name(v->kind),
 		v->pid, v->tid, v->comm, v->fs, dev);
-	/* a wait on a frozen filesystem is about its super block, no inode */
-	if (v->nmembers && v->members[0].lock_kind == AN_LOCK_SB_WRITERS)
+	/* a wait on a frozen filesystem is about its super block, on an mmap_lock about a process: no inode */
+	if (an_finding_lock(v) == AN_LOCK_SB_WRITERS)
 		fprintf(f, ", sb_writers %s", an_lock_mode_name(v->lock_mode));
-	else if (v->nmembers && v->members[0].lock_kind == AN_LOCK_MMAP)
+	else if (an_finding_lock(v) == AN_LOCK_MMAP)
 		fprintf(f, ", mmap_lock of pid %u %s", v->members[0].mm_pid, an_lock_mode_name(v->lock_mode));
+	else if (an_finding_lock(v) == AN_LOCK_INVALIDATE)
+		fprintf(f, " ino %" PRIu64 ", invalidate_lock %s", (uint64_t)v->ino, an_lock_mode_name(v->lock_mode));
 	else
 		fprintf(f, " ino %" PRIu64 ", i_rwsem %s%s", (uint64_t)v->ino, an_lock_mode_name(v->lock_mode),
 			v->dsync ? ", dsync" : "");

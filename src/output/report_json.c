@@ -83,6 +83,7 @@ static void json_finding(struct json *j, const struct dl_report *r, const struct
 		json_kv_str(j, "comm", v->run_comm);
 		json_end_object(j);
 	}
+	json_kv_str(j, "lock", an_lock_kind_name(an_finding_lock(v)));
 	json_kv_str(j, "lock_mode", an_lock_mode_name(v->lock_mode));
 	json_kv_bool(j, "dsync", v->dsync);
 	json_kv_u64(j, "holder_tid", v->holder_tid);

@@ -927,6 +927,51 @@ static void mmap_lock_cycle_across_types(void)
 	an_fini(&an);
 }
 
+/* invalidate_lock taken again: at the acquisition (exact tiers), and as a wait on one's own write hold (all). */
+static void invalidate_lock_recursion(void)
+{
+	struct analyzer an;
+	const struct an_finding *v;
+	struct dl_event e;
+
+	an_init(&an, NULL);
+	e = ev(DL_EV_RECURSIVE_ACQUIRE, 160, "xfs", 9, DL_LOCK_NONE, DL_HOLD_NO, DL_F_WAIT_WRITE | DL_F_EXACT);
+	e.arg = DL_LK_INVALIDATE | DL_LOCK_WRITE << 8;
+	an_feed(&an, &e);
+	v = find(&an, AN_RECURSIVE_ACQUIRE);
+	CHECK(v && v->severity == AN_ERROR && v->exact && an_finding_lock(v) == AN_LOCK_INVALIDATE && v->ino == 9);
+	CHECK(v && strstr(v->note, "99c29f16b79f") != NULL);
+	an_fini(&an);
+
+	/* read over read: a warning (a queued writer would deadlock both) */
+	an_init(&an, NULL);
+	e = ev(DL_EV_RECURSIVE_ACQUIRE, 161, "xfs", 9, DL_LOCK_NONE, DL_HOLD_NO, DL_F_WAIT_READ | DL_F_EXACT);
+	e.arg = DL_LK_INVALIDATE | DL_LOCK_READ << 8;
+	an_feed(&an, &e);
+	v = find(&an, AN_RECURSIVE_ACQUIRE);
+	CHECK(v && v->severity == AN_WARNING && an_finding_lock(v) == AN_LOCK_INVALIDATE);
+	an_fini(&an);
+
+	/* the tracepoint tier: the task sleeps on the invalidate_lock whose owner it is */
+	an_init(&an, NULL);
+	e = ev(DL_EV_INVAL_WAIT_BEGIN, 162, "xfs", 9, DL_LOCK_WRITE, DL_HOLD_WRITE, DL_F_WAIT_WRITE);
+	e.lock_addr = lock_of(9) + 0x200;
+	an_feed(&an, &e);
+	v = find(&an, AN_SELF_DEADLOCK);
+	CHECK(v && v->severity == AN_ERROR && v->exact && an_finding_lock(v) == AN_LOCK_INVALIDATE);
+	/* a deadlock already: no long_wait_chain for it */
+	clock_ns += 6000000000ULL;
+	an_tick(&an, clock_ns);
+	CHECK(!find(&an, AN_LONG_WAIT));
+	/* another task's hold is no finding, only a wait on the graph */
+	e = ev(DL_EV_INVAL_WAIT_BEGIN, 163, "xfs", 9, DL_LOCK_WRITE, DL_HOLD_NO, DL_F_WAIT_READ);
+	e.lock_addr = lock_of(9) + 0x200;
+	e.lock.holder_tid = 162;
+	an_feed(&an, &e);
+	CHECK(an.summary[AN_SELF_DEADLOCK] == 1 && !find(&an, AN_DEADLOCK_CYCLE));
+	an_fini(&an);
+}
+
 static void frozen_fs_long_wait(void)
 {
 	struct analyzer an;
@@ -1407,6 +1452,7 @@ int main(void)
 	RUN(xfs_dsync_is_info);
 	RUN(frozen_fs_long_wait);
 	RUN(mmap_lock_cycle_across_types);
+	RUN(invalidate_lock_recursion);
 	RUN(irq_completion_owns_nothing);
 	RUN(origin_names_submitter);
 	RUN(drain_of_own_dio_is_self_deadlock);

@@ -50,6 +50,13 @@
  * mmap_lock first (tests/vm's abba module), so that the write, holding its
  * inode's i_rwsem, waits for it pinning the buffer.
  *
+ * dio-mmap-self is fstests generic/647's and 708's shape: O_DIRECT writes
+ * and reads whose buffer is a shared mapping of the same file, its pages
+ * dropped first (MADV_DONTNEED) so that pinning them faults into the file
+ * the I/O holds locks on: another range, then the I/O's own range. Kernels
+ * since 5.16 (btrfs 51bd9563b678, iomap's IOMAP_DIO_PARTIAL) complete them;
+ * before, btrfs deadlocked in the fault.
+ *
  * Every participating process (or thread) prints one JSON line on stdout when done.
  * Exit status: 0 all I/O done, 1 an I/O error (EXIT_IO), 2 usage, 3 no
  * userfaultfd (the hold cases).
@@ -97,7 +104,7 @@ enum wcase {
 	C_DIO_WRITE, C_DIO_DSYNC_WRITE, C_DIO_READ, C_BUFFERED_WRITE,
 	C_EXTEND_CONTEND, C_TRUNCATE_RACE, C_HOLD, C_HOLD_CONTEND,
 	C_HOLD_READ_CONTEND, C_AIO_FCNTL_TOGGLE, C_STRESS_MIX,
-	C_AIO_DSYNC_TRUNCATE, C_CLONE_BOTH, C_DIO_FSYNC_SAME_FD, C_DIO_MMAP_CONTEND, C_DIO_UNMAPPED_WRITE, C_NR,
+	C_AIO_DSYNC_TRUNCATE, C_CLONE_BOTH, C_DIO_FSYNC_SAME_FD, C_DIO_MMAP_CONTEND, C_DIO_UNMAPPED_WRITE, C_DIO_MMAP_SELF, C_NR,
 };
 
 static const char *const case_names[C_NR] = {
@@ -105,7 +112,7 @@ static const char *const case_names[C_NR] = {
 	"extend-contend", "truncate-race", "hold", "hold-contend",
 	"hold-read-contend", "aio-fcntl-toggle", "stress-mix",
 	"aio-dsync-truncate", "clone-both", "dio-fsync-same-fd",
-	"dio-mmap-contend", "dio-unmapped-write",
+	"dio-mmap-contend", "dio-unmapped-write", "dio-mmap-self",
 };
 
 /* stress-mix: process j plays role j % S_NR. */
@@ -294,6 +301,8 @@ static off_t case_span(const struct opts *o)
 		span = o->offset + (off_t)(o->count * o->jobs * o->bs);
 	else if (o->wcase == C_TRUNCATE_RACE)
 		span = 16 * (off_t)o->bs;
+	else if (o->wcase == C_DIO_MMAP_SELF)
+		span = 2 * (off_t)(o->count * o->bs);	/* sources, then destinations */
 	else if (o->wcase == C_HOLD || is_hold_case(o))
 		span = o->offset + (off_t)o->bs;
 	return span > (off_t)(o->count * o->bs) ? span : (off_t)(o->count * o->bs);
@@ -457,7 +466,7 @@ static int setup_path(const struct opts *o, const char *path)
 	 * DIO path; stress-mix's mutator then moves EOF and holes around.
 	 */
 	fill = o->prefill || o->wcase == C_AIO_FCNTL_TOGGLE || o->wcase == C_CLONE_BOTH ||
-	       o->wcase == C_STRESS_MIX ||
+	       o->wcase == C_STRESS_MIX || o->wcase == C_DIO_MMAP_SELF ||
 	       (o->wcase == C_DIO_READ && t.st.st_size < case_span(o));
 	if (o->nocow && set_nocow(o, fd))
 		goto out;
@@ -1458,6 +1467,44 @@ static int unmapped_write(const struct opts *o)
 	return finish(o, &t, fd, NULL);
 }
 
+/* One O_DIRECT transfer between block `io` of the file and its mapping at block `buf`, faulted in anew. */
+static void self_io(const struct opts *o, struct tally *t, int fd, char *map, off_t buf, off_t io, bool rd)
+{
+	char *b = map + buf * (off_t)o->bs;
+	off_t off = io * (off_t)o->bs;
+
+	if (madvise(b, o->bs, MADV_DONTNEED))
+		fail(o, errno, "madvise");
+	account(o, t, rd ? pread(fd, b, o->bs, off) : pwrite(fd, b, o->bs, off), off, rd);
+}
+
+static int mmap_self(const struct opts *o)
+{
+	struct tally t = { .role = "writer" };
+	off_t n = (off_t)o->count, len = 2 * n * (off_t)o->bs;
+	char *map;
+	int fd;
+
+	fd = open_target(o, O_RDWR | O_DIRECT, &t);
+	if (fd < 0)
+		return EXIT_IO;
+	t.tid = (pid_t)syscall(SYS_gettid);
+	map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED) {
+		fail(o, errno, "mmap");
+		close(fd);
+		return EXIT_IO;
+	}
+	for (off_t i = 0; i < n; i++) {
+		self_io(o, &t, fd, map, i, n + i, false);	/* write block n+i from the mapping of block i */
+		self_io(o, &t, fd, map, n + i, i, true);	/* read block i into the mapping of block n+i */
+		self_io(o, &t, fd, map, n + i, n + i, false);	/* write a block from its own mapping */
+		self_io(o, &t, fd, map, i, i, true);		/* read a block into its own mapping */
+	}
+	munmap(map, len);
+	return finish(o, &t, fd, NULL);
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o;
@@ -1488,6 +1535,8 @@ int main(int argc, char **argv)
 		return mmap_contend(&o);
 	case C_DIO_UNMAPPED_WRITE:
 		return unmapped_write(&o);
+	case C_DIO_MMAP_SELF:
+		return mmap_self(&o);
 	default:
 		return io_worker(&o, NULL, 0);
 	}
