@@ -33,12 +33,9 @@ static __always_inline bool dl_inval_wait_begin(void *ctx, void *lock, unsigned 
 	tc = dl_ctx(false);
 	if (st.cur_holds != DL_HOLD_WRITE && !dl_stream_all() && !dl_other_wait_on_graph(tc))
 		return true;
+	tc = dl_ctx_made(tc);
 	if (!tc)
-		tc = dl_ctx(true);
-	if (!tc) {
-		dl_count(DL_CNT_MAP_FULL);
 		return true;
-	}
 	dl_flush_dio(tc);	/* the DIO it waits inside crosses first */
 	e = dl_reserve(DL_EV_INVAL_WAIT_BEGIN);
 	if (!e)

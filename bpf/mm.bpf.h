@@ -58,6 +58,16 @@ static __always_inline bool dl_files_filtered(void)
 	return targ_ino || targ_dev || targ_fs[0];
 }
 
+/* tc, or the task's storage made now if it had none; NULL (counted) when there is no room. */
+static __always_inline struct dl_task_ctx *dl_ctx_made(struct dl_task_ctx *tc)
+{
+	if (!tc)
+		tc = dl_ctx(true);
+	if (!tc)
+		dl_count(DL_CNT_MAP_FULL);
+	return tc;
+}
+
 static __always_inline void dl_mm_ident(struct dl_ident *id)
 {
 	id->ino = bpf_get_current_pid_tgid() >> 32;
@@ -84,12 +94,9 @@ static __always_inline bool dl_mm_wait_begin(void *ctx, void *lock, unsigned int
 	count = stat_on && (graph || !dl_files_filtered());
 	if (!send && !count)
 		return true;
+	tc = dl_ctx_made(tc);
 	if (!tc)
-		tc = dl_ctx(true);
-	if (!tc) {
-		dl_count(DL_CNT_MAP_FULL);
 		return true;
-	}
 	w = &tc->wait;
 	w->lock = (__u64)lock;
 	w->flags = flags | via | DL_WAIT_VIA_MM | (count ? DL_WAIT_MM_STAT : 0);

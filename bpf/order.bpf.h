@@ -63,6 +63,52 @@ static __always_inline void dl_order_edge(void *ctx, struct dl_task_ctx *tc, __u
 	dl_submit(e);
 }
 
+/*
+ * The task takes `to` while it write-holds its own process's mmap_lock:
+ * against the kernel's documented order (i_rwsem -> mmap_lock ->
+ * invalidate_lock), an inversion by itself. Read from the lock (its owner
+ * is this task, the count says write-locked) only here, at an inode lock's
+ * acquisition: nothing runs where mmap_lock is taken. Read holds leave
+ * only a hint in the owner field, and are not taken for holds.
+ */
+static __always_inline void dl_mm_order_edge(void *ctx, struct dl_task_ctx *tc, __u64 to, __u8 to_kind, __u8 mode)
+{
+	struct task_struct *cur = (void *)bpf_get_current_task();
+	struct dl_order_key k = { .to = to };
+	struct mm_struct *mm;
+	struct rw_semaphore *sem;
+	struct inode *b;
+	struct dl_event *e;
+	__u8 one = 1;
+	__u64 owner;
+
+	if (!bpf_core_field_exists(struct mm_struct, mmap_lock) || dl_rwsem_layout() != DL_LAYOUT_RWSEM)
+		return;
+	mm = BPF_CORE_READ(cur, mm);
+	if (!mm)
+		return;
+	sem = (void *)((char *)mm + bpf_core_field_offset(struct mm_struct, mmap_lock));
+	owner = BPF_CORE_READ(sem, owner.counter);
+	if ((owner & RWSEM_OWNER_MASK) != (__u64)cur || (owner & RWSEM_READER_OWNED) ||
+	    !(BPF_CORE_READ(sem, count.counter) & RWSEM_WRITER_LOCKED))
+		return;
+	k.from = (__u64)sem;
+	if (bpf_map_lookup_elem(&order_seen, &k))
+		return;
+	b = dl_lock_inode(to, to_kind);
+	if (!b)
+		return;
+	e = dl_reserve_inode(DL_EV_ORDER_EDGE, b, DL_PROBED);
+	if (!e)
+		return;
+	bpf_map_update_elem(&order_seen, &k, &one, BPF_ANY);
+	e->flags |= mode == DL_LOCK_WRITE ? DL_F_WAIT_WRITE : DL_F_WAIT_READ;
+	DL_ORDER_FROM_PUT(e, bpf_get_current_pid_tgid() >> 32, 0, 0, DL_LOCK_WRITE, DL_LK_MMAP, to_kind, (__u64)sem,
+			  tc->gate);
+	dl_stack(ctx, e);
+	dl_submit(e);
+}
+
 /* The in-flight DIO of an inode, as a lock address: its i_dio_count. */
 static __always_inline __u64 dl_dio_lock(struct inode *inode)
 {
@@ -90,6 +136,8 @@ static __always_inline void dl_order_edges(void *ctx, struct dl_task_ctx *tc, __
 				      mode);
 	if (completing && to_kind != DL_LK_DIO && BPF_CORE_READ(completing, i_dio_count.counter) > 0)
 		dl_order_edge(ctx, tc, dl_dio_lock(completing), DL_LK_DIO, DL_LOCK_READ, to, to_kind, mode);
+	if (to_kind != DL_LK_DIO)
+		dl_mm_order_edge(ctx, tc, to, to_kind, mode);
 }
 
 #endif /* DIOLOCK_ORDER_BPF_H */

@@ -102,6 +102,8 @@ enum dl_lock_kind {
 	DL_LK_I_RWSEM = 0,	/* inode->i_rwsem */
 	DL_LK_INVALIDATE = 1,	/* inode->i_data.invalidate_lock (v5.15+): truncate, fallocate, faults */
 	DL_LK_DIO = 2,		/* the inode's in-flight DIO (i_dio_count): inode_dio_wait drains it */
+	DL_LK_MMAP = 3,		/* an ORDER_EDGE's A only: the task's process's mmap_lock, held for write
+				 * (A's ino: the process's pid; dev, fsid 0) */
 	DL_LK_MAX,
 };
 

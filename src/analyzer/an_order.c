@@ -338,7 +338,46 @@ static void order_cycle(struct analyzer *an, const struct dl_event *rec, int new
 	}
 }
 
-/* An ORDER_EDGE record: add the edge if new, and look for the cycle it closes. */
+static const char NOTE_ORDER_REFERENCE[] =
+	"took a lock the kernel orders before one it held (its documented order: i_rwsem -> mmap_lock -> "
+	"invalidate_lock, mm/filemap.c): any task taking the two the documented way deadlocks against "
+	"this one, whether or not they have overlapped yet";
+
+/* Whether taking a `to` lock while holding a `from` one goes against the kernel's documented order. */
+static bool against_reference(int from, int to)
+{
+	/* i_rwsem -> mmap_lock -> invalidate_lock; the in-flight DIO is no lock of that list */
+	static const int rank[] = { [AN_LOCK_RWSEM] = 1, [AN_LOCK_MMAP] = 2, [AN_LOCK_INVALIDATE] = 3 };
+	int n = sizeof(rank) / sizeof(rank[0]);
+
+	return from < n && to < n && rank[from] && rank[to] && rank[from] > rank[to];
+}
+
+/* A single edge against the documented order, as a finding of its own. */
+static void order_reference(struct analyzer *an, const struct dl_event *rec, int i)
+{
+	struct an_order_graph *g = an->og;
+	const struct an_onode *from = &g->node[g->edge[i].from], *to = &g->node[g->edge[i].to];
+	struct an_finding *v;
+	char dev[16], a[64];
+
+	v = an_raise(an, AN_LOCK_ORDER, AN_ERROR, true, rec, g->edge[i].to_mode, NOTE_ORDER_REFERENCE);
+	if (!v)
+		return;
+	order_member(&v->members[v->nmembers++], g, &g->edge[i]);
+	if (from->kind == AN_LOCK_MMAP) {
+		snprintf(a, sizeof(a), "mmap_lock of pid %llu", (unsigned long long)from->ino);
+	} else {
+		dl_fmt_dev(from->dev, dev, sizeof(dev));
+		snprintf(a, sizeof(a), "%s of %s %s ino %llu", an_lock_kind_name(from->kind), from->fs, dev,
+			 (unsigned long long)from->ino);
+	}
+	dl_fmt_dev(to->dev, dev, sizeof(dev));
+	snprintf(v->detail, sizeof(v->detail), "%s held (%s), then %s of %s %s ino %llu taken", a,
+		 an_lock_mode_name(g->edge[i].from_mode), an_lock_kind_name(to->kind), to->fs, dev,
+		 (unsigned long long)to->ino);
+}
+
 /* An ORDER_EDGE end's enum dl_lock_kind as the graph's enum an_lock_kind; -1: unknown. */
 static int okind(__u64 dl_kind)
 {
@@ -346,10 +385,12 @@ static int okind(__u64 dl_kind)
 	case DL_LK_I_RWSEM: return AN_LOCK_RWSEM;
 	case DL_LK_INVALIDATE: return AN_LOCK_INVALIDATE;
 	case DL_LK_DIO: return AN_LOCK_DRAIN;
+	case DL_LK_MMAP: return AN_LOCK_MMAP;
 	default: return -1;
 	}
 }
 
+/* An ORDER_EDGE record: add the edge if new; a cycle it closes, or the documented order it breaks, is a finding. */
 void an_order_instance(struct analyzer *an, const struct dl_event *rec)
 {
 	const struct dl_order_from from = dl_order_from_get(rec);
@@ -404,4 +445,6 @@ void an_order_instance(struct analyzer *an, const struct dl_event *rec)
 	g->gen++;
 	if (opath(g, b, a, e->gate, !e->gate, path, &n))
 		order_cycle(an, rec, i, path, n);
+	else if (against_reference(akind, bkind))
+		order_reference(an, rec, i);
 }

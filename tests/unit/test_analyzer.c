@@ -972,6 +972,41 @@ static void invalidate_lock_recursion(void)
 	an_fini(&an);
 }
 
+/* Against the kernel's documented order (i_rwsem -> mmap_lock -> invalidate_lock), one edge is an inversion. */
+static void order_against_reference(void)
+{
+	struct analyzer an;
+	const struct an_finding *v;
+	struct dl_event e;
+
+	/* an inode's i_rwsem taken while the process's mmap_lock is write-held */
+	an_init(&an, NULL);
+	e = ev(DL_EV_ORDER_EDGE, 170, "ext4", 12, DL_LOCK_NONE, DL_HOLD_NO, DL_F_WAIT_WRITE);
+	DL_ORDER_FROM_PUT(&e, 170, 0, 0, DL_LOCK_WRITE, DL_LK_MMAP, DL_LK_I_RWSEM, MM_LOCK, 0);
+	an_feed(&an, &e);
+	v = find(&an, AN_LOCK_ORDER);
+	CHECK(v && v->severity == AN_ERROR && v->exact && v->nmembers == 1);
+	CHECK(v && strstr(v->detail, "mmap_lock of pid 170 held (write), then i_rwsem of ext4") != NULL);
+	an_fini(&an);
+
+	/* the documented way round, and i_rwsem after i_rwsem, are no finding */
+	an_init(&an, NULL);
+	e = ev(DL_EV_ORDER_EDGE, 171, "ext4", 12, DL_LOCK_NONE, DL_HOLD_NO, DL_F_WAIT_WRITE);
+	DL_ORDER_FROM_PUT(&e, 12, (7 << 20) | 1, 0, DL_LOCK_WRITE, DL_LK_I_RWSEM, DL_LK_INVALIDATE, lock_of(12), 0);
+	an_feed(&an, &e);
+	e = ev(DL_EV_ORDER_EDGE, 171, "ext4", 13, DL_LOCK_NONE, DL_HOLD_NO, DL_F_WAIT_WRITE);
+	DL_ORDER_FROM_PUT(&e, 12, (7 << 20) | 1, 0, DL_LOCK_WRITE, DL_LK_I_RWSEM, DL_LK_I_RWSEM, lock_of(12), 0);
+	an_feed(&an, &e);
+	CHECK(!find(&an, AN_LOCK_ORDER));
+	/* an i_rwsem taken holding an invalidate_lock (another inode's): against it */
+	e = ev(DL_EV_ORDER_EDGE, 172, "ext4", 14, DL_LOCK_NONE, DL_HOLD_NO, DL_F_WAIT_WRITE);
+	DL_ORDER_FROM_PUT(&e, 15, (7 << 20) | 1, DL_FSID_EXT4, DL_LOCK_WRITE, DL_LK_INVALIDATE, DL_LK_I_RWSEM, lock_of(15), 0);
+	an_feed(&an, &e);
+	v = find(&an, AN_LOCK_ORDER);
+	CHECK(v && v->severity == AN_ERROR && strstr(v->detail, "invalidate_lock of ext4 7:1 ino 15") != NULL);
+	an_fini(&an);
+}
+
 static void frozen_fs_long_wait(void)
 {
 	struct analyzer an;
@@ -1453,6 +1488,7 @@ int main(void)
 	RUN(frozen_fs_long_wait);
 	RUN(mmap_lock_cycle_across_types);
 	RUN(invalidate_lock_recursion);
+	RUN(order_against_reference);
 	RUN(irq_completion_owns_nothing);
 	RUN(origin_names_submitter);
 	RUN(drain_of_own_dio_is_self_deadlock);

@@ -10,6 +10,8 @@
 #   $VM_CACHE/abba/KVER-HASH/              the ABBA test module
 #   $VM_CACHE/dio_end_late/KVER-HASH/      livepatch: iomap_dio_complete() with
 #                                          patches/0002-*.patch applied
+#   $VM_CACHE/xfs_zero_relock/KVER-HASH/   livepatch (6.12): xfs zero/unshare take
+#                                          invalidate_lock again; xfs-unshare helper
 #
 # HASH covers the inputs (patch or module source, kernel package version), so
 # editing the patch rebuilds the module and nothing stale is ever used.
@@ -350,6 +352,23 @@ vm_strip_module() { strip --strip-debug "$1" || vm_die "strip --strip-debug $1";
 # writes (838b35bb6a89 undone; modules/caller_comp).
 vm_caller_comp() { vm_locked _vm_module caller_comp "$(vm_caller_comp_dir)" vm_strip_module; }
 
+vm_xfs_zero_relock_dir() { vm_cache_dir xfs_zero_relock "$VM_DIR"/modules/xfs_zero_relock/* "$VM_DIR"/guest/xfs-unshare.c; }
+
+# The livepatch that puts the invalidate_lock recursion of xfs zero-range and
+# unshare back into 6.12 (99c29f16b79f undone; modules/xfs_zero_relock), and
+# the static helper its scenario runs (guest/xfs-unshare.c: diowork has no
+# FALLOC_FL_UNSHARE_RANGE case), cached together.
+_vm_xfs_zero_relock() {
+	local out
+	out=$(vm_xfs_zero_relock_dir)
+	[ -x "$out/xfs-unshare" ] && return 0
+	_vm_module xfs_zero_relock "$out" vm_strip_module
+	gcc -static -O2 -Wall -Wextra -Werror -pthread -o "$out/xfs-unshare.tmp" "$VM_DIR/guest/xfs-unshare.c" ||
+		vm_die "building guest/xfs-unshare.c failed"
+	mv "$out/xfs-unshare.tmp" "$out/xfs-unshare"
+}
+vm_xfs_zero_relock() { vm_locked _vm_xfs_zero_relock; }
+
 vm_dio_end_late_dir() { vm_cache_dir dio_end_late "$VM_DIR"/modules/dio_end_late/* "$(vm_patch_file 2)"; }
 
 # The livepatch for patches/0002: fs/iomap/direct-io.c from Debian's
@@ -420,6 +439,12 @@ vm_prepare() {
 	if [ "$VM_KERNEL" = 6.12 ]; then
 		vm_caller_comp
 		VM_CALLER_COMP=yes
+	fi
+	# xfs zero/unshare relocking invalidate_lock: 6.12's xfs_buffered_write_iomap_end
+	VM_XFS_ZERO_RELOCK=no
+	if [ "$VM_KERNEL" = 6.12 ]; then
+		vm_xfs_zero_relock
+		VM_XFS_ZERO_RELOCK=yes
 	fi
 	# the fsync race cd9253c23aed fixed: a patch for 6.12's btrfs only
 	VM_RACY=no

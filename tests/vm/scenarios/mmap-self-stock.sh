@@ -5,6 +5,7 @@ SC_DEADLOCKS=no
 SC_BUDGET=60
 SC_TIERS="fentry kprobe tracepoint"
 SC_MATRIX=yes
+SC_KERNELS="6.12"
 
 expect() {
 	local n
