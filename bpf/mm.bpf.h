@@ -34,7 +34,8 @@ static __always_inline bool dl_is_own_mmap_lock(void *lock)
 
 /*
  * Whether this task's wait on a lock other than an i_rwsem (an mmap_lock, an
- * invalidate_lock) belongs on the graph: it is inside a DIO or holds an i_rwsem. Where no hook sees a DIO begin nor an acquisition (the
+ * invalidate_lock) belongs on the graph: it is inside a DIO or holds an
+ * i_rwsem. Where no hook sees a DIO begin nor an acquisition (the
  * tracepoint tier before v6.5's iomap tracepoints), any wait may be inside
  * one: all cross.
  */
