@@ -123,6 +123,13 @@ void *an_index_find(const struct table *index, __u64 *key, void *arr, size_t ele
 void *an_index_append(struct analyzer *an, struct table *index, __u64 key, void **arr, size_t *cap,
 		      size_t *n, size_t elem);
 
+/* an_dio.c: a DIO's submission, hand-off, completion, and BPF's folded completions */
+void an_dio_begin(struct analyzer *an, struct an_task *t, const struct dl_event *e);
+void an_dio_end(struct analyzer *an, struct an_task *t);
+void an_dio_queued(struct analyzer *an, struct an_task *t, const struct dl_event *e);
+void an_complete_begin(struct analyzer *an, struct an_task *t, const struct dl_event *e);
+void an_dio_complete(struct analyzer *an, struct an_task *t, const struct dl_event *e);
+
 /* an_registry.c: tasks, locks, holders */
 __u64 an_drain_id(__u64 rwsem);
 struct an_lock *an_drain_of(struct analyzer *an, const struct dl_event *e);
