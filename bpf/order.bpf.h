@@ -73,24 +73,28 @@ static __always_inline void dl_order_edge(void *ctx, struct dl_task_ctx *tc, __u
  */
 static __always_inline void dl_mm_order_edge(void *ctx, struct dl_task_ctx *tc, __u64 to, __u8 to_kind, __u8 mode)
 {
-	struct task_struct *cur = (void *)bpf_get_current_task();
+	__u64 cur = bpf_get_current_task();
 	struct dl_order_key k = { .to = to };
+	struct dl_rwsem_state st = {};
 	struct mm_struct *mm;
 	struct rw_semaphore *sem;
 	struct inode *b;
 	struct dl_event *e;
 	__u8 one = 1;
-	__u64 owner;
 
 	if (!bpf_core_field_exists(struct mm_struct, mmap_lock) || dl_rwsem_layout() != DL_LAYOUT_RWSEM)
 		return;
-	mm = BPF_CORE_READ(cur, mm);
+	mm = BPF_CORE_READ((struct task_struct *)cur, mm);
 	if (!mm)
 		return;
 	sem = (void *)((char *)mm + bpf_core_field_offset(struct mm_struct, mmap_lock));
-	owner = BPF_CORE_READ(sem, owner.counter);
-	if ((owner & RWSEM_OWNER_MASK) != (__u64)cur || (owner & RWSEM_READER_OWNED) ||
-	    !(BPF_CORE_READ(sem, count.counter) & RWSEM_WRITER_LOCKED))
+	/* the owner first: the count is read only when it names this task */
+	st.owner = BPF_CORE_READ(sem, owner.counter);
+	if ((st.owner & RWSEM_OWNER_MASK) != cur)
+		return;
+	st.count = BPF_CORE_READ(sem, count.counter);
+	dl_rwsem_decode(&st, cur);
+	if (st.cur_holds != DL_HOLD_WRITE)
 		return;
 	k.from = (__u64)sem;
 	if (bpf_map_lookup_elem(&order_seen, &k))
