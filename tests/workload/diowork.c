@@ -57,6 +57,12 @@
  * since 5.16 (btrfs 51bd9563b678, iomap's IOMAP_DIO_PARTIAL) complete them;
  * before, btrfs deadlocked in the fault.
  *
+ * dio-mmap-same-write and dio-mmap-same-read do only the last of those: each
+ * block written from (read into) its own mapping, a "-started" line first.
+ * On a btrfs with 51bd9563b678 undone (tests/vm's patches/6.1/0004) the
+ * first one hangs for good; dio-mmap-self would hang at its first transfer
+ * too, on another range but inside btrfs's readahead window.
+ *
  * Every participating process (or thread) prints one JSON line on stdout when done.
  * Exit status: 0 all I/O done, 1 an I/O error (EXIT_IO), 2 usage, 3 no
  * userfaultfd (the hold cases).
@@ -104,7 +110,8 @@ enum wcase {
 	C_DIO_WRITE, C_DIO_DSYNC_WRITE, C_DIO_READ, C_BUFFERED_WRITE,
 	C_EXTEND_CONTEND, C_TRUNCATE_RACE, C_HOLD, C_HOLD_CONTEND,
 	C_HOLD_READ_CONTEND, C_AIO_FCNTL_TOGGLE, C_STRESS_MIX,
-	C_AIO_DSYNC_TRUNCATE, C_CLONE_BOTH, C_DIO_FSYNC_SAME_FD, C_DIO_MMAP_CONTEND, C_DIO_UNMAPPED_WRITE, C_DIO_MMAP_SELF, C_NR,
+	C_AIO_DSYNC_TRUNCATE, C_CLONE_BOTH, C_DIO_FSYNC_SAME_FD, C_DIO_MMAP_CONTEND, C_DIO_UNMAPPED_WRITE, C_DIO_MMAP_SELF,
+	C_DIO_MMAP_SAME_WRITE, C_DIO_MMAP_SAME_READ, C_NR,
 };
 
 static const char *const case_names[C_NR] = {
@@ -113,6 +120,7 @@ static const char *const case_names[C_NR] = {
 	"hold-read-contend", "aio-fcntl-toggle", "stress-mix",
 	"aio-dsync-truncate", "clone-both", "dio-fsync-same-fd",
 	"dio-mmap-contend", "dio-unmapped-write", "dio-mmap-self",
+	"dio-mmap-same-write", "dio-mmap-same-read",
 };
 
 /* stress-mix: process j plays role j % S_NR. */
@@ -287,6 +295,11 @@ static bool is_hold_case(const struct opts *o)
 	return o->wcase == C_HOLD_CONTEND || o->wcase == C_HOLD_READ_CONTEND;
 }
 
+static bool is_same_case(const struct opts *o)
+{
+	return o->wcase == C_DIO_MMAP_SAME_WRITE || o->wcase == C_DIO_MMAP_SAME_READ;
+}
+
 /* Bytes from 0 the case touches: --prefill must cover all of them. */
 static off_t case_span(const struct opts *o)
 {
@@ -303,6 +316,8 @@ static off_t case_span(const struct opts *o)
 		span = 16 * (off_t)o->bs;
 	else if (o->wcase == C_DIO_MMAP_SELF)
 		span = 2 * (off_t)(o->count * o->bs);	/* sources, then destinations */
+	else if (is_same_case(o))
+		span = (off_t)(o->count * o->bs);
 	else if (o->wcase == C_HOLD || is_hold_case(o))
 		span = o->offset + (off_t)o->bs;
 	return span > (off_t)(o->count * o->bs) ? span : (off_t)(o->count * o->bs);
@@ -466,7 +481,7 @@ static int setup_path(const struct opts *o, const char *path)
 	 * DIO path; stress-mix's mutator then moves EOF and holes around.
 	 */
 	fill = o->prefill || o->wcase == C_AIO_FCNTL_TOGGLE || o->wcase == C_CLONE_BOTH ||
-	       o->wcase == C_STRESS_MIX || o->wcase == C_DIO_MMAP_SELF ||
+	       o->wcase == C_STRESS_MIX || o->wcase == C_DIO_MMAP_SELF || is_same_case(o) ||
 	       (o->wcase == C_DIO_READ && t.st.st_size < case_span(o));
 	if (o->nocow && set_nocow(o, fd))
 		goto out;
@@ -1478,6 +1493,32 @@ static void self_io(const struct opts *o, struct tally *t, int fd, char *map, of
 	account(o, t, rd ? pread(fd, b, o->bs, off) : pwrite(fd, b, o->bs, off), off, rd);
 }
 
+/* dio-mmap-same-write/-read: each block from (into) its own mapping, nothing else */
+static int mmap_same(const struct opts *o, bool rd)
+{
+	struct tally t = { .role = rd ? "reader" : "writer" };
+	off_t n = (off_t)o->count, len = n * (off_t)o->bs;
+	char *map;
+	int fd;
+
+	fd = open_target(o, O_RDWR | O_DIRECT, &t);
+	if (fd < 0)
+		return EXIT_IO;
+	t.tid = (pid_t)syscall(SYS_gettid);
+	map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED) {
+		fail(o, errno, "mmap");
+		close(fd);
+		return EXIT_IO;
+	}
+	if (report(o, &t, true))
+		t.errors++;
+	for (off_t i = 0; i < n; i++)
+		self_io(o, &t, fd, map, i, i, rd);
+	munmap(map, len);
+	return finish(o, &t, fd, NULL);
+}
+
 static int mmap_self(const struct opts *o)
 {
 	struct tally t = { .role = "writer" };
@@ -1537,6 +1578,9 @@ int main(int argc, char **argv)
 		return unmapped_write(&o);
 	case C_DIO_MMAP_SELF:
 		return mmap_self(&o);
+	case C_DIO_MMAP_SAME_WRITE:
+	case C_DIO_MMAP_SAME_READ:
+		return mmap_same(&o, o.wcase == C_DIO_MMAP_SAME_READ);
 	default:
 		return io_worker(&o, NULL, 0);
 	}

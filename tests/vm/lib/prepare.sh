@@ -261,15 +261,18 @@ _vm_kbuild() {
 }
 
 # vm_patch_file [N]: patches/KSERIES/000N-*.patch where the patch differs
-# for the kernel series, else patches/000N-*.patch (default N: 1)
+# for the kernel series, else patches/000N-*.patch (default N: 1); with
+# --optional, nothing (and no error) where neither exists
 vm_patch_file() {
-	local p d n=${1:-1}
+	local p d optional=
+	[ "$1" = --optional ] && { optional=1; shift; }
+	local n=${1:-1}
 	for d in "$REPO/patches/$KSERIES" "$REPO/patches"; do
 		p=$(find "$d" -maxdepth 1 -name "000$n-*.patch" 2>/dev/null | sort | head -1)
 		[ -n "$p" ] && break
 	done
-	[ -n "$p" ] || vm_die "no patches/000$n-*.patch"
-	echo "$p"
+	[ -n "$p" ] || [ -n "$optional" ] || vm_die "no patches/000$n-*.patch"
+	[ -z "$p" ] || echo "$p"
 }
 
 # vm_cache_dir NAME FILE...: $VM_CACHE/NAME/KVER-HASH, HASH over the FILEs and the kernel version
@@ -283,45 +286,79 @@ vm_cache_dir() {
 	echo "$VM_CACHE/$name/$KVER-$h"
 }
 
+# vm_source DIR PATH...: PATHs of linux-source-KSERIES under DIR/KSRC
+vm_source() {
+	local dir=$1
+	shift
+	tar -xJf "/usr/src/$KSRC.tar.xz" -C "$dir" "${@/#/$KSRC/}" ||
+		{ rm -rf "$dir"; vm_die "cannot extract $* from /usr/src/$KSRC.tar.xz"; }
+}
+
+# vm_apply_patch DIR PATCH: PATCH applied to the source under DIR/KSRC
+vm_apply_patch() {
+	if ! (cd "$1/$KSRC" && patch -p1 --forward --batch --quiet <"$2"); then
+		rm -rf "$1"
+		vm_die "$(basename "$2") does not apply to $KSRC $KPKGVER"
+	fi
+}
+
 # vm_patched_source DIR PATCH PATH...: PATHs of linux-source-KSERIES under DIR/KSRC, PATCH applied
 vm_patched_source() {
 	local dir=$1 patch=$2
 	shift 2
-	tar -xJf "/usr/src/$KSRC.tar.xz" -C "$dir" "${@/#/$KSRC/}" ||
-		{ rm -rf "$dir"; vm_die "cannot extract $* from /usr/src/$KSRC.tar.xz"; }
-	if ! (cd "$dir/$KSRC" && patch -p1 --forward --batch --quiet <"$patch"); then
-		rm -rf "$dir"
-		vm_die "$(basename "$patch") does not apply to $KSRC $KPKGVER"
-	fi
+	vm_source "$dir" "$@"
+	vm_apply_patch "$dir" "$patch"
 }
 
-# vm_btrfs_dir NAME N: where btrfs.ko with patches/000N is cached as NAME
-vm_btrfs_dir() { vm_cache_dir "btrfs-$1" "$(vm_patch_file "$2")"; }
-vm_faulty_btrfs_dir() { vm_btrfs_dir faulty 1; }
-vm_racy_btrfs_dir() { vm_btrfs_dir racy 3; }
+# The patches of each patched btrfs.ko, in order. faulty: the seed bug
+# (0001) and, where the series has it, the page faults inside DIO (6.1/0004).
+vm_btrfs_patches() {
+	case $1 in
+	faulty)
+		vm_patch_file 1
+		vm_patch_file --optional 4
+		;;
+	racy) vm_patch_file 3 ;;
+	*) vm_die "no patched btrfs.ko named $1" ;;
+	esac
+}
 
-# btrfs.ko from Debian's linux-source-KSERIES with patches/000N, built out of tree.
+# vm_btrfs_dir NAME: where btrfs.ko with NAME's patches is cached
+vm_btrfs_dir() {
+	local patches
+	patches=$(vm_btrfs_patches "$1") || exit 2
+	# shellcheck disable=SC2086 # one path a line, no spaces in them
+	vm_cache_dir "btrfs-$1" $patches
+}
+vm_faulty_btrfs_dir() { vm_btrfs_dir faulty; }
+vm_racy_btrfs_dir() { vm_btrfs_dir racy; }
+
+# btrfs.ko from Debian's linux-source-KSERIES with NAME's patches, built out of tree.
 _vm_patched_btrfs() {
-	local name=$1 n=$2 out tmp patch t0
-	out=$(vm_btrfs_dir "$name" "$n")
+	local name=$1 out tmp patch t0 patches
+	out=$(vm_btrfs_dir "$name") || exit 2
 	[ -f "$out/btrfs.ko" ] && return 0
-	patch=$(vm_patch_file "$n")
+	patches=$(vm_btrfs_patches "$name") || exit 2
 	tmp=$(mktemp -d /tmp/diolock-vm-btrfs.XXXXXX)
 	t0=$SECONDS
-	vm_log "building $name btrfs.ko ($(basename "$patch")) against linux-headers-$KVER"
-	vm_patched_source "$tmp" "$patch" fs/btrfs
+	vm_log "building $name btrfs.ko ($(for patch in $patches; do basename "$patch"; done | paste -sd' ')) against linux-headers-$KVER"
+	vm_source "$tmp" fs/btrfs
+	for patch in $patches; do
+		vm_apply_patch "$tmp" "$patch"
+	done
 	(_vm_kbuild "$tmp/$KSRC/fs/btrfs") || { rm -rf "$tmp"; exit 2; }
 	vm_finish_module "$tmp/$KSRC/fs/btrfs/btrfs.ko"
 	mkdir -p "$out.tmp"
-	cp "$tmp/$KSRC/fs/btrfs/btrfs.ko" "$patch" "$out.tmp/"
+	# shellcheck disable=SC2086
+	cp "$tmp/$KSRC/fs/btrfs/btrfs.ko" $patches "$out.tmp/"
 	rm -rf "$out" "$tmp"
 	mv "$out.tmp" "$out"
 	vm_log "$name btrfs.ko built in $((SECONDS - t0)) s"
 }
-# the seed bug: no DIO-write stub (patches/0001)
-vm_faulty_btrfs() { vm_locked _vm_patched_btrfs faulty 1; }
+# the seed bug: no DIO-write stub (patches/0001); on 6.1 also no nofault DIO (patches/6.1/0004)
+vm_faulty_btrfs() { vm_locked _vm_patched_btrfs faulty; }
 # the generic/364 race: the stub on the shared struct file (patches/6.12/0003)
-vm_racy_btrfs() { vm_locked _vm_patched_btrfs racy 3; }
+vm_racy_btrfs() { vm_locked _vm_patched_btrfs racy; }
 
 vm_abba_dir() { vm_cache_dir abba "$VM_DIR"/modules/abba/*; }
 
