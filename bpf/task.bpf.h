@@ -90,6 +90,25 @@ enum dl_stash_slot {
 };
 
 /* Everything diolock keeps per task: task-local storage, no hash map on the I/O path. */
+/*
+ * btrfs: what the task's DIO in progress holds in the inode's io tree
+ * (extent.bpf.c), from its first mapped chunk until btrfs_dio_read() or
+ * btrfs_dio_write() returns.
+ */
+struct dl_extent_ctx {
+	__u64 inode;		/* struct inode * of the DIO; 0: none in progress */
+	__u64 tree;		/* struct extent_io_tree * its own lock_extent() locked in */
+	__u64 start, end;	/* bytes, end inclusive: the chunks mapped so far */
+	__u64 hit_start, hit_end;	/* a DIO write's range locked again (DL_EXT_ORDERED) */
+	__u64 iomap;		/* btrfs_dio_iomap_begin's struct iomap *, for its return */
+	__u8 mapping;		/* inside btrfs_dio_iomap_begin: its locks are the DIO's own */
+	__u8 mapped;		/* start..end hold a range */
+	__u8 write;		/* a DIO write: its range is held as an ordered extent, not locked */
+	__u8 hit;		/* hit_start..hit_end is set */
+	__u8 emitted;		/* this DIO's EXTENT_WAIT crossed: once is enough */
+	__u8 pad[3];
+};
+
 struct dl_task_ctx {
 	struct dl_dio_ctx dio;
 	/* dl_write_seq() of the write syscall that last entered iomap's DIO path (fallback.bpf.c) */
@@ -120,6 +139,7 @@ struct dl_task_ctx {
 	__u64 completing;	/* inode of the fsyncing iomap_dio_complete() this task is in */
 	__s32 stat_dio_stack;	/* stat --by stack: the DIO in progress was submitted there */
 	__u32 pad;
+	struct dl_extent_ctx ext;
 };
 
 struct dl_task_ctx_map {

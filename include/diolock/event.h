@@ -91,6 +91,16 @@ enum dl_event_type {
 	 */
 	DL_EV_INVAL_WAIT_BEGIN,
 	DL_EV_INVAL_WAIT_END,	/* len: ns waited; ret: contention_end's */
+	/*
+	 * Function tiers, btrfs (bpf/extent.bpf.c): inside its own direct I/O,
+	 * a task (faulting in the I/O's user buffer) is about to wait for what
+	 * that DIO holds: arg DL_EXT_RANGE, the extent range a DIO read keeps
+	 * locked in the inode's io tree until its bio ends; DL_EXT_ORDERED, the
+	 * ordered extent of a DIO write, complete only after its bio is
+	 * submitted. Neither can come: a self-deadlock. The record names the
+	 * inode; lock_addr: &inode->i_rwsem; pos, len: the range waited for.
+	 */
+	DL_EV_EXTENT_WAIT,
 	DL_EV_TYPE_MAX,
 };
 
@@ -105,6 +115,12 @@ enum dl_lock_kind {
 	DL_LK_MMAP = 3,		/* an ORDER_EDGE's A only: the task's process's mmap_lock, held for write
 				 * (A's ino: the process's pid; dev, fsid 0) */
 	DL_LK_MAX,
+};
+
+/* What a DL_EV_EXTENT_WAIT waits for (its arg). */
+enum dl_extent_what {
+	DL_EXT_RANGE = 0,	/* an extent range locked in the inode's io tree (lock_extent) */
+	DL_EXT_ORDERED = 1,	/* an ordered extent's completion (btrfs_start_ordered_extent) */
 };
 
 /* How a hook point is attached, best first. */

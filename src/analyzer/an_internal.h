@@ -53,7 +53,11 @@ struct an_suspect {
 
 /* A lock as far as the records tell: an inode's i_rwsem, its DIO drain, or a super block's sb_writers. */
 struct an_lock {
-	/* &inode->i_rwsem; the drain resource: id | 1; sb_writers: the super block | 2; &mm->mmap_lock | 3 */
+	/*
+	 * &inode->i_rwsem; the drain resource: id | 1; sb_writers: the super
+	 * block | 2; &mm->mmap_lock | 3; btrfs's extent ranges of the inode:
+	 * &inode->i_rwsem | 4, its ordered extents | 5
+	 */
 	__u64 id;
 	__u8 kind;		/* enum an_lock_kind */
 	char fs[DL_FS_LEN];

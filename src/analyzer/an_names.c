@@ -40,6 +40,8 @@ const char *an_lock_kind_name(__u8 kind)
 	case AN_LOCK_INVALIDATE: return "invalidate_lock";
 	case AN_LOCK_SB_WRITERS: return "sb_writers";
 	case AN_LOCK_MMAP: return "mmap_lock";
+	case AN_LOCK_EXTENT: return "extent_range";
+	case AN_LOCK_ORDERED: return "ordered_extent";
 	default: return "i_rwsem";
 	}
 }

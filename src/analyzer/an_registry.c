@@ -76,9 +76,10 @@ struct an_lock *an_lock_get(struct analyzer *an, __u64 id, bool create)
 		return NULL;
 	}
 	l->id = id;
-	static const __u8 kinds[4] = { AN_LOCK_RWSEM, AN_LOCK_DRAIN, AN_LOCK_SB_WRITERS, AN_LOCK_MMAP };
+	static const __u8 kinds[8] = { AN_LOCK_RWSEM, AN_LOCK_DRAIN, AN_LOCK_SB_WRITERS, AN_LOCK_MMAP,
+				       AN_LOCK_EXTENT, AN_LOCK_ORDERED, AN_LOCK_RWSEM, AN_LOCK_RWSEM };
 
-	l->kind = kinds[id & 3];
+	l->kind = kinds[id & 7];
 	return l;
 }
 

@@ -228,6 +228,41 @@ static void on_inval_wait_begin(struct analyzer *an, struct an_task *t, struct a
 	t->in_cycle = true;	/* reported as a deadlock: not news as a long wait */
 }
 
+static const char NOTE_SELF_EXTENT[] =
+	"in a page fault inside its own direct I/O read, waits to lock a btrfs extent range that this read "
+	"keeps locked until its bio ends, and the bio is submitted only after the fault: the buffer maps "
+	"the range read (btrfs before 51bd9563b678, v5.16, faulted buffers in inside the DIO)";
+static const char NOTE_SELF_ORDERED[] =
+	"in a page fault inside its own direct I/O write, waits for the btrfs ordered extent of that very "
+	"write, which completes only after its bio is submitted, after the fault: the buffer maps the range "
+	"written (btrfs before 51bd9563b678, v5.16, faulted buffers in inside the DIO)";
+
+/*
+ * btrfs: inside its own DIO the task waits for what that DIO holds (BPF
+ * matched range and io tree, bpf/extent.bpf.c). The resource is the inode's
+ * extent ranges or ordered extents, held by the task itself: a self-deadlock,
+ * and the task's wait on the graph for the chains ending at it.
+ */
+static void on_extent_wait(struct analyzer *an, struct an_task *t, const struct dl_event *e)
+{
+	bool ordered = e->arg == DL_EXT_ORDERED;
+	struct an_lock *l = an_lock_get(an, e->lock_addr | (ordered ? 5 : 4), true);
+	struct an_finding *v;
+
+	if (!l)
+		return;
+	l->kind = ordered ? AN_LOCK_ORDERED : AN_LOCK_EXTENT;
+	memcpy(l->fs, e->fs, DL_FS_LEN);
+	l->dev = e->dev;
+	l->ino = e->ino;
+	start_wait(an, t, l, e, DL_LOCK_WRITE);
+	v = an_raise(an, AN_SELF_DEADLOCK, AN_ERROR, true, e, DL_LOCK_WRITE,
+		     ordered ? NOTE_SELF_ORDERED : NOTE_SELF_EXTENT);
+	if (v)
+		v->lock_kind = l->kind;
+	t->in_cycle = true;	/* reported as a deadlock: not news as a long wait */
+}
+
 /* inode_dio_wait: waits until no DIO is in flight on the inode. */
 static const char NOTE_DRAIN_OWN_DIO[] =
 	"waits in inode_dio_wait for a DIO whose completion (inode_dio_end) it owes itself: io_uring left "
@@ -331,7 +366,7 @@ static bool is_wait_record(__u16 type)
 	return type == DL_EV_WAIT_BEGIN || type == DL_EV_DRAIN_WAIT_BEGIN || type == DL_EV_SB_WAIT_BEGIN ||
 	       type == DL_EV_MMAP_WAIT_BEGIN || type == DL_EV_INVAL_WAIT_BEGIN || type == DL_EV_WAIT_END ||
 	       type == DL_EV_DRAIN_WAIT_END || type == DL_EV_SB_WAIT_END || type == DL_EV_MMAP_WAIT_END ||
-	       type == DL_EV_INVAL_WAIT_END;
+	       type == DL_EV_INVAL_WAIT_END || type == DL_EV_EXTENT_WAIT;
 }
 
 /* What each record type means, once the task and lock it names are known. */
@@ -365,6 +400,9 @@ static void dispatch(struct analyzer *an, struct an_task *t, struct an_lock *l, 
 		break;
 	case DL_EV_INVAL_WAIT_BEGIN:
 		on_inval_wait_begin(an, t, l, e);
+		break;
+	case DL_EV_EXTENT_WAIT:
+		on_extent_wait(an, t, e);
 		break;
 	case DL_EV_WAIT_END:
 	case DL_EV_DRAIN_WAIT_END:

@@ -43,6 +43,8 @@ enum an_lock_kind {
 	AN_LOCK_INVALIDATE,	/* the mapping's invalidate_lock (lock order; waits that matter, recursion) */
 	AN_LOCK_SB_WRITERS,	/* a super block's sb_writers: held by whoever froze the filesystem */
 	AN_LOCK_MMAP,		/* a process's mmap_lock (mm->mmap_lock) */
+	AN_LOCK_EXTENT,		/* btrfs: an extent range locked in an inode's io tree */
+	AN_LOCK_ORDERED,	/* btrfs: an inode's ordered extent (a DIO write's, until its bio ends) */
 };
 
 /* One task of a cycle or a wait chain, and the lock it waits for. */

@@ -24,6 +24,14 @@ static const char URING_SUBMIT_COST[] =
 static const char URING_PUNT_COST[] =
 	"runs when io_uring hands a request to an io-wq worker, never on the inline path; a punted "
 	"O_DIRECT write costs a hash-map update";
+static const char NO_TP_BTRFS_EXTENT[] =
+	"no tracepoint where btrfs locks an extent range or maps a DIO (btrfs_set_extent_bit fires for "
+	"every bit of every io tree): a page fault waiting inside its own DIO is seen by the function "
+	"tiers only";
+static const char BTRFS_EXTENT_COST[] =
+	"runs at each btrfs lock_extent (a few per btrfs I/O, buffered too) and btrfs DIO mapping: a "
+	"task-storage lookup, and compares for a task inside a btrfs DIO; attached by check, record and "
+	"trace, on v6.1 to v6.11 (lock_extent)";
 /* The program-name rules of bpf/diolock.bpf.h, for hooks.def. */
 #define FE(fn) { "fentry__" #fn, #fn }
 #define FX(fn) { "fexit__" #fn, #fn }

@@ -152,6 +152,8 @@ static void choose_tiers(struct dl_session *s, enum dl_tier forced, bool records
 		hook_off(s, DL_HOOK_DIO_FALLBACK, "not used by this command (fallback detection is check's and trace's)");
 		hook_off(s, DL_HOOK_URING_SUBMIT, "not used by this command (it serves the fallback hook)");
 		hook_off(s, DL_HOOK_URING_SUBMIT_SQE, "not used by this command (it serves the fallback hook)");
+		for (int h = DL_HOOK_BTRFS_EXTENT_LOCK; h <= DL_HOOK_BTRFS_ORDERED_WAIT; h++)
+			hook_off(s, h, "not used by this command (its records are check's and trace's)");
 	}
 	share_contention(s, records_off);
 	/* holds are tracked from both halves or not at all */

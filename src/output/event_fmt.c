@@ -29,6 +29,7 @@ static const char *const type_names[DL_EV_TYPE_MAX] = {
 	[DL_EV_MMAP_WAIT_END] = "mmap_wait_end",
 	[DL_EV_INVAL_WAIT_BEGIN] = "inval_wait_begin",
 	[DL_EV_INVAL_WAIT_END] = "inval_wait_end",
+	[DL_EV_EXTENT_WAIT] = "extent_wait",
 };
 
 static const struct {
@@ -241,6 +242,13 @@ static void put_detail(struct line *l, const struct dl_event *e)
 		/* its own process's */
 		put_str(l, "mmap_lock pid=");
 		put_u64(l, e->hdr.tgid);
+		break;
+	case DL_EV_EXTENT_WAIT:
+		put_str(l, e->arg == DL_EXT_ORDERED ? "ordered_extent" : "extent_range");
+		put_str(l, " pos=");
+		put_u64(l, (__u64)e->pos);
+		put_str(l, " len=");
+		put_u64(l, e->len);
 		break;
 	case DL_EV_WAIT_END:
 	case DL_EV_SB_WAIT_END:

@@ -186,8 +186,10 @@ void dl_finding_line(FILE *f, const struct an_finding *v)
 		fprintf(f, ", sb_writers %s", an_lock_mode_name(v->lock_mode));
 	else if (an_finding_lock(v) == AN_LOCK_MMAP)
 		fprintf(f, ", mmap_lock of pid %u %s", v->members[0].mm_pid, an_lock_mode_name(v->lock_mode));
-	else if (an_finding_lock(v) == AN_LOCK_INVALIDATE)
-		fprintf(f, " ino %" PRIu64 ", invalidate_lock %s", (uint64_t)v->ino, an_lock_mode_name(v->lock_mode));
+	else if (an_finding_lock(v) == AN_LOCK_INVALIDATE || an_finding_lock(v) == AN_LOCK_EXTENT ||
+		 an_finding_lock(v) == AN_LOCK_ORDERED)
+		fprintf(f, " ino %" PRIu64 ", %s %s", (uint64_t)v->ino, an_lock_kind_name(an_finding_lock(v)),
+			an_lock_mode_name(v->lock_mode));
 	else
 		fprintf(f, " ino %" PRIu64 ", i_rwsem %s%s", (uint64_t)v->ino, an_lock_mode_name(v->lock_mode),
 			v->dsync ? ", dsync" : "");

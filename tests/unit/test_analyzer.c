@@ -972,6 +972,38 @@ static void invalidate_lock_recursion(void)
 	an_fini(&an);
 }
 
+/*
+ * btrfs before 51bd9563b678: a fault inside the task's own DIO waits for its
+ * locked extent range (read) or its ordered extent (write). A self-deadlock
+ * naming the lock; the task waits on the graph, so a chain ending at it
+ * says so, and no long_wait of its own follows.
+ */
+static void btrfs_fault_in_own_dio(void)
+{
+	struct analyzer an;
+	const struct an_finding *v;
+	struct dl_event e;
+
+	for (int what = DL_EXT_RANGE; what <= DL_EXT_ORDERED; what++) {
+		an_init(&an, NULL);
+		e = ev(DL_EV_EXTENT_WAIT, 170, "btrfs", 12, DL_LOCK_NONE, DL_HOLD_NO, DL_F_WAIT_WRITE);
+		e.arg = what;
+		e.pos = 0;
+		e.len = 4096;
+		an_feed(&an, &e);
+		v = find(&an, AN_SELF_DEADLOCK);
+		CHECK(v && v->severity == AN_ERROR && v->exact && v->ino == 12 && v->tid == 170);
+		CHECK(v && an_finding_lock(v) == (what == DL_EXT_RANGE ? AN_LOCK_EXTENT : AN_LOCK_ORDERED));
+		CHECK(v && strstr(v->note, "51bd9563b678") != NULL &&
+		      strstr(v->note, what == DL_EXT_RANGE ? "extent range" : "ordered extent") != NULL);
+		CHECK(!strcmp(an_lock_kind_name(an_finding_lock(v)), what == DL_EXT_RANGE ? "extent_range" : "ordered_extent"));
+		clock_ns += 6000000000ULL;
+		an_tick(&an, clock_ns);
+		CHECK(an.summary[AN_SELF_DEADLOCK] == 1 && !find(&an, AN_LONG_WAIT));
+		an_fini(&an);
+	}
+}
+
 /* Against the kernel's documented order (i_rwsem -> mmap_lock -> invalidate_lock), one edge is an inversion. */
 static void order_against_reference(void)
 {
@@ -1488,6 +1520,7 @@ int main(void)
 	RUN(frozen_fs_long_wait);
 	RUN(mmap_lock_cycle_across_types);
 	RUN(invalidate_lock_recursion);
+	RUN(btrfs_fault_in_own_dio);
 	RUN(order_against_reference);
 	RUN(irq_completion_owns_nothing);
 	RUN(origin_names_submitter);
