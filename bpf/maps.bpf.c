@@ -22,6 +22,7 @@ const volatile __u8 stat_by = 0;
 struct dl_hist dl_hist_zero = {};
 __u8 track_acquire = 0;
 __s64 dl_sb_waits = 0;
+__s64 dl_mm_holds = 0;
 __u8 track_submit = 0;
 __u64 dl_counters[DL_MAX_CPUS][DL_CNT_MAX] = {};
 __u64 dl_dio[DL_MAX_CPUS][DL_FSID_MAX][DL_DIO_CNT_MAX] = {};

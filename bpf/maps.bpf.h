@@ -20,6 +20,11 @@ DL_EXTERN const volatile __u8 rwsem_waits_by_tp;
  * function tiers the contention_end program returns at once while it is 0.
  */
 DL_EXTERN __s64 dl_sb_waits;
+/*
+ * mmap_lock write holds being timed (mmhold.bpf.c): while 0, the read-side
+ * tracepoints return without a task-storage lookup.
+ */
+DL_EXTERN __s64 dl_mm_holds;
 
 /* What the command asks for (enum dl_mode): read through the three tests below. */
 DL_EXTERN const volatile __u8 run_mode;

@@ -100,7 +100,8 @@ static __always_inline void dl_hist_add(__u32 kind, const struct dl_ident *id, _
 		k.ino = id->ino;
 		__builtin_memcpy(k.fs, id->fs, DL_FS_LEN);
 		/* a process's mmap_lock: its name, read while it lives (stat prints after it exited) */
-		if (comm && (kind == DL_HIST_MMAP_WAIT_READ || kind == DL_HIST_MMAP_WAIT_WRITE))
+		if (comm && (kind == DL_HIST_MMAP_WAIT_READ || kind == DL_HIST_MMAP_WAIT_WRITE ||
+			     kind == DL_HIST_MMAP_HOLD_WRITE))
 			__builtin_memcpy(k.comm, comm, DL_COMM_LEN);
 		break;
 	case DL_BY_FS:

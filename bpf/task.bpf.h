@@ -138,7 +138,8 @@ struct dl_task_ctx {
 	__u8 pad2[5];
 	__u64 completing;	/* inode of the fsyncing iomap_dio_complete() this task is in */
 	__s32 stat_dio_stack;	/* stat --by stack: the DIO in progress was submitted there */
-	__u32 pad;
+	__s32 mm_hold_stack;	/* stat --by stack: where it took its mmap_lock for write */
+	__u64 mm_hold_ts;	/* when it took its process's mmap_lock for write; 0: it holds none */
 	struct dl_extent_ctx ext;
 };
 

@@ -508,6 +508,7 @@ enum dl_hist_kind {
 	DL_HIST_DIO_UNLOCKED,	/* the same, completion without it */
 	DL_HIST_MMAP_WAIT_READ,	/* a process's mmap_lock wait (ino: its pid; dev 0; fs "mmap_lock") */
 	DL_HIST_MMAP_WAIT_WRITE,
+	DL_HIST_MMAP_HOLD_WRITE,	/* a process's mmap_lock held for write (keyed as its waits) */
 	DL_HIST_KIND_MAX,
 };
 

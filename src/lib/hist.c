@@ -128,6 +128,8 @@ const char *hist_kind_name(enum dl_hist_kind k)
 	case DL_HIST_MMAP_WAIT_READ:
 	case DL_HIST_MMAP_WAIT_WRITE:
 		return "mmap_lock_wait";
+	case DL_HIST_MMAP_HOLD_WRITE:
+		return "mmap_lock_hold";
 	default:
 		return "unknown";
 	}
@@ -143,6 +145,7 @@ const char *hist_kind_mode(enum dl_hist_kind k)
 	case DL_HIST_WAIT_WRITE:
 	case DL_HIST_HOLD_WRITE:
 	case DL_HIST_MMAP_WAIT_WRITE:
+	case DL_HIST_MMAP_HOLD_WRITE:
 		return "write";
 	case DL_HIST_DIO_LOCKED:
 		return "locked";
@@ -156,6 +159,11 @@ const char *hist_kind_mode(enum dl_hist_kind k)
 static const char *const by_names[DL_BY_MAX] = { "inode", "fs", "comm", "stack", "path" };
 
 bool hist_kind_is_mmap(enum dl_hist_kind k)
+{
+	return hist_kind_is_mmap_wait(k) || k == DL_HIST_MMAP_HOLD_WRITE;
+}
+
+bool hist_kind_is_mmap_wait(enum dl_hist_kind k)
 {
 	return k == DL_HIST_MMAP_WAIT_READ || k == DL_HIST_MMAP_WAIT_WRITE;
 }

@@ -36,7 +36,8 @@ void hist_print(FILE *f, const struct dl_hist *h, const char *indent, int width)
 
 const char *hist_kind_name(enum dl_hist_kind k);	/* "wait", "hold", "dio", "mmap_lock_wait" */
 /* A process's mmap_lock, not an inode's lock: its key's ino is the pid, dev 0. */
-bool hist_kind_is_mmap(enum dl_hist_kind k);
+bool hist_kind_is_mmap(enum dl_hist_kind k);	/* a process's mmap_lock: keyed by pid */
+bool hist_kind_is_mmap_wait(enum dl_hist_kind k);
 const char *hist_kind_mode(enum dl_hist_kind k);	/* "read", "write", "locked", "unlocked" */
 const char *hist_by_name(enum dl_stat_by by);
 int hist_parse_by(const char *s, enum dl_stat_by *by);

@@ -32,6 +32,10 @@ static const char BTRFS_EXTENT_COST[] =
 	"runs at each btrfs lock_extent (a few per btrfs I/O, buffered too) and btrfs DIO mapping: a "
 	"task-storage lookup, and compares for a task inside a btrfs DIO; attached by check, record and "
 	"trace, on v6.1 to v6.11 (lock_extent)";
+static const char MMAP_HOLD_COST[] =
+	"runs at every mmap_lock acquisition and release of the machine (the tracepoints' static key on): a "
+	"read returns after a global load unless a write hold is being timed; a write acquisition of the "
+	"task's own process a task-storage write; attached by stat, top and serve";
 /* The program-name rules of bpf/diolock.bpf.h, for hooks.def. */
 #define FE(fn) { "fentry__" #fn, #fn }
 #define FX(fn) { "fexit__" #fn, #fn }

@@ -141,7 +141,7 @@ static void share_contention(struct dl_session *s, bool records_off)
 }
 
 /* Enable the programs of every hook's chosen tier. */
-static void choose_tiers(struct dl_session *s, enum dl_tier forced, bool records_off)
+static void choose_tiers(struct dl_session *s, enum dl_tier forced, bool records_off, bool stat)
 {
 	char name[96];
 
@@ -154,6 +154,15 @@ static void choose_tiers(struct dl_session *s, enum dl_tier forced, bool records
 		hook_off(s, DL_HOOK_URING_SUBMIT_SQE, "not used by this command (it serves the fallback hook)");
 		for (int h = DL_HOOK_BTRFS_EXTENT_LOCK; h <= DL_HOOK_BTRFS_ORDERED_WAIT; h++)
 			hook_off(s, h, "not used by this command (its records are check's and trace's)");
+	}
+	/* mmap_lock write holds are histograms' alone; a half without the other times nothing */
+	if (!stat || !s->hooks[DL_HOOK_MMAP_HOLD].tier || !s->hooks[DL_HOOK_MMAP_RELEASE].tier) {
+		const char *why = !stat ? "not used by this command (hold times are stat's, top's and serve's)" :
+				  "its other half (mmap_hold/mmap_release) is unavailable";
+
+		for (int h = DL_HOOK_MMAP_HOLD; h <= DL_HOOK_MMAP_RELEASE; h++)
+			if (s->hooks[h].tier || !stat)
+				hook_off(s, h, why);
 	}
 	share_contention(s, records_off);
 	/* holds are tracked from both halves or not at all */
@@ -316,7 +325,7 @@ static int open_and_load(struct dl_session *s, const struct dl_session_opts *o, 
 		if (!s->skel)
 			return load_error(-errno, NULL, msg, len);
 		configure(s, o);
-		choose_tiers(s, o->forced, !dl_mode_sends(o->mode));
+		choose_tiers(s, o->forced, !dl_mode_sends(o->mode), o->stat);
 		dl_lock_layout_enable(s->skel->progs.lock_layout);
 		failed_progs[0] = '\0';
 		libbpf_set_print(catch_failed);

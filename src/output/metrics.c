@@ -418,6 +418,9 @@ void metrics_print(FILE *f, const struct metrics_view *v)
 	family(f, v, s, "diolock_mmap_lock_wait_seconds",
 	       "Time tasks slept waiting for their process's mmap_lock (GUP pinning DIO buffers, page faults, mmap/munmap), by requested mode.",
 	       DL_HIST_MMAP_WAIT_READ, DL_HIST_MMAP_WAIT_WRITE, "mode");
+	family(f, v, s, "diolock_mmap_lock_hold_seconds",
+	       "Time a process's mmap_lock was held for write (mmap, munmap, mprotect, mremap, brk), acquisition to release or downgrade.",
+	       DL_HIST_MMAP_HOLD_WRITE, DL_HIST_MMAP_HOLD_WRITE, "mode");
 	family(f, v, s, "diolock_dio_latency_seconds",
 	       "Direct I/O submission (iomap) to completion; completion=locked when the completing task held the inode's i_rwsem.",
 	       DL_HIST_DIO_LOCKED, DL_HIST_DIO_UNLOCKED, "completion");

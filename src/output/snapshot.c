@@ -47,6 +47,8 @@ const char *st_kind_title(enum dl_hist_kind k)
 		return "mmap_lock wait, read mode";
 	case DL_HIST_MMAP_WAIT_WRITE:
 		return "mmap_lock wait, write mode";
+	case DL_HIST_MMAP_HOLD_WRITE:
+		return "mmap_lock hold, write mode";
 	default:
 		return "unknown";
 	}

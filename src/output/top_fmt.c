@@ -119,6 +119,7 @@ struct top_totals {
 	__u64 waits, rw, ww, wns, dio, dio_locked;
 	/* processes' mmap_lock waits, and the process that waited longest in all */
 	__u64 mm_waits, mm_wns, mm_top_ns;
+	__u64 mm_holds, mm_hns;	/* ... and their write holds */
 	__u32 mm_top_pid;
 	char mm_top_comm[DL_COMM_LEN + 1];
 };
@@ -130,12 +131,17 @@ static void collect_mmap(const struct st_snap *s, struct pathres *pr, struct top
 		const struct st_hist *h = &s->hists[i];
 		__u64 ns = h->h.sum_ns;
 
-		if (!hist_kind_is_mmap(h->key.kind))
+		if (h->key.kind == DL_HIST_MMAP_HOLD_WRITE) {
+			tt->mm_holds += h->h.count;
+			tt->mm_hns += ns;
+			continue;
+		}
+		if (!hist_kind_is_mmap_wait(h->key.kind))
 			continue;
 		tt->mm_waits += h->h.count;
 		tt->mm_wns += ns;
 		for (size_t k = 0; k < s->nhists; k++)
-			if (k != i && s->hists[k].key.ino == h->key.ino && hist_kind_is_mmap(s->hists[k].key.kind))
+			if (k != i && s->hists[k].key.ino == h->key.ino && hist_kind_is_mmap_wait(s->hists[k].key.kind))
 				ns += s->hists[k].h.sum_ns;
 		if (ns > tt->mm_top_ns) {
 			tt->mm_top_ns = ns;
@@ -245,6 +251,8 @@ static void draw_json(FILE *f, const struct top_view *v, const struct top_row *r
 	json_kv_u64(&j, "io_uring_punts", punts_total(s));
 	json_kv_u64(&j, "mmap_lock_waits", tt->mm_waits);
 	json_kv_u64(&j, "mmap_lock_wait_ns", tt->mm_wns);
+	json_kv_u64(&j, "mmap_lock_write_holds", tt->mm_holds);
+	json_kv_u64(&j, "mmap_lock_write_hold_ns", tt->mm_hns);
 	json_key(&j, "mmap_lock_most");
 	if (tt->mm_top_pid) {
 		json_begin_object(&j);
@@ -288,6 +296,7 @@ static int draw_header(FILE *f, const struct top_view *v, int width, const struc
 	const struct st_snap *s = v->snap;
 	char line[512], a[24], dev[24], clock[16];
 	time_t t = time(NULL);
+	int n;
 
 	strftime(clock, sizeof(clock), "%H:%M:%S", localtime(&t));
 	snprintf(line, sizeof(line), "diolock top  %s  up %.0fs  every %gs  waits via %s  lost %llu", clock,
@@ -299,11 +308,17 @@ static int draw_header(FILE *f, const struct top_view *v, int width, const struc
 		 (unsigned long long)tt->waits, (unsigned long long)tt->rw, (unsigned long long)tt->ww, a,
 		 (unsigned long long)tt->dio, (unsigned long long)tt->dio_locked);
 	put_line(f, width, line);
-	if (tt->mm_waits) {
+	if (tt->mm_waits || tt->mm_holds) {
 		short_ns(a, sizeof(a), tt->mm_wns);
 		short_ns(dev, sizeof(dev), tt->mm_top_ns);
-		snprintf(line, sizeof(line), "mmap_lock waits %llu %s; most: pid %u %s (%s)", (unsigned long long)tt->mm_waits,
-			 a, tt->mm_top_pid, tt->mm_top_comm, dev);
+		n = snprintf(line, sizeof(line), "mmap_lock waits %llu %s", (unsigned long long)tt->mm_waits, a);
+		if (tt->mm_waits && n > 0 && (size_t)n < sizeof(line))
+			n += snprintf(line + n, sizeof(line) - n, "; most: pid %u %s (%s)", tt->mm_top_pid,
+				      tt->mm_top_comm, dev);
+		short_ns(a, sizeof(a), tt->mm_hns);
+		if (n > 0 && (size_t)n < sizeof(line))
+			snprintf(line + n, sizeof(line) - n, "; held for write %llu times, %s",
+				 (unsigned long long)tt->mm_holds, a);
 		put_line(f, width, line);
 	}
 	/* io_uring's non-blocking attempts that failed: why iou-wrk threads write these files */
@@ -321,7 +336,7 @@ static int draw_header(FILE *f, const struct top_view *v, int width, const struc
 		 "DIO@LOCK", "FILE");
 	put_line(f, width, line);
 	/* two of totals (and punts, mmap_lock), a blank one, the column header */
-	return 4 + !!s->npunts + !!tt->mm_waits;
+	return 4 + !!s->npunts + !!(tt->mm_waits || tt->mm_holds);
 }
 
 /* One inode: its counts, its path, who waited and who held it (four lines). */

@@ -68,6 +68,27 @@ test_stat_per_process() {
 	expect_jq "$T/st.out" "$h | all(.lock == \"mmap_lock\" and (.fs | not))" "keyed by process, no filesystem"
 }
 
+# The mapper thread's mprotects hold the process's mmap_lock for write: timed
+# from the mmap_lock tracepoints, in every tier whose probe attaches them.
+test_stat_write_holds() {
+	local pid h='[.histograms[] | select(.metric == "mmap_lock_hold")]'
+	contend sh -- stat --json || return
+	pid=$(role_pid "$T/sh.work" writer)
+	if [ "$(probe_tier mmap_hold)" = unavailable ]; then
+		expect_jq "$T/sh.out" "$h | length == 0" "no mmap_lock tracepoints, no hold histogram"
+		return
+	fi
+	# 300 writes, each racing mprotects of 256 MiB back and forth
+	expect_jq "$T/sh.out" "$h | any(.mode == \"write\" and .pid == $pid and .comm == \"diowork\" and .count >= 10)" \
+		"the process's write holds (the mapper's mprotects), named after it"
+	expect_jq "$T/sh.out" "$h | all(.mode == \"write\" and .lock == \"mmap_lock\")" "write holds only"
+	# check does not time holds: the hooks stay off
+	"$DIOLOCK" probe --json >"$T/sh.probe" 2>/dev/null
+	contend shc -- check -q -J "$T/shc.json" || return
+	expect_jq "$T/shc.json" '.attach.mmap_hold == "unavailable" and (.unavailable.mmap_hold | test("not used"))' \
+		"check leaves the hold hooks off"
+}
+
 # --dev asks about one filesystem: a process's waits count only inside its I/O.
 test_stat_dev_filter() {
 	local mnt other pid
@@ -127,6 +148,7 @@ test_mmap_self_btrfs_nocow() { mmap_self btrfs --nocow; }
 run_test test_check_records
 run_test test_trace_names_holder
 run_test test_stat_per_process
+run_test test_stat_write_holds
 run_test test_stat_dev_filter
 run_test test_serve_textfile
 run_test test_mmap_self_ext4

@@ -278,6 +278,13 @@ expect_probe() {
 	[ "$(jq -r '.hooks.dio_complete.tiers.tp_btf.kernel_allows' "$p")" = $want ] ||
 		fail "iomap:iomap_dio_complete attachable: expected $want"
 	[ "$(jq -r '.hooks.dio_complete.tiers.kprobe.kernel_allows' "$p")" = true ] || fail "kprobes refused"
+	# btrfs's lock_extent is v6.1-v6.11's (6.12: __lock_extent); the mmap_lock tracepoints are everywhere
+	want=fentry
+	[ -z "$v61" ] && want=unavailable
+	[ "$(jq -r '.hooks.btrfs_extent_lock.tier' "$p")" = $want ] ||
+		fail "btrfs_extent_lock on $(jq -r '.hooks.btrfs_extent_lock.tier' "$p"), expected $want"
+	[ "$(jq -r '.hooks.mmap_hold.tier' "$p")" = tp_btf ] && [ "$(jq -r '.hooks.mmap_release.tier' "$p")" = tp_btf ] ||
+		fail "the mmap_lock tracepoints on $(jq -r '.hooks.mmap_hold.tier' "$p")/$(jq -r '.hooks.mmap_release.tier' "$p"), expected tp_btf"
 	[ "$(jq -r '.i_rwsem_layout.name' "$p")" = "$([[ $k == *-rt ]] && echo rwbase_rt || echo rwsem)" ] ||
 		fail "i_rwsem layout $(jq -c '.i_rwsem_layout' "$p")"
 }

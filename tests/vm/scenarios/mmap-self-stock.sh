@@ -20,4 +20,11 @@ expect() {
 	[ "$(state_of appender)" = gone ] || fail "the append to the written file did not finish: $(state_of appender)"
 	expect_jq '[.findings[] | select(.severity != "info")] | length == 0' \
 		"a warning or error on a stock kernel: $(findings)"
+	# stat times the mmap_lock write holds of the mprotecting process
+	local pid
+	pid=$(grep '^{"role":"writer"' "$D/stat.work" 2>/dev/null | jq -r .pid | head -1)
+	[ "$(cat "$D/stat.rc" 2>/dev/null)" = 0 ] || fail "stat exit $(cat "$D/stat.rc" 2>/dev/null): $(head -c 300 "$D/stat.err" 2>/dev/null)"
+	jq -e --argjson pid "${pid:-0}" '[.histograms[] | select(.metric == "mmap_lock_hold" and .mode == "write" and .pid == $pid)] |
+		any(.count >= 5)' "$D/stat.json" >/dev/null 2>&1 ||
+		fail "no mmap_lock write holds for the mprotecting process $pid: $(jq -c '[.histograms[] | select(.metric | test("mmap"))]' "$D/stat.json" 2>/dev/null | head -c 400)"
 }
