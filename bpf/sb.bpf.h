@@ -89,6 +89,16 @@ static __always_inline int dl_sb_wait_begin(void *ctx, void *sem, unsigned int f
 	DL_SB_WAIT_PUT(e, level, BPF_CORE_READ(sb, s_writers.frozen), user, kernel);
 	e->arg = flags;
 	e->flags |= DL_F_WAIT_READ;
+	/* an i_rwsem of this filesystem it holds meanwhile: sb_writers is outermost (the analyzer's order check) */
+	if (track_acquire)
+		for (int i = 0; i < DL_MAX_HELD; i++) {
+			struct inode *held = (void *)(tc->held.lock[i] - bpf_core_field_offset(struct inode, i_rwsem));
+
+			if (tc->held.lock[i] && BPF_CORE_READ(held, i_sb) == sb) {
+				DL_SB_HELD_PUT(e, BPF_CORE_READ(held, i_ino), tc->held.mode[i]);
+				break;
+			}
+		}
 	dl_stack(ctx, e);
 	tc->wait.lock = (__u64)sem;
 	tc->wait.flags = flags | DL_WAIT_VIA_SB;

@@ -332,6 +332,13 @@ struct dl_sb_wait {
 	__u8 frozen;		/* in len: sb->s_writers.frozen: 0 unfrozen ... 4 SB_FREEZE_COMPLETE */
 	__u32 user_freezes;	/* in ret bits 32-63: freeze_ucount (v6.6+; 0 before) */
 	__u32 kernel_freezes;	/* ... bits 0-31: freeze_kcount */
+	/*
+	 * Function tiers: an i_rwsem of this super block the waiter holds (its
+	 * inode number, 0: none; in ki_flags bits 0-55) and how (enum
+	 * dl_lock_mode, bits 56-63): sb_writers is outermost.
+	 */
+	__u64 held_ino;
+	__u8 held_mode;
 };
 
 #define DL_SB_WAIT_PUT(e, level_, frozen_, user_, kernel_)					\
@@ -341,11 +348,14 @@ struct dl_sb_wait {
 		(e)->ret = (__s64)((__u64)(user_) << 32 | (__u32)(kernel_));			\
 	} while (0)
 
+#define DL_SB_HELD_PUT(e, ino_, mode_) ((e)->ki_flags = ((__u64)(ino_) & ((1ULL << 56) - 1)) | (__u64)(mode_) << 56)
+
 static inline struct dl_sb_wait dl_sb_wait_get(const struct dl_event *e)
 {
 	return (struct dl_sb_wait){
 		.level = (__u8)e->pos, .frozen = (__u8)e->len,
 		.user_freezes = (__u32)((__u64)e->ret >> 32), .kernel_freezes = (__u32)e->ret,
+		.held_ino = e->ki_flags & ((1ULL << 56) - 1), .held_mode = (__u8)(e->ki_flags >> 56),
 	};
 }
 

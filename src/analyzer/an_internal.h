@@ -173,6 +173,8 @@ void an_check_long_waits(struct analyzer *an, __u64 now);
 void an_order_edges(struct analyzer *an, struct an_task *t, const struct an_lock *wanted,
 			const struct dl_event *e);
 void an_order_instance(struct analyzer *an, const struct dl_event *e);
+/* A wait for a frozen filesystem's sb_writers by a task holding one of its i_rwsems (exact tiers): against the order. */
+void an_order_sb_wait(struct analyzer *an, const struct dl_event *e);
 void an_order_free(struct analyzer *an);
 
 /* an_contention.c: contention */

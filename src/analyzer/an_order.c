@@ -378,6 +378,37 @@ static void order_reference(struct analyzer *an, const struct dl_event *rec, int
 		 (unsigned long long)to->ino);
 }
 
+static const char NOTE_ORDER_SB_WRITERS[] =
+	"waits for a frozen filesystem's sb_writers (SB_FREEZE_WRITE: sb_start_write, mnt_want_write) while "
+	"holding an inode's i_rwsem: the kernel takes sb_writers outside every inode lock (file_start_write "
+	"before inode_lock; lockdep's order sb_writers -> i_rwsem), so this task keeps the inode from all "
+	"its other users for as long as the freeze lasts";
+
+/*
+ * sb_writers is outermost: only its waits are seen (a frozen filesystem's;
+ * an unfrozen one is a per-CPU counter no hook meets), and only the exact
+ * tiers know what the waiter holds (BPF names an i_rwsem of the same super
+ * block). SB_FREEZE_PAGEFAULT is taken under i_rwsem by design (page_mkwrite
+ * in a DIO's fault), SB_FREEZE_FS inside transactions: only the write level
+ * counts.
+ */
+void an_order_sb_wait(struct analyzer *an, const struct dl_event *e)
+{
+	const struct dl_sb_wait sb = dl_sb_wait_get(e);
+	struct an_finding *v;
+	char dev[16];
+
+	if (sb.level != 0 || !sb.held_ino)
+		return;
+	v = an_raise(an, AN_LOCK_ORDER, AN_ERROR, true, e, DL_LOCK_READ, NOTE_ORDER_SB_WRITERS);
+	if (!v)
+		return;
+	v->lock_kind = AN_LOCK_SB_WRITERS;
+	dl_fmt_dev(e->dev, dev, sizeof(dev));
+	snprintf(v->detail, sizeof(v->detail), "i_rwsem of %s %s ino %llu held (%s), then its sb_writers waited for",
+		 e->fs, dev, (unsigned long long)sb.held_ino, an_lock_mode_name(sb.held_mode));
+}
+
 /* An ORDER_EDGE end's enum dl_lock_kind as the graph's enum an_lock_kind; -1: unknown. */
 static int okind(__u64 dl_kind)
 {

@@ -392,6 +392,7 @@ static void dispatch(struct analyzer *an, struct an_task *t, struct an_lock *l, 
 		l = an_sb_writers_of(an, e);
 		if (l)
 			start_wait(an, t, l, e, DL_LOCK_READ);
+		an_order_sb_wait(an, e);
 		break;
 	case DL_EV_MMAP_WAIT_BEGIN:
 		l = an_mmap_lock_of(an, e);

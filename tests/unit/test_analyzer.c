@@ -866,6 +866,43 @@ static struct dl_event sb_wait(__u16 type, __u32 tid, __u8 frozen, __u32 user)
 	return e;
 }
 
+/*
+ * sb_writers is outermost: waiting for a frozen filesystem's write level
+ * while holding an i_rwsem (exact holds) is an inversion; the page-fault and
+ * internal levels are taken under it by design, and without exact holds
+ * nothing is known.
+ */
+static void sb_writers_after_i_rwsem(void)
+{
+	struct analyzer an;
+	const struct an_finding *v;
+	struct dl_event e;
+
+	for (int level = 0; level < 3; level++) {
+		an_init(&an, NULL);
+		e = sb_wait(DL_EV_SB_WAIT_BEGIN, 140, 4, 1);
+		e.pos = level;
+		DL_SB_HELD_PUT(&e, 21, DL_LOCK_WRITE);
+		an_feed(&an, &e);
+		v = find(&an, AN_LOCK_ORDER);
+		if (level) {
+			CHECK(!v);
+		} else {
+			CHECK(v && v->severity == AN_ERROR && v->exact && v->tid == 140);
+			CHECK(v && an_finding_lock(v) == AN_LOCK_SB_WRITERS && strstr(v->note, "outside every inode lock"));
+			CHECK(v && strstr(v->detail, "i_rwsem of xfs") && strstr(v->detail, "ino 21 held (write)"));
+		}
+		an_fini(&an);
+	}
+	/* the tracepoint tiers: no holds known, no finding */
+	an_init(&an, NULL);
+	e = sb_wait(DL_EV_SB_WAIT_BEGIN, 141, 4, 1);
+	e.pos = 0;
+	an_feed(&an, &e);
+	CHECK(!find(&an, AN_LOCK_ORDER));
+	an_fini(&an);
+}
+
 /* A wait on the process's mmap_lock (its own, at lock_addr MM_LOCK), the writer named by the lock's owner. */
 #define MM_LOCK 0xffff888000777000ULL
 static struct dl_event mmap_wait(__u32 tid, __u32 tgid, __u32 writer)
@@ -1521,6 +1558,7 @@ int main(void)
 	RUN(mmap_lock_cycle_across_types);
 	RUN(invalidate_lock_recursion);
 	RUN(btrfs_fault_in_own_dio);
+	RUN(sb_writers_after_i_rwsem);
 	RUN(order_against_reference);
 	RUN(irq_completion_owns_nothing);
 	RUN(origin_names_submitter);

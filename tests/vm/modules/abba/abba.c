@@ -17,8 +17,12 @@
  * truncate takes i_rwsem, then invalidate_lock; "i:a a" is the other order.
  * "m:PID" write-locks the mmap_lock of process PID (as munmap, mprotect or
  * khugepaged would): "m:PID a" with PID inside a DIO write to a, pinning
- * pages it must fault in, is a cycle across mmap_lock and i_rwsem. A first
- * token "hold=MS" sets this write's sleep between locks instead of hold_ms.
+ * pages it must fault in, is a cycle across mmap_lock and i_rwsem. "w:PATH"
+ * takes the freeze protection of PATH's filesystem (sb_start_write, as
+ * mnt_want_write and file_start_write do): "a w:a" on a frozen filesystem
+ * holds a's i_rwsem while waiting for the thaw, against the kernel's order
+ * (sb_writers outermost). A first token "hold=MS" sets this write's sleep
+ * between locks instead of hold_ms.
  * Only for throw-away VMs.
  */
 #include <linux/delay.h>
@@ -45,6 +49,7 @@ struct abba_lock {
 	struct mm_struct *mm;	/* "m:PID": that process's mmap_lock, no path */
 	bool shared;
 	bool invalidate;	/* the mapping's invalidate_lock, not i_rwsem */
+	bool sb_write;		/* the filesystem's sb_writers (SB_FREEZE_WRITE), not i_rwsem */
 };
 
 static void abba_lock_inode(const struct abba_lock *l)
@@ -56,7 +61,9 @@ static void abba_lock_inode(const struct abba_lock *l)
 		return;
 	}
 	inode = d_inode(l->path.dentry);
-	if (l->invalidate)
+	if (l->sb_write)
+		sb_start_write(inode->i_sb);
+	else if (l->invalidate)
 		filemap_invalidate_lock(inode->i_mapping);
 	else if (l->shared)
 		inode_lock_shared(inode);
@@ -73,7 +80,9 @@ static void abba_unlock_inode(const struct abba_lock *l)
 		return;
 	}
 	inode = d_inode(l->path.dentry);
-	if (l->invalidate)
+	if (l->sb_write)
+		sb_end_write(inode->i_sb);
+	else if (l->invalidate)
 		filemap_invalidate_unlock(inode->i_mapping);
 	else if (l->shared)
 		inode_unlock_shared(inode);
@@ -97,7 +106,7 @@ static ssize_t abba_write(struct file *file, const char __user *ubuf, size_t len
 	/* resolve every path first: a bad one fails the write with nothing locked */
 	cur = buf;
 	while ((tok = strsep(&cur, " \t\n"))) {
-		bool shared = false, invalidate = false;
+		bool shared = false, invalidate = false, sb_write = false;
 
 		if (!*tok)
 			continue;
@@ -120,6 +129,9 @@ static ssize_t abba_write(struct file *file, const char __user *ubuf, size_t len
 			tok += 2;
 		} else if (!strncmp(tok, "i:", 2)) {
 			invalidate = true;
+			tok += 2;
+		} else if (!strncmp(tok, "w:", 2)) {
+			sb_write = true;
 			tok += 2;
 		} else if (!strncmp(tok, "m:", 2)) {
 			struct task_struct *task;
@@ -148,6 +160,7 @@ static ssize_t abba_write(struct file *file, const char __user *ubuf, size_t len
 		if (err)
 			goto out;
 		locks[n].shared = shared;
+		locks[n].sb_write = sb_write;
 		locks[n++].invalidate = invalidate;
 	}
 	if (!n || (pair && (n != 2 || locks[0].mm || locks[1].mm))) {
