@@ -6,7 +6,7 @@ SC_BUDGET=60
 SC_TIERS="fentry kprobe tracepoint"
 SC_MATRIX=yes
 SC_KERNELS="6.12"
-SC_MATRIX_TIERS="fentry tracepoint"
+SC_MATRIX_TIERS="fentry kprobe tracepoint"
 
 expect() {
 	expect_clean_exit

@@ -10,7 +10,7 @@ SC_BUDGET=90
 SC_TIERS="fentry kprobe tracepoint"
 SC_MATRIX=yes
 SC_KERNELS="6.12"
-SC_MATRIX_TIERS="fentry tracepoint"
+SC_MATRIX_TIERS="fentry kprobe tracepoint"
 
 expect() {
 	local pid ino sd ra args
