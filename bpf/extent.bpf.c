@@ -13,14 +13,16 @@
  * Fixed kernels fault such buffers in outside the DIO (nofault iov_iters,
  * IOMAP_DIO_PARTIAL), so nothing fires there. The hooks, all btrfs's own
  * (6.1's fentry cannot attach to __iomap_dio_rw: seven arguments):
- *   btrfs_dio_iomap_begin  each chunk the DIO maps, and the io tree its own
- *                          lock_extent() locks it in: the DIO holds them;
- *   lock_extent            any other lock by the task on that tree over
- *                          those chunks before the DIO returns: a DIO read's
- *                          self-wait, a DIO write's first step to one;
- *   btrfs_start_ordered_extent  ... the write's second;
- *   btrfs_dio_read/btrfs_dio_write returning: the DIO holds nothing more
- *                          this task could fault into.
+ *   btrfs_dio_read/btrfs_dio_write  entered and returned: the DIO's
+ *                          submission, the only time its task can fault
+ *                          into what it holds;
+ *   btrfs_dio_iomap_begin  the chunk being submitted, and the io tree its own
+ *                          lock_extent() locks it in;
+ *   lock_extent            any other lock by the task on that tree over that
+ *                          chunk: a DIO read's self-wait, a DIO write's first
+ *                          step to one;
+ *   btrfs_start_ordered_extent  ... on an ordered extent over it: the
+ *                          write's second.
  * Function tiers only: no tracepoint fires in lock_extent (btrfs's
  * btrfs_set_extent_bit fires for every bit set in every tree: far too hot),
  * and lock_extent() is the name of v6.1 to v6.11 (v6.12 locks DIO ranges
@@ -31,31 +33,65 @@
 
 #define IOMAP_WRITE	(1 << 0)
 
-/* btrfs_dio_iomap_begin() entered: the lock_extent() it makes is the DIO's own. */
-static __always_inline int on_map_begin(struct inode *inode, unsigned int flags, struct iomap *iomap)
+/* The fields read of btrfs's ordered extent (module BTF, relocated at load). */
+struct btrfs_ordered_extent___dl {
+	__u64 file_offset;
+	__u64 num_bytes;
+} __attribute__((preserve_access_index));
+
+/*
+ * btrfs_dio_read()/btrfs_dio_write() entered: a DIO's submission starts with
+ * nothing held. An entry probe is never missed, so no state outlives its DIO
+ * past the task's next one, even where a return probe was dropped.
+ */
+static __always_inline int on_dio_enter(void)
 {
 	struct dl_task_ctx *tc;
-	struct dl_extent_ctx *x;
 
 	if (dl_task_filtered())
 		return 0;
 	tc = dl_ctx(true);
 	if (!tc)
 		return 0;
+	__builtin_memset(&tc->ext, 0, sizeof(tc->ext));
+	tc->ext.active = 1;
+	return 0;
+}
+
+/* ... returned: the DIO's submission is over, nothing it holds can be faulted into. */
+static __always_inline int on_dio_return(void)
+{
+	struct dl_task_ctx *tc = dl_ctx(false);
+
+	if (tc)
+		tc->ext.active = 0;
+	return 0;
+}
+
+/* btrfs_dio_iomap_begin() entered: its lock_extent() at start is the DIO's own. */
+static __always_inline int on_map_begin(struct inode *inode, __u64 start, unsigned int flags, struct iomap *iomap)
+{
+	struct dl_task_ctx *tc = dl_ctx(false);
+	struct dl_extent_ctx *x;
+
+	if (!tc || !tc->ext.active)
+		return 0;
 	x = &tc->ext;
-	if (x->inode != (__u64)inode) {
-		/* its first chunk: a new DIO */
-		__builtin_memset(x, 0, sizeof(*x));
-		x->inode = (__u64)inode;
-	}
 	x->mapping = 1;
+	x->mapped = 0;
 	x->hit = 0;
+	x->map_start = start;
+	x->inode = (__u64)inode;
 	x->write = !!(flags & IOMAP_WRITE);
 	x->iomap = (__u64)iomap;
 	return 0;
 }
 
-/* ... returned (ret 0: mapped): iomap's chunk is the DIO's until its bio ends. */
+/*
+ * ... returned (ret 0: mapped): iomap's chunk is the DIO's, locked (read) or
+ * an ordered extent (write), until its bio, submitted next, ends. Earlier
+ * chunks' bios are submitted already: a fault into them waits, briefly.
+ */
 static __always_inline int on_map_end(long ret)
 {
 	struct dl_task_ctx *tc = dl_ctx(false);
@@ -74,21 +110,9 @@ static __always_inline int on_map_end(long ret)
 	len = BPF_CORE_READ(iomap, length);
 	if (!len)
 		return 0;
-	if (!x->mapped || off < x->start)
-		x->start = off;
-	if (!x->mapped || off + len - 1 > x->end)
-		x->end = off + len - 1;
+	x->start = off;
+	x->end = off + len - 1;
 	x->mapped = 1;
-	return 0;
-}
-
-/* btrfs_dio_read()/btrfs_dio_write() returned: the DIO's submission is over. */
-static __always_inline int on_dio_return(void)
-{
-	struct dl_task_ctx *tc = dl_ctx(false);
-
-	if (tc)
-		tc->ext.inode = 0;
 	return 0;
 }
 
@@ -119,17 +143,19 @@ static __always_inline void emit_self_wait(void *ctx, struct dl_task_ctx *tc, __
 	dl_submit(e);
 }
 
-/* lock_extent(tree, start, end): the DIO's own lock, or another over its range. */
+/* lock_extent(tree, start, end): the DIO's own lock, or another over its chunk. */
 static __always_inline int on_lock_extent(void *ctx, void *tree, __u64 start, __u64 end)
 {
 	struct dl_task_ctx *tc = dl_ctx(false);
 	struct dl_extent_ctx *x;
 
-	if (!tc || !tc->ext.inode)
+	if (!tc || !tc->ext.active)
 		return 0;
 	x = &tc->ext;
 	if (x->mapping) {
-		x->tree = (__u64)tree;
+		/* lock_extent_direct's, not a btree read's on the way */
+		if (start == x->map_start)
+			x->tree = (__u64)tree;
 		return 0;
 	}
 	if (!x->mapped || x->tree != (__u64)tree || end < x->start || start > x->end)
@@ -145,27 +171,37 @@ static __always_inline int on_lock_extent(void *ctx, void *tree, __u64 start, __
 	return 0;
 }
 
-/* btrfs_start_ordered_extent(): once the write's range was locked again, its own. */
-static __always_inline int on_ordered_wait(void *ctx)
+/* btrfs_start_ordered_extent(): after the write's chunk was locked again, the wait for its own. */
+static __always_inline int on_ordered_wait(void *ctx, struct btrfs_ordered_extent___dl *oe)
 {
 	struct dl_task_ctx *tc = dl_ctx(false);
+	__u64 off, len;
 
-	if (tc && tc->ext.inode && tc->ext.hit && !tc->ext.mapping)
-		emit_self_wait(ctx, tc, DL_EXT_ORDERED, tc->ext.hit_start, tc->ext.hit_end);
+	if (!tc || !tc->ext.active || !tc->ext.hit || tc->ext.mapping)
+		return 0;
+	off = BPF_CORE_READ(oe, file_offset);
+	len = BPF_CORE_READ(oe, num_bytes);
+	if (!len || off > tc->ext.hit_end || off + len - 1 < tc->ext.hit_start)
+		return 0;
+	emit_self_wait(ctx, tc, DL_EXT_ORDERED, tc->ext.hit_start, tc->ext.hit_end);
 	return 0;
 }
 
-DL_FENTRY(btrfs_dio_iomap_begin, on_map_begin(inode, flags, iomap), struct inode *inode, loff_t start,
+DL_FENTRY(btrfs_dio_read, on_dio_enter())
+DL_FEXIT(btrfs_dio_read, on_dio_return())
+DL_KPROBE(btrfs_dio_read, on_dio_enter())
+DL_KRETPROBE(btrfs_dio_read, on_dio_return())
+DL_FENTRY(btrfs_dio_write, on_dio_enter())
+DL_FEXIT(btrfs_dio_write, on_dio_return())
+DL_KPROBE(btrfs_dio_write, on_dio_enter())
+DL_KRETPROBE(btrfs_dio_write, on_dio_return())
+DL_FENTRY(btrfs_dio_iomap_begin, on_map_begin(inode, start, flags, iomap), struct inode *inode, loff_t start,
 	  loff_t length, unsigned int flags, struct iomap *iomap)
 DL_FEXIT(btrfs_dio_iomap_begin, on_map_end(dl_fexit_ret(ctx)), struct inode *inode)
-DL_KPROBE(btrfs_dio_iomap_begin, on_map_begin(inode, flags, iomap), struct inode *inode, loff_t start,
+DL_KPROBE(btrfs_dio_iomap_begin, on_map_begin(inode, start, flags, iomap), struct inode *inode, loff_t start,
 	  loff_t length, unsigned int flags, struct iomap *iomap)
 DL_KRETPROBE(btrfs_dio_iomap_begin, on_map_end((int)ret), long ret)
-DL_FEXIT(btrfs_dio_read, on_dio_return(), void *iocb)
-DL_KRETPROBE(btrfs_dio_read, on_dio_return())
-DL_FEXIT(btrfs_dio_write, on_dio_return(), void *iocb)
-DL_KRETPROBE(btrfs_dio_write, on_dio_return())
 DL_FENTRY(lock_extent, on_lock_extent(ctx, tree, start, end), void *tree, u64 start, u64 end)
 DL_KPROBE(lock_extent, on_lock_extent(ctx, tree, start, end), void *tree, u64 start, u64 end)
-DL_FENTRY(btrfs_start_ordered_extent, on_ordered_wait(ctx))
-DL_KPROBE(btrfs_start_ordered_extent, on_ordered_wait(ctx))
+DL_FENTRY(btrfs_start_ordered_extent, on_ordered_wait(ctx, oe), struct btrfs_ordered_extent___dl *oe)
+DL_KPROBE(btrfs_start_ordered_extent, on_ordered_wait(ctx, oe), struct btrfs_ordered_extent___dl *oe)

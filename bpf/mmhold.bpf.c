@@ -66,7 +66,7 @@ static __always_inline int on_acquired(void *ctx, __u64 *a)
 		if (!dl_mm_holds || !success)
 			return 0;
 		tc = dl_ctx(false);
-		if (tc && tc->mm_hold_ts)
+		if (tc && tc->mm_hold_ts && (__u64)bpf_get_current_task_btf()->mm == a[0])
 			hold_end(tc);
 		return 0;
 	}

@@ -92,21 +92,22 @@ enum dl_stash_slot {
 /* Everything diolock keeps per task: task-local storage, no hash map on the I/O path. */
 /*
  * btrfs: what the task's DIO in progress holds in the inode's io tree
- * (extent.bpf.c), from its first mapped chunk until btrfs_dio_read() or
- * btrfs_dio_write() returns.
+ * (extent.bpf.c), while it is inside btrfs_dio_read() or btrfs_dio_write().
  */
 struct dl_extent_ctx {
-	__u64 inode;		/* struct inode * of the DIO; 0: none in progress */
 	__u64 tree;		/* struct extent_io_tree * its own lock_extent() locked in */
-	__u64 start, end;	/* bytes, end inclusive: the chunks mapped so far */
+	__u64 start, end;	/* bytes, end inclusive: the chunk being submitted */
+	__u64 map_start;	/* btrfs_dio_iomap_begin's start: its own lock_extent's */
 	__u64 hit_start, hit_end;	/* a DIO write's range locked again (DL_EXT_ORDERED) */
 	__u64 iomap;		/* btrfs_dio_iomap_begin's struct iomap *, for its return */
+	__u64 inode;		/* struct inode * of the chunk */
+	__u8 active;		/* inside btrfs_dio_read()/btrfs_dio_write() */
 	__u8 mapping;		/* inside btrfs_dio_iomap_begin: its locks are the DIO's own */
-	__u8 mapped;		/* start..end hold a range */
+	__u8 mapped;		/* start..end hold a chunk */
 	__u8 write;		/* a DIO write: its range is held as an ordered extent, not locked */
 	__u8 hit;		/* hit_start..hit_end is set */
 	__u8 emitted;		/* this DIO's EXTENT_WAIT crossed: once is enough */
-	__u8 pad[3];
+	__u8 pad[2];
 };
 
 struct dl_task_ctx {

@@ -203,6 +203,10 @@ static void put_sb_wait(struct line *l, const struct dl_event *e)
 	put_u64(l, w.user_freezes);
 	put_str(l, " kernel_freezes=");
 	put_u64(l, w.kernel_freezes);
+	if (w.held_ino) {
+		put_str(l, " holding_ino=");
+		put_u64(l, w.held_ino);
+	}
 }
 
 /* DETAIL: what the type says, then the flags. */
@@ -372,6 +376,11 @@ static void json_sb_wait(struct json *j, const struct dl_event *e)
 	json_kv_u64(j, "frozen", w.frozen);
 	json_kv_u64(j, "user_freezes", w.user_freezes);
 	json_kv_u64(j, "kernel_freezes", w.kernel_freezes);
+	/* the function tiers: an i_rwsem of this filesystem the waiter holds */
+	if (w.held_ino) {
+		json_kv_u64(j, "held_ino", w.held_ino);
+		json_kv_str(j, "held_mode", an_lock_mode_name(w.held_mode));
+	}
 	json_end_object(j);
 }
 
