@@ -1493,24 +1493,33 @@ static void self_io(const struct opts *o, struct tally *t, int fd, char *map, of
 	account(o, t, rd ? pread(fd, b, o->bs, off) : pwrite(fd, b, o->bs, off), off, rd);
 }
 
+/* The case's file opened for O_DIRECT and len bytes of it mapped shared at *map: its fd, or -1. */
+static int open_self_map(const struct opts *o, struct tally *t, off_t len, char **map)
+{
+	int fd = open_target(o, O_RDWR | O_DIRECT, t);
+
+	if (fd < 0)
+		return -1;
+	t->tid = (pid_t)syscall(SYS_gettid);
+	*map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (*map == MAP_FAILED) {
+		fail(o, errno, "mmap");
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 /* dio-mmap-same-write/-read: each block from (into) its own mapping, nothing else */
 static int mmap_same(const struct opts *o, bool rd)
 {
 	struct tally t = { .role = rd ? "reader" : "writer" };
 	off_t n = (off_t)o->count, len = n * (off_t)o->bs;
 	char *map;
-	int fd;
+	int fd = open_self_map(o, &t, len, &map);
 
-	fd = open_target(o, O_RDWR | O_DIRECT, &t);
 	if (fd < 0)
 		return EXIT_IO;
-	t.tid = (pid_t)syscall(SYS_gettid);
-	map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (map == MAP_FAILED) {
-		fail(o, errno, "mmap");
-		close(fd);
-		return EXIT_IO;
-	}
 	if (report(o, &t, true))
 		t.errors++;
 	for (off_t i = 0; i < n; i++)
@@ -1524,18 +1533,10 @@ static int mmap_self(const struct opts *o)
 	struct tally t = { .role = "writer" };
 	off_t n = (off_t)o->count, len = 2 * n * (off_t)o->bs;
 	char *map;
-	int fd;
+	int fd = open_self_map(o, &t, len, &map);
 
-	fd = open_target(o, O_RDWR | O_DIRECT, &t);
 	if (fd < 0)
 		return EXIT_IO;
-	t.tid = (pid_t)syscall(SYS_gettid);
-	map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (map == MAP_FAILED) {
-		fail(o, errno, "mmap");
-		close(fd);
-		return EXIT_IO;
-	}
 	for (off_t i = 0; i < n; i++) {
 		self_io(o, &t, fd, map, i, n + i, false);	/* write block n+i from the mapping of block i */
 		self_io(o, &t, fd, map, n + i, i, true);	/* read block i into the mapping of block n+i */
