@@ -53,6 +53,19 @@ static __always_inline void hold_end(struct dl_task_ctx *tc)
 	dl_hist_add(DL_HIST_MMAP_HOLD_WRITE, &id, tc->mm_hold_stack, comm, 0, ns);
 }
 
+/* The task's write hold of mm ends (released, or downgraded), if it is timing one. */
+static __always_inline int end_own_hold(__u64 mm)
+{
+	struct dl_task_ctx *tc;
+
+	if (!dl_mm_holds)
+		return 0;
+	tc = dl_ctx(false);
+	if (tc && tc->mm_hold_ts && (__u64)bpf_get_current_task_btf()->mm == mm)
+		hold_end(tc);
+	return 0;
+}
+
 /* mmap_lock_acquire_returned(mm, [memcg_path,] write, success) */
 static __always_inline int on_acquired(void *ctx, __u64 *a)
 {
@@ -61,15 +74,9 @@ static __always_inline int on_acquired(void *ctx, __u64 *a)
 	struct task_struct *cur;
 	struct dl_task_ctx *tc;
 
-	if (!write) {
-		/* a downgrade of a timed write hold? */
-		if (!dl_mm_holds || !success)
-			return 0;
-		tc = dl_ctx(false);
-		if (tc && tc->mm_hold_ts && (__u64)bpf_get_current_task_btf()->mm == a[0])
-			hold_end(tc);
-		return 0;
-	}
+	/* a read acquisition: a downgrade of a timed write hold? */
+	if (!write)
+		return success ? end_own_hold(a[0]) : 0;
 	cur = bpf_get_current_task_btf();
 	if (!stat_on || !success || (__u64)cur->mm != a[0] || dl_task_filtered() || dl_files_filtered())
 		return 0;
@@ -86,14 +93,8 @@ static __always_inline int on_acquired(void *ctx, __u64 *a)
 static __always_inline int on_released(__u64 *a)
 {
 	bool write = old_proto() ? CTX_U64(a, 16) : CTX_U64(a, 8);
-	struct dl_task_ctx *tc;
 
-	if (!write || !dl_mm_holds)
-		return 0;
-	tc = dl_ctx(false);
-	if (tc && tc->mm_hold_ts && (__u64)bpf_get_current_task_btf()->mm == a[0])
-		hold_end(tc);
-	return 0;
+	return write ? end_own_hold(a[0]) : 0;
 }
 
 DL_TRACEPOINT(mmap_lock_acquire_returned, on_acquired(ctx, (__u64 *)ctx))
