@@ -144,6 +144,14 @@ static void share_contention(struct dl_session *s, bool records_off)
 static const enum dl_hook_id btrfs_group[] = { DL_HOOK_BTRFS_EXTENT_LOCK, DL_HOOK_BTRFS_DIO, DL_HOOK_BTRFS_DIO_MAP,
 					       DL_HOOK_BTRFS_ORDERED_WAIT };
 static const enum dl_hook_id mmap_group[] = { DL_HOOK_MMAP_RELEASE, DL_HOOK_MMAP_HOLD };
+#define GROUP_LEN(g) (sizeof(g) / sizeof((g)[0]))
+
+/* A group this command does not use: every hook of it off, for one reason. */
+static void group_off(struct dl_session *s, const enum dl_hook_id *ids, size_t n, const char *why)
+{
+	for (size_t i = 0; i < n; i++)
+		hook_off(s, ids[i], why);
+}
 
 /* One of them unavailable (or not attached): all off, each saying which. */
 static void all_or_none(struct dl_session *s, const enum dl_hook_id *ids, size_t n)
@@ -174,15 +182,15 @@ static void choose_tiers(struct dl_session *s, enum dl_tier forced, bool records
 		hook_off(s, DL_HOOK_DIO_FALLBACK, "not used by this command (fallback detection is check's and trace's)");
 		hook_off(s, DL_HOOK_URING_SUBMIT, "not used by this command (it serves the fallback hook)");
 		hook_off(s, DL_HOOK_URING_SUBMIT_SQE, "not used by this command (it serves the fallback hook)");
-		for (size_t i = 0; i < sizeof(btrfs_group) / sizeof(btrfs_group[0]); i++)
-			hook_off(s, btrfs_group[i], "not used by this command (its records are check's and trace's)");
+		group_off(s, btrfs_group, GROUP_LEN(btrfs_group),
+			  "not used by this command (its records are check's and trace's)");
 	}
 	/* mmap_lock write holds are histograms' alone */
 	if (!stat)
-		for (size_t i = 0; i < sizeof(mmap_group) / sizeof(mmap_group[0]); i++)
-			hook_off(s, mmap_group[i], "not used by this command (hold times are stat's, top's and serve's)");
-	all_or_none(s, mmap_group, sizeof(mmap_group) / sizeof(mmap_group[0]));
-	all_or_none(s, btrfs_group, sizeof(btrfs_group) / sizeof(btrfs_group[0]));
+		group_off(s, mmap_group, GROUP_LEN(mmap_group),
+			  "not used by this command (hold times are stat's, top's and serve's)");
+	all_or_none(s, mmap_group, GROUP_LEN(mmap_group));
+	all_or_none(s, btrfs_group, GROUP_LEN(btrfs_group));
 	share_contention(s, records_off);
 	/* holds are tracked from both halves or not at all */
 	if (!s->hooks[DL_HOOK_RWSEM_RELEASE].tier)
@@ -383,8 +391,8 @@ int dl_session_open(struct dl_session *s, const struct dl_session_opts *o, char 
 			hook_off(s, h, "the i_rwsem wait hooks whose programs it shares are not attached");
 	if (s->hooks[DL_HOOK_RWSEM_ACQUIRE].tier && !s->hooks[DL_HOOK_RWSEM_RELEASE].tier)
 		hook_off(s, DL_HOOK_RWSEM_ACQUIRE, s->hooks[DL_HOOK_RWSEM_RELEASE].why);
-	all_or_none(s, btrfs_group, sizeof(btrfs_group) / sizeof(btrfs_group[0]));
-	all_or_none(s, mmap_group, sizeof(mmap_group) / sizeof(mmap_group[0]));
+	all_or_none(s, btrfs_group, GROUP_LEN(btrfs_group));
+	all_or_none(s, mmap_group, GROUP_LEN(mmap_group));
 	if (!s->hooks[DL_HOOK_RWSEM_ACQUIRE].tier)
 		hook_off(s, DL_HOOK_RWSEM_RELEASE, s->hooks[DL_HOOK_RWSEM_RELEASE].why[0] ?
 			 s->hooks[DL_HOOK_RWSEM_RELEASE].why : s->hooks[DL_HOOK_RWSEM_ACQUIRE].why);
