@@ -162,7 +162,8 @@ lint: $(OUTPUT)/diolock.skel.h $(OUTPUT)/probe.skel.h
 		exit $${PIPESTATUS[0]}
 
 # libFuzzer target for the live subcommands' option parser.
-CLI_FUZZ_SRCS := src/lib/cli.c src/lib/filter.c src/lib/hooks.c src/lib/json.c
+CLI_FUZZ_SRCS := src/lib/cli.c src/lib/filter.c src/lib/hooks.c src/lib/json.c src/lib/cgroups.c src/lib/table.c \
+	src/lib/clock.c
 $(OUTPUT)/fuzz/fuzz_cli: tests/fuzz/fuzz_cli.c $(CLI_FUZZ_SRCS) $(SRC_HDRS) include/diolock/*.h
 	$(Q)mkdir -p $(dir $@)
 	$(MSG) FUZZ $@

@@ -38,6 +38,7 @@ static __always_inline void stat_dio_queued(const struct dl_task_ctx *tc)
 		bpf_core_read(ds.comm, sizeof(ds.comm), &sub->comm);
 	else
 		bpf_get_current_comm(ds.comm, sizeof(ds.comm));
+	ds.cgroup = bpf_get_current_cgroup_id();
 	/* an LRU map: a full one evicts, so no loss to count here */
 	bpf_map_update_elem(&dio_starts, &iocb, &ds, BPF_ANY);
 }
@@ -73,9 +74,13 @@ static __always_inline void stat_dio_complete(struct kiocb *iocb, struct inode *
 		comm = ds->comm;
 		path = ds->path;
 	}
-	if (now > ts && dl_ident_of(inode, &id, btf))
+	if (now > ts && dl_ident_of(inode, &id, btf)) {
+		/* a kworker's or an interrupt's completion: the submission's cgroup */
+		if (ds)
+			id.cgroup = ds->cgroup;
 		dl_hist_add(mode != DL_LOCK_NONE ? DL_HIST_DIO_LOCKED : DL_HIST_DIO_UNLOCKED, &id, stack, comm, path,
 			    now - ts);
+	}
 	if (ds)
 		bpf_map_delete_elem(&dio_starts, &key);
 }
@@ -353,10 +358,13 @@ static __always_inline bool submitter_filtered(struct kiocb *iocb, bool btf)
 {
 	struct task_struct *sub;
 
-	if (!targ_tgid)
+	if (!targ_tgid && !targ_cgroup)
 		return false;
 	dl_kiocb_origin(iocb, bpf_get_current_task_btf(), true, &sub, btf);
-	return sub && (__u32)BPF_CORE_READ(sub, tgid) != targ_tgid;
+	if (!sub)
+		return false;
+	return (targ_tgid && (__u32)BPF_CORE_READ(sub, tgid) != targ_tgid) ||
+	       (targ_cgroup && !dl_task_in_cgroup(sub));
 }
 
 /* The completion's end: iomap:iomap_dio_complete (after its fsync), or fexit/kretprobe. */

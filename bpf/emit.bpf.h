@@ -30,6 +30,7 @@ static __always_inline struct dl_event *dl_reserve(__u16 type)
 	e->stack_id = -1;
 	/* two plain loads from the task, not the helper's string copy */
 	__builtin_memcpy(e->comm, bpf_get_current_task_btf()->comm, sizeof(e->comm));
+	e->cgroup = bpf_get_current_cgroup_id();
 	return e;
 }
 
@@ -133,7 +134,7 @@ static __always_inline void dl_flush_dio(struct dl_task_ctx *tc)
 static __always_inline void dl_stack(void *ctx, struct dl_event *e)
 {
 	/* the rare records only: FAST_STACK_CMP skips comparing a bucket's old stack */
-	e->stack_id = bpf_get_stackid(ctx, &stacks, BPF_F_FAST_STACK_CMP);
+	e->stack_id = dl_stackid(ctx, BPF_F_FAST_STACK_CMP);
 }
 
 #endif /* DIOLOCK_EMIT_BPF_H */

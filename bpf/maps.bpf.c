@@ -15,6 +15,7 @@ const volatile __u32 targ_tgid = 0;
 const volatile __u32 targ_dev = 0;
 const volatile __u64 targ_ino = 0;
 const volatile char targ_fs[DL_FS_LEN] = {};
+const volatile __u64 targ_cgroup = 0;
 const volatile __u8 run_mode = DL_MODE_CHECK;
 const volatile __u8 rwsem_waits_by_tp = 1;
 const volatile __u8 stat_on = 0;

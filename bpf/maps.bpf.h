@@ -12,6 +12,8 @@ DL_EXTERN const volatile __u32 targ_tgid;
 DL_EXTERN const volatile __u32 targ_dev;
 DL_EXTERN const volatile __u64 targ_ino;
 DL_EXTERN const volatile char targ_fs[DL_FS_LEN];
+/* --cgroup: the cgroup v2 directory's id (its kernfs inode), 0 none; the directory itself in cgroup_filter. */
+DL_EXTERN const volatile __u64 targ_cgroup;
 /* The i_rwsem waits come from the contention tracepoints (else from the rwsem slow paths). */
 DL_EXTERN const volatile __u8 rwsem_waits_by_tp;
 
@@ -99,6 +101,28 @@ struct dl_stacks_map {
 };
 DL_EXTERN struct dl_stacks_map stacks SEC(".maps");
 
+/*
+ * A stack whose hash lands on a bucket another stack holds is refused
+ * (-EEXIST); reusing the bucket would rename a stack already reported. A
+ * second, smaller map takes those: only the colliding few ever reach it.
+ */
+struct dl_stacks_spill_map {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(max_entries, 1024);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, DL_STACK_DEPTH * sizeof(__u64));
+};
+DL_EXTERN struct dl_stacks_spill_map stacks_spill SEC(".maps");
+
+/* --cgroup's directory, for bpf_current_task_under_cgroup() (the whole subtree, v4.9+). */
+struct dl_cgroup_filter_map {
+	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+};
+DL_EXTERN struct dl_cgroup_filter_map cgroup_filter SEC(".maps");
+
 /* Who holds an i_rwsem, kept by the acquisition hooks (acquire.bpf.c). */
 struct dl_lock_holders {
 	__u32 writer;
@@ -135,7 +159,22 @@ static __always_inline void dl_count(enum dl_counter c)
 {
 	__u32 cpu = bpf_get_smp_processor_id() & (DL_MAX_CPUS - 1);
 
-	__sync_fetch_and_add(&dl_counters[cpu][c & (DL_CNT_MAX - 1)], 1);
+	if (c < DL_CNT_MAX)
+		__sync_fetch_and_add(&dl_counters[cpu][c], 1);
+}
+
+/* The stack's id in stacks, else in stacks_spill (DL_STACK_SPILL set), else counted lost. */
+static __always_inline __s32 dl_stackid(void *ctx, __u64 flags)
+{
+	__s32 id = bpf_get_stackid(ctx, &stacks, flags);
+
+	if (id >= 0)
+		return id;
+	id = bpf_get_stackid(ctx, &stacks_spill, flags);
+	if (id >= 0)
+		return id | DL_STACK_SPILL;
+	dl_count(DL_CNT_STACK_LOST);
+	return -1;
 }
 
 /*

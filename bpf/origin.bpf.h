@@ -129,6 +129,8 @@ static __always_inline void dl_set_origin(struct dl_event *e, __u8 path, struct 
 	e->sub_tgid = BPF_CORE_READ(sub, tgid);
 	e->sub_tid = BPF_CORE_READ(sub, pid);
 	bpf_core_read(e->sub_comm, sizeof(e->sub_comm), &sub->comm);
+	/* the work is the submitter's: so is its cgroup (a kworker's is the root) */
+	e->cgroup = dl_cgroup_of(sub);
 }
 
 #endif /* DIOLOCK_ORIGIN_BPF_H */

@@ -44,6 +44,7 @@ struct dl_dio_start {
 	char comm[DL_COMM_LEN];	/* the submitter: AIO completes in a kworker */
 	__s32 stack_id;
 	__u32 path;		/* enum dl_io_path */
+	__u64 cgroup;		/* the submitter's cgroup v2 id (io-wq workers share it) */
 };
 
 struct dl_dio_starts_map {
@@ -60,6 +61,7 @@ struct dl_ident {
 	__u32 dev;
 	__u32 pad;
 	char fs[DL_FS_LEN];
+	__u64 cgroup;		/* whose work, for --by cgroup; 0: the current task's */
 };
 
 /* An inode's identity for histogram keys, the filters applied (false: they reject it). */
@@ -71,6 +73,7 @@ static __always_inline bool dl_ident_of(struct inode *inode, struct dl_ident *id
 		return false;
 	id->ino = ino.ino;
 	id->dev = ino.dev;
+	id->cgroup = 0;
 	dl_fs_name(DL_RD(btf, inode, i_sb), id->fs);
 	return true;
 }
@@ -79,7 +82,7 @@ static __always_inline bool dl_ident_of(struct inode *inode, struct dl_ident *id
 /* The stack a --by stack key names; -1 in the other modes (no cost). */
 static __always_inline __s32 dl_stat_stack(void *ctx)
 {
-	return stat_by == DL_BY_STACK ? bpf_get_stackid(ctx, &stacks, 0) : -1;
+	return stat_by == DL_BY_STACK ? dl_stackid(ctx, 0) : -1;
 }
 
 /*
@@ -116,6 +119,9 @@ static __always_inline void dl_hist_add(__u32 kind, const struct dl_ident *id, _
 		break;
 	case DL_BY_PATH:
 		k.path = path;
+		break;
+	case DL_BY_CGROUP:
+		k.cgroup = id->cgroup ? id->cgroup : bpf_get_current_cgroup_id();
 		break;
 	default:
 		k.stack_id = stack_id;

@@ -165,7 +165,34 @@ static __always_inline struct dl_task_ctx *dl_ctx(bool create)
 
 static __always_inline bool dl_task_filtered(void)
 {
-	return targ_tgid && (bpf_get_current_pid_tgid() >> 32) != targ_tgid;
+	if (targ_tgid && (bpf_get_current_pid_tgid() >> 32) != targ_tgid)
+		return true;
+	/* io_uring's io-wq workers are threads of the submitter: in its cgroup */
+	return targ_cgroup && bpf_current_task_under_cgroup(&cgroup_filter, 0) != 1;
+}
+
+/* A task's cgroup v2 id (its kernfs node's): what bpf_get_current_cgroup_id() says of current. */
+static __always_inline __u64 dl_cgroup_of(struct task_struct *task)
+{
+	return BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
+}
+
+#define DL_CGROUP_DEPTH 16	/* the levels --cgroup's subtree test climbs from another task's cgroup */
+
+/* --cgroup for a task other than current (a kworker completing its I/O): in the subtree? */
+static __always_inline bool dl_task_in_cgroup(struct task_struct *task)
+{
+	struct cgroup *cg = BPF_CORE_READ(task, cgroups, dfl_cgrp);
+	struct cgroup_subsys_state *parent;
+
+	for (int i = 0; i < DL_CGROUP_DEPTH && cg; i++) {
+		if (BPF_CORE_READ(cg, kn, id) == targ_cgroup)
+			return true;
+		/* a cgroup's css is its member self: the parent's self leads to the parent */
+		parent = BPF_CORE_READ(cg, self.parent);
+		cg = parent ? (void *)parent - bpf_core_field_offset(struct cgroup, self) : NULL;
+	}
+	return false;
 }
 
 /* Entry -> return: what the return probe of the same task needs. */

@@ -19,11 +19,13 @@
 
 #include "rules.h"
 
-#define DL_ABI_VERSION 3	/* 3: the origin fields (sub_tgid, sub_tid, sub_comm, path) */
+#define DL_ABI_VERSION 4	/* 3: the origin fields (sub_tgid, sub_tid, sub_comm, path); 4: cgroup */
 #define DL_COMM_LEN 16
 #define DL_FS_LEN 16
 #define DL_MAX_CPUS 256
 #define DL_STACK_DEPTH 32
+/* A stack id with this bit set names the spill map's entry (a bucket of the main map was taken). */
+#define DL_STACK_SPILL (1 << 24)
 #define DL_MAX_HOLDERS 4	/* holder tids carried per record */
 #define DL_MAX_HELD 4		/* i_rwsems a task is tracked holding */
 
@@ -274,6 +276,12 @@ struct dl_event {
 	char sub_comm[DL_COMM_LEN];
 	__u8 path;		/* enum dl_io_path */
 	__u8 pad3[7];
+	/*
+	 * The cgroup v2 id (its directory's inode number on the cgroup2 mount)
+	 * of the task whose work this is: the submitter's where sub_tgid names
+	 * one. 0 in recordings older than the field.
+	 */
+	__u64 cgroup;
 };
 
 /* Records whose fields carry another view (ORDER_EDGE, SB_WAIT_BEGIN): their accessors. */
@@ -283,6 +291,7 @@ struct dl_event {
 enum dl_counter {
 	DL_CNT_RINGBUF_LOST = 0,
 	DL_CNT_MAP_FULL,
+	DL_CNT_STACK_LOST,	/* a record went out without its stack: both maps' buckets taken */
 	DL_CNT_MAX,
 };
 
@@ -449,6 +458,7 @@ enum dl_stat_by {
 	DL_BY_COMM,		/* comm */
 	DL_BY_STACK,		/* stack_id (and fs) */
 	DL_BY_PATH,		/* the I/O's submission path (enum dl_io_path; 0: a lock wait or hold) */
+	DL_BY_CGROUP,		/* the cgroup v2 id of the work (the submitter's) */
 	DL_BY_MAX,
 };
 
@@ -461,6 +471,7 @@ struct dl_hist_key {
 	char comm[DL_COMM_LEN];
 	__s32 stack_id;		/* in the stacks map, -1 none */
 	__u32 path;		/* enum dl_io_path (--by path) */
+	__u64 cgroup;		/* --by cgroup: the cgroup v2 id */
 };
 
 struct dl_hist {

@@ -99,6 +99,7 @@ struct an_finding *an_raise_n(struct analyzer *an, enum an_kind kind, enum an_se
 	v->tid = e->hdr.tid;
 	memcpy(v->comm, e->comm, sizeof(v->comm));
 	v->io_path = e->path;
+	v->cgroup = e->cgroup;
 	if (e->sub_tgid) {
 		v->pid = e->sub_tgid;
 		v->tid = e->sub_tid;

@@ -75,6 +75,7 @@ struct an_finding {
 	__u32 run_tid;
 	char run_comm[DL_COMM_LEN];
 	__u8 io_path;		/* enum dl_io_path; 0: not known (or not an I/O) */
+	__u64 cgroup;		/* the cgroup v2 id of the work (the submitter's); 0 not known */
 	char fs[DL_FS_LEN];
 	__u32 dev;
 	__u64 ino;

@@ -297,6 +297,7 @@ static int run(struct check_opts *o)
 	sink_name_inodes(&ls.cs, true);
 	dl_live_trailer(&live, o->run.cmd != NULL, &t);
 	re.killed_by = live.killed_by;
+	re.stacks_lost = dl_session_lost(&live.s, DL_CNT_STACK_LOST);
 	ret = recf.f ? end_recording(&rec, &recf, &re, &t, o->run.cmd) : DL_EXIT_OK;
 	if (o->record_cmd) {
 		fprintf(stderr, "diolock: recorded %llu records to %s, %llu events lost\n",
@@ -305,6 +306,7 @@ static int run(struct check_opts *o)
 	} else {
 		sink_fill_report(&r, &ls.cs, &meta, &t, o->run.cmd);
 		r.killed_by = live.killed_by;
+		r.stacks_lost = re.stacks_lost;
 		ret = report_files_write(&rf, &r, o->rep.fail_on, ret);
 	}
 stop:

@@ -102,6 +102,11 @@ int cmd_replay(int argc, char **argv)
 
 	if (argp_parse(&argp, argc, argv, 0, NULL, &o))
 		return DL_EXIT_USAGE;
+	if (o.filter.cgroup[0]) {
+		dl_err("--cgroup filters live runs, in BPF (check --cgroup ... --record); a recording keeps "
+		       "each record's cgroup id, not the hierarchy a subtree is matched in");
+		return DL_EXIT_USAGE;
+	}
 	rd = calloc(1, sizeof(*rd));
 	if (!rd)
 		return DL_EXIT_USAGE;
@@ -123,6 +128,7 @@ int cmd_replay(int argc, char **argv)
 	if (!o.trace) {
 		sink_fill_report(&r, &rp.cs, &meta, &rp.trailer, rp.argv);
 		r.killed_by = rp.run_end.killed_by;
+		r.stacks_lost = rp.run_end.stacks_lost;
 		r.cut = rp.cut;
 		r.cut_at = rp.cut_at;
 		ret = report_files_write(&rf, &r, o.rep.fail_on, 0);

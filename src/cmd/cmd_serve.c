@@ -81,7 +81,8 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 		return 0;
 	}
 	case OPT_BY:
-		if (hist_parse_by(arg, &o->by) || o->by == DL_BY_STACK) {
+		/* stacks and cgroups are unbounded: not label values */
+		if (hist_parse_by(arg, &o->by) || o->by == DL_BY_STACK || o->by == DL_BY_CGROUP) {
 			argp_error(state, "invalid --by '%s': fs, inode, comm or path", arg);
 			return EINVAL;
 		}

@@ -23,7 +23,7 @@ struct stat_opts {
 
 static const struct argp_option options[] = {
 	{ "duration", 'd', "SEC", 0, "Collect for SEC seconds (default: until CMD exits, or a signal)", 0 },
-	{ "by", OPT_BY, "KEY", 0, "Key the histograms by inode (default), fs, comm, stack or path (the I/O's submission path: sync, aio, io_uring, io_uring-wq...)", 0 },
+	{ "by", OPT_BY, "KEY", 0, "Key the histograms by inode (default), fs, comm, stack, path (the I/O's submission path: sync, aio, io_uring, io_uring-wq...) or cgroup (v2, the submitter's)", 0 },
 	{ "json", 'j', NULL, 0, "Print a JSON document instead of text", 0 },
 	DL_RUN_ARGP_OPTIONS,
 	{ 0 },

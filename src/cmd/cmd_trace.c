@@ -18,6 +18,7 @@ struct trace_ctx {
 	const struct trace_opts *o;
 	struct dl_live *live;
 	struct dl_stack_resolver sr;
+	struct dl_cgroups cgroups;
 	__u64 t0;
 	__u64 shown;
 };
@@ -53,16 +54,18 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 static void on_event(void *ctx, const struct dl_event *e)
 {
 	struct trace_ctx *tc = ctx;
+	const char *cgroup;
 
 	if (e->hdr.type == DL_EV_TICK || !dl_filter_match_comm(&tc->o->run.filter, e->comm))
 		return;
 	if (!tc->t0)
 		tc->t0 = e->hdr.ts_ns;
 	tc->shown++;
+	cgroup = dl_cgroups_path(&tc->cgroups, e->cgroup);
 	if (tc->o->json)
-		dl_event_json(stdout, e, &tc->sr);
+		dl_event_json(stdout, e, &tc->sr, cgroup);
 	else
-		dl_event_text(stdout, e, tc->t0);
+		dl_event_text(stdout, e, tc->t0, cgroup);
 }
 
 /*
@@ -93,6 +96,7 @@ int cmd_trace(int argc, char **argv)
 	o.json = dl_json_wanted(o.json);
 	tc.sr.frames = dl_live_frames;
 	tc.sr.ctx = &live;
+	dl_cgroups_init(&tc.cgroups);
 	dl_session_opts_init(&so, &o.run, on_event, &tc);
 	so.mode = DL_MODE_STREAM;
 	dl_live_run_opts(&live, &o.run);
@@ -104,14 +108,17 @@ int cmd_trace(int argc, char **argv)
 	}
 	if (dl_live_start(&live, &so, o.run.cmd, err, sizeof(err))) {
 		dl_err("%s", err);
+		dl_cgroups_fini(&tc.cgroups);
 		return DL_EXIT_USAGE;
 	}
 	dl_live_say_watching(&live, "stop");
 	dl_live_run(&live);
 	lost = dl_session_lost(&live.s, DL_CNT_RINGBUF_LOST) + dl_session_lost(&live.s, DL_CNT_MAP_FULL);
 	/* the footer goes to stderr so that stdout stays one event per line */
-	fprintf(stderr, "diolock: %llu events shown, %llu lost\n", (unsigned long long)tc.shown,
-		(unsigned long long)lost);
+	fprintf(stderr, "diolock: %llu events shown, %llu lost, %llu without their stack\n",
+		(unsigned long long)tc.shown, (unsigned long long)lost,
+		(unsigned long long)dl_session_lost(&live.s, DL_CNT_STACK_LOST));
 	dl_live_stop(&live);
+	dl_cgroups_fini(&tc.cgroups);
 	return DL_EXIT_OK;
 }

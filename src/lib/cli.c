@@ -60,8 +60,17 @@ error_t dl_run_opt_parse(int key, char *arg, struct argp_state *state, struct dl
 {
 	__u64 kb;
 
+	char err[512];
+
+	if (DL_IS_FILTER_KEY(key) && dl_filter_opt_parse(key, arg, state, &o->filter))
+		return EINVAL;
+	/* a live run's cgroup is checked here, its id found for BPF */
+	if (key == DL_OPT_CGROUP && dl_filter_resolve_cgroup(&o->filter, err, sizeof(err))) {
+		argp_error(state, "%s", err);
+		return EINVAL;
+	}
 	if (DL_IS_FILTER_KEY(key))
-		return dl_filter_opt_parse(key, arg, state, &o->filter);
+		return 0;
 	switch (key) {
 	case DL_OPT_TIMEOUT:
 		if (dl_parse_seconds(arg, &o->timeout_s)) {

@@ -72,6 +72,11 @@ int dl_filter_parse(struct dl_filter *f, int key, const char *arg, char *err, si
 			goto bad;
 		f->ino = v;
 		return 0;
+	case DL_OPT_CGROUP:
+		if (!*arg || strlen(arg) >= sizeof(f->cgroup))
+			goto bad;
+		strcpy(f->cgroup, arg);
+		return 0;
 	}
 	snprintf(err, errlen, "unknown filter option");
 	return -EINVAL;
@@ -88,6 +93,9 @@ bad:
 		break;
 	case DL_OPT_DEV:
 		snprintf(err, errlen, "invalid device '%s': expected MAJ:MIN, e.g. 7:0", arg);
+		break;
+	case DL_OPT_CGROUP:
+		snprintf(err, errlen, "invalid cgroup '%.40s': 1 to %d characters", arg, DL_CGROUP_PATH_LEN - 1);
 		break;
 	default:
 		snprintf(err, errlen, "invalid inode number '%s': expected a positive integer", arg);
@@ -207,6 +215,17 @@ int dl_filter_check_system(const struct dl_filter *f, char *err, size_t errlen)
 		return -ENODEV;
 	}
 	return 0;
+}
+
+int dl_filter_resolve_cgroup(struct dl_filter *f, char *err, size_t errlen)
+{
+	char rel[DL_CGROUP_PATH_LEN];
+	int ret = dl_cgroup_dir(f->cgroup, &f->cgroup_id, rel, sizeof(rel), err, errlen);
+
+	/* what the report and a recording's metadata say: the path on the mount */
+	if (!ret)
+		snprintf(f->cgroup, sizeof(f->cgroup), "%s", rel);
+	return ret;
 }
 
 void dl_fmt_dev(__u32 dev, char *buf, size_t len)

@@ -156,7 +156,7 @@ const char *hist_kind_mode(enum dl_hist_kind k)
 	}
 }
 
-static const char *const by_names[DL_BY_MAX] = { "inode", "fs", "comm", "stack", "path" };
+static const char *const by_names[DL_BY_MAX] = { "inode", "fs", "comm", "stack", "path", "cgroup" };
 
 bool hist_kind_is_mmap(enum dl_hist_kind k)
 {

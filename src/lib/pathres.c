@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include "lib/cgroups.h"
 #include <sys/sysmacros.h>
 #include "lib/filter.h"
 #include "lib/pathres.h"
@@ -39,11 +40,23 @@ struct pathres {
 	int ninos;
 	struct pr_comm comms[PR_MAX];
 	int ncomms;
+	struct dl_cgroups cgroups;
 };
 
 struct pathres *pathres_new(void)
 {
-	return calloc(1, sizeof(struct pathres));
+	struct pathres *pr = calloc(1, sizeof(struct pathres));
+
+	if (pr)
+		dl_cgroups_init(&pr->cgroups);
+	return pr;
+}
+
+const char *pathres_cgroup(struct pathres *pr, __u64 id)
+{
+	const char *p = pr ? dl_cgroups_path(&pr->cgroups, id) : NULL;
+
+	return p ? p : "unknown";
 }
 
 void pathres_free(struct pathres *pr)
@@ -56,6 +69,7 @@ void pathres_free(struct pathres *pr)
 	}
 	for (int i = 0; i < pr->ninos; i++)
 		free(pr->inos[i].path);
+	dl_cgroups_fini(&pr->cgroups);
 	free(pr);
 }
 

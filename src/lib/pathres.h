@@ -37,6 +37,9 @@ const char *pathres_inode_open(struct pathres *pr, __u32 dev, __u64 ino, __u32 p
 /* The name (/proc/PID/comm) of process pid, or "exited"; cached. */
 const char *pathres_comm(struct pathres *pr, __u32 pid);
 
+/* A cgroup v2 id's path on the cgroup2 mount ("/" the root), or "unknown" (gone, or no cgroup2). */
+const char *pathres_cgroup(struct pathres *pr, __u64 id);
+
 #define PATHRES_SCAN_ENTRIES 200000
 #define PATHRES_SCAN_MS 2000
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -263,7 +264,29 @@ static void configure(struct dl_session *s, const struct dl_session_opts *o)
 	s->skel->rodata->targ_tgid = f->tgid;
 	s->skel->rodata->targ_dev = f->dev;
 	s->skel->rodata->targ_ino = f->ino;
+	s->skel->rodata->targ_cgroup = f->cgroup_id;
 	memcpy((char *)s->skel->rodata->targ_fs, f->fs, DL_FS_LEN);
+}
+
+/* --cgroup: its directory into the map bpf_current_task_under_cgroup() reads, before any hook runs. */
+static int set_cgroup_filter(struct dl_session *s, const struct dl_filter *f, char *msg, size_t len)
+{
+	char mount[DL_CGROUP_PATH_LEN], path[2 * DL_CGROUP_PATH_LEN];
+	__u32 key = 0;
+	int fd, err = 0;
+
+	if (!f || !f->cgroup_id)
+		return 0;
+	dl_cgroup2_mount(mount, sizeof(mount));
+	snprintf(path, sizeof(path), "%s%s", mount, f->cgroup);
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || bpf_map_update_elem(bpf_map__fd(s->skel->maps.cgroup_filter), &key, &fd, BPF_ANY))
+		err = -errno;
+	if (fd >= 0)
+		close(fd);
+	if (err)
+		snprintf(msg, len, "--cgroup %s: cannot hand the cgroup to BPF: %s", f->cgroup, strerror(-err));
+	return err;
 }
 
 static int on_record(void *ctx, void *data, size_t size)
@@ -379,6 +402,8 @@ int dl_session_open(struct dl_session *s, const struct dl_session_opts *o, char 
 	if (err)
 		return err;
 	err = open_and_load(s, o, msg, len);
+	if (!err)
+		err = set_cgroup_filter(s, o->filter, msg, len);
 	if (err)
 		goto fail;
 	s->lock_layout = dl_lock_layout_run(s->skel->progs.lock_layout, &s->skel->bss->dl_lock_layout);
@@ -515,12 +540,15 @@ __u64 dl_session_lost(const struct dl_session *s, enum dl_counter c)
 
 int dl_session_stack(const struct dl_session *s, __s32 stack_id, __u64 *ips, int max)
 {
+	struct bpf_map *map;
 	__u64 buf[DL_STACK_DEPTH] = {};
 	int n = 0;
 
 	if (stack_id < 0 || !s->skel)
 		return 0;
-	if (bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.stacks), &stack_id, buf))
+	map = stack_id & DL_STACK_SPILL ? s->skel->maps.stacks_spill : s->skel->maps.stacks;
+	stack_id &= ~DL_STACK_SPILL;
+	if (bpf_map_lookup_elem(bpf_map__fd(map), &stack_id, buf))
 		return 0;
 	while (n < max && n < DL_STACK_DEPTH && buf[n])
 		ips[n] = buf[n], n++;

@@ -301,7 +301,7 @@ static void put_detail(struct line *l, const struct dl_event *e)
 }
 
 /* "%-12.6f %-15s %-15.16s %-12s %-6.16s %-7s %-10" PRIu64 " %-10s %s\n" */
-void dl_event_text(FILE *f, const struct dl_event *e, __u64 t0_ns)
+void dl_event_text(FILE *f, const struct dl_event *e, __u64 t0_ns, const char *cgroup)
 {
 	char buf[512];
 	struct line l = { buf, buf + sizeof(buf) - 1 };
@@ -347,6 +347,11 @@ void dl_event_text(FILE *f, const struct dl_event *e, __u64 t0_ns)
 	pad_to(&l, col, 10);
 	put_str(&l, " ");
 	put_detail(&l, e);
+	/* below the root only: on a host without containers every line would say "/" */
+	if (cgroup && strcmp(cgroup, "/")) {
+		put_str(&l, " cgroup=");
+		put_str(&l, cgroup);
+	}
 	*l.p++ = '\n';
 	fwrite(buf, 1, l.p - buf, f);
 }
@@ -384,7 +389,7 @@ static void json_sb_wait(struct json *j, const struct dl_event *e)
 	json_end_object(j);
 }
 
-void dl_event_json(FILE *f, const struct dl_event *e, const struct dl_stack_resolver *sr)
+void dl_event_json(FILE *f, const struct dl_event *e, const struct dl_stack_resolver *sr, const char *cgroup)
 {
 	struct json j;
 	char dev[16];
@@ -461,6 +466,9 @@ void dl_event_json(FILE *f, const struct dl_event *e, const struct dl_stack_reso
 		json_stringn(&j, e->sub_comm, DL_COMM_LEN);
 		json_end_object(&j);
 	}
+	json_kv_u64(&j, "cgroup_id", e->cgroup);
+	if (cgroup)
+		json_kv_str(&j, "cgroup", cgroup);
 	if (e->stack_id >= 0)
 		dl_json_stack(&j, e->stack_id, sr);
 	json_end_object(&j);

@@ -15,8 +15,9 @@ struct dl_stack_resolver {
 
 const char *dl_event_type_name(__u16 type);
 void dl_event_text_header(FILE *f);
-void dl_event_text(FILE *f, const struct dl_event *e, __u64 t0_ns);
-void dl_event_json(FILE *f, const struct dl_event *e, const struct dl_stack_resolver *sr);
+/* cgroup: the path of e->cgroup on the cgroup2 mount, NULL unknown */
+void dl_event_text(FILE *f, const struct dl_event *e, __u64 t0_ns, const char *cgroup);
+void dl_event_json(FILE *f, const struct dl_event *e, const struct dl_stack_resolver *sr, const char *cgroup);
 /* The "stack" array of a record, for any JSON object being written. */
 void dl_json_stack(struct json *j, __s32 stack_id, const struct dl_stack_resolver *sr);
 

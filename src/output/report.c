@@ -66,6 +66,8 @@ void dl_report_filter_desc(const struct dl_report *r, char *buf, size_t len)
 		n += snprintf(buf + n, len - n, " -c %.*s", DL_COMM_LEN, f.comm);
 	if (f.fs[0] && n < len)
 		n += snprintf(buf + n, len - n, " --fs %.*s", DL_FS_LEN, f.fs);
+	if (f.cgroup[0] && n < len)
+		n += snprintf(buf + n, len - n, " --cgroup %s", f.cgroup);
 	if (f.dev && n < len)
 		n += snprintf(buf + n, len - n, " --dev %u:%u", DL_DEV_MAJOR(f.dev), DL_DEV_MINOR(f.dev));
 	if (f.ino && n < len)
@@ -77,7 +79,7 @@ void dl_report_filter_desc(const struct dl_report *r, char *buf, size_t len)
 bool dl_report_filters_matched(const struct dl_report *r)
 {
 	struct dl_filter f = report_effective_filter(r);
-	bool any = f.tgid || f.dev || f.ino || f.fs[0] || f.comm[0];
+	bool any = f.tgid || f.dev || f.ino || f.fs[0] || f.comm[0] || f.cgroup[0];
 
 	/* an->events counts the records that passed every filter (no ticks, no exits) */
 	if (!any || r->an.events > 0)

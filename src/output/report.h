@@ -8,6 +8,7 @@
 #include "output/event_fmt.h"
 #include "lib/hooks.h"
 #include "lib/inode_paths.h"
+#include "lib/cgroups.h"
 
 struct dl_report {
 	struct an_results an;			/* the analysis, read-only (analyzer.h) */
@@ -18,6 +19,7 @@ struct dl_report {
 	const char *lock_layout;		/* i_rwsem layout BPF decoded; "" or NULL: not recorded */
 	const struct dl_filter *run_filter;	/* applied in BPF during the run (NULL: none) */
 	__u64 lost_ringbuf, lost_map_full;
+	__u64 stacks_lost;			/* findings and records shown without their stack */
 	char *const *cmd_argv;			/* NULL: no CMD */
 	int cmd_status;				/* wait status; -1 still running */
 	int killed_by;				/* signal diolock sent CMD at --timeout, 0 none */
@@ -27,6 +29,7 @@ struct dl_report {
 	bool cut;				/* a recording that ends before its trailer */
 	__u64 cut_at;				/* ... at this byte */
 	const struct dl_stack_resolver *sr;
+	const struct dl_cgroups *cgroups;	/* names of the cgroups findings carry; NULL none */
 	const __u64 (*dio)[DL_DIO_CNT_MAX];	/* [DL_FSID_MAX]: the kernel's DIO counters; NULL: none */
 	const struct inode_paths *paths;	/* of the inodes findings name; NULL: none */
 };

@@ -56,6 +56,22 @@ static void json_member(struct json *j, const struct dl_report *r, const struct 
 	json_end_object(j);
 }
 
+/* "cgroup" (its path, null unknown), "cgroup_id", and "container" when a runtime's path names one */
+static void json_cgroup(struct json *j, const struct dl_report *r, __u64 id)
+{
+	const char *path = r->cgroups ? dl_cgroups_known(r->cgroups, id) : NULL;
+	char name[80];
+
+	json_key(j, "cgroup");
+	if (path)
+		json_string(j, path);
+	else
+		json_null(j);
+	json_kv_u64(j, "cgroup_id", id);
+	if (path && dl_cgroup_container(path, name, sizeof(name)))
+		json_kv_str(j, "container", name);
+}
+
 static void json_finding(struct json *j, const struct dl_report *r, const struct an_finding *v)
 {
 	const char *path = report_path_of(r, v->dev, v->ino);
@@ -76,6 +92,7 @@ static void json_finding(struct json *j, const struct dl_report *r, const struct
 	json_kv_str(j, "comm", v->comm);
 	if (v->io_path)
 		json_kv_str(j, "io_path", dl_io_path_name(v->io_path));
+	json_cgroup(j, r, v->cgroup);
 	if (v->run_tid) {
 		json_key(j, "run_by");
 		json_begin_object(j);
@@ -191,6 +208,8 @@ static void json_filters(struct json *j, const struct dl_report *r)
 	}
 	if (fl.ino)
 		json_kv_u64(j, "ino", fl.ino);
+	if (fl.cgroup[0])
+		json_kv_str(j, "cgroup", fl.cgroup);
 	json_end_object(j);
 	json_kv_bool(j, "filters_matched", dl_report_filters_matched(r));
 }
@@ -246,6 +265,7 @@ static void json_events(struct json *j, const struct dl_report *r)
 	json_kv_u64(j, "ringbuf_full", r->lost_ringbuf);
 	json_kv_u64(j, "map_full", r->lost_map_full);
 	json_end_object(j);
+	json_kv_u64(j, "stacks_lost", r->stacks_lost);
 }
 
 /* The findings, their counts per kind, and the inferred ones time confirmed or refuted. */

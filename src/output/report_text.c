@@ -84,6 +84,20 @@ static void text_lock_layout(FILE *f, const char *layout)
 }
 
 /* Each finding: its line, count and note, path, members or stack. */
+/* "cgroup: PATH (container)", for a cgroup below the root */
+static void text_cgroup(FILE *f, const struct dl_report *r, __u64 id)
+{
+	const char *path = r->cgroups ? dl_cgroups_known(r->cgroups, id) : NULL;
+	char name[80];
+
+	if (!path || !strcmp(path, "/"))
+		return;
+	fprintf(f, "      cgroup: %s", path);
+	if (dl_cgroup_container(path, name, sizeof(name)))
+		fprintf(f, " (%s)", name);
+	fputc('\n', f);
+}
+
 static void text_findings(FILE *f, const struct dl_report *r)
 {
 	const struct an_results *an = &r->an;
@@ -97,6 +111,7 @@ static void text_findings(FILE *f, const struct dl_report *r)
 		fprintf(f, "      x%" PRIu64 ": %s\n", (uint64_t)v->count, v->note);
 		if (report_path_of(r, v->dev, v->ino))
 			fprintf(f, "      path: %s\n", report_path_of(r, v->dev, v->ino));
+		text_cgroup(f, r, v->cgroup);
 		if (v->detail[0])
 			fprintf(f, "      %s\n", v->detail);
 		for (int m = 0; m < v->nmembers; m++)
@@ -187,9 +202,12 @@ void dl_report_text(FILE *f, const struct dl_report *r)
 	text_findings(f, r);
 	text_contention(f, an);
 	text_summary(f, r);
-	fprintf(f, "\nevents %" PRIu64 ", lost %" PRIu64 " (ring buffer %" PRIu64 ", map full %" PRIu64 ")\n",
+	fprintf(f, "\nevents %" PRIu64 ", lost %" PRIu64 " (ring buffer %" PRIu64 ", map full %" PRIu64 ")",
 		(uint64_t)an->events, (uint64_t)(r->lost_ringbuf + r->lost_map_full),
 		(uint64_t)r->lost_ringbuf, (uint64_t)r->lost_map_full);
+	if (r->stacks_lost)
+		fprintf(f, ", %" PRIu64 " without their stack", (uint64_t)r->stacks_lost);
+	fputc('\n', f);
 	fprintf(f, "verdict: %s (%" PRIu64 " error, %" PRIu64 " warning, %" PRIu64 " info findings)\n",
 		dl_verdict_name(verdict), (uint64_t)an_results_count(an, AN_ERROR),
 		(uint64_t)(an_results_count(an, AN_WARNING) - an_results_count(an, AN_ERROR)),

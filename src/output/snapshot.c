@@ -86,6 +86,16 @@ void st_key_label(char *buf, size_t len, const struct st_snap *snap, const struc
 	case DL_BY_PATH:
 		snprintf(buf, len, "path %s", k->path ? dl_io_path_name(k->path) : "none (i_rwsem)");
 		break;
+	case DL_BY_CGROUP: {
+		const char *cg = pathres_cgroup(pr, k->cgroup);
+		char name[80];
+
+		if (dl_cgroup_container(cg, name, sizeof(name)))
+			snprintf(buf, len, "cgroup %s (%s)", cg, name);
+		else
+			snprintf(buf, len, "cgroup %s", cg);
+		break;
+	}
 	default:
 		snprintf(buf, len, "stack id %d (%.16s)", k->stack_id, k->fs);
 		break;

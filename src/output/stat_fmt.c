@@ -145,6 +145,16 @@ static void json_hist_key(struct json *j, const struct stat_view *v, const struc
 	case DL_BY_PATH:
 		json_kv_str(j, "io_path", h->key.path ? dl_io_path_name(h->key.path) : "none");
 		break;
+	case DL_BY_CGROUP: {
+		const char *cg = pathres_cgroup(v->pr, h->key.cgroup);
+		char name[80];
+
+		json_kv_str(j, "cgroup", cg);
+		json_kv_u64(j, "cgroup_id", h->key.cgroup);
+		if (dl_cgroup_container(cg, name, sizeof(name)))
+			json_kv_str(j, "container", name);
+		break;
+	}
 	default:
 		n = v->sr ? v->sr->frames(v->sr->ctx, h->key.stack_id, frames, DL_STACK_DEPTH) : 0;
 		json_key(j, "fs");

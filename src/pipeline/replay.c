@@ -43,6 +43,7 @@ static int on_stack(struct replay *rp, const unsigned char *p, __u32 len)
 static void on_event(struct replay *rp, const unsigned char *p, __u32 len)
 {
 	struct dl_event e;
+	const char *cgroup;
 
 	/* a newer diolock's longer records keep this version's prefix; an older one's shorter, zero-filled */
 	if (len >= sizeof(e)) {
@@ -58,10 +59,11 @@ static void on_event(struct replay *rp, const unsigned char *p, __u32 len)
 			return;
 		if (!rp->t0)
 			rp->t0 = e.hdr.ts_ns;
+		cgroup = dl_cgroups_known(&rp->cs.cgroups, e.cgroup);
 		if (rp->trace == 2)
-			dl_event_json(rp->out, &e, &rp->cs.sr);
+			dl_event_json(rp->out, &e, &rp->cs.sr, cgroup);
 		else
-			dl_event_text(rp->out, &e, rp->t0);
+			dl_event_text(rp->out, &e, rp->t0, cgroup);
 		return;
 	}
 	sink_event(&rp->cs, &e);
@@ -141,6 +143,10 @@ static int on_record(struct replay *rp, const struct evf_reader *rd, char *err, 
 		if (!evf_parse_path(rd->rec, rd->len, &dev, &ino, &path))
 			sink_path(&rp->cs, dev, ino, path);
 		break;
+	case EVF_CGROUP:
+		if (!evf_parse_path(rd->rec, rd->len, &dev, &ino, &path))
+			sink_cgroup(&rp->cs, ino, path);
+		break;
 	case EVF_TRAILER:
 		if (evf_parse_trailer(rd->rec, rd->len, &rp->trailer, rp->argbuf, sizeof(rp->argbuf),
 				      rp->argv, REPLAY_MAX_ARGS) < 0)
@@ -198,6 +204,8 @@ void replay_init(struct replay *rp, const struct dl_filter *f)
 {
 	memset(rp, 0, sizeof(*rp));
 	sink_init(&rp->cs, f);
+	/* this machine's cgroups are not the recording's: names come from its EVF_CGROUP records */
+	rp->cs.cgroups.no_mount = true;
 	if (f)
 		rp->filter = *f;
 	rp->out = stdout;

@@ -11,6 +11,7 @@ void sink_init(struct sink *cs, const struct dl_filter *f)
 	memset(cs, 0, sizeof(*cs));
 	an_init(&cs->an, f);
 	cs->analyze = true;
+	dl_cgroups_init(&cs->cgroups);
 }
 
 void sink_fini(struct sink *cs)
@@ -20,6 +21,28 @@ void sink_fini(struct sink *cs)
 	an_fini(&cs->an);
 	table_free(&cs->stacks_written);
 	inode_paths_free(&cs->paths);
+	dl_cgroups_fini(&cs->cgroups);
+	table_free(&cs->cgroups_seen);
+}
+
+/* A cgroup named while it exists, once: into the recording too. */
+static void see_cgroup(struct sink *cs, __u64 id)
+{
+	const char *path;
+
+	if (!id || table_get(&cs->cgroups_seen, id))
+		return;
+	path = dl_cgroups_path(&cs->cgroups, id);
+	/* not found (made and gone within a walk's second): asked again at the next record */
+	if (!path || table_put(&cs->cgroups_seen, id, cs))
+		return;
+	if (cs->rec)
+		evf_write_cgroup(cs->rec, id, path);
+}
+
+void sink_cgroup(struct sink *cs, __u64 id, const char *path)
+{
+	dl_cgroups_put(&cs->cgroups, id, path);
 }
 
 /* Recordings carry stacks symbolized, once each, before the first record using them. */
@@ -140,6 +163,7 @@ void sink_event(struct sink *cs, const struct dl_event *e)
 	cs->records++;
 	if (cs->announce_latency)
 		cs->rx_ns = dl_mono_ns();
+	see_cgroup(cs, e->cgroup);
 	if (cs->rec) {
 		record_stack(cs, e->stack_id);
 		evf_write_event(cs->rec, e);
@@ -251,6 +275,7 @@ void sink_fill_report(struct dl_report *r, const struct sink *cs, const struct e
 	r->sr = &cs->sr;
 	r->dio = cs->have_dio ? (const __u64 (*)[DL_DIO_CNT_MAX])cs->dio : NULL;
 	r->paths = &cs->paths;
+	r->cgroups = &cs->cgroups;
 }
 
 int report_emit(const struct dl_report *r, FILE *text_out, FILE *json_out, unsigned int fail_on)

@@ -14,6 +14,7 @@
 #include "output/event_fmt.h"
 #include "output/report.h"
 #include "lib/table.h"
+#include "lib/cgroups.h"
 
 struct check_wait_fed {
 	__u64 count, ns_total;
@@ -43,6 +44,9 @@ struct sink {
 	void *finding_ctx;
 	/* the paths of the inodes that findings name: recorded, or resolved live */
 	struct inode_paths paths;
+	/* the cgroups records name: resolved live at first sight (it may be gone by the end), or recorded */
+	struct dl_cgroups cgroups;
+	struct table cgroups_seen;	/* ids already resolved (and recorded) */
 	/*
 	 * Live only: a path of (dev, ino), pid a task that used it, or NULL.
 	 * thorough false: only what is cheap enough for the event loop.
@@ -65,6 +69,8 @@ void sink_fold(struct sink *cs, const struct dl_fold *f);
 void sink_counts(struct sink *cs, const evf_dio_counts counts);
 /* A path from a recording (EVF_PATH). */
 void sink_path(struct sink *cs, __u32 dev, __u64 ino, const char *path);
+/* A recording's EVF_CGROUP. */
+void sink_cgroup(struct sink *cs, __u64 id, const char *path);
 /*
  * Live: resolve the paths of the inodes that warning and error findings
  * name (thorough: also by walking their filesystems, for the end of a run)

@@ -12,7 +12,7 @@
 #include "lib/version.h"
 
 /*
- * The bytes every recording holds (DL_ABI_VERSION 3): a field that moves or
+ * The bytes every recording holds (DL_ABI_VERSION 4): a field that moves or
  * changes size breaks the replay of every recording made before. Named
  * re-readings of fields (struct dl_order_from) keep these bytes too.
  */
@@ -43,7 +43,8 @@ _Static_assert(offsetof(struct dl_event, sub_tid) == 212, "dl_event.sub_tid");
 _Static_assert(offsetof(struct dl_event, sub_comm) == 216, "dl_event.sub_comm");
 _Static_assert(offsetof(struct dl_event, path) == 232, "dl_event.path");
 _Static_assert(sizeof(struct dl_hdr) == 24, "dl_hdr");
-_Static_assert(sizeof(struct dl_event) == 240, "dl_event");
+_Static_assert(offsetof(struct dl_event, cgroup) == 240, "dl_event.cgroup");
+_Static_assert(sizeof(struct dl_event) == 248, "dl_event");
 
 /* x86-64 only (see vmlinux/x86): host order is the file's little-endian order. */
 
@@ -136,6 +137,8 @@ int evf_write_header(struct evf_writer *w, FILE *f, const struct evf_meta *meta)
 			snprintf(num, sizeof(num), "%llu", (unsigned long long)fl->ino);
 			n += meta_kv(text + n, sizeof(text) - n, "filter.ino", num);
 		}
+		if (fl->cgroup[0])
+			n += meta_kv(text + n, sizeof(text) - n, "filter.cgroup", fl->cgroup);
 	}
 	if (n >= sizeof(text))
 		return -E2BIG;
@@ -203,13 +206,27 @@ void evf_write_trailer(struct evf_writer *w, const struct evf_trailer *t, char *
 
 void evf_write_run_end(struct evf_writer *w, const struct evf_run_end *re)
 {
-	char text[64];
-	int n = snprintf(text, sizeof(text), "killed_by_diolock=%d\n", re->killed_by);
+	char text[96];
+	int n = snprintf(text, sizeof(text), "killed_by_diolock=%d\nstacks_lost=%llu\n", re->killed_by,
+			 (unsigned long long)re->stacks_lost);
 
 	put_record(w, EVF_RUN_END, text, (__u32)n);
 }
 
+static void put_named(struct evf_writer *w, __u16 type, __u32 dev, __u64 ino, const char *path);
+
 void evf_write_path(struct evf_writer *w, __u32 dev, __u64 ino, const char *path)
+{
+	put_named(w, EVF_PATH, dev, ino, path);
+}
+
+void evf_write_cgroup(struct evf_writer *w, __u64 id, const char *path)
+{
+	put_named(w, EVF_CGROUP, 0, id, path);
+}
+
+/* A number and the name it has: an inode's path, a cgroup's. */
+static void put_named(struct evf_writer *w, __u16 type, __u32 dev, __u64 ino, const char *path)
 {
 	unsigned char buf[16 + PATH_MAX];
 	size_t l = strnlen(path, PATH_MAX - 1);
@@ -220,7 +237,7 @@ void evf_write_path(struct evf_writer *w, __u32 dev, __u64 ino, const char *path
 	memcpy(buf + 8, &ino, 8);
 	memcpy(buf + 16, path, l);
 	buf[16 + l] = '\0';
-	put_record(w, EVF_PATH, buf, (__u32)(16 + l + 1));
+	put_record(w, type, buf, (__u32)(16 + l + 1));
 }
 
 void evf_flush(struct evf_writer *w)
@@ -248,6 +265,8 @@ int evf_parse_run_end(const unsigned char *p, __u32 len, struct evf_run_end *re)
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
 		if (!strncmp(line, "killed_by_diolock=", 18))
 			re->killed_by = atoi(line + 18);
+		else if (!strncmp(line, "stacks_lost=", 12))
+			re->stacks_lost = strtoull(line + 12, NULL, 10);
 	return 0;
 }
 
@@ -294,7 +313,7 @@ static void meta_line(struct evf_meta *m, char *line)
 		char err[160];
 		static const struct { const char *name; int key; } keys[] = {
 			{ "pid", DL_OPT_PID }, { "comm", DL_OPT_COMM }, { "fs", DL_OPT_FS },
-			{ "dev", DL_OPT_DEV }, { "ino", DL_OPT_INO },
+			{ "dev", DL_OPT_DEV }, { "ino", DL_OPT_INO }, { "cgroup", DL_OPT_CGROUP },
 		};
 
 		/* a bad value is dropped: the filter then did not apply */

@@ -38,6 +38,7 @@ enum evf_record_type {
 	EVF_COUNTS = 6,		/* __u64[DL_FSID_MAX][DL_DIO_CNT_MAX]: the kernel's DIO counters at the end */
 	EVF_WAIT_FOLD = 7,	/* struct dl_wait_fold: count and ns_total are increments, like EVF_FOLD's */
 	EVF_PATH = 8,		/* u32 dev, u32 0, u64 ino, then the inode's path, NUL-terminated */
+	EVF_CGROUP = 9,		/* u32 0, u32 0, u64 cgroup id, then its path on the cgroup2 mount (as EVF_PATH) */
 };
 
 typedef __u64 evf_dio_counts[DL_FSID_MAX][DL_DIO_CNT_MAX];
@@ -68,6 +69,7 @@ struct evf_meta {
 /* What EVF_RUN_END holds. */
 struct evf_run_end {
 	int killed_by;		/* signal diolock sent CMD (--timeout), 0 none */
+	__u64 stacks_lost;	/* records that went out without their stack */
 };
 
 struct evf_writer {
@@ -88,6 +90,7 @@ void evf_write_wait_fold(struct evf_writer *w, const struct dl_wait_fold *f);
 void evf_write_counts(struct evf_writer *w, const evf_dio_counts counts);
 void evf_write_run_end(struct evf_writer *w, const struct evf_run_end *re);
 void evf_write_path(struct evf_writer *w, __u32 dev, __u64 ino, const char *path);
+void evf_write_cgroup(struct evf_writer *w, __u64 id, const char *path);
 /* Hand whole records to the kernel now, so a killed run keeps them. */
 void evf_flush(struct evf_writer *w);
 /* And onto the disk: for the evidence of a finding the machine may not survive. */

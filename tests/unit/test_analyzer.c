@@ -1551,7 +1551,7 @@ static void memory_bounded(void)
 
 int main(void)
 {
-	_Static_assert(sizeof(struct dl_event) == 240, "dl_event layout changed: bump DL_ABI_VERSION");
+	_Static_assert(sizeof(struct dl_event) == 248, "dl_event layout changed: bump DL_ABI_VERSION");
 	_Static_assert(sizeof(struct dl_hdr) == 24, "dl_hdr layout changed");
 	RUN(xfs_dsync_is_info);
 	RUN(frozen_fs_long_wait);

@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# Which cgroup: records, findings and trace lines name the cgroup v2 of the
+# work, --cgroup keeps one subtree (in BPF), on real cgroups with DIO running
+# in two of them at once.
+. "$(dirname "$0")/lib.sh"
+require_root
+
+CG_MNT=$(findmnt -rn -t cgroup2 -o TARGET | head -1)
+CG=${CG_MNT:+$CG_MNT/diolock-test.$$}
+
+# the cgroups go even when a test fails (their tasks exited with the workload)
+cg_cleanup() {
+	[ -n "$CG" ] && [ -d "$CG" ] || return 0
+	find "$CG" -depth -type d -exec rmdir {} + 2>/dev/null
+}
+trap 'cg_cleanup; cleanup' EXIT
+
+# two_cgroups MNT: a script that runs a DSYNC DIO writer in cgroups a and b at once
+two_cgroups() {
+	local mnt=$1
+	mkdir -p "$CG/a" "$CG/b/inner"
+	cat >"$T/two.sh" <<EOF
+#!/bin/sh
+sh -c 'echo \$\$ >"$CG/a/cgroup.procs" && exec "$DIOWORK" -n 3 dio-dsync-write "$mnt/fa"' &
+sh -c 'echo \$\$ >"$CG/b/inner/cgroup.procs" && exec "$DIOWORK" -n 3 dio-dsync-write "$mnt/fb"' &
+wait
+EOF
+	chmod +x "$T/two.sh"
+}
+
+# pid_of_file OUT FILE: the writer's pid whose inode is FILE's
+pid_of_file() {
+	grep '^{"role":"writer"' "$1" | jq -r --argjson ino "$(stat -c %i "$2")" 'select(.ino == $ino) | .pid'
+}
+
+test_cgroup_attribution() {
+	local mnt pa pb rel
+	[ -n "$CG_MNT" ] || { fail "no cgroup2 mount on this machine (findmnt -t cgroup2)"; return; }
+	mnt=$(mkfs_mount xfs cga) || { fail mount; return; }
+	two_cgroups "$mnt"
+	"$DIOLOCK" check -q --fs xfs -J "$T/c.json" --record "$T/c.rec" -- "$T/two.sh" >"$T/c.out" 2>"$T/c.err"
+	expect_eq "$?" 0 "check exit status ($(cat "$T/c.err"))"
+	pa=$(pid_of_file "$T/c.out" "$mnt/fa") pb=$(pid_of_file "$T/c.out" "$mnt/fb")
+	rel=${CG#"$CG_MNT"}
+	# xfs: a DSYNC DIO completes under i_rwsem shared, an info finding per writer
+	expect_jq "$T/c.json" "[.findings[] | select(.pid == $pa)] | length >= 1 and all(.cgroup == \"$rel/a\")" \
+		"writer $pa's findings in $rel/a: $(jq -c '[.findings[] | {pid, cgroup}]' "$T/c.json")"
+	expect_jq "$T/c.json" "[.findings[] | select(.pid == $pb)] | length >= 1 and all(.cgroup == \"$rel/b/inner\")" \
+		"writer $pb's findings in $rel/b/inner: $(jq -c '[.findings[] | {pid, cgroup}]' "$T/c.json")"
+	expect_jq "$T/c.json" "[.findings[] | select(.pid == $pa)][0].cgroup_id == $(stat -c %i "$CG/a")" \
+		"the cgroup id is the directory's inode number"
+	# the names travel in the recording: a replay elsewhere says the same
+	"$DIOLOCK" replay -q "$T/c.rec" -J "$T/r.json" >/dev/null 2>&1
+	expect_jq "$T/r.json" "[.findings[] | select(.pid == $pb)] | length >= 1 and all(.cgroup == \"$rel/b/inner\")" \
+		"replay names the cgroup: $(jq -c '[.findings[] | {pid, cgroup}]' "$T/r.json")"
+	"$DIOLOCK" trace --fs xfs -- "$T/two.sh" >"$T/t.txt" 2>/dev/null
+	grep -q " dio_complete .* cgroup=$rel/a\$" "$T/t.txt" || fail "trace lines name cgroup a: $(cat "$T/t.txt")"
+	grep -q " dio_complete .* cgroup=$rel/b/inner\$" "$T/t.txt" || fail "trace lines name cgroup b/inner"
+}
+
+test_cgroup_filter() {
+	local mnt pa pb rel
+	[ -n "$CG_MNT" ] || { fail "no cgroup2 mount on this machine (findmnt -t cgroup2)"; return; }
+	mnt=$(mkfs_mount xfs cgf) || { fail mount; return; }
+	two_cgroups "$mnt"
+	rel=${CG#"$CG_MNT"}
+	# the subtree: b's task runs in b/inner
+	"$DIOLOCK" check -q --fs xfs --cgroup "$CG/b" -J "$T/f.json" -- "$T/two.sh" >"$T/f.out" 2>"$T/f.err"
+	expect_eq "$?" 0 "check --cgroup exit status ($(cat "$T/f.err"))"
+	pa=$(pid_of_file "$T/f.out" "$mnt/fa") pb=$(pid_of_file "$T/f.out" "$mnt/fb")
+	expect_jq "$T/f.json" "[.findings[] | .pid] | unique == [$pb]" \
+		"--cgroup b keeps b's writer ($pb) only, not $pa: $(jq -c '[.findings[] | {pid, cgroup}]' "$T/f.json")"
+	expect_jq "$T/f.json" ".filters.cgroup == \"$rel/b\" and .filters_matched" "the filter in the report"
+	expect_jq "$T/f.json" '[.dio_by_fs.xfs.submitted] == [3]' \
+		"the kernel's DIO counters count b's 3 writes only: $(jq -c .dio_by_fs "$T/f.json")"
+	# given as systemd names it, relative to the mount
+	"$DIOLOCK" trace --json --fs xfs --cgroup "$rel/a" -- "$T/two.sh" >"$T/t.json" 2>/dev/null
+	pa=$(jq -r 'select(.type == "dio_begin") | .pid' "$T/t.json" | sort -u)
+	[ "$(jq -r 'select(.type != null and .type != "task_exit") | .cgroup' "$T/t.json" | sort -u)" = "$rel/a" ] ||
+		fail "trace --cgroup a shows only a: $(jq -c '{type, pid, cgroup}' "$T/t.json")"
+	[ "$(printf '%s\n' "$pa" | wc -l)" = 1 ] || fail "one writer traced, got: $pa"
+}
+
+test_cgroup_stat() {
+	local mnt rel
+	[ -n "$CG_MNT" ] || { fail "no cgroup2 mount on this machine (findmnt -t cgroup2)"; return; }
+	mnt=$(mkfs_mount xfs cgs) || { fail mount; return; }
+	two_cgroups "$mnt"
+	rel=${CG#"$CG_MNT"}
+	"$DIOLOCK" stat --by cgroup --fs xfs --json -- "$T/two.sh" 2>"$T/s.err" | grep -v '^{"role"' >"$T/s.json"
+	expect_jq "$T/s.json" '.by == "cgroup"' "stat --by cgroup ($(cat "$T/s.err"))"
+	# each writer's three DIO, under its own cgroup
+	local dio='[.histograms[] | select(.metric == "dio")'
+	expect_jq "$T/s.json" "$dio | select(.cgroup == \"$rel/a\") | .count] | add == 3" \
+		"cgroup a's 3 DIO: $(jq -c '[.histograms[] | {metric, cgroup, count}]' "$T/s.json")"
+	expect_jq "$T/s.json" "$dio | select(.cgroup == \"$rel/b/inner\") | .count] | add == 3" \
+		"cgroup b/inner's 3 DIO: $(jq -c '[.histograms[] | {metric, cgroup, count}]' "$T/s.json")"
+	expect_jq "$T/s.json" "[.histograms[] | .cgroup] - [\"$rel/a\", \"$rel/b/inner\"] | length == 0" \
+		"the two cgroups, nothing else"
+}
+
+test_cgroup_errors() {
+	local v1
+	"$DIOLOCK" check --cgroup "$T/none" -- true 2>"$T/e1"
+	expect_eq "$?" 2 "a missing directory"
+	grep -q "^diolock check: --cgroup $T/none: no such directory" "$T/e1" || fail "one line: $(cat "$T/e1")"
+	"$DIOLOCK" stat --cgroup "$T" -- true 2>"$T/e2"
+	expect_eq "$?" 2 "a directory that is no cgroup"
+	grep -q "not a cgroup v2 directory" "$T/e2" || fail "says why: $(cat "$T/e2")"
+	# this machine kind mounts v1 hierarchies beside v2: one is refused, by name
+	v1=$(findmnt -rn -t cgroup -o TARGET | head -1)
+	if [ -n "$v1" ]; then
+		"$DIOLOCK" check --cgroup "$v1" -- true 2>"$T/e3"
+		expect_eq "$?" 2 "a cgroup v1 hierarchy"
+		grep -q "a cgroup v1 hierarchy, not a cgroup v2 directory (cgroup v2 is mounted at $CG_MNT)" "$T/e3" ||
+			fail "names v1 and where v2 is: $(cat "$T/e3")"
+	fi
+	: >"$T/empty.rec"
+	"$DIOLOCK" replay --cgroup / "$T/empty.rec" 2>"$T/e4"
+	expect_eq "$?" 2 "replay --cgroup"
+	grep -q "filters live runs" "$T/e4" || fail "replay says --cgroup is live only: $(cat "$T/e4")"
+}
+
+run_test test_cgroup_attribution
+run_test test_cgroup_filter
+run_test test_cgroup_stat
+run_test test_cgroup_errors
