@@ -167,6 +167,7 @@ struct dl_aio_owner {
 	__u32 tgid;
 	__u32 tid;
 	char comm[DL_COMM_LEN];
+	__u64 cgroup;
 };
 
 struct {
@@ -193,7 +194,7 @@ static __always_inline void set_origin(struct dl_event *e, struct kiocb *iocb, s
 	if (path != DL_PATH_AIO || !dl_stream_all())
 		return;
 	if (e->hdr.type == DL_EV_DIO_BEGIN) {
-		struct dl_aio_owner v = { .tgid = e->sub_tgid, .tid = e->sub_tid };
+		struct dl_aio_owner v = { .tgid = e->sub_tgid, .tid = e->sub_tid, .cgroup = e->cgroup };
 
 		__builtin_memcpy(v.comm, e->sub_comm, sizeof(v.comm));
 		bpf_map_update_elem(&aio_owners, &key, &v, BPF_ANY);
@@ -204,6 +205,7 @@ static __always_inline void set_origin(struct dl_event *e, struct kiocb *iocb, s
 		e->sub_tgid = o->tgid;
 		e->sub_tid = o->tid;
 		__builtin_memcpy(e->sub_comm, o->comm, sizeof(e->sub_comm));
+		e->cgroup = o->cgroup;
 		bpf_map_delete_elem(&aio_owners, &key);
 	}
 }

@@ -47,6 +47,8 @@ static __always_inline void note_holder(struct inode *inode, struct dl_wait *w)
 	owner = (void *)(st.owner & RWSEM_OWNER_MASK);
 	if (w->holder && owner)
 		bpf_probe_read_kernel_str(w->holder_comm, sizeof(w->holder_comm), &owner->comm);
+	/* top names the holder's cgroup; check's records do not need it */
+	w->holder_cgroup = stat_on && w->holder && owner ? dl_cgroup_of(owner) : 0;
 }
 
 /*
@@ -279,9 +281,9 @@ static __always_inline void stat_wait_end(struct inode *inode, struct dl_wait *w
 	if (!dl_ident_of(inode, &id, DL_PROBED))
 		return;
 	dl_hist_add(mode == DL_LOCK_READ ? DL_HIST_WAIT_READ : DL_HIST_WAIT_WRITE, &id, w->stack_id, NULL, 0, ns);
-	dl_lock_task_add(&id, tid, DL_ROLE_WAITER, NULL, mode, ns);
+	dl_lock_task_add(&id, tid, DL_ROLE_WAITER, NULL, 0, mode, ns);
 	if (w->holder && w->holder != tid)
-		dl_lock_task_add(&id, w->holder, DL_ROLE_HOLDER, w->holder_comm, w->holder_mode, ns);
+		dl_lock_task_add(&id, w->holder, DL_ROLE_HOLDER, w->holder_comm, w->holder_cgroup, w->holder_mode, ns);
 }
 
 static __always_inline int on_wait_end(void *ctx, void *lock, int ret)

@@ -138,9 +138,9 @@ static __always_inline void dl_hist_add(__u32 kind, const struct dl_ident *id, _
 		h->max_ns = ns;
 }
 
-/* top's waiters and holders: comm NULL is the current task's. */
+/* top's waiters and holders: comm NULL (and cgroup 0) is the current task's. */
 static __always_inline void dl_lock_task_add(const struct dl_ident *id, __u32 tid, __u32 role,
-					     const char *comm, __u8 mode, __u64 ns)
+					     const char *comm, __u64 cgroup, __u8 mode, __u64 ns)
 {
 	struct dl_lock_task_key k = { .ino = id->ino, .dev = id->dev, .tid = tid, .role = role };
 	struct dl_lock_task nv = {}, *v;
@@ -152,6 +152,7 @@ static __always_inline void dl_lock_task_add(const struct dl_ident *id, __u32 ti
 			__builtin_memcpy(nv.comm, comm, DL_COMM_LEN);
 		else
 			bpf_get_current_comm(nv.comm, sizeof(nv.comm));
+		nv.cgroup = comm ? cgroup : bpf_get_current_cgroup_id();
 		v = dl_lookup_or_init(&lock_tasks, &k, &nv);
 		if (!v)
 			return;

@@ -49,6 +49,7 @@ struct dl_wait {
 	__u32 pend_seq;		/* the pending slot's seq for this wait */
 	__u32 pad2;
 	__u64 sb;		/* DL_WAIT_VIA_SB: the super block */
+	__u64 holder_cgroup;	/* the holder's cgroup v2 id (stat, top, serve) */
 };
 
 /*

@@ -501,6 +501,7 @@ struct dl_lock_task {
 	char comm[DL_COMM_LEN];
 	__u32 modes;		/* 1 << enum dl_lock_mode: modes waited for or held in */
 	__u32 pad;
+	__u64 cgroup;		/* the task's cgroup v2 id when first seen; 0 not known */
 };
 
 /*

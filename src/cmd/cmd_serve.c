@@ -22,15 +22,17 @@
 
 #define DEFAULT_TOP_INODES 20
 
-enum { OPT_LISTEN = 0x300, OPT_BY, OPT_FINDINGS, OPT_TOP_INODES, OPT_TEXTFILE };
+enum { OPT_LISTEN = 0x300, OPT_BY, OPT_FINDINGS, OPT_TOP_INODES, OPT_TEXTFILE, OPT_TOP_CGROUPS };
 
 static const struct argp_option options[] = {
 	{ "listen", OPT_LISTEN, "ADDR:PORT", 0, "Listen there (default " SERVE_DEFAULT_LISTEN "; IPv6 as [::1]:PORT)", 0 },
 	{ "textfile", OPT_TEXTFILE, "FILE", 0, "Also write the metrics to FILE every second and at the end, replaced "
 	  "whole (node_exporter's textfile collector); alone, without HTTP unless --listen is given", 0 },
-	{ "by", OPT_BY, "KEY", 0, "Label histograms by fs (default), inode, comm or path (the I/O's submission path: sync, aio, io_uring...)", 0 },
+	{ "by", OPT_BY, "KEY", 0, "Label histograms by fs (default), inode, comm, path (the I/O's submission path: sync, aio, io_uring...) or cgroup (v2)", 0 },
 	{ "top-inodes", OPT_TOP_INODES, "N", 0, "With --by inode: series for the N inodes with the most i_rwsem "
 	  "wait (default 20), the others summed per device as ino=\"other\"", 0 },
+	{ "top-cgroups", OPT_TOP_CGROUPS, "N", 0, "With --by cgroup: series for the N cgroups with the most i_rwsem "
+	  "wait, then time (default 20), the others summed as cgroup=\"other\"", 0 },
 	{ "findings", OPT_FINDINGS, NULL, 0, "Run check's analyzer too (records cross the ring buffer: costs more); "
 	  "without it only DIO-completion findings are counted, in the kernel", 0 },
 	DL_RUN_ARGP_OPTIONS,
@@ -69,21 +71,23 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 	case OPT_FINDINGS:
 		o->findings = true;
 		return 0;
-	case OPT_TOP_INODES: {
+	case OPT_TOP_INODES:
+	case OPT_TOP_CGROUPS: {
 		char *end;
 		unsigned long n = strtoul(arg, &end, 10);
 
 		if (!*arg || *end || arg[0] == '-' || n < 1 || n > 10000) {
-			argp_error(state, "invalid --top-inodes '%s': 1 to 10000", arg);
+			argp_error(state, "invalid --%s '%s': 1 to 10000",
+				   key == OPT_TOP_INODES ? "top-inodes" : "top-cgroups", arg);
 			return EINVAL;
 		}
-		o->top_inodes = n;
+		*(key == OPT_TOP_INODES ? &o->top_inodes : &o->top_cgroups) = n;
 		return 0;
 	}
 	case OPT_BY:
-		/* stacks and cgroups are unbounded: not label values */
-		if (hist_parse_by(arg, &o->by) || o->by == DL_BY_STACK || o->by == DL_BY_CGROUP) {
-			argp_error(state, "invalid --by '%s': fs, inode, comm or path", arg);
+		/* stacks are unbounded: not label values */
+		if (hist_parse_by(arg, &o->by) || o->by == DL_BY_STACK) {
+			argp_error(state, "invalid --by '%s': fs, inode, comm, path or cgroup", arg);
 			return EINVAL;
 		}
 		return 0;
@@ -134,7 +138,7 @@ static void serve_tick(struct dl_live *l, void *ctx, bool final)
 int cmd_serve(int argc, char **argv)
 {
 	static const struct argp argp = { options, parse, "[-- CMD [ARG...]]", doc, dl_common_argp_children, NULL, NULL };
-	struct serve_opts o = { .by = DL_BY_FS, .top_inodes = DEFAULT_TOP_INODES };
+	struct serve_opts o = { .by = DL_BY_FS, .top_inodes = DEFAULT_TOP_INODES, .top_cgroups = DEFAULT_TOP_INODES };
 	struct serve_ctx sc = { .o = &o, .lock = PTHREAD_MUTEX_INITIALIZER, .out_lock = PTHREAD_MUTEX_INITIALIZER };
 	struct dl_session_opts so = {};
 	struct serve_http *http = NULL;

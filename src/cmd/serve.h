@@ -25,6 +25,7 @@ struct serve_opts {
 	enum dl_stat_by by;
 	bool findings;		/* records on, the analyzer of `check` fed live */
 	unsigned int top_inodes;	/* --by inode: series for this many inodes, the rest as ino="other" */
+	unsigned int top_cgroups;	/* --by cgroup: the same for cgroups, the rest as cgroup="other" */
 };
 
 struct serve_ctx {

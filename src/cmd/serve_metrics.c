@@ -37,6 +37,7 @@ void serve_metrics(struct serve_ctx *sc, FILE *f)
 	struct st_run run;
 	struct metrics_view v = {
 		.snap = &s, .run = &run, .by = sc->o->by, .top_inodes = sc->o->top_inodes,
+		.top_cgroups = sc->o->top_cgroups,
 		.analyzer = sc->o->findings, .finding = (const __u64 (*)[AN_ERROR + 1])finding, .pr = sc->pr,
 		.libbpf = libbpf_version_string(),
 	};

@@ -50,7 +50,7 @@ static void key_labels(FILE *f, const struct metrics_view *v, const struct dl_hi
 {
 	char dev[24], ino[24];
 
-	if (hist_kind_is_mmap(k->kind) && v->by != DL_BY_COMM) {
+	if (hist_kind_is_mmap(k->kind) && v->by != DL_BY_COMM && v->by != DL_BY_CGROUP) {
 		/* a process's lock, no filesystem: by inode its pid, bounded like the inodes (--top-inodes) */
 		if (v->by != DL_BY_INODE)
 			return;
@@ -77,6 +77,10 @@ static void key_labels(FILE *f, const struct metrics_view *v, const struct dl_hi
 		break;
 	case DL_BY_PATH:
 		label(f, "io_path", k->path ? dl_io_path_name(k->path) : "none", 32, true);
+		break;
+	case DL_BY_CGROUP:
+		/* bounded like the inodes: the top_cgroups, the rest id 0 */
+		label(f, "cgroup", k->cgroup ? pathres_cgroup(v->pr, k->cgroup) : "other", 4096, true);
 		break;
 	default:
 		dl_fmt_dev(k->dev, dev, sizeof(dev));
@@ -161,12 +165,24 @@ static bool is_wait(__u32 kind)
 	return kind == DL_HIST_WAIT_READ || kind == DL_HIST_WAIT_WRITE;
 }
 
+/* What a histogram is ranked as: an inode (dev, ino), or with cg a cgroup (0, its id). */
+static struct inode_rank rank_of(const struct dl_hist_key *k, bool cg)
+{
+	return (struct inode_rank){ .dev = cg ? 0 : k->dev, .ino = cg ? k->cgroup : k->ino };
+}
+
+static bool is_other(const struct dl_hist_key *k, bool cg)
+{
+	return cg ? !k->cgroup : !k->ino;
+}
+
 /*
- * --by inode: keep the top_inodes inodes by i_rwsem wait (then by any time),
- * and sum every other inode's histograms into one per kind and device with
- * ino 0 ("other"). Bounded series whatever the number of inodes.
+ * --by inode: keep the top inodes by i_rwsem wait (then by any time), and
+ * sum every other inode's histograms into one per kind and device with ino
+ * 0 ("other"). --by cgroup (cg): the same with cgroups, the rest cgroup 0.
+ * Bounded series whatever the number of inodes or cgroups.
  */
-static int rank_inodes(struct st_snap *s, unsigned int top, struct inode_rank **topv, size_t *ntop)
+static int rank_keys(struct st_snap *s, unsigned int top, bool cg, struct inode_rank **topv, size_t *ntop)
 {
 	struct inode_rank *r = calloc(s->nhists ? s->nhists : 1, sizeof(*r));
 	struct st_hist *out;
@@ -180,8 +196,7 @@ static int rank_inodes(struct st_snap *s, unsigned int top, struct inode_rank **
 	for (size_t i = 0; i < s->nhists; i++) {
 		const struct dl_hist_key *k = &s->hists[i].key;
 
-		r[i].dev = k->dev;
-		r[i].ino = k->ino;
+		r[i] = rank_of(k, cg);
 		r[i].all_ns = s->hists[i].h.sum_ns;
 		r[i].wait_ns = is_wait(k->kind) ? s->hists[i].h.sum_ns : 0;
 	}
@@ -201,15 +216,20 @@ static int rank_inodes(struct st_snap *s, unsigned int top, struct inode_rank **
 		return -ENOMEM;
 	for (size_t i = 0; i < s->nhists; i++) {
 		struct st_hist h = s->hists[i];
+		struct inode_rank id = rank_of(&h.key, cg);
 		bool kept = false;
 		size_t j;
 
 		for (j = 0; j < *ntop && !kept; j++)
-			kept = r[j].dev == h.key.dev && r[j].ino == h.key.ino;
+			kept = r[j].dev == id.dev && r[j].ino == id.ino;
 		if (!kept) {
-			h.key.ino = 0;
+			if (cg)
+				h.key.cgroup = 0;
+			else
+				h.key.ino = 0;
 			for (j = 0; j < nout; j++)
-				if (!out[j].key.ino && out[j].key.kind == h.key.kind && out[j].key.dev == h.key.dev)
+				if (is_other(&out[j].key, cg) && out[j].key.kind == h.key.kind &&
+				    out[j].key.dev == h.key.dev)
 					break;
 			if (j < nout) {
 				for (int b = 0; b < DL_HIST_SLOTS; b++)
@@ -227,7 +247,26 @@ static int rank_inodes(struct st_snap *s, unsigned int top, struct inode_rank **
 	return 0;
 }
 
-/* What the small keys of the histograms name: devices (and the kept inodes' paths). */
+/* The container or unit of each kept cgroup with one. */
+static void cgroup_info(FILE *f, const struct metrics_view *v, const struct inode_rank *top, size_t ntop)
+{
+	char name[80];
+
+	fprintf(f, "# HELP diolock_cgroup_info The container or systemd unit a cgroup label's path names.\n"
+		   "# TYPE diolock_cgroup_info gauge\n");
+	for (size_t i = 0; i < ntop; i++) {
+		const char *cg = pathres_cgroup(v->pr, top[i].ino);
+
+		if (!dl_cgroup_container(cg, name, sizeof(name)))
+			continue;
+		fputs("diolock_cgroup_info{", f);
+		label(f, "cgroup", cg, 4096, false);
+		label(f, "container", name, sizeof(name), true);
+		fputs("} 1\n", f);
+	}
+}
+
+/* What the small keys of the histograms name: devices (and the kept inodes' paths), or cgroups' containers. */
 static void info_metrics(FILE *f, const struct metrics_view *v, const struct st_snap *s, const struct inode_rank *top,
 			 size_t ntop)
 {
@@ -235,6 +274,10 @@ static void info_metrics(FILE *f, const struct metrics_view *v, const struct st_
 	__u32 seen[64];
 	size_t nseen = 0;
 
+	if (v->by == DL_BY_CGROUP) {
+		cgroup_info(f, v, top, ntop);
+		return;
+	}
 	if (v->by == DL_BY_COMM)
 		return;
 	fprintf(f, "# HELP diolock_device_info The block device (and backing file) of a dev label.\n"
@@ -403,8 +446,9 @@ void metrics_print(FILE *f, const struct metrics_view *v)
 	struct inode_rank *top = NULL;
 	size_t ntop = 0;
 
-	if (v->by == DL_BY_INODE && rank_inodes(s, v->top_inodes, &top, &ntop))
-		fprintf(f, "# diolock: out of memory ranking inodes\n");
+	if ((v->by == DL_BY_INODE || v->by == DL_BY_CGROUP) &&
+	    rank_keys(s, v->by == DL_BY_CGROUP ? v->top_cgroups : v->top_inodes, v->by == DL_BY_CGROUP, &top, &ntop))
+		fprintf(f, "# diolock: out of memory ranking the histograms' keys\n");
 	build_info(f, v);
 	info_metrics(f, v, s, top, ntop);
 	free(top);

@@ -12,6 +12,7 @@ struct metrics_view {
 	const struct st_run *run;
 	enum dl_stat_by by;		/* the histograms' small key labels */
 	unsigned int top_inodes;	/* --by inode: inodes with their own series */
+	unsigned int top_cgroups;	/* --by cgroup: cgroups with their own series, the rest "other" */
 	bool analyzer;			/* findings from check's analyzer; else the kernel's completion folds */
 	const __u64 (*finding)[AN_ERROR + 1];	/* [AN_KIND_MAX]: findings by kind and severity */
 	struct pathres *pr;		/* names of devices and inodes, for the _info series */

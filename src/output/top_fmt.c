@@ -71,9 +71,29 @@ static void put_line(FILE *f, int width, const char *s)
 	fprintf(f, "%.*s\n", width, s);
 }
 
-/* "10935 diowork 605.2ms W, ..." for one inode and role, into buf. */
+/*
+ * " @NAME": a task's cgroup below the root, short: the container or unit a
+ * runtime's path names, else the path's last component. "" at the root or
+ * unknown.
+ */
+static void cgroup_tag(char *buf, size_t len, struct pathres *pr, __u64 id)
+{
+	const char *cg = id ? pathres_cgroup(pr, id) : "/";
+	const char *last = strrchr(cg, '/');
+	char name[80];
+
+	buf[0] = '\0';
+	if (!strcmp(cg, "/") || !strcmp(cg, "unknown") || !last)
+		return;
+	if (dl_cgroup_container(cg, name, sizeof(name)))
+		snprintf(buf, len, " @%s", name);
+	else
+		snprintf(buf, len, " @%s", last + 1);
+}
+
+/* "10935 diowork W 605.2ms @nginx.service, ..." for one inode and role, into buf. */
 static void task_list(char *buf, size_t len, int room, const struct st_snap *s, const struct top_row *r,
-		      __u32 role)
+		      __u32 role, struct pathres *pr)
 {
 	struct st_task picked[TOP_MAX_TASKS + 1];
 	size_t n = 0, off = 0, total = 0, shown = 0;
@@ -97,11 +117,13 @@ static void task_list(char *buf, size_t len, int room, const struct st_snap *s, 
 		__u32 m = t->v.modes;
 		const char *mode = (m & (1u << DL_LOCK_WRITE)) ? ((m & (1u << DL_LOCK_READ)) ? "RW" : "W") :
 				   (m & (1u << DL_LOCK_READ)) ? "R" : "?";
-		char item[64];
+		char item[160], tag[96];
 		int il;
 
 		short_ns(d, sizeof(d), t->v.wait_ns);
-		il = snprintf(item, sizeof(item), "%s%u %.16s %s %s", i ? ", " : "", t->key.tid, t->v.comm, mode, d);
+		cgroup_tag(tag, sizeof(tag), pr, t->v.cgroup);
+		il = snprintf(item, sizeof(item), "%s%u %.16s %s %s%s", i ? ", " : "", t->key.tid, t->v.comm, mode, d,
+			      tag);
 		/* whole entries only, with room left for " +N more" */
 		if (i && (int)(off + il) > room - 9)
 			break;
@@ -195,8 +217,11 @@ static int collect(const struct st_snap *s, struct pathres *pr, struct top_row *
 	return nrows;
 }
 
-static void json_tasks(struct json *j, const char *key, const struct st_snap *s, const struct top_row *r, __u32 role)
+static void json_tasks(struct json *j, const char *key, const struct st_snap *s, const struct top_row *r, __u32 role,
+		       struct pathres *pr)
 {
+	char name[80];
+
 	json_key(j, key);
 	json_begin_array(j);
 	for (size_t i = 0; i < s->ntasks; i++) {
@@ -211,6 +236,9 @@ static void json_tasks(struct json *j, const char *key, const struct st_snap *s,
 		json_kv_bool(j, "write", t->v.modes & (1u << DL_LOCK_WRITE));
 		json_kv_u64(j, "wait_ns", t->v.wait_ns);
 		json_kv_u64(j, "waits", t->v.waits);
+		json_kv_str(j, "cgroup", t->v.cgroup ? pathres_cgroup(pr, t->v.cgroup) : "unknown");
+		if (t->v.cgroup && dl_cgroup_container(pathres_cgroup(pr, t->v.cgroup), name, sizeof(name)))
+			json_kv_str(j, "container", name);
 		json_end_object(j);
 	}
 	json_end_array(j);
@@ -280,8 +308,8 @@ static void draw_json(FILE *f, const struct top_view *v, const struct top_row *r
 		json_kv_u64(&j, "wait_ns", r->wait_ns);
 		json_kv_u64(&j, "wait_ns_max", r->max_ns);
 		json_kv_u64(&j, "dio_completions_under_i_rwsem", r->dio_locked);
-		json_tasks(&j, "waiters", s, r, DL_ROLE_WAITER);
-		json_tasks(&j, "holders", s, r, DL_ROLE_HOLDER);
+		json_tasks(&j, "waiters", s, r, DL_ROLE_WAITER, v->pr);
+		json_tasks(&j, "holders", s, r, DL_ROLE_HOLDER, v->pr);
 		json_end_object(&j);
 	}
 	json_end_array(&j);
@@ -362,10 +390,10 @@ static void draw_row(FILE *f, const struct top_view *v, int width, const struct 
 	else
 		snprintf(line, sizeof(line), "    %s", path);
 	put_line(f, width, line);
-	task_list(list, sizeof(list), width - 12, s, r, DL_ROLE_WAITER);
+	task_list(list, sizeof(list), width - 12, s, r, DL_ROLE_WAITER, v->pr);
 	snprintf(line, sizeof(line), "    waited: %s", list[0] ? list : "-");
 	put_line(f, width, line);
-	task_list(list, sizeof(list), width - 12, s, r, DL_ROLE_HOLDER);
+	task_list(list, sizeof(list), width - 12, s, r, DL_ROLE_HOLDER, v->pr);
 	snprintf(line, sizeof(line), "    held:   %s", list[0] ? list : "-");
 	put_line(f, width, line);
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Which cgroup: records, findings and trace lines name the cgroup v2 of the
+# Which cgroup: records, findings, trace lines, stat, top and serve name the cgroup v2 of the
 # work, --cgroup keeps one subtree (in BPF), on real cgroups with DIO running
 # in two of them at once.
 . "$(dirname "$0")/lib.sh"
@@ -99,6 +99,88 @@ test_cgroup_stat() {
 		"the two cgroups, nothing else"
 }
 
+# io_uring and AIO completions a kworker runs are the submitter's work: its cgroup, not the kworker's
+test_cgroup_kworker_completions() {
+	local mnt rel mode out c
+	[ -n "$CG_MNT" ] || { fail "no cgroup2 mount on this machine (findmnt -t cgroup2)"; return; }
+	mnt=$(mkfs_mount ext4 cgk) || { fail mount; return; }
+	mkdir -p "$CG/k"
+	rel=${CG#"$CG_MNT"}
+	# the first run extends the file (completions in the submitter); the next ones overwrite it (kworkers)
+	for mode in inline inline aio; do
+		out=$T/k.$mode.out
+		"$DIOLOCK" trace --json --dev "$(stat_dev "$mnt")" -- sh -c 'echo $$ >"$1/cgroup.procs" && exec "$2" -n 16 "$3" "$4" >/dev/null' \
+			sh "$CG/k" "$BUILD/uringwork" "$mode" "$mnt/f" >"$out" 2>"$T/k.err"
+		expect_eq "$?" 0 "trace exit status ($mode: $(cat "$T/k.err"))"
+		c='[inputs | select(.type? == "dio_complete")]'
+		[ "$(jq -n "$c | length" "$out")" -ge 16 ] || fail "every completion traced ($mode)"
+		jq -ne "$c | all(.cgroup == \"$rel/k\")" "$out" >/dev/null ||
+			fail "completions in the submitter's cgroup ($mode): $(jq -cn "$c | map([.comm, .cgroup]) | unique" "$out")"
+	done
+	# and at least one of them ran in a kworker (else this test proves nothing)
+	jq -ne '[inputs | select(.type? == "dio_complete" and (.flags | index("kworker")))] | length > 0' \
+		"$T"/k.*.out >/dev/null || fail "no completion ran in a kworker"
+}
+
+# top: each waiter and holder with its cgroup (the holder's read from the lock's owner)
+test_cgroup_top() {
+	local mnt rel
+	[ -n "$CG_MNT" ] || { fail "no cgroup2 mount on this machine (findmnt -t cgroup2)"; return; }
+	mnt=$(mkfs_mount ext4 cgt) || { fail mount; return; }
+	mkdir -p "$CG/t"
+	rel=${CG#"$CG_MNT"}
+	"$DIOLOCK" top --json -i 1 --fs ext4 -- sh -c 'echo $$ >"$1/cgroup.procs" && exec "$2" -j 2 --hold-ms 300 hold-contend "$3" >/dev/null' \
+		sh "$CG/t" "$DIOWORK" "$mnt/h" >"$T/top.json" 2>"$T/top.err"
+	expect_eq "$?" 0 "top exit status ($(cat "$T/top.err"))"
+	tail -1 "$T/top.json" >"$T/top.last"
+	expect_jq "$T/top.last" "[.inodes[].waiters[]] | length >= 2 and all(.cgroup == \"$rel/t\")" \
+		"the waiters in $rel/t: $(jq -c '[.inodes[] | .waiters[], .holders[] | {tid, cgroup}]' "$T/top.last")"
+	expect_jq "$T/top.last" "[.inodes[].holders[]] | length >= 1 and all(.cgroup == \"$rel/t\")" \
+		"the holder in $rel/t"
+}
+
+# serve --by cgroup: a series per cgroup, promtool-clean
+test_cgroup_serve() {
+	local mnt rel c
+	[ -n "$CG_MNT" ] || { fail "no cgroup2 mount on this machine (findmnt -t cgroup2)"; return; }
+	mnt=$(mkfs_mount xfs cgv) || { fail mount; return; }
+	two_cgroups "$mnt"
+	rel=${CG#"$CG_MNT"}
+	"$DIOLOCK" serve --by cgroup --fs xfs --textfile "$T/v.prom" -- "$T/two.sh" >/dev/null 2>"$T/v.err"
+	expect_eq "$?" 0 "serve exit status ($(cat "$T/v.err"))"
+	promtool check metrics <"$T/v.prom" >"$T/v.promtool" 2>&1 || fail "promtool: $(cat "$T/v.promtool")"
+	for c in a b/inner; do
+		[ "$(grep "^diolock_dio_latency_seconds_count{.*cgroup=\"$rel/$c\"}" "$T/v.prom" |
+			awk '{ n += $2 } END { print n + 0 }')" = 3 ] ||
+			fail "cgroup $c's 3 DIO: $(grep dio_latency_seconds_count "$T/v.prom")"
+	done
+}
+
+# serve's cgroup label stays bounded: 1,000 cgroups, --top-cgroups 5, the rest "other"
+test_cgroup_serve_bounded() {
+	local mnt values total other
+	[ -n "$CG_MNT" ] || { fail "no cgroup2 mount on this machine (findmnt -t cgroup2)"; return; }
+	mnt=$(mkfs_mount xfs cgm) || { fail mount; return; }
+	mkdir -p "$CG/many"
+	(cd "$CG/many" && mkdir $(seq -f 'c%g' 1000)) || { fail "mkdir 1000 cgroups"; return; }
+	# one DIO write in each cgroup, one after the other
+	printf '%s\n' '#!/bin/sh' \
+		'for i in $(seq 1000); do' \
+		"	sh -c 'echo \$\$ >\"\$1/cgroup.procs\" && exec \"\$2\" -n 1 dio-write \"\$3\"' sh \"$CG/many/c\$i\" \"$DIOWORK\" \"$mnt/f\$i\" >/dev/null || exit 1" \
+		'done' >"$T/many.sh"
+	chmod +x "$T/many.sh"
+	"$DIOLOCK" serve --by cgroup --top-cgroups 5 --fs xfs --textfile "$T/m.prom" -- "$T/many.sh" 2>"$T/m.err"
+	expect_eq "$?" 0 "serve exit status ($(cat "$T/m.err"))"
+	promtool check metrics <"$T/m.prom" >"$T/m.promtool" 2>&1 || fail "promtool: $(cat "$T/m.promtool")"
+	values=$(grep -o 'cgroup="[^"]*"' "$T/m.prom" | sort -u | wc -l)
+	[ "$values" -le 6 ] || fail "cgroup label values bounded by 5 + other, got $values"
+	grep -q 'cgroup="other"' "$T/m.prom" || fail "the rest summed as cgroup=\"other\""
+	total=$(grep '^diolock_dio_latency_seconds_count{' "$T/m.prom" | awk '{ n += $2 } END { print n + 0 }')
+	other=$(grep '^diolock_dio_latency_seconds_count{.*cgroup="other"' "$T/m.prom" | awk '{ n += $2 } END { print n + 0 }')
+	expect_eq "$total" 1000 "every cgroup's DIO counted once"
+	expect_eq "$other" 995 "all but the 5 kept in other"
+}
+
 test_cgroup_errors() {
 	local v1
 	"$DIOLOCK" check --cgroup "$T/none" -- true 2>"$T/e1"
@@ -124,4 +206,8 @@ test_cgroup_errors() {
 run_test test_cgroup_attribution
 run_test test_cgroup_filter
 run_test test_cgroup_stat
+run_test test_cgroup_kworker_completions
+run_test test_cgroup_top
+run_test test_cgroup_serve
+run_test test_cgroup_serve_bounded
 run_test test_cgroup_errors

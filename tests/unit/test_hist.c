@@ -141,7 +141,7 @@ static void test_by(void)
 _Static_assert(sizeof(struct dl_hist_key) == 64, "dl_hist_key layout");
 _Static_assert(sizeof(struct dl_hist) == (DL_HIST_SLOTS + 3) * 8, "dl_hist layout");
 _Static_assert(sizeof(struct dl_lock_task_key) == 24, "dl_lock_task_key layout");
-_Static_assert(sizeof(struct dl_lock_task) == 40, "dl_lock_task layout");
+_Static_assert(sizeof(struct dl_lock_task) == 48, "dl_lock_task layout");
 
 int main(void)
 {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Filters, the JSON writer and kallsyms symbolization. */
+/* Filters, the JSON writer, kallsyms symbolization and container names from cgroup paths. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +8,7 @@
 #include "lib/filter.h"
 #include "lib/json.h"
 #include "lib/ksyms.h"
+#include "lib/cgroups.h"
 
 static void filter_parsing(void)
 {
@@ -148,6 +149,39 @@ static void ksyms_symbolize(void)
 	ksyms_free(ks);
 }
 
+/* The container or unit a runtime's cgroup path names; the rest names none. */
+static void cgroup_container_names(void)
+{
+	static const char id[] = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+	static const struct {
+		const char *fmt, *want;
+	} cases[] = {
+		{ "/system.slice/docker-%s.scope", "docker:0123456789ab" },
+		{ "/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod1f2e.slice/cri-containerd-%s.scope",
+		  "containerd:0123456789ab" },
+		{ "/machine.slice/libpod-%s.scope", "podman:0123456789ab" },
+		{ "/kubepods.slice/crio-%s.scope", "crio:0123456789ab" },
+		{ "/docker/%s", "docker:0123456789ab" },
+		{ "/kubepods/burstable/pod1f2e/%s", "kubepods:0123456789ab" },
+		{ "/system.slice/nginx.service", "nginx.service" },
+		{ "/user.slice/user-0.slice/session-3.scope", NULL },
+		{ "/system.slice/docker-xyz.scope", NULL },	/* not an id */
+		{ "/", NULL },
+		{ "/docker/0123", NULL },			/* too short for an id */
+	};
+	char path[256], name[80];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		bool named;
+
+		snprintf(path, sizeof(path), cases[i].fmt, id);
+		named = dl_cgroup_container(path, name, sizeof(name));
+		CHECK(named == (cases[i].want != NULL));
+		if (named && cases[i].want)
+			CHECK(!strcmp(name, cases[i].want));
+	}
+}
+
 int main(void)
 {
 	RUN(filter_parsing);
@@ -155,5 +189,6 @@ int main(void)
 	RUN(json_utf8);
 	RUN(json_writer);
 	RUN(ksyms_symbolize);
+	RUN(cgroup_container_names);
 	UNIT_EXIT();
 }
