@@ -26,5 +26,6 @@ expect() {
 	expect_jq "[.findings[] | select(.pid == $py)] | all(.cgroup == \"$cg/b/y\")" \
 		"b/y's writer named in $cg/b/y: $(jq_r '[.findings[] | {pid, cgroup}]')"
 	expect_jq ".filters.cgroup == \"$cg/b\"" "the filter in the report: $(jq_r .filters)"
-	expect_jq '.dio_by_fs.xfs.submitted == 6' "the kernel counts b's 6 DIO only: $(jq_r .dio_by_fs)"
+	# completions: 6.1's fentry tier has no submission hook (__iomap_dio_rw takes too many arguments)
+	expect_jq '.dio_by_fs.xfs.completed == 6' "the kernel counts b's 6 DIO only: $(jq_r .dio_by_fs)"
 }
