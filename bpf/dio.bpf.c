@@ -320,7 +320,7 @@ static __always_inline void emit_complete(void *ctx, __u16 type, struct kiocb *i
 		k.tgid = cur->tgid;
 		k.dev = id->dev;
 		k.ino = id->ino;
-		if (dl_fold(&k, now, dl_fold_all())) {
+		if (dl_fold(&k, bpf_get_current_cgroup_id(), now, dl_fold_all())) {
 			dl_dio_count(id->fsid, DL_DIO_FOLDED);
 			return;
 		}

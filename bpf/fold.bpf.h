@@ -28,7 +28,7 @@ static __always_inline bool dl_fold_key_eq(const struct dl_fold_key *a, const st
  * the caller sends it as a record, because it is the first of its key on
  * this CPU (it claims a slot) or all DL_FOLD_PROBES slots hold other keys.
  */
-static __always_inline bool dl_fold(const struct dl_fold_key *k, __u64 now, bool count_first)
+static __always_inline bool dl_fold(const struct dl_fold_key *k, __u64 cgroup, __u64 now, bool count_first)
 {
 	__u32 cpu = bpf_get_smp_processor_id();
 	__u64 h = dl_fold_hash(k);
@@ -44,6 +44,7 @@ static __always_inline bool dl_fold(const struct dl_fold_key *k, __u64 now, bool
 			return false;
 		if (!f->used) {
 			f->key = *k;
+			f->cgroup = cgroup;
 			f->count = count_first;
 			f->last_ts = now;
 			/* user space reads the slot concurrently: the key before the flag */
@@ -51,7 +52,8 @@ static __always_inline bool dl_fold(const struct dl_fold_key *k, __u64 now, bool
 			f->used = 1;
 			return count_first;
 		}
-		if (dl_fold_key_eq(&f->key, k)) {
+		/* not hashed: a process's cgroup changes seldom, its key then takes the next slot */
+		if (dl_fold_key_eq(&f->key, k) && f->cgroup == cgroup) {
 			f->count++;
 			f->last_ts = now;
 			return true;

@@ -357,6 +357,12 @@ struct dl_fold {
 	__u64 last_ts;		/* ns, CLOCK_MONOTONIC */
 	__u32 used;		/* key is valid (written last) */
 	__u32 pad;
+	/*
+	 * Part of the key: the completing task's cgroup v2 id (an io-wq worker's
+	 * is its submitter's). Last, so that recordings made before it keep
+	 * their layout (replay zero-fills it).
+	 */
+	__u64 cgroup;
 };
 
 /*

@@ -163,6 +163,7 @@ void an_fold(struct analyzer *an, const struct dl_fold *f)
 	e.hdr.ts_ns = f->last_ts;
 	e.hdr.tgid = k->tgid;
 	e.path = k->path;
+	e.cgroup = f->cgroup;
 	e.dev = k->dev;
 	e.ino = k->ino;
 	e.stack_id = -1;

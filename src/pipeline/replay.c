@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include "pipeline/replay.h"
@@ -87,10 +88,11 @@ static void on_counted(struct replay *rp, const struct evf_reader *rd)
 {
 	switch (rd->type) {
 	case EVF_FOLD:
-		if (rd->len == sizeof(struct dl_fold) && !rp->trace) {
-			struct dl_fold f;
+		/* before the cgroup field, a fold was 8 bytes shorter: zero-filled */
+		if ((rd->len == sizeof(struct dl_fold) || rd->len == offsetof(struct dl_fold, cgroup)) && !rp->trace) {
+			struct dl_fold f = {};
 
-			memcpy(&f, rd->rec, sizeof(f));
+			memcpy(&f, rd->rec, rd->len);
 			if (fold_matches(&rp->filter, &f))
 				sink_fold(&rp->cs, &f);
 		}
