@@ -257,7 +257,8 @@ clean:
 
 # Benchmarks (bench/run): overhead of trace/check/stat and a bpftrace peer on fio
 # workloads, per-program BPF cost, replay throughput. Root; writes bench/results.md.
-GENREC_OBJS := $(addprefix $(OUTPUT)/src/,record/evfile.o lib/hooks.o lib/filter.o lib/version.o)
+GENREC_OBJS := $(addprefix $(OUTPUT)/src/,record/evfile.o lib/hooks.o lib/filter.o lib/version.o lib/cgroups.o \
+	lib/table.o lib/clock.o)
 $(OUTPUT)/bench/genrec: bench/genrec.c $(GENREC_OBJS) $(SRC_HDRS) include/diolock/*.h
 	$(Q)mkdir -p $(dir $@)
 	$(MSG) CC $@
