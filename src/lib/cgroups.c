@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,6 +73,18 @@ int dl_cgroup_dir(const char *arg, __u64 *id, char *rel, size_t rellen, char *er
 	*id = st.st_ino;
 	snprintf(rel, rellen, "%s", real[strlen(mount)] ? real + strlen(mount) : "/");
 	return 0;
+}
+
+int dl_cgroup_open(const char *rel)
+{
+	char mount[DL_CGROUP_PATH_LEN], path[2 * DL_CGROUP_PATH_LEN];
+	int fd;
+
+	if (!dl_cgroup2_mount(mount, sizeof(mount)))
+		return -ENOENT;
+	snprintf(path, sizeof(path), "%s%s", mount, rel);
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
 }
 
 void dl_cgroups_init(struct dl_cgroups *c)

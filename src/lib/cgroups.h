@@ -25,6 +25,9 @@ bool dl_cgroup2_mount(char *buf, size_t len);
  */
 int dl_cgroup_dir(const char *arg, __u64 *id, char *rel, size_t rellen, char *err, size_t errlen);
 
+/* The directory of a path on the cgroup2 mount ("/" the root), opened: an fd, or -errno. */
+int dl_cgroup_open(const char *rel);
+
 /* The id -> path cache of one run: filled by walking the mount on a miss, at most once a second. */
 struct dl_cgroups {
 	struct table by_id;	/* id -> strdup'ed path */

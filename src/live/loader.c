@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -271,19 +270,16 @@ static void configure(struct dl_session *s, const struct dl_session_opts *o)
 /* --cgroup: its directory into the map bpf_current_task_under_cgroup() reads, before any hook runs. */
 static int set_cgroup_filter(struct dl_session *s, const struct dl_filter *f, char *msg, size_t len)
 {
-	char mount[DL_CGROUP_PATH_LEN], path[2 * DL_CGROUP_PATH_LEN];
 	__u32 key = 0;
-	int fd, err = 0;
+	int fd, err;
 
 	if (!f || !f->cgroup_id)
 		return 0;
-	dl_cgroup2_mount(mount, sizeof(mount));
-	snprintf(path, sizeof(path), "%s%s", mount, f->cgroup);
-	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || bpf_map_update_elem(bpf_map__fd(s->skel->maps.cgroup_filter), &key, &fd, BPF_ANY))
-		err = -errno;
-	if (fd >= 0)
+	fd = err = dl_cgroup_open(f->cgroup);
+	if (fd >= 0) {
+		err = bpf_map_update_elem(bpf_map__fd(s->skel->maps.cgroup_filter), &key, &fd, BPF_ANY) ? -errno : 0;
 		close(fd);
+	}
 	if (err)
 		snprintf(msg, len, "--cgroup %s: cannot hand the cgroup to BPF: %s", f->cgroup, strerror(-err));
 	return err;
@@ -402,9 +398,7 @@ int dl_session_open(struct dl_session *s, const struct dl_session_opts *o, char 
 	if (err)
 		return err;
 	err = open_and_load(s, o, msg, len);
-	if (!err)
-		err = set_cgroup_filter(s, o->filter, msg, len);
-	if (err)
+	if (err || (err = set_cgroup_filter(s, o->filter, msg, len)))
 		goto fail;
 	s->lock_layout = dl_lock_layout_run(s->skel->progs.lock_layout, &s->skel->bss->dl_lock_layout);
 	for (int h = 0; h < DL_HOOK_MAX; h++)
