@@ -15,6 +15,11 @@ cg_cleanup() {
 }
 trap 'cg_cleanup; cleanup' EXIT
 
+# every test but the errors' needs the cgroup2 mount: its absence is a failure, not a skip
+need_cgroup2() {
+	[ -n "$CG_MNT" ] || { fail "no cgroup2 mount on this machine (findmnt -t cgroup2)"; return 1; }
+}
+
 # two_cgroups MNT: a script that runs a DSYNC DIO writer in cgroups a and b at once
 two_cgroups() {
 	local mnt=$1
@@ -35,7 +40,7 @@ pid_of_file() {
 
 test_cgroup_attribution() {
 	local mnt pa pb rel
-	[ -n "$CG_MNT" ] || { fail "no cgroup2 mount on this machine (findmnt -t cgroup2)"; return; }
+	need_cgroup2 || return
 	mnt=$(mkfs_mount xfs cga) || { fail mount; return; }
 	two_cgroups "$mnt"
 	"$DIOLOCK" check -q --fs xfs -J "$T/c.json" --record "$T/c.rec" -- "$T/two.sh" >"$T/c.out" 2>"$T/c.err"
@@ -60,7 +65,7 @@ test_cgroup_attribution() {
 
 test_cgroup_filter() {
 	local mnt pa pb rel
-	[ -n "$CG_MNT" ] || { fail "no cgroup2 mount on this machine (findmnt -t cgroup2)"; return; }
+	need_cgroup2 || return
 	mnt=$(mkfs_mount xfs cgf) || { fail mount; return; }
 	two_cgroups "$mnt"
 	rel=${CG#"$CG_MNT"}
@@ -83,7 +88,7 @@ test_cgroup_filter() {
 
 test_cgroup_stat() {
 	local mnt rel
-	[ -n "$CG_MNT" ] || { fail "no cgroup2 mount on this machine (findmnt -t cgroup2)"; return; }
+	need_cgroup2 || return
 	mnt=$(mkfs_mount xfs cgs) || { fail mount; return; }
 	two_cgroups "$mnt"
 	rel=${CG#"$CG_MNT"}
@@ -102,7 +107,7 @@ test_cgroup_stat() {
 # io_uring and AIO completions a kworker runs are the submitter's work: its cgroup, not the kworker's
 test_cgroup_kworker_completions() {
 	local mnt rel mode out c
-	[ -n "$CG_MNT" ] || { fail "no cgroup2 mount on this machine (findmnt -t cgroup2)"; return; }
+	need_cgroup2 || return
 	mnt=$(mkfs_mount ext4 cgk) || { fail mount; return; }
 	mkdir -p "$CG/k"
 	rel=${CG#"$CG_MNT"}
@@ -125,7 +130,7 @@ test_cgroup_kworker_completions() {
 # top: each waiter and holder with its cgroup (the holder's read from the lock's owner)
 test_cgroup_top() {
 	local mnt rel
-	[ -n "$CG_MNT" ] || { fail "no cgroup2 mount on this machine (findmnt -t cgroup2)"; return; }
+	need_cgroup2 || return
 	mnt=$(mkfs_mount ext4 cgt) || { fail mount; return; }
 	mkdir -p "$CG/t"
 	rel=${CG#"$CG_MNT"}
@@ -142,7 +147,7 @@ test_cgroup_top() {
 # serve --by cgroup: a series per cgroup, promtool-clean
 test_cgroup_serve() {
 	local mnt rel c
-	[ -n "$CG_MNT" ] || { fail "no cgroup2 mount on this machine (findmnt -t cgroup2)"; return; }
+	need_cgroup2 || return
 	mnt=$(mkfs_mount xfs cgv) || { fail mount; return; }
 	two_cgroups "$mnt"
 	rel=${CG#"$CG_MNT"}
@@ -159,7 +164,7 @@ test_cgroup_serve() {
 # serve's cgroup label stays bounded: 1,000 cgroups, --top-cgroups 5, the rest "other"
 test_cgroup_serve_bounded() {
 	local mnt values total other
-	[ -n "$CG_MNT" ] || { fail "no cgroup2 mount on this machine (findmnt -t cgroup2)"; return; }
+	need_cgroup2 || return
 	mnt=$(mkfs_mount xfs cgm) || { fail mount; return; }
 	mkdir -p "$CG/many"
 	(cd "$CG/many" && mkdir $(seq -f 'c%g' 1000)) || { fail "mkdir 1000 cgroups"; return; }
